@@ -1,0 +1,2 @@
+// attention.cu - CUDA backend (stub)
+#include "cuda.h"

@@ -1,0 +1,2 @@
+// backend_cuda.cu - CUDA backend (stub)
+#include "cuda.h"

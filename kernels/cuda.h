@@ -1,0 +1,2 @@
+// cuda.h - CUDA backend internals (stub)
+#pragma once

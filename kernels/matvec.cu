@@ -1,0 +1,2 @@
+// matvec.cu - CUDA backend (stub)
+#include "cuda.h"

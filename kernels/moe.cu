@@ -1,0 +1,2 @@
+// moe.cu - CUDA backend (stub)
+#include "cuda.h"

@@ -1,0 +1,2 @@
+// norm_rope.cu - CUDA backend (stub)
+#include "cuda.h"

@@ -1,0 +1,3 @@
+/* chat.c - placeholder
+ * (stub: not written yet) */
+typedef int pd_placeholder_unit;

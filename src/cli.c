@@ -1,0 +1,190 @@
+/* cli.c - the common options and the error conventions shared by every
+ * subcommand and the REPL. */
+#include "cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("ponder: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int cli_engine_error(void)
+{
+    cli_error("%s", pd_errmsg());
+    return CLI_EXIT_INPUT;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("ponder: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    if (cmd)
+        fprintf(stderr, " (try 'ponder help %s')\n", cmd);
+    else
+        fputs(" (try 'ponder --help')\n", stderr);
+    return CLI_EXIT_USAGE;
+}
+
+bool cli_parse_int(const char *what, const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end != '\0' || v < lo || v > hi) {
+        cli_error("%s: '%s' is not a whole number from %ld to %ld", what, s, lo, hi);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+bool cli_parse_float(const char *what, const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end != '\0' || !isfinite(v) || v < lo || v > hi) {
+        cli_error("%s: '%s' is not a number from %g to %g", what, s, lo, hi);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+void cli_common_init(cli_common *c)
+{
+    memset(c, 0, sizeof *c);
+    pd_model_opts_default(&c->mopts);
+    pd_params_default(&c->params);
+}
+
+static int parse_groups(const char *s, unsigned *out)
+{
+    unsigned g = 0;
+    char buf[64];
+    if (strlen(s) >= sizeof buf)
+        return -1;
+    strcpy(buf, s);
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        if (strcmp(tok, "switch") == 0) g |= PD_GROUP_SWITCH;
+        else if (strcmp(tok, "reflect") == 0) g |= PD_GROUP_REFLECT;
+        else return -1;
+    }
+    if (!g)
+        return -1;
+    *out = g;
+    return 0;
+}
+
+int cli_common_option(cli_common *c, int opt, const char *arg)
+{
+    pd_params *p = &c->params;
+    long l;
+    double d;
+    switch (opt) {
+    case 'm': c->model = arg; return 1;
+    case 'n':
+        if (!cli_parse_int("--max-tokens", arg, 1, 1 << 24, &l)) return -1;
+        p->max_tokens = (int)l; return 1;
+    case OPT_THREADS:
+        if (!cli_parse_int("--threads", arg, 1, 1024, &l)) return -1;
+        c->mopts.n_threads = (int)l; return 1;
+    case OPT_BACKEND:
+        if (strcmp(arg, "cpu") == 0) c->mopts.backend = PD_BACKEND_CPU;
+        else if (strcmp(arg, "cuda") == 0) c->mopts.backend = PD_BACKEND_CUDA;
+        else if (strcmp(arg, "auto") == 0) c->mopts.backend = PD_BACKEND_AUTO;
+        else { cli_error("--backend: '%s' is not one of cpu, cuda, auto", arg); return -1; }
+        return 1;
+    case OPT_CTX:
+        if (!cli_parse_int("--ctx", arg, 16, 1 << 24, &l)) return -1;
+        c->mopts.n_ctx = (int)l; return 1;
+    case OPT_TEMP:
+        if (!cli_parse_float("--temp", arg, 0, 100, &d)) return -1;
+        p->temperature = (float)d; return 1;
+    case OPT_TOP_K:
+        if (!cli_parse_int("--top-k", arg, 0, 1 << 30, &l)) return -1;
+        p->top_k = (int)l; return 1;
+    case OPT_TOP_P:
+        if (!cli_parse_float("--top-p", arg, 0, 1, &d)) return -1;
+        p->top_p = (float)d; return 1;
+    case OPT_MIN_P:
+        if (!cli_parse_float("--min-p", arg, 0, 1, &d)) return -1;
+        p->min_p = (float)d; return 1;
+    case OPT_REPEAT_PENALTY:
+        if (!cli_parse_float("--repeat-penalty", arg, 0.01, 100, &d)) return -1;
+        p->repeat_penalty = (float)d; return 1;
+    case OPT_SEED: {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(arg, &end, 10);
+        if (errno || end == arg || *end || arg[0] == '-') {
+            cli_error("--seed: '%s' is not a non-negative whole number", arg);
+            return -1;
+        }
+        p->seed = v; return 1;
+    }
+    case OPT_TIP:
+        if (strcmp(arg, "on") == 0) p->tip_on = true;
+        else if (strcmp(arg, "off") == 0) p->tip_on = false;
+        else { cli_error("--tip: '%s' is not on or off", arg); return -1; }
+        return 1;
+    case OPT_TIP_ALPHA:
+        if (!cli_parse_float("--tip-alpha", arg, 0, 1e4, &d)) return -1;
+        p->tip_alpha = (float)d; return 1;
+    case OPT_TIP_BETA:
+        if (!cli_parse_int("--tip-beta", arg, 0, 1 << 24, &l)) return -1;
+        p->tip_beta = (int)l; return 1;
+    case OPT_TIP_PHRASES: c->tip_phrases = arg; return 1;
+    case OPT_TIP_GROUPS:
+        if (parse_groups(arg, &p->tip_groups) < 0) {
+            cli_error("--tip-groups: '%s' is not switch, reflect or switch,reflect", arg);
+            return -1;
+        }
+        return 1;
+    case OPT_TIP_SCHEDULE:
+        if (strcmp(arg, "step") == 0) p->tip_schedule = PD_TIP_STEP;
+        else if (strcmp(arg, "decay") == 0) p->tip_schedule = PD_TIP_DECAY;
+        else { cli_error("--tip-schedule: '%s' is not step or decay", arg); return -1; }
+        return 1;
+    case OPT_MIN_THOUGHT:
+        if (!cli_parse_int("--min-thought", arg, 0, 1 << 24, &l)) return -1;
+        p->min_thought = (int)l; return 1;
+    case OPT_THINK_BUDGET:
+        if (!cli_parse_int("--think-budget", arg, 0, 1 << 24, &l)) return -1;
+        p->think_budget = (int)l; return 1;
+    case OPT_NO_WAIT: p->no_wait = true; return 1;
+    case OPT_TEMPLATE: p->template_name = arg; return 1;
+    case OPT_SYSTEM: p->system = arg; return 1;
+    case OPT_THEME: c->theme = arg; return 1;
+    case OPT_PLAIN: c->plain = true; return 1;
+    case OPT_RAW: p->raw = true; return 1;
+    case OPT_JSON: c->json = true; return 1;
+    case OPT_VERBOSE: c->verbose = true; c->mopts.verbose = true; return 1;
+    default: return 0;
+    }
+}
+
+char *cli_model_path(const char *given)
+{
+    if (given)
+        return strdup(given);
+    char *p = pd_data_path("models/ponder-demo.gguf");
+    if (!p)
+        cli_error("the built-in demo model (models/ponder-demo.gguf) was not found; "
+                  "set PONDER_DATADIR or pass -m MODEL.gguf");
+    return p;
+}

@@ -1,0 +1,3 @@
+/* quant_avx512.c - placeholder
+ * (stub: not written yet) */
+typedef int pd_placeholder_unit;

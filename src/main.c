@@ -1,0 +1,123 @@
+/* main.c - `ponder` and its subcommands: dispatch, --help, --version.
+ * Each subcommand lives in its own src/cmd_*.c; with no subcommand the REPL
+ * (ui/) starts on the given model or the built-in demo model. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+    const char *usage;   /* shown by `ponder help NAME` */
+} command;
+
+static const command commands[] = {
+    {"run", cmd_run, "generate once and stream to stdout",
+     "usage: ponder run -m MODEL -p PROMPT [--json] [--raw] [options]\n"
+     "  -p, --prompt TEXT   the user message ('-' reads stdin)\n"
+     "  --json              JSONL events instead of text\n"
+     "  --raw               no chat template: the prompt is the whole input\n"
+     "  --plain             think text prefixed with '| ' instead of dimmed\n"},
+    {"tokenize", cmd_tokenize, "print the token ids of a text",
+     "usage: ponder tokenize -m MODEL [--special] [--pieces] TEXT|-\n"
+     "  --special           match special/added tokens in the text first\n"
+     "  --pieces            a second line with each token's text\n"
+     "  TEXT '-'            read all of stdin as one text\n"},
+    {"logits", cmd_logits, "compute logits for a prompt or token ids",
+     "usage: ponder logits -m MODEL (--prompt TEXT | --tokens 1,2,3) [--raw] [--all]\n"
+     "                     [--top K] [--out FILE]\n"
+     "  --all               every position, not only the last\n"
+     "  --top K             print the K best tokens per position (default 5)\n"
+     "  --out FILE          write float32 little-endian logits, [positions][vocab]\n"},
+    {"bench", cmd_bench, "measure prefill and decode throughput",
+     "usage: ponder bench -m MODEL [-p 512] [-n 128] [--threads N] [--json]\n"},
+    {"eval", cmd_eval, "accuracy, switches and UT score on an eval set",
+     "usage: ponder eval -m MODEL --set FILE.jsonl [--samples K] [--compare] [--json]\n"},
+    {"info", cmd_info, "describe what a GGUF file holds",
+     "usage: ponder info -m MODEL\n"},
+    {"tip", cmd_tip, "print the switch-token set of a model",
+     "usage: ponder tip -m MODEL [--phrases FILE]\n"},
+    {"synth", cmd_synth, "write a random-weight GGUF with the shapes of a real model",
+     "usage: ponder synth --preset NAME --type TYPE -o FILE\n"},
+};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static const char common_help[] =
+    "common options:\n"
+    "  -m, --model FILE        GGUF model (default: the built-in demo model)\n"
+    "  --backend cpu|cuda|auto  compute backend (default auto)\n"
+    "  --threads N             CPU threads (default: all cores)\n"
+    "  --ctx N                 context length (default: model's, at most 8192)\n"
+    "  -n, --max-tokens N      tokens to generate per turn\n"
+    "  --temp T  --top-k K  --top-p P  --min-p P  --repeat-penalty R  --seed S\n"
+    "  --tip on|off            thought-switching penalty (default on)\n"
+    "  --tip-alpha A           penalty strength (default 3)\n"
+    "  --tip-beta B            penalty window in tokens (default 600)\n"
+    "  --tip-phrases FILE      phrase set (default share/ponder/phrases/en.txt)\n"
+    "  --tip-groups switch|switch,reflect   which phrase groups TIP penalises\n"
+    "  --tip-schedule step|decay\n"
+    "  --min-thought N         TIP window counted in tokens of the thought\n"
+    "  --think-budget N        force </think> after N thinking tokens\n"
+    "  --no-wait               suppress reflection words ('Wait', 'Hmm') entirely\n"
+    "  --template NAME         deepseek-r1, qwen3, r1-zero, chatml\n"
+    "  --system TEXT           system prompt\n"
+    "  --theme NAME            TUI colour theme\n"
+    "  --plain                 line-oriented REPL instead of the TUI\n";
+
+static void print_help(void)
+{
+    printf("ponder %s - a terminal REPL for reasoning models, with a thought-switching penalty\n\n"
+           "usage: ponder [-m MODEL] [options]      the REPL\n"
+           "       ponder COMMAND [options]\n\ncommands:\n", pd_version());
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        printf("  %-10s %s\n", commands[i].name, commands[i].summary);
+    printf("  %-10s %s\n\n%s\nSee 'ponder help COMMAND' and man ponder.\n",
+           "help", "show help for a command", common_help);
+}
+
+static const command *find_command(const char *name)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_help();
+        return CLI_EXIT_OK;
+    }
+    const command *c = find_command(argv[1]);
+    if (!c)
+        return cli_usage_error(NULL, "help: unknown command '%s'", argv[1]);
+    printf("ponder %s - %s\n\n%s\n%s", c->name, c->summary, c->usage, common_help);
+    return CLI_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2) {
+        const char *a = argv[1];
+        if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
+            printf("ponder %s\n", pd_version());
+            return CLI_EXIT_OK;
+        }
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            print_help();
+            return CLI_EXIT_OK;
+        }
+        if (strcmp(a, "help") == 0)
+            return cmd_help(argc - 1, argv + 1);
+        if (a[0] != '-') {
+            const command *c = find_command(a);
+            if (!c)
+                return cli_usage_error(NULL, "unknown command '%s'", a);
+            return c->fn(argc - 1, argv + 1);
+        }
+    }
+    return ui_main(argc, argv);
+}

@@ -1,0 +1,103 @@
+/* quant.h - tensor element types and block formats (ggml numbering and layouts).
+ *
+ * Each weight type has a "vec_dot type": the format the activation vector is
+ * converted to before a dot product with a row of that weight type, exactly as
+ * ggml's CPU backend does (Q8_K for K-quants, Q8_0 for Q8_0/Q4_0, F16 for F16,
+ * BF16 for BF16, F32 for F32). Doing the same keeps our logits within a hair of
+ * llama.cpp's and lets the CPU use integer dot products.
+ *
+ * Every operation has a scalar reference (pd_*_ref) kept for tests and for
+ * checking other backends; the plain entry points dispatch at run time to the
+ * fastest implementation the CPU supports (AVX-512, AVX2, else scalar).
+ */
+#ifndef PD_QUANT_H
+#define PD_QUANT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+typedef enum pd_type {
+    PD_TYPE_F32  = 0,
+    PD_TYPE_F16  = 1,
+    PD_TYPE_Q4_0 = 2,
+    PD_TYPE_Q4_1 = 3,
+    PD_TYPE_Q5_0 = 6,
+    PD_TYPE_Q5_1 = 7,
+    PD_TYPE_Q8_0 = 8,
+    PD_TYPE_Q8_1 = 9,
+    PD_TYPE_Q2_K = 10,
+    PD_TYPE_Q3_K = 11,
+    PD_TYPE_Q4_K = 12,
+    PD_TYPE_Q5_K = 13,
+    PD_TYPE_Q6_K = 14,
+    PD_TYPE_Q8_K = 15,
+    PD_TYPE_BF16 = 30,
+    PD_TYPE_COUNT = 40
+} pd_type;
+
+#define PD_QK_0 32   /* elements per Q4_0 / Q8_0 block */
+#define PD_QK_K 256  /* elements per K-quant super-block */
+
+/* Block layouts, byte-exact with ggml. fp16 fields are raw IEEE half bits. */
+typedef struct { uint16_t d; uint8_t qs[PD_QK_0 / 2]; } pd_block_q4_0;          /* 18 B */
+typedef struct { uint16_t d; int8_t qs[PD_QK_0]; } pd_block_q8_0;               /* 34 B */
+typedef struct {                                                                /* 144 B */
+    uint16_t d, dmin;
+    uint8_t scales[12];        /* 8 x (6-bit scale, 6-bit min), packed */
+    uint8_t qs[PD_QK_K / 2];
+} pd_block_q4_k;
+typedef struct {                                                                /* 176 B */
+    uint16_t d, dmin;
+    uint8_t scales[12];
+    uint8_t qh[PD_QK_K / 8];
+    uint8_t qs[PD_QK_K / 2];
+} pd_block_q5_k;
+typedef struct {                                                                /* 210 B */
+    uint8_t ql[PD_QK_K / 2];
+    uint8_t qh[PD_QK_K / 4];
+    int8_t scales[PD_QK_K / 16];
+    uint16_t d;
+} pd_block_q6_k;
+typedef struct {                                                                /* 292 B */
+    float d;
+    int8_t qs[PD_QK_K];
+    int16_t bsums[PD_QK_K / 16];
+} pd_block_q8_k;
+
+/* ---- type table ---- */
+bool pd_type_known(uint32_t t);          /* a ggml id we can size (for the GGUF reader) */
+bool pd_type_supported(uint32_t t);      /* we can compute with it */
+const char *pd_type_name(uint32_t t);    /* "Q4_K"; "?" when unknown */
+int64_t pd_type_block_elems(uint32_t t); /* 0 when unknown */
+size_t pd_type_block_bytes(uint32_t t);  /* 0 when unknown */
+/* Bytes of n elements; false if n is not a multiple of the block size or it
+ * would overflow. */
+bool pd_type_row_bytes(uint32_t t, int64_t n, size_t *out);
+pd_type pd_type_vec_dot(pd_type weight_type);
+
+/* ---- half / bfloat16 ---- */
+float pd_fp16_to_f32(uint16_t h);
+uint16_t pd_f32_to_fp16(float f);     /* round to nearest even */
+float pd_bf16_to_f32(uint16_t h);
+uint16_t pd_f32_to_bf16(float f);     /* round to nearest even, NaN kept */
+
+/* ---- rows ---- */
+/* dst[0..n) = dequantized src row; n a multiple of the block size. */
+void pd_dequantize_row(pd_type t, const void *src, float *dst, int64_t n);
+void pd_dequantize_row_ref(pd_type t, const void *src, float *dst, int64_t n);
+/* Quantize a float row into type t (the vec_dot types F32, F16, BF16, Q8_0,
+ * Q8_K, and also Q4_0/Q4_K/Q5_K/Q6_K for `ponder synth`). */
+void pd_quantize_row(pd_type t, const float *src, void *dst, int64_t n);
+void pd_quantize_row_ref(pd_type t, const float *src, void *dst, int64_t n);
+
+/* Dot product of one weight row (type t) with one activation row already in
+ * pd_type_vec_dot(t) format; n elements. */
+float pd_vec_dot(pd_type t, int64_t n, const void *w, const void *x);
+float pd_vec_dot_ref(pd_type t, int64_t n, const void *w, const void *x);
+
+/* Which implementation the dispatcher picked: "avx512", "avx2" or "scalar".
+ * PONDER_SIMD=scalar|avx2|avx512 in the environment caps it (for tests). */
+const char *pd_simd_level(void);
+
+#endif /* PD_QUANT_H */

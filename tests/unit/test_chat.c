@@ -1,0 +1,7 @@
+/* test_chat.c - unit tests for chat (none yet). */
+#include "t.h"
+
+int main(void)
+{
+    T_DONE();
+}

@@ -1,0 +1,7 @@
+/* test_model.c - unit tests for model (none yet). */
+#include "t.h"
+
+int main(void)
+{
+    T_DONE();
+}

@@ -1,0 +1,7 @@
+/* test_thoughts.c - unit tests for thoughts (none yet). */
+#include "t.h"
+
+int main(void)
+{
+    T_DONE();
+}

@@ -1,0 +1,7 @@
+/* test_tip.c - unit tests for tip (none yet). */
+#include "t.h"
+
+int main(void)
+{
+    T_DONE();
+}

@@ -1,0 +1,4 @@
+/* ui.h (stub) */
+#ifndef PD_UI_UI_H
+#define PD_UI_UI_H
+#endif
