@@ -96,6 +96,15 @@ void pd_quantize_row_ref(pd_type t, const float *src, void *dst, int64_t n);
 float pd_vec_dot(pd_type t, int64_t n, const void *w, const void *x);
 float pd_vec_dot_ref(pd_type t, int64_t n, const void *w, const void *x);
 
+/* Batched dot products for mat-mat (prefill): weights loaded once for several
+ * activation rows.  out[c*out_stride + r] = dot(w row r, x row c) for r < nr,
+ * c < nc; x rows are in pd_type_vec_dot(t) format; strides are in bytes for
+ * w and x, in floats for out. */
+void pd_vec_dot_tile(pd_type t, int64_t n, const void *w, size_t w_stride, int nr,
+                     const void *x, size_t x_stride, int nc, float *out, size_t out_stride);
+void pd_vec_dot_tile_ref(pd_type t, int64_t n, const void *w, size_t w_stride, int nr,
+                         const void *x, size_t x_stride, int nc, float *out, size_t out_stride);
+
 /* Which implementation the dispatcher picked: "avx512", "avx2" or "scalar".
  * PONDER_SIMD=scalar|avx2|avx512 in the environment caps it (for tests). */
 const char *pd_simd_level(void);

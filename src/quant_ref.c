@@ -1,3 +1,577 @@
-/* quant_ref.c - placeholder
- * (stub: not written yet) */
-typedef int pd_placeholder_unit;
+/* quant_ref.c - scalar reference of every block format: dequantize, quantize
+ * and dot products, byte-exact with ggml's layouts.  Kept simple on purpose:
+ * the SIMD kernels and the CUDA backend are checked against these.
+ */
+#include "quant_simd.h"
+
+#include <math.h>
+#include <string.h>
+
+#define F16(h) pd_fp16_to_f32(h)
+
+/* ggml's nearest_int: round half to even through the float mantissa
+ * (valid for |v| < 2^22, which every caller guarantees). */
+static inline int nearest_int(float v)
+{
+    float t = v + 12582912.f;
+    int32_t i;
+    memcpy(&i, &t, 4);
+    return (i & 0x007fffff) - 0x00400000;
+}
+
+static inline int clampi(int v, int lo, int hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* 6-bit (scale, min) pair j of a Q4_K/Q5_K super-block, ggml's packing:
+ * bytes 0-3 hold scales 0-3 (+ the top 2 bits of scales 4-7), 4-7 mins 0-3
+ * (+ top bits of mins 4-7), 8-11 the low nibbles of scales/mins 4-7. */
+static inline void scale_min_k4(int j, const uint8_t *q, int *sc, int *m)
+{
+    if (j < 4) {
+        *sc = q[j] & 63;
+        *m = q[j + 4] & 63;
+    } else {
+        *sc = (q[j + 4] & 0xf) | ((q[j - 4] >> 6) << 4);
+        *m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
+    }
+}
+
+static void pack_scale_min_k4(const uint8_t ls[8], const uint8_t lm[8], uint8_t out[12])
+{
+    memset(out, 0, 12);
+    for (int j = 0; j < 8; j++) {
+        if (j < 4) {
+            out[j] |= ls[j] & 63;
+            out[j + 4] |= lm[j] & 63;
+        } else {
+            out[j + 4] = (uint8_t)((ls[j] & 0xf) | ((lm[j] & 0xf) << 4));
+            out[j - 4] |= (uint8_t)((ls[j] >> 4) << 6);
+            out[j] |= (uint8_t)((lm[j] >> 4) << 6);
+        }
+    }
+}
+
+/* ========================================================================
+ * Dequantize
+ * ======================================================================== */
+static void deq_f32(const void *src, float *dst, int64_t n)
+{
+    memcpy(dst, src, (size_t)n * sizeof(float));
+}
+
+static void deq_f16(const void *src, float *dst, int64_t n)
+{
+    const uint16_t *s = src;
+    for (int64_t i = 0; i < n; i++)
+        dst[i] = F16(s[i]);
+}
+
+static void deq_bf16(const void *src, float *dst, int64_t n)
+{
+    const uint16_t *s = src;
+    for (int64_t i = 0; i < n; i++)
+        dst[i] = pd_bf16_to_f32(s[i]);
+}
+
+static void deq_q8_0(const void *src, float *dst, int64_t n)
+{
+    const pd_block_q8_0 *b = src;
+    for (int64_t i = 0; i < n / PD_QK_0; i++, dst += PD_QK_0) {
+        float d = F16(b[i].d);
+        for (int j = 0; j < PD_QK_0; j++)
+            dst[j] = d * b[i].qs[j];
+    }
+}
+
+/* Q4_0: byte j holds element j (low nibble) and j+16 (high), offset 8 */
+static void deq_q4_0(const void *src, float *dst, int64_t n)
+{
+    const pd_block_q4_0 *b = src;
+    for (int64_t i = 0; i < n / PD_QK_0; i++, dst += PD_QK_0) {
+        float d = F16(b[i].d);
+        for (int j = 0; j < PD_QK_0 / 2; j++) {
+            dst[j] = d * ((b[i].qs[j] & 0xf) - 8);
+            dst[j + 16] = d * ((b[i].qs[j] >> 4) - 8);
+        }
+    }
+}
+
+/* Q4_K: 4 chunks of 64; chunk c: low nibbles of qs[32c..] = sub-block 2c,
+ * high nibbles = sub-block 2c+1; value = d*sc*q - dmin*m. */
+static void deq_q4_k(const void *src, float *dst, int64_t n)
+{
+    const pd_block_q4_k *b = src;
+    for (int64_t i = 0; i < n / PD_QK_K; i++) {
+        float d = F16(b[i].d), dmin = F16(b[i].dmin);
+        const uint8_t *q = b[i].qs;
+        for (int c = 0; c < 4; c++, q += 32, dst += 64) {
+            int sc0, m0, sc1, m1;
+            scale_min_k4(2 * c, b[i].scales, &sc0, &m0);
+            scale_min_k4(2 * c + 1, b[i].scales, &sc1, &m1);
+            float d0 = d * sc0, o0 = dmin * m0, d1 = d * sc1, o1 = dmin * m1;
+            for (int l = 0; l < 32; l++) {
+                dst[l] = d0 * (q[l] & 0xf) - o0;
+                dst[l + 32] = d1 * (q[l] >> 4) - o1;
+            }
+        }
+    }
+}
+
+/* Q5_K: as Q4_K plus a 5th bit: qh[l] bit 2c for sub-block 2c, bit 2c+1
+ * for sub-block 2c+1. */
+static void deq_q5_k(const void *src, float *dst, int64_t n)
+{
+    const pd_block_q5_k *b = src;
+    for (int64_t i = 0; i < n / PD_QK_K; i++) {
+        float d = F16(b[i].d), dmin = F16(b[i].dmin);
+        const uint8_t *q = b[i].qs, *qh = b[i].qh;
+        for (int c = 0; c < 4; c++, q += 32, dst += 64) {
+            int sc0, m0, sc1, m1;
+            scale_min_k4(2 * c, b[i].scales, &sc0, &m0);
+            scale_min_k4(2 * c + 1, b[i].scales, &sc1, &m1);
+            float d0 = d * sc0, o0 = dmin * m0, d1 = d * sc1, o1 = dmin * m1;
+            for (int l = 0; l < 32; l++) {
+                int lo = (q[l] & 0xf) | (((qh[l] >> (2 * c)) & 1) << 4);
+                int hi = (q[l] >> 4) | (((qh[l] >> (2 * c + 1)) & 1) << 4);
+                dst[l] = d0 * lo - o0;
+                dst[l + 32] = d1 * hi - o1;
+            }
+        }
+    }
+}
+
+/* Q6_K element e (0..255) as a signed 6-bit value; halves of 128: element
+ * h*128 + 32k + l takes its low nibble from ql[64h + l + 32*(k&1)] (low
+ * nibble for k<2, high for k>=2) and 2 high bits from qh[32h + l] >> 2k. */
+static inline int q6_k_value(const pd_block_q6_k *b, int e)
+{
+    int h = e / 128, k = (e % 128) / 32, l = e % 32;
+    int ql = b->ql[64 * h + l + 32 * (k & 1)];
+    int lo = k < 2 ? (ql & 0xf) : (ql >> 4);
+    int hi = (b->qh[32 * h + l] >> (2 * k)) & 3;
+    return (lo | (hi << 4)) - 32;
+}
+
+static void deq_q6_k(const void *src, float *dst, int64_t n)
+{
+    const pd_block_q6_k *b = src;
+    for (int64_t i = 0; i < n / PD_QK_K; i++, dst += PD_QK_K) {
+        float d = F16(b[i].d);
+        for (int e = 0; e < PD_QK_K; e++)
+            dst[e] = d * b[i].scales[e / 16] * q6_k_value(&b[i], e);
+    }
+}
+
+static void deq_q8_k(const void *src, float *dst, int64_t n)
+{
+    const pd_block_q8_k *b = src;
+    for (int64_t i = 0; i < n / PD_QK_K; i++, dst += PD_QK_K)
+        for (int j = 0; j < PD_QK_K; j++)
+            dst[j] = b[i].d * b[i].qs[j];
+}
+
+/* ========================================================================
+ * Quantize
+ * ======================================================================== */
+static void qnt_f32(const float *src, void *dst, int64_t n)
+{
+    memcpy(dst, src, (size_t)n * sizeof(float));
+}
+
+static void qnt_f16(const float *src, void *dst, int64_t n)
+{
+    uint16_t *d = dst;
+    for (int64_t i = 0; i < n; i++)
+        d[i] = pd_f32_to_fp16(src[i]);
+}
+
+static void qnt_bf16(const float *src, void *dst, int64_t n)
+{
+    uint16_t *d = dst;
+    for (int64_t i = 0; i < n; i++)
+        d[i] = pd_f32_to_bf16(src[i]);
+}
+
+/* Q8_0 exactly as llama.cpp's x86 CPU backend quantizes activations
+ * (quantize_row_q8_0 in ggml-cpu/arch/x86): d = amax/127 stored as fp16,
+ * q = x * (127/amax) rounded half to even.  ggml's generic reference differs
+ * only at exact .5 ties (roundf, x * (1/d)); x86 is what the oracle ran. */
+static void qnt_q8_0(const float *src, void *dst, int64_t n)
+{
+    pd_block_q8_0 *b = dst;
+    for (int64_t i = 0; i < n / PD_QK_0; i++, src += PD_QK_0) {
+        float amax = 0.0f;
+        for (int j = 0; j < PD_QK_0; j++)
+            amax = fmaxf(amax, fabsf(src[j]));
+        b[i].d = pd_f32_to_fp16(amax / 127.f);
+        float id = amax != 0.0f ? 127.f / amax : 0.0f;
+        for (int j = 0; j < PD_QK_0; j++)
+            b[i].qs[j] = (int8_t)clampi((int)rintf(src[j] * id), -128, 127);
+    }
+}
+
+/* Q8_K exactly as ggml's quantize_row_q8_K_ref (used by its x86 backend):
+ * scale from the signed value of largest magnitude, iscale = -127/max,
+ * nearest_int, clamp at 127, 16-element sums, d = 1/iscale. */
+static void qnt_q8_k(const float *src, void *dst, int64_t n)
+{
+    pd_block_q8_k *b = dst;
+    for (int64_t i = 0; i < n / PD_QK_K; i++, src += PD_QK_K) {
+        float max = 0.0f, amax = 0.0f;
+        for (int j = 0; j < PD_QK_K; j++) {
+            float ax = fabsf(src[j]);
+            if (ax > amax) {
+                amax = ax;
+                max = src[j];
+            }
+        }
+        if (amax == 0.0f) {
+            memset(&b[i], 0, sizeof b[i]);
+            continue;
+        }
+        float iscale = -127.f / max;
+        for (int j = 0; j < PD_QK_K; j++) {
+            int v = nearest_int(iscale * src[j]);
+            b[i].qs[j] = (int8_t)(v < 127 ? v : 127);
+        }
+        for (int j = 0; j < PD_QK_K / 16; j++) {
+            int s = 0;
+            for (int l = 0; l < 16; l++)
+                s += b[i].qs[16 * j + l];
+            b[i].bsums[j] = (int16_t)s;
+        }
+        b[i].d = 1 / iscale;
+    }
+}
+
+/* Q4_0 as ggml's quantize_row_q4_0_ref: d = max/-8 from the signed value of
+ * largest magnitude. */
+static void qnt_q4_0(const float *src, void *dst, int64_t n)
+{
+    pd_block_q4_0 *b = dst;
+    for (int64_t i = 0; i < n / PD_QK_0; i++, src += PD_QK_0) {
+        float amax = 0.0f, max = 0.0f;
+        for (int j = 0; j < PD_QK_0; j++)
+            if (fabsf(src[j]) > amax) {
+                amax = fabsf(src[j]);
+                max = src[j];
+            }
+        float d = max / -8;
+        float id = d != 0.0f ? 1.0f / d : 0.0f;
+        b[i].d = pd_f32_to_fp16(d);
+        for (int j = 0; j < 16; j++) {
+            int x0 = clampi((int)(src[j] * id + 8.5f), 0, 15);
+            int x1 = clampi((int)(src[j + 16] * id + 8.5f), 0, 15);
+            b[i].qs[j] = (uint8_t)(x0 | (x1 << 4));
+        }
+    }
+}
+
+/* Q4_K / Q5_K (nmax 15 or 31): min-max per 32-element sub-block, 6-bit
+ * scales and mins relative to the super-block's d and dmin.  L receives the
+ * 256 unsigned quants; not ggml's rmse search, but valid and close. */
+static void qnt_kmin(const float *x, int nmax, uint16_t *pd, uint16_t *pdmin,
+                     uint8_t scales[12], uint8_t L[PD_QK_K])
+{
+    float sc[8], mn[8], max_sc = 0.0f, max_mn = 0.0f;
+    for (int j = 0; j < 8; j++) {
+        float lo = 0.0f, hi = 0.0f;
+        for (int l = 0; l < 32; l++) {
+            lo = fminf(lo, x[32 * j + l]);
+            hi = fmaxf(hi, x[32 * j + l]);
+        }
+        sc[j] = (hi - lo) / nmax;
+        mn[j] = -lo;
+        max_sc = fmaxf(max_sc, sc[j]);
+        max_mn = fmaxf(max_mn, mn[j]);
+    }
+    *pd = pd_f32_to_fp16(max_sc / 63);
+    *pdmin = pd_f32_to_fp16(max_mn / 63);
+    float d = F16(*pd), dmin = F16(*pdmin);
+    uint8_t ls[8], lm[8];
+    for (int j = 0; j < 8; j++) {
+        ls[j] = (uint8_t)(d > 0 ? clampi(nearest_int(sc[j] / d), 0, 63) : 0);
+        lm[j] = (uint8_t)(dmin > 0 ? clampi(nearest_int(mn[j] / dmin), 0, 63) : 0);
+        float de = d * ls[j], dm = dmin * lm[j];
+        for (int l = 0; l < 32; l++) {
+            int q = de > 0 ? nearest_int((x[32 * j + l] + dm) / de) : 0;
+            L[32 * j + l] = (uint8_t)clampi(q, 0, nmax);
+        }
+    }
+    pack_scale_min_k4(ls, lm, scales);
+}
+
+static void qnt_q4_k(const float *src, void *dst, int64_t n)
+{
+    pd_block_q4_k *b = dst;
+    uint8_t L[PD_QK_K];
+    for (int64_t i = 0; i < n / PD_QK_K; i++, src += PD_QK_K) {
+        qnt_kmin(src, 15, &b[i].d, &b[i].dmin, b[i].scales, L);
+        for (int c = 0; c < 4; c++)
+            for (int l = 0; l < 32; l++)
+                b[i].qs[32 * c + l] = (uint8_t)(L[64 * c + l] | (L[64 * c + 32 + l] << 4));
+    }
+}
+
+static void qnt_q5_k(const float *src, void *dst, int64_t n)
+{
+    pd_block_q5_k *b = dst;
+    uint8_t L[PD_QK_K];
+    for (int64_t i = 0; i < n / PD_QK_K; i++, src += PD_QK_K) {
+        qnt_kmin(src, 31, &b[i].d, &b[i].dmin, b[i].scales, L);
+        memset(b[i].qh, 0, sizeof b[i].qh);
+        for (int c = 0; c < 4; c++)
+            for (int l = 0; l < 32; l++) {
+                int lo = L[64 * c + l], hi = L[64 * c + 32 + l];
+                b[i].qs[32 * c + l] = (uint8_t)((lo & 0xf) | ((hi & 0xf) << 4));
+                b[i].qh[l] |= (uint8_t)(((lo >> 4) << (2 * c)) | ((hi >> 4) << (2 * c + 1)));
+            }
+    }
+}
+
+/* Q6_K: per 16 elements a signed scale mapping the largest-magnitude value
+ * to -32 (as ggml), 8-bit scales relative to the super-block d. */
+static void qnt_q6_k(const float *src, void *dst, int64_t n)
+{
+    pd_block_q6_k *b = dst;
+    for (int64_t i = 0; i < n / PD_QK_K; i++, src += PD_QK_K) {
+        float sc[16], max_sc = 0.0f, amax_sc = 0.0f;
+        for (int j = 0; j < 16; j++) {
+            float amax = 0.0f, max = 0.0f;
+            for (int l = 0; l < 16; l++)
+                if (fabsf(src[16 * j + l]) > amax) {
+                    amax = fabsf(src[16 * j + l]);
+                    max = src[16 * j + l];
+                }
+            sc[j] = max / -32;
+            if (fabsf(sc[j]) > amax_sc) {
+                amax_sc = fabsf(sc[j]);
+                max_sc = sc[j];
+            }
+        }
+        memset(&b[i], 0, sizeof b[i]);
+        if (amax_sc == 0.0f) {
+            memset(b[i].ql, 0, sizeof b[i].ql);
+            memset(b[i].qh, 0xaa, sizeof b[i].qh);  /* every value 32 -> 0 */
+            continue;
+        }
+        float iscale = -128.f / max_sc;
+        b[i].d = pd_f32_to_fp16(1 / iscale);
+        float d = F16(b[i].d);
+        for (int j = 0; j < 16; j++) {
+            int s = clampi(nearest_int(iscale * sc[j]), -128, 127);
+            b[i].scales[j] = (int8_t)s;
+            for (int l = 0; l < 16; l++) {
+                int e = 16 * j + l;
+                int q = d * s != 0 ? nearest_int(src[e] / (d * s)) : 0;
+                q = clampi(q, -32, 31) + 32;
+                int h = e / 128, k = (e % 128) / 32, r = e % 32;
+                uint8_t *ql = &b[i].ql[64 * h + r + 32 * (k & 1)];
+                *ql |= (uint8_t)(k < 2 ? (q & 0xf) : ((q & 0xf) << 4));
+                b[i].qh[32 * h + r] |= (uint8_t)((q >> 4) << (2 * k));
+            }
+        }
+    }
+}
+
+/* ========================================================================
+ * Dot products (weights . activations in the vec_dot format)
+ * ======================================================================== */
+static float dot_f32(int64_t n, const void *w, const void *x)
+{
+    const float *a = w, *b = x;
+    double s = 0.0;
+    for (int64_t i = 0; i < n; i++)
+        s += a[i] * b[i];
+    return (float)s;
+}
+
+static float dot_f16(int64_t n, const void *w, const void *x)
+{
+    const uint16_t *a = w, *b = x;
+    double s = 0.0;
+    for (int64_t i = 0; i < n; i++)
+        s += F16(a[i]) * F16(b[i]);
+    return (float)s;
+}
+
+static float dot_bf16(int64_t n, const void *w, const void *x)
+{
+    const uint16_t *a = w, *b = x;
+    double s = 0.0;
+    for (int64_t i = 0; i < n; i++)
+        s += pd_bf16_to_f32(a[i]) * pd_bf16_to_f32(b[i]);
+    return (float)s;
+}
+
+static float dot_q8_0(int64_t n, const void *w, const void *x)
+{
+    const pd_block_q8_0 *a = w, *b = x;
+    float s = 0.0f;
+    for (int64_t i = 0; i < n / PD_QK_0; i++) {
+        int si = 0;
+        for (int j = 0; j < PD_QK_0; j++)
+            si += a[i].qs[j] * b[i].qs[j];
+        s += si * (F16(a[i].d) * F16(b[i].d));
+    }
+    return s;
+}
+
+static float dot_q4_0(int64_t n, const void *w, const void *x)
+{
+    const pd_block_q4_0 *a = w;
+    const pd_block_q8_0 *b = x;
+    float s = 0.0f;
+    for (int64_t i = 0; i < n / PD_QK_0; i++) {
+        int si = 0;
+        for (int j = 0; j < 16; j++)
+            si += ((a[i].qs[j] & 0xf) - 8) * b[i].qs[j]
+                + ((a[i].qs[j] >> 4) - 8) * b[i].qs[j + 16];
+        s += si * (F16(a[i].d) * F16(b[i].d));
+    }
+    return s;
+}
+
+/* K-quants with (scale, min): the integer sums are exact; per block
+ * sum = d*dx*sum_j(sc_j * q.x_j) - dmin*dx*sum_j(m_j * bsum_j). */
+static float dot_q4_k(int64_t n, const void *w, const void *x)
+{
+    const pd_block_q4_k *a = w;
+    const pd_block_q8_k *b = x;
+    float s = 0.0f;
+    for (int64_t i = 0; i < n / PD_QK_K; i++) {
+        int32_t isum = 0, msum = 0;
+        for (int j = 0; j < 8; j++) {
+            int sc, m;
+            scale_min_k4(j, a[i].scales, &sc, &m);
+            const uint8_t *q = a[i].qs + 32 * (j / 2);
+            const int8_t *y = b[i].qs + 32 * j;
+            int si = 0;
+            for (int l = 0; l < 32; l++)
+                si += (j & 1 ? q[l] >> 4 : q[l] & 0xf) * y[l];
+            isum += sc * si;
+            msum += m * (b[i].bsums[2 * j] + b[i].bsums[2 * j + 1]);
+        }
+        s += F16(a[i].d) * b[i].d * isum - F16(a[i].dmin) * b[i].d * msum;
+    }
+    return s;
+}
+
+static float dot_q5_k(int64_t n, const void *w, const void *x)
+{
+    const pd_block_q5_k *a = w;
+    const pd_block_q8_k *b = x;
+    float s = 0.0f;
+    for (int64_t i = 0; i < n / PD_QK_K; i++) {
+        int32_t isum = 0, msum = 0;
+        for (int j = 0; j < 8; j++) {
+            int sc, m;
+            scale_min_k4(j, a[i].scales, &sc, &m);
+            const uint8_t *q = a[i].qs + 32 * (j / 2);
+            const int8_t *y = b[i].qs + 32 * j;
+            int si = 0;
+            for (int l = 0; l < 32; l++) {
+                int v = (j & 1 ? q[l] >> 4 : q[l] & 0xf) | (((a[i].qh[l] >> j) & 1) << 4);
+                si += v * y[l];
+            }
+            isum += sc * si;
+            msum += m * (b[i].bsums[2 * j] + b[i].bsums[2 * j + 1]);
+        }
+        s += F16(a[i].d) * b[i].d * isum - F16(a[i].dmin) * b[i].d * msum;
+    }
+    return s;
+}
+
+static float dot_q6_k(int64_t n, const void *w, const void *x)
+{
+    const pd_block_q6_k *a = w;
+    const pd_block_q8_k *b = x;
+    float s = 0.0f;
+    for (int64_t i = 0; i < n / PD_QK_K; i++) {
+        int32_t isum = 0;
+        for (int j = 0; j < 16; j++) {
+            int si = 0;
+            for (int l = 0; l < 16; l++)
+                si += q6_k_value(&a[i], 16 * j + l) * b[i].qs[16 * j + l];
+            isum += a[i].scales[j] * si;
+        }
+        s += F16(a[i].d) * b[i].d * isum;
+    }
+    return s;
+}
+
+static float dot_q8_k(int64_t n, const void *w, const void *x)
+{
+    const pd_block_q8_k *a = w, *b = x;
+    float s = 0.0f;
+    for (int64_t i = 0; i < n / PD_QK_K; i++) {
+        int32_t si = 0;
+        for (int j = 0; j < PD_QK_K; j++)
+            si += a[i].qs[j] * b[i].qs[j];
+        s += a[i].d * b[i].d * si;
+    }
+    return s;
+}
+
+/* ========================================================================
+ * Table and public reference entry points
+ * ======================================================================== */
+void pd_quant_kernels_ref(pd_quant_kernels *k)
+{
+    memset(k, 0, sizeof *k);
+    k->name = "scalar";
+#define PD_REF_SET(T, s) do { k->dot[T] = dot_##s; k->dequantize[T] = deq_##s; \
+                              k->quantize[T] = qnt_##s; } while (0)
+    PD_REF_SET(PD_TYPE_F32, f32);
+    PD_REF_SET(PD_TYPE_F16, f16);
+    PD_REF_SET(PD_TYPE_BF16, bf16);
+    PD_REF_SET(PD_TYPE_Q8_0, q8_0);
+    PD_REF_SET(PD_TYPE_Q4_0, q4_0);
+    PD_REF_SET(PD_TYPE_Q4_K, q4_k);
+    PD_REF_SET(PD_TYPE_Q5_K, q5_k);
+    PD_REF_SET(PD_TYPE_Q6_K, q6_k);
+    PD_REF_SET(PD_TYPE_Q8_K, q8_k);
+#undef PD_REF_SET
+}
+
+static const pd_quant_kernels *ref_table(void)
+{
+    const pd_quant_kernels *k = pd_quant_kernels_get(PD_SIMD_SCALAR);
+    return k;
+}
+
+static bool ref_ok(pd_type t)
+{
+    return (unsigned)t < PD_TYPE_COUNT && pd_type_supported(t);
+}
+
+void pd_dequantize_row_ref(pd_type t, const void *src, float *dst, int64_t n)
+{
+    if (ref_ok(t))
+        ref_table()->dequantize[t](src, dst, n);
+    else
+        for (int64_t i = 0; i < n; i++)
+            dst[i] = NAN;
+}
+
+void pd_quantize_row_ref(pd_type t, const float *src, void *dst, int64_t n)
+{
+    if (ref_ok(t))
+        ref_table()->quantize[t](src, dst, n);
+}
+
+float pd_vec_dot_ref(pd_type t, int64_t n, const void *w, const void *x)
+{
+    return ref_ok(t) ? ref_table()->dot[t](n, w, x) : NAN;
+}
+
+void pd_vec_dot_tile_ref(pd_type t, int64_t n, const void *w, size_t w_stride, int nr,
+                         const void *x, size_t x_stride, int nc, float *out, size_t out_stride)
+{
+    for (int c = 0; c < nc; c++)
+        for (int r = 0; r < nr; r++)
+            out[(size_t)c * out_stride + (size_t)r] = pd_vec_dot_ref(t, n,
+                (const char *)w + (size_t)r * w_stride, (const char *)x + (size_t)c * x_stride);
+}

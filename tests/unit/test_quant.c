@@ -1,7 +1,639 @@
-/* test_quant.c - unit tests for quant (none yet). */
+/* test_quant.c - block formats: hand-built blocks decoded from first
+ * principles, quantize/dequantize error, dot products against double math,
+ * and every SIMD level against the scalar reference.
+ */
 #include "t.h"
+#include "quant.h"
+#include "quant_simd.h"
+
+#include <stdint.h>
+
+/* ---- helpers ---- */
+static uint64_t g_rng;
+static uint64_t rnd(void)
+{
+    g_rng ^= g_rng << 13;
+    g_rng ^= g_rng >> 7;
+    g_rng ^= g_rng << 17;
+    return g_rng;
+}
+static float frand(void) /* uniform [-1, 1) */
+{
+    return (float)((rnd() >> 40) * 0x1p-24) * 2.0f - 1.0f;
+}
+static float grand(void) /* roughly gaussian */
+{
+    return (frand() + frand() + frand() + frand()) * 0.8f;
+}
+static float f32_of(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
+static uint32_t u32_of(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
+
+static const pd_type k_weight_types[] = {
+    PD_TYPE_F32, PD_TYPE_F16, PD_TYPE_BF16, PD_TYPE_Q8_0, PD_TYPE_Q4_0,
+    PD_TYPE_Q4_K, PD_TYPE_Q5_K, PD_TYPE_Q6_K, PD_TYPE_Q8_K,
+};
+#define N_WT (int)(sizeof k_weight_types / sizeof k_weight_types[0])
+
+static size_t row_bytes(pd_type t, int64_t n)
+{
+    size_t b = 0;
+    if (!pd_type_row_bytes(t, n, &b))
+        abort();
+    return b;
+}
+
+static uint16_t rand_scale16(void) /* fp16 in [2^-12, 2^-6) */
+{
+    return pd_f32_to_fp16(ldexpf(1.0f + (frand() + 1.0f) * 0.5f, -12 + (int)(rnd() % 6)));
+}
+
+/* A random weight row of type t: random quants, sane scales. */
+static void rand_weights(pd_type t, int64_t n, void *dst)
+{
+    size_t nb = row_bytes(t, n);
+    uint8_t *p = dst;
+    for (size_t i = 0; i < nb; i++)
+        p[i] = (uint8_t)rnd();
+    switch (t) {
+    case PD_TYPE_F32: case PD_TYPE_F16: case PD_TYPE_BF16: case PD_TYPE_Q8_K: {
+        float *f = malloc((size_t)n * sizeof *f);
+        for (int64_t i = 0; i < n; i++)
+            f[i] = grand();
+        pd_quantize_row_ref(t, f, dst, n);
+        free(f);
+        break;
+    }
+    case PD_TYPE_Q8_0:
+        for (int64_t i = 0; i < n / 32; i++)
+            ((pd_block_q8_0 *)dst)[i].d = rand_scale16();
+        break;
+    case PD_TYPE_Q4_0:
+        for (int64_t i = 0; i < n / 32; i++)
+            ((pd_block_q4_0 *)dst)[i].d = rand_scale16();
+        break;
+    case PD_TYPE_Q4_K:
+        for (int64_t i = 0; i < n / 256; i++) {
+            ((pd_block_q4_k *)dst)[i].d = rand_scale16();
+            ((pd_block_q4_k *)dst)[i].dmin = rand_scale16();
+        }
+        break;
+    case PD_TYPE_Q5_K:
+        for (int64_t i = 0; i < n / 256; i++) {
+            ((pd_block_q5_k *)dst)[i].d = rand_scale16();
+            ((pd_block_q5_k *)dst)[i].dmin = rand_scale16();
+        }
+        break;
+    case PD_TYPE_Q6_K:
+        for (int64_t i = 0; i < n / 256; i++)
+            ((pd_block_q6_k *)dst)[i].d = rand_scale16();
+        break;
+    default:
+        abort();
+    }
+}
+
+/* A random activation row in the vec_dot format of weight type t. */
+static void rand_acts(pd_type t, int64_t n, void *dst, float *f)
+{
+    for (int64_t i = 0; i < n; i++)
+        f[i] = grand();
+    pd_quantize_row_ref(pd_type_vec_dot(t), f, dst, n);
+}
+
+static double dot_double(pd_type t, int64_t n, const void *w, const void *x, double *mag)
+{
+    float *a = malloc((size_t)n * sizeof *a), *b = malloc((size_t)n * sizeof *b);
+    pd_dequantize_row_ref(t, w, a, n);
+    pd_dequantize_row_ref(pd_type_vec_dot(t), x, b, n);
+    double s = 0, m = 0;
+    for (int64_t i = 0; i < n; i++) {
+        s += (double)a[i] * b[i];
+        m += fabs((double)a[i] * b[i]);
+    }
+    free(a);
+    free(b);
+    *mag = m;
+    return s;
+}
+
+/* ---- type table ---- */
+static void test_type_table(void)
+{
+    T_EQ_STR(pd_type_name(PD_TYPE_Q4_K), "Q4_K");
+    T_EQ_STR(pd_type_name(4), "?");
+    T_EQ_STR(pd_type_name(1000), "?");
+    T_EQ_INT(pd_type_block_bytes(PD_TYPE_Q6_K), 210);
+    T_EQ_INT(pd_type_block_bytes(PD_TYPE_Q8_K), 292);
+    T_EQ_INT(pd_type_block_bytes(PD_TYPE_Q4_0), 18);
+    T_EQ_INT(pd_type_block_bytes(23), 136);   /* IQ4_XS */
+    T_EQ_INT(pd_type_block_bytes(39), 17);    /* MXFP4 */
+    T_EQ_INT(pd_type_block_elems(PD_TYPE_Q5_K), 256);
+    T_EQ_INT(pd_type_block_elems(PD_TYPE_BF16), 1);
+    T_CHECK(pd_type_known(11) && !pd_type_supported(11));
+    T_CHECK(!pd_type_known(31) && !pd_type_known(40));
+    static const uint32_t sup[] = { 0, 1, 2, 8, 12, 13, 14, 15, 30 };
+    int n_sup = 0;
+    for (uint32_t t = 0; t < 64; t++)
+        n_sup += pd_type_supported(t);
+    T_EQ_INT(n_sup, 9);
+    for (size_t i = 0; i < sizeof sup / sizeof sup[0]; i++)
+        T_CHECK(pd_type_supported(sup[i]));
+    size_t b = 0;
+    T_CHECK(pd_type_row_bytes(PD_TYPE_Q4_K, 4096, &b));
+    T_EQ_INT(b, 16 * 144);
+    T_CHECK(!pd_type_row_bytes(PD_TYPE_Q4_K, 100, &b));
+    T_CHECK(!pd_type_row_bytes(PD_TYPE_Q4_K, -256, &b));
+    T_CHECK(!pd_type_row_bytes(PD_TYPE_F32, INT64_MAX, &b));
+    T_CHECK(!pd_type_row_bytes(28, INT64_MAX / 2, &b));   /* F64: 2^65 bytes */
+    T_CHECK(pd_type_row_bytes(PD_TYPE_Q8_0, INT64_MAX / 32 * 32, &b) && b == (size_t)(INT64_MAX / 32) * 34);
+    T_CHECK(!pd_type_row_bytes(4, 32, &b));
+    T_CHECK(pd_type_row_bytes(PD_TYPE_F16, 0, &b) && b == 0);
+    T_EQ_INT(pd_type_vec_dot(PD_TYPE_Q4_0), PD_TYPE_Q8_0);
+    T_EQ_INT(pd_type_vec_dot(PD_TYPE_Q6_K), PD_TYPE_Q8_K);
+    T_EQ_INT(pd_type_vec_dot(PD_TYPE_F16), PD_TYPE_F16);
+    T_EQ_INT(pd_type_vec_dot(PD_TYPE_BF16), PD_TYPE_BF16);
+    T_EQ_INT(pd_type_vec_dot(PD_TYPE_F32), PD_TYPE_F32);
+}
+
+/* ---- fp16 / bf16 ---- */
+static void test_fp16_known(void)
+{
+    static const struct { uint32_t f; uint16_t h; } k[] = {
+        { 0x3f800000, 0x3c00 },   /* 1 */
+        { 0xc0000000, 0xc000 },   /* -2 */
+        { 0x80000000, 0x8000 },   /* -0 */
+        { 0x477fe000, 0x7bff },   /* 65504 */
+        { 0x477fefff, 0x7bff },   /* just below the inf threshold */
+        { 0x477ff000, 0x7c00 },   /* 65520: tie, rounds to even = inf */
+        { 0x7f800000, 0x7c00 },   /* inf */
+        { 0xff800000, 0xfc00 },
+        { 0x3f801000, 0x3c00 },   /* 1 + 2^-11: tie to even (down) */
+        { 0x3f803000, 0x3c02 },   /* 1 + 3*2^-11: tie to even (up) */
+        { 0x3f801001, 0x3c01 },   /* just above the tie */
+        { 0x38800000, 0x0400 },   /* 2^-14, smallest normal */
+        { 0x387fe000, 0x0400 },   /* 2^-14 - 2^-25: tie, rounds up to normal */
+        { 0x387fc000, 0x03ff },   /* 2^-14 - 2^-24: largest subnormal */
+        { 0x33800000, 0x0001 },   /* 2^-24, smallest subnormal */
+        { 0x33000000, 0x0000 },   /* 2^-25: tie to even = 0 */
+        { 0x33000001, 0x0001 },
+        { 0x34400000, 0x0003 },   /* 1.5 * 2^-23 = 3 * 2^-24 */
+        { 0x33c00000, 0x0002 },   /* 1.5 * 2^-24: tie to even = 2 */
+        { 0x2f800000, 0x0000 },   /* 2^-32 */
+    };
+    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
+        T_CHECKF(pd_f32_to_fp16(f32_of(k[i].f)) == k[i].h, "0x%08x -> 0x%04x, want 0x%04x",
+                 k[i].f, pd_f32_to_fp16(f32_of(k[i].f)), k[i].h);
+    uint16_t hn = pd_f32_to_fp16(NAN);
+    T_CHECK((hn & 0x7c00) == 0x7c00 && (hn & 0x3ff) != 0);
+    T_CHECK((pd_f32_to_fp16(f32_of(0x7f800001)) & 0x3ff) != 0);   /* sNaN stays NaN */
+    T_CHECK(pd_fp16_to_f32(0x0001) == 0x1p-24f);
+    T_CHECK(pd_fp16_to_f32(0x03ff) == 1023 * 0x1p-24f);
+    T_CHECK(pd_fp16_to_f32(0x7bff) == 65504.0f);
+    T_CHECK(isinf(pd_fp16_to_f32(0xfc00)) && pd_fp16_to_f32(0xfc00) < 0);
+    T_CHECK(isnan(pd_fp16_to_f32(0x7e00)));
+    T_CHECK(u32_of(pd_fp16_to_f32(0x8000)) == 0x80000000u);
+    /* every finite half survives the round trip */
+    for (uint32_t h = 0; h < 65536; h++) {
+        if ((h & 0x7c00) == 0x7c00 && (h & 0x3ff))
+            continue;
+        T_CHECKF(pd_f32_to_fp16(pd_fp16_to_f32((uint16_t)h)) == h, "h=0x%04x", h);
+    }
+}
+
+/* Random floats of every magnitude: the result is the nearest half, ties even. */
+static void test_fp16_nearest(void)
+{
+    g_rng = 0x1234567;
+    for (int i = 0; i < 200000; i++) {
+        float f = ldexpf(frand(), (int)(rnd() % 44) - 28);
+        uint16_t h = pd_f32_to_fp16(f);
+        double v = pd_fp16_to_f32(h), err = fabs(v - f);
+        if (isinf(v)) {
+            T_CHECK(fabs(f) >= 65520.0);
+            continue;
+        }
+        /* neighbours one ulp away (in magnitude order) must not be closer */
+        for (int dlt = -1; dlt <= 1; dlt += 2) {
+            uint16_t m = h & 0x7fff;
+            if ((m == 0 && dlt < 0) || m + dlt >= 0x7c00)
+                continue;
+            uint16_t hn = (uint16_t)((h & 0x8000) | (m + dlt));
+            double e2 = fabs((double)pd_fp16_to_f32(hn) - f);
+            T_CHECKF(err < e2 || (err == e2 && (h & 1) == 0), "f=%a h=0x%04x", f, h);
+        }
+    }
+}
+
+static void test_bf16(void)
+{
+    T_EQ_INT(pd_f32_to_bf16(1.0f), 0x3f80);
+    T_EQ_INT(pd_f32_to_bf16(f32_of(0x3f808000)), 0x3f80);   /* tie -> even */
+    T_EQ_INT(pd_f32_to_bf16(f32_of(0x3f818000)), 0x3f82);   /* tie -> even (up) */
+    T_EQ_INT(pd_f32_to_bf16(f32_of(0x3f808001)), 0x3f81);
+    T_EQ_INT(pd_f32_to_bf16(f32_of(0x7f7fffff)), 0x7f80);   /* max float rounds to inf */
+    T_EQ_INT(pd_f32_to_bf16(f32_of(0xff800000)), 0xff80);
+    T_EQ_INT(pd_f32_to_bf16(f32_of(0x00010000)), 0x0001);   /* subnormal kept */
+    T_EQ_INT(pd_f32_to_bf16(f32_of(0x7f800001)), 0x7fc0);   /* sNaN -> quiet, still NaN */
+    T_EQ_INT(pd_f32_to_bf16(f32_of(0xffc12345)), 0xffc1);
+    T_CHECK(pd_bf16_to_f32(0x4049) == f32_of(0x40490000));
+    T_CHECK(isnan(pd_bf16_to_f32(0x7fc0)));
+}
+
+/* ---- hand-built blocks, decoded from the format description ---- */
+
+/* 12-byte (scale, min) packing written out from the format description. */
+static void pack_k4(const int sc[8], const int m[8], uint8_t s[12])
+{
+    for (int j = 0; j < 4; j++) {
+        s[j] = (uint8_t)((sc[j] & 63) | ((sc[j + 4] >> 4) << 6));
+        s[j + 4] = (uint8_t)((m[j] & 63) | ((m[j + 4] >> 4) << 6));
+        s[j + 8] = (uint8_t)((sc[j + 4] & 15) | ((m[j + 4] & 15) << 4));
+    }
+}
+
+static void test_q4_k_handbuilt(void)
+{
+    pd_block_q4_k b;
+    int sc[8] = { 1, 63, 17, 40, 33, 2, 63, 48 }, m[8] = { 0, 5, 63, 31, 16, 47, 1, 62 };
+    int q[256];
+    g_rng = 99;
+    for (int e = 0; e < 256; e++)
+        q[e] = (int)(rnd() % 16);
+    b.d = 0x3c00;     /* 1.0 */
+    b.dmin = 0x3800;  /* 0.5 */
+    pack_k4(sc, m, b.scales);
+    /* element e: chunk e/64, low nibble for the first 32 of the chunk */
+    for (int c = 0; c < 4; c++)
+        for (int l = 0; l < 32; l++)
+            b.qs[32 * c + l] = (uint8_t)(q[64 * c + l] | (q[64 * c + 32 + l] << 4));
+    float y[256];
+    pd_dequantize_row_ref(PD_TYPE_Q4_K, &b, y, 256);
+    for (int e = 0; e < 256; e++)
+        T_CHECKF(y[e] == 1.0f * sc[e / 32] * q[e] - 0.5f * m[e / 32], "e=%d y=%g", e, y[e]);
+    /* a literal: element 32 is sub-block 1 (scale 63, min 5), high nibble */
+    b.qs[0] = 0xa3;
+    pd_dequantize_row_ref(PD_TYPE_Q4_K, &b, y, 256);
+    T_CHECK(y[0] == 3.0f && y[32] == 63 * 10 - 2.5f);
+}
+
+static void test_q5_k_handbuilt(void)
+{
+    pd_block_q5_k b;
+    int sc[8] = { 7, 0, 63, 12, 50, 9, 31, 32 }, m[8] = { 63, 2, 0, 19, 8, 41, 60, 3 };
+    int q[256];
+    g_rng = 7;
+    for (int e = 0; e < 256; e++)
+        q[e] = (int)(rnd() % 32);
+    b.d = 0x3400;     /* 0.25 */
+    b.dmin = 0x4000;  /* 2 */
+    pack_k4(sc, m, b.scales);
+    memset(b.qh, 0, sizeof b.qh);
+    for (int e = 0; e < 256; e++) {
+        int c = e / 64, l = e % 32, hi = (e % 64) >= 32;
+        if (!hi)
+            b.qs[32 * c + l] = (uint8_t)(q[e] & 15);
+        else
+            b.qs[32 * c + l] |= (uint8_t)((q[e] & 15) << 4);
+        b.qh[l] |= (uint8_t)((q[e] >> 4) << (e / 32));   /* bit = sub-block index */
+    }
+    float y[256];
+    pd_dequantize_row_ref(PD_TYPE_Q5_K, &b, y, 256);
+    for (int e = 0; e < 256; e++)
+        T_CHECKF(y[e] == 0.25f * sc[e / 32] * q[e] - 2.0f * m[e / 32], "e=%d", e);
+}
+
+static void test_q6_k_handbuilt(void)
+{
+    pd_block_q6_k b;
+    int q[256];
+    g_rng = 3;
+    for (int e = 0; e < 256; e++)
+        q[e] = (int)(rnd() % 64) - 32;
+    for (int j = 0; j < 16; j++)
+        b.scales[j] = (int8_t)(j * 17 - 128);
+    b.d = 0x3000;   /* 0.125 */
+    memset(b.ql, 0, sizeof b.ql);
+    memset(b.qh, 0, sizeof b.qh);
+    /* per 128-half: ql[0..31] = elems 0..31 (lo) | 64..95 (hi nibble),
+     * ql[32..63] = elems 32..63 | 96..127; qh[l] 2 bits each for l, l+32, l+64, l+96 */
+    for (int e = 0; e < 256; e++) {
+        int u = q[e] + 32, h = e / 128, r = e % 128, l = r % 32;
+        int qli = 64 * h + (r < 64 ? r : r - 64);
+        b.ql[qli] |= (uint8_t)((u & 15) << (r < 64 ? 0 : 4));
+        b.qh[32 * h + l] |= (uint8_t)((u >> 4) << (2 * (r / 32)));
+    }
+    float y[256];
+    pd_dequantize_row_ref(PD_TYPE_Q6_K, &b, y, 256);
+    for (int e = 0; e < 256; e++)
+        T_CHECKF(y[e] == 0.125f * b.scales[e / 16] * q[e], "e=%d", e);
+}
+
+static void test_q4_0_q8_0_handbuilt(void)
+{
+    pd_block_q4_0 a;
+    a.d = 0xc000;   /* -2 */
+    for (int j = 0; j < 16; j++)
+        a.qs[j] = (uint8_t)(j | ((15 - j) << 4));
+    float y[32];
+    pd_dequantize_row_ref(PD_TYPE_Q4_0, &a, y, 32);
+    for (int j = 0; j < 16; j++) {
+        T_CHECK(y[j] == -2.0f * (j - 8));
+        T_CHECK(y[j + 16] == -2.0f * (7 - j));
+    }
+    pd_block_q8_0 b;
+    b.d = 0x3555;   /* ~0.33325 */
+    for (int j = 0; j < 32; j++)
+        b.qs[j] = (int8_t)(j * 8 - 128);
+    pd_dequantize_row_ref(PD_TYPE_Q8_0, &b, y, 32);
+    for (int j = 0; j < 32; j++)
+        T_CHECK(y[j] == pd_fp16_to_f32(0x3555) * (j * 8 - 128));
+}
+
+/* ---- activation quantizers: exact rules ---- */
+static void test_q8_0_quantize_rule(void)
+{
+    float x[32] = { 0 };
+    x[0] = 127.0f;            /* amax 127 -> d = 1, id = 1 exactly */
+    x[1] = 2.5f; x[2] = 3.5f; x[3] = -2.5f; x[4] = -0.5f; x[5] = 0.5000001f;
+    x[6] = -127.0f; x[7] = 126.49f;
+    pd_block_q8_0 b;
+    pd_quantize_row_ref(PD_TYPE_Q8_0, x, &b, 32);
+    T_EQ_INT(b.d, 0x3c00);
+    T_EQ_INT(b.qs[0], 127);
+    T_EQ_INT(b.qs[1], 2);     /* half to even, as llama.cpp's x86 path */
+    T_EQ_INT(b.qs[2], 4);
+    T_EQ_INT(b.qs[3], -2);
+    T_EQ_INT(b.qs[4], 0);
+    T_EQ_INT(b.qs[5], 1);
+    T_EQ_INT(b.qs[6], -127);
+    T_EQ_INT(b.qs[7], 126);
+    memset(x, 0, sizeof x);
+    pd_quantize_row_ref(PD_TYPE_Q8_0, x, &b, 32);
+    T_EQ_INT(b.d, 0);
+    for (int j = 0; j < 32; j++)
+        T_EQ_INT(b.qs[j], 0);
+}
+
+static void test_q8_k_quantize_rule(void)
+{
+    float x[256];
+    for (int j = 0; j < 256; j++)
+        x[j] = (float)(j % 50) - 20.0f;   /* in [-20, 29] */
+    x[77] = 63.5f;                        /* max, positive -> iscale = -2 */
+    pd_block_q8_k b;
+    pd_quantize_row_ref(PD_TYPE_Q8_K, x, &b, 256);
+    T_CHECK(b.d == -0.5f);
+    T_EQ_INT(b.qs[77], -127);
+    for (int j = 0; j < 256; j++)
+        if (j != 77)
+            T_EQ_INT(b.qs[j], -2 * ((j % 50) - 20));
+    for (int s = 0; s < 16; s++) {
+        int sum = 0;
+        for (int l = 0; l < 16; l++)
+            sum += b.qs[16 * s + l];
+        T_EQ_INT(b.bsums[s], sum);
+    }
+    /* negative max: iscale positive; ties go to even */
+    for (int j = 0; j < 256; j++)
+        x[j] = 0.0f;
+    x[0] = -127.0f; x[1] = 2.5f; x[2] = 3.5f; x[3] = 127.0f * 0.999999f;
+    pd_quantize_row_ref(PD_TYPE_Q8_K, x, &b, 256);
+    T_CHECK(b.d == 1.0f);
+    T_EQ_INT(b.qs[0], -127);
+    T_EQ_INT(b.qs[1], 2);
+    T_EQ_INT(b.qs[2], 4);
+    T_EQ_INT(b.qs[3], 127);
+    memset(x, 0, sizeof x);
+    pd_quantize_row_ref(PD_TYPE_Q8_K, x, &b, 256);
+    T_CHECK(b.d == 0.0f && b.qs[5] == 0 && b.bsums[3] == 0);
+}
+
+/* ---- quantize -> dequantize error ---- */
+static void test_roundtrip_error(void)
+{
+    static const struct { pd_type t; double rel; } k[] = {
+        { PD_TYPE_F16, 1e-3 }, { PD_TYPE_BF16, 5e-3 }, { PD_TYPE_Q8_0, 0.01 },
+        { PD_TYPE_Q8_K, 0.01 }, { PD_TYPE_Q6_K, 0.04 }, { PD_TYPE_Q5_K, 0.06 },
+        { PD_TYPE_Q4_K, 0.12 }, { PD_TYPE_Q4_0, 0.15 },
+    };
+    enum { N = 4096 };
+    static float x[N], y[N];
+    static uint8_t q[N * 4];
+    g_rng = 42;
+    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++) {
+        for (int j = 0; j < N; j++)
+            x[j] = grand() * (j < 1024 ? 0.01f : 3.0f) + (j >= 3072 ? 0.5f : 0.0f);
+        pd_quantize_row_ref(k[i].t, x, q, N);
+        pd_dequantize_row_ref(k[i].t, q, y, N);
+        double e2 = 0, s2 = 0;
+        for (int j = 0; j < N; j++) {
+            e2 += (double)(x[j] - y[j]) * (x[j] - y[j]);
+            s2 += (double)x[j] * x[j];
+            T_CHECK(isfinite(y[j]));
+        }
+        T_CHECKF(sqrt(e2 / s2) < k[i].rel, "%s: rel rms %g", pd_type_name(k[i].t), sqrt(e2 / s2));
+        /* all-zero input gives exact zeros */
+        memset(x, 0, sizeof x);
+        pd_quantize_row_ref(k[i].t, x, q, 256);
+        pd_dequantize_row_ref(k[i].t, q, y, 256);
+        for (int j = 0; j < 256; j++)
+            T_CHECKF(y[j] == 0.0f, "%s zero", pd_type_name(k[i].t));
+    }
+}
+
+/* ---- dot products: reference vs double math on the dequantized rows ---- */
+static void test_dot_ref_vs_double(void)
+{
+    enum { N = 1024 };
+    static uint8_t w[N * 4], xq[N * 4];
+    static float xf[N];
+    g_rng = 5;
+    for (int i = 0; i < N_WT; i++) {
+        pd_type t = k_weight_types[i];
+        for (int rep = 0; rep < 4; rep++) {
+            rand_weights(t, N, w);
+            rand_acts(t, N, xq, xf);
+            double mag, want = dot_double(t, N, w, xq, &mag);
+            float got = pd_vec_dot_ref(t, N, w, xq);
+            T_CHECKF(fabs(got - want) <= 2e-6 * mag + 1e-30, "%s: %g vs %g (mag %g)",
+                     pd_type_name(t), got, want, mag);
+        }
+    }
+}
+
+/* ---- SIMD levels vs the scalar reference ---- */
+static int simd_levels(const pd_quant_kernels *out[PD_SIMD_LEVELS])
+{
+    int n = 0;
+    for (int l = PD_SIMD_AVX2; l < PD_SIMD_LEVELS; l++)
+        if (pd_quant_kernels_get(l))
+            out[n++] = pd_quant_kernels_get(l);
+    return n;
+}
+
+static void test_simd_dequantize(void)
+{
+    const pd_quant_kernels *lv[PD_SIMD_LEVELS];
+    int nl = simd_levels(lv);
+    if (!nl)
+        T_SKIP("no SIMD level on this CPU");
+    enum { N = 768 };
+    static uint8_t w[N * 4];
+    static float a[N], b[N];
+    g_rng = 11;
+    for (int l = 0; l < nl; l++)
+        for (int i = 0; i < N_WT; i++) {
+            pd_type t = k_weight_types[i];
+            rand_weights(t, N, w);
+            pd_dequantize_row_ref(t, w, a, N);
+            lv[l]->dequantize[t](w, b, N);
+            for (int j = 0; j < N; j++)
+                T_CHECKF(fabsf(a[j] - b[j]) <= 1e-6f * fabsf(a[j]) + 1e-12f,
+                         "%s %s [%d]: %g vs %g", lv[l]->name, pd_type_name(t), j, b[j], a[j]);
+        }
+}
+
+static void test_simd_quantize_exact(void)
+{
+    const pd_quant_kernels *lv[PD_SIMD_LEVELS];
+    int nl = simd_levels(lv);
+    if (!nl)
+        T_SKIP("no SIMD level on this CPU");
+    static const pd_type ts[] = { PD_TYPE_Q8_0, PD_TYPE_Q8_K, PD_TYPE_F16, PD_TYPE_BF16, PD_TYPE_F32 };
+    enum { N = 2048 };
+    static float x[N];
+    static uint8_t a[N * 4], b[N * 4];
+    g_rng = 13;
+    for (int l = 0; l < nl; l++)
+        for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++)
+            for (int rep = 0; rep < 6; rep++) {
+                for (int j = 0; j < N; j++) {
+                    x[j] = grand() * (rep + 1);
+                    if (rep == 1 && j % 7 == 0)   /* exact ties and zero blocks */
+                        x[j] = (float)(int)(x[j] * 4) * 0.5f + 0.5f;
+                    if (rep == 2 && j < 512)
+                        x[j] = 0.0f;
+                    if (rep == 3 && j % 256 == 9)
+                        x[j] = 127.0f;
+                    if (rep == 4)   /* amax 127 per block: scale 1, exact .5 ties */
+                        x[j] = j % 32 == 0 ? 127.0f : rintf(fmaxf(-100.f, fminf(100.f, x[j] * 20))) * 0.5f;
+                }
+                size_t nb = row_bytes(ts[i], N);
+                memset(a, 0x55, nb);
+                memset(b, 0xaa, nb);
+                pd_quantize_row_ref(ts[i], x, a, N);
+                lv[l]->quantize[ts[i]](x, b, N);
+                T_CHECKF(memcmp(a, b, nb) == 0, "%s %s rep %d", lv[l]->name,
+                         pd_type_name(ts[i]), rep);
+            }
+}
+
+static void test_simd_dot_and_tile(void)
+{
+    const pd_quant_kernels *lv[PD_SIMD_LEVELS];
+    int nl = simd_levels(lv);
+    if (!nl)
+        T_SKIP("no SIMD level on this CPU");
+    enum { N = 512, R = 7, C = 9 };
+    static uint8_t w[R][N * 4], x[C][N * 4];
+    static float xf[N], ref[C * R], got[C * R];
+    static double mag[C * R];
+    g_rng = 17;
+    for (int i = 0; i < N_WT; i++) {
+        pd_type t = k_weight_types[i];
+        for (int r = 0; r < R; r++)
+            rand_weights(t, N, w[r]);
+        for (int c = 0; c < C; c++)
+            rand_acts(t, N, x[c], xf);
+        for (int c = 0; c < C; c++)
+            for (int r = 0; r < R; r++)
+                dot_double(t, N, w[r], x[c], &mag[c * R + r]);
+        pd_vec_dot_tile_ref(t, N, w, sizeof w[0], R, x, sizeof x[0], C, ref, R);
+        for (int l = 0; l < nl; l++) {
+            for (int c = 0; c < C; c++)
+                for (int r = 0; r < R; r++) {
+                    float v = lv[l]->dot[t](N, w[r], x[c]);
+                    T_CHECKF(fabs(v - ref[c * R + r]) <= 1e-5 * mag[c * R + r],
+                             "%s dot %s: %g vs %g", lv[l]->name, pd_type_name(t), v, ref[c * R + r]);
+                }
+            /* every tile shape up to R x C, including partial micro-tiles */
+            for (int nr = 1; nr <= R; nr += 2)
+                for (int nc = 1; nc <= C; nc++) {
+                    for (int j = 0; j < C * R; j++)
+                        got[j] = -12345.0f;
+                    pd_quant_kernels_tile(lv[l], t, N, w, sizeof w[0], nr, x, sizeof x[0], nc, got, R);
+                    for (int c = 0; c < C; c++)
+                        for (int r = 0; r < R; r++) {
+                            int j = c * R + r;
+                            if (r < nr && c < nc)
+                                T_CHECKF(fabs(got[j] - ref[j]) <= 1e-5 * mag[j],
+                                         "%s tile %s %dx%d [%d,%d]: %g vs %g", lv[l]->name,
+                                         pd_type_name(t), nr, nc, r, c, got[j], ref[j]);
+                            else
+                                T_CHECKF(got[j] == -12345.0f, "%s tile %s wrote outside",
+                                         lv[l]->name, pd_type_name(t));
+                        }
+                }
+        }
+    }
+}
+
+/* Zero rows and zero activations give exactly zero at every level. */
+static void test_zero_rows(void)
+{
+    enum { N = 512 };
+    static uint8_t w[N * 4], x[N * 4];
+    static float xf[N];
+    for (int i = 0; i < N_WT; i++) {
+        pd_type t = k_weight_types[i];
+        memset(xf, 0, sizeof xf);
+        pd_quantize_row_ref(pd_type_vec_dot(t), xf, x, N);
+        g_rng = 21;
+        rand_weights(t, N, w);
+        for (int l = 0; l < PD_SIMD_LEVELS; l++) {
+            const pd_quant_kernels *k = pd_quant_kernels_get(l);
+            if (k)
+                T_CHECKF(k->dot[t](N, w, x) == 0.0f, "%s %s", k->name, pd_type_name(t));
+        }
+    }
+}
+
+/* The dispatcher picks the best level under the PONDER_SIMD cap. */
+static void test_dispatch(void)
+{
+    const char *cap = getenv("PONDER_SIMD");
+    int max = PD_SIMD_LEVELS - 1;
+    if (cap && strcmp(cap, "scalar") == 0)
+        max = PD_SIMD_SCALAR;
+    else if (cap && strcmp(cap, "avx2") == 0)
+        max = PD_SIMD_AVX2;
+    int best = 0;
+    for (int l = 0; l <= max; l++)
+        if (pd_quant_kernels_get(l))
+            best = l;
+    T_EQ_STR(pd_simd_level(), pd_quant_kernels_get(best)->name);
+    T_CHECK(pd_quant_kernels_get(PD_SIMD_SCALAR) != NULL);
+    T_CHECK(isnan(pd_vec_dot(PD_TYPE_Q3_K, 256, "", "")));
+}
 
 int main(void)
 {
+    T_RUN(test_type_table);
+    T_RUN(test_fp16_known);
+    T_RUN(test_fp16_nearest);
+    T_RUN(test_bf16);
+    T_RUN(test_q4_k_handbuilt);
+    T_RUN(test_q5_k_handbuilt);
+    T_RUN(test_q6_k_handbuilt);
+    T_RUN(test_q4_0_q8_0_handbuilt);
+    T_RUN(test_q8_0_quantize_rule);
+    T_RUN(test_q8_k_quantize_rule);
+    T_RUN(test_roundtrip_error);
+    T_RUN(test_dot_ref_vs_double);
+    T_RUN(test_simd_dequantize);
+    T_RUN(test_simd_quantize_exact);
+    T_RUN(test_simd_dot_and_tile);
+    T_RUN(test_zero_rows);
+    T_RUN(test_dispatch);
     T_DONE();
 }
