@@ -115,6 +115,10 @@ bool pd_gguf_get_bool(const pd_gguf *g, const char *key, bool *out);
 bool pd_gguf_get_str(const pd_gguf *g, const char *key, pd_gguf_str *out);
 /* Array by key; NULL when absent or not an array. */
 const pd_gguf_kv *pd_gguf_get_arr(const pd_gguf *g, const char *key);
+/* Any entry by key; NULL when absent. */
+const pd_gguf_kv *pd_gguf_get_kv(const pd_gguf *g, const char *key);
+/* Element i of an array of strings; false when out of range or not one. */
+bool pd_gguf_arr_str(const pd_gguf_kv *kv, uint64_t i, pd_gguf_str *out);
 
 /* Read element i of a fixed-size numeric array as the given C type, converting
  * integer widths; false when out of range or not representable. */
