@@ -36,7 +36,8 @@ static const command commands[] = {
     {"eval", cmd_eval, "accuracy, switches and UT score on an eval set",
      "usage: ponder eval -m MODEL --set FILE.jsonl [--samples K] [--compare] [--json]\n"},
     {"info", cmd_info, "describe what a GGUF file holds",
-     "usage: ponder info -m MODEL\n"},
+     "usage: ponder info -m MODEL [--keys]\n"
+     "  --keys              also list every metadata key with its type and value\n"},
     {"tip", cmd_tip, "print the switch-token set of a model",
      "usage: ponder tip -m MODEL [--phrases FILE]\n"},
     {"synth", cmd_synth, "write a random-weight GGUF with the shapes of a real model",
