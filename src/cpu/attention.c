@@ -1,3 +1,229 @@
-/* attention.c - placeholder
- * (stub: not written yet) */
-typedef int pd_placeholder_unit;
+/* attention.c - the attention half of a block on the CPU: GQA with optional
+ * q/k biases and per-head q/k norms, and DeepSeek's multi-head latent
+ * attention in the absorbed form over the latent cache. */
+#include "cpu/cpu.h"
+
+#include <stdatomic.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------------
+ * The score/softmax/sum loop, parallel over (row, head) pairs
+ * ------------------------------------------------------------------------ */
+typedef struct attn_job {
+    pd_cpu *c;
+    int il, n, pos0;
+    atomic_int next;
+} attn_job;
+
+/* GQA: out[t][h] = sum_j softmax_j(q[t][h] . K[j][h/g] * scale) V[j][h/g], j <= pos */
+static void gqa_rows(void *arg, int ith, int nth)
+{
+    (void)nth;
+    attn_job *j = arg;
+    pd_cpu *c = j->c;
+    const pd_hparams *hp = &c->m->hp;
+    const int H = hp->n_head, dk = hp->head_k, dv = hp->head_v;
+    const int group = H / hp->n_head_kv;
+    float *sc = c->scores + (size_t)ith * c->kv.n_ctx;
+    for (;;) {
+        const int u = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
+        if (u >= j->n * H)
+            return;
+        const int t = u / H, h = u % H, hk = h / group, pos = j->pos0 + t;
+        const float *q = c->q + (size_t)t * H * dk + (size_t)h * dk;
+        for (int p = 0; p <= pos; p++) {
+            const float *k = pd_kv_k(&c->kv, j->il, p) + (size_t)hk * dk;
+            float s = 0;
+            for (int i = 0; i < dk; i++)
+                s += q[i] * k[i];
+            sc[p] = s * hp->kq_scale;
+        }
+        pd_softmax(sc, pos + 1);
+        float *o = c->att + (size_t)t * H * dv + (size_t)h * dv;
+        memset(o, 0, (size_t)dv * sizeof *o);
+        for (int p = 0; p <= pos; p++) {
+            const float *v = pd_kv_v(&c->kv, j->il, p) + (size_t)hk * dv;
+            const float w = sc[p];
+            for (int i = 0; i < dv; i++)
+                o[i] += w * v[i];
+        }
+    }
+}
+
+/* MLA, absorbed: score = (qlat[t][h] . c_j + q_pe[t][h] . kpe_j) * scale,
+ * olat[t][h] = sum_j softmax_j(score) c_j, all in the kv_lora latent space. */
+static void mla_rows(void *arg, int ith, int nth)
+{
+    (void)nth;
+    attn_job *j = arg;
+    pd_cpu *c = j->c;
+    const pd_hparams *hp = &c->m->hp;
+    const int H = hp->n_head, R = hp->kv_lora, dr = hp->qk_rope;
+    float *sc = c->scores + (size_t)ith * c->kv.n_ctx;
+    for (;;) {
+        const int u = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
+        if (u >= j->n * H)
+            return;
+        const int t = u / H, h = u % H, pos = j->pos0 + t;
+        const float *ql = c->qlat + ((size_t)t * H + h) * R;
+        const float *qr = c->q + (size_t)t * H * hp->head_k + (size_t)h * hp->head_k + hp->qk_nope;
+        for (int p = 0; p <= pos; p++) {
+            const float *kv = pd_kv_k(&c->kv, j->il, p);
+            float s = 0, s2 = 0;
+            for (int i = 0; i < R; i++)
+                s += ql[i] * kv[i];
+            for (int i = 0; i < dr; i++)
+                s2 += qr[i] * kv[R + i];
+            sc[p] = (s + s2) * hp->kq_scale;
+        }
+        pd_softmax(sc, pos + 1);
+        float *o = c->olat + ((size_t)t * H + h) * R;
+        memset(o, 0, (size_t)R * sizeof *o);
+        for (int p = 0; p <= pos; p++) {
+            const float *kv = pd_kv_k(&c->kv, j->il, p);
+            const float w = sc[p];
+            for (int i = 0; i < R; i++)
+                o[i] += w * kv[i];
+        }
+    }
+}
+
+static void run_rows(pd_cpu *c, pd_pool_job fn, int il, int n, int pos0)
+{
+    attn_job j = { .c = c, .il = il, .n = n, .pos0 = pos0 };
+    atomic_init(&j.next, 0);
+    pd_pool_run(c->pool, fn, &j);
+}
+
+/* ------------------------------------------------------------------------
+ * GQA (qwen3moe, qwen3, qwen2, llama)
+ * ------------------------------------------------------------------------ */
+static pd_status attention_gqa(pd_cpu *c, int il, int n, int pos0)
+{
+    const pd_hparams *hp = &c->m->hp;
+    const pd_layer *ly = &c->m->layers[il];
+    const int E = hp->n_embd, H = hp->n_head, Hkv = hp->n_head_kv;
+    const int dk = hp->head_k, dv = hp->head_v;
+    const int qw = H * dk, kw = Hkv * dk, vw = Hkv * dv;
+
+    /* q, k, v projections (one job) */
+    pd_mm mm[3] = {
+        { .w = &ly->wq, .x = c->xn, .ldx = E, .n = n, .y = c->q, .ldy = qw },
+        { .w = &ly->wk, .x = c->xn, .ldx = E, .n = n, .y = c->k, .ldy = kw },
+        { .w = &ly->wv, .x = c->xn, .ldx = E, .n = n, .y = c->v, .ldy = vw },
+    };
+    pd_status st = pd_matmul(c->pool, &c->mm, mm, 3);
+    if (st != PD_OK)
+        return st;
+
+    for (int t = 0; t < n; t++) {
+        float *q = c->q + (size_t)t * qw, *k = c->k + (size_t)t * kw, *v = c->v + (size_t)t * vw;
+        if (ly->bq) {
+            for (int i = 0; i < qw; i++) q[i] += ly->bq[i];
+            for (int i = 0; i < kw; i++) k[i] += ly->bk[i];
+            for (int i = 0; i < vw; i++) v[i] += ly->bv[i];
+        }
+        if (ly->q_norm) {   /* per-head RMSNorm, before RoPE */
+            for (int h = 0; h < H; h++)
+                pd_rmsnorm(q + h * dk, q + h * dk, ly->q_norm, dk, hp->eps);
+            for (int h = 0; h < Hkv; h++)
+                pd_rmsnorm(k + h * dk, k + h * dk, ly->k_norm, dk, hp->eps);
+        }
+        float *cs = c->rope + (size_t)t * hp->rope_dim;
+        pd_rope_cache(hp, pos0 + t, cs);
+        for (int h = 0; h < H; h++)
+            pd_rope_apply(hp->rope_kind, q + h * dk, hp->rope_dim, cs);
+        for (int h = 0; h < Hkv; h++)
+            pd_rope_apply(hp->rope_kind, k + h * dk, hp->rope_dim, cs);
+        memcpy(pd_kv_k(&c->kv, il, pos0 + t), k, (size_t)kw * sizeof *k);
+        memcpy(pd_kv_v(&c->kv, il, pos0 + t), v, (size_t)vw * sizeof *v);
+    }
+
+    run_rows(c, gqa_rows, il, n, pos0);
+
+    pd_mm o = { .w = &ly->wo, .x = c->att, .ldx = (int64_t)H * dv, .n = n, .y = c->out, .ldy = E };
+    return pd_matmul(c->pool, &c->mm, &o, 1);
+}
+
+/* ------------------------------------------------------------------------
+ * MLA (deepseek2)
+ * ------------------------------------------------------------------------ */
+static pd_status attention_mla(pd_cpu *c, int il, int n, int pos0)
+{
+    const pd_hparams *hp = &c->m->hp;
+    const pd_layer *ly = &c->m->layers[il];
+    const int E = hp->n_embd, H = hp->n_head, R = hp->kv_lora, dr = hp->qk_rope;
+    const int dq = hp->head_k, qw = H * dq, kvw = R + dr;
+    pd_status st;
+
+    /* q (through the q latent when q_lora_rank > 0) and the kv latent + rope key */
+    if (hp->q_lora) {
+        pd_mm mm[2] = {
+            { .w = &ly->wq_a, .x = c->xn, .ldx = E, .n = n, .y = c->qa, .ldy = hp->q_lora },
+            { .w = &ly->wkv_a, .x = c->xn, .ldx = E, .n = n, .y = c->k, .ldy = kvw },
+        };
+        if ((st = pd_matmul(c->pool, &c->mm, mm, 2)) != PD_OK)
+            return st;
+        for (int t = 0; t < n; t++) {
+            float *qa = c->qa + (size_t)t * hp->q_lora;
+            pd_rmsnorm(qa, qa, ly->q_a_norm, hp->q_lora, hp->eps);
+        }
+        pd_mm qb = { .w = &ly->wq_b, .x = c->qa, .ldx = hp->q_lora, .n = n, .y = c->q, .ldy = qw };
+        if ((st = pd_matmul(c->pool, &c->mm, &qb, 1)) != PD_OK)
+            return st;
+    } else {
+        pd_mm mm[2] = {
+            { .w = &ly->wq, .x = c->xn, .ldx = E, .n = n, .y = c->q, .ldy = qw },
+            { .w = &ly->wkv_a, .x = c->xn, .ldx = E, .n = n, .y = c->k, .ldy = kvw },
+        };
+        if ((st = pd_matmul(c->pool, &c->mm, mm, 2)) != PD_OK)
+            return st;
+    }
+
+    /* normalize the latent, rotate q_pe and the shared k_pe, cache [c, k_pe] */
+    for (int t = 0; t < n; t++) {
+        float *kv = c->k + (size_t)t * kvw, *q = c->q + (size_t)t * qw;
+        pd_rmsnorm(kv, kv, ly->kv_a_norm, R, hp->eps);
+        float *cs = c->rope + (size_t)t * hp->rope_dim;
+        pd_rope_cache(hp, pos0 + t, cs);
+        for (int h = 0; h < H; h++)
+            pd_rope_apply(hp->rope_kind, q + (size_t)h * dq + hp->qk_nope, dr, cs);
+        pd_rope_apply(hp->rope_kind, kv + R, dr, cs);
+        memcpy(pd_kv_k(&c->kv, il, pos0 + t), kv, (size_t)kvw * sizeof *kv);
+    }
+
+    /* absorb: qlat[t][h] = attn_k_b[h] q_nope[t][h]  (qk_nope) -> (kv_lora) */
+    pd_mm hm[64];
+    for (int h0 = 0; h0 < H; h0 += 64) {
+        const int nh = H - h0 < 64 ? H - h0 : 64;
+        for (int i = 0; i < nh; i++)
+            hm[i] = (pd_mm){ .w = &ly->wk_b, .mat = h0 + i, .x = c->q + (size_t)(h0 + i) * dq,
+                             .ldx = qw, .n = n, .y = c->qlat + (size_t)(h0 + i) * R,
+                             .ldy = (int64_t)H * R };
+        if ((st = pd_matmul(c->pool, &c->mm, hm, nh)) != PD_OK)
+            return st;
+    }
+
+    run_rows(c, mla_rows, il, n, pos0);
+
+    /* back out of the latent: att[t][h] = attn_v_b[h] olat[t][h]  (kv_lora) -> (v) */
+    for (int h0 = 0; h0 < H; h0 += 64) {
+        const int nh = H - h0 < 64 ? H - h0 : 64;
+        for (int i = 0; i < nh; i++)
+            hm[i] = (pd_mm){ .w = &ly->wv_b, .mat = h0 + i, .x = c->olat + (size_t)(h0 + i) * R,
+                             .ldx = (int64_t)H * R, .n = n,
+                             .y = c->att + (size_t)(h0 + i) * hp->head_v,
+                             .ldy = (int64_t)H * hp->head_v };
+        if ((st = pd_matmul(c->pool, &c->mm, hm, nh)) != PD_OK)
+            return st;
+    }
+
+    pd_mm o = { .w = &ly->wo, .x = c->att, .ldx = (int64_t)H * hp->head_v, .n = n,
+                .y = c->out, .ldy = E };
+    return pd_matmul(c->pool, &c->mm, &o, 1);
+}
+
+pd_status pd_cpu_attention(pd_cpu *c, int il, int n, int pos0)
+{
+    return c->m->hp.mla ? attention_mla(c, il, n, pos0) : attention_gqa(c, il, n, pos0);
+}

@@ -1,4 +1,55 @@
-/* cpu.h (stub) */
-#ifndef PD_SRC_CPU_CPU_H
-#define PD_SRC_CPU_CPU_H
-#endif
+/* cpu.h - the CPU backend's state (RunState in llama2.c's words): thread
+ * pool, KV cache, and the activation buffers of one micro-batch of tokens,
+ * shared by forward.c (the layer loop), attention.c and moe.c. */
+#ifndef PD_CPU_CPU_H
+#define PD_CPU_CPU_H
+
+#include "model.h"
+#include "kvcache.h"
+#include "cpu/pool.h"
+#include "cpu/ops.h"
+
+/* Tokens per micro-batch: prefill runs in steps of this many rows. */
+#define PD_CPU_UBATCH 64
+
+typedef struct pd_cpu {
+    pd_model *m;
+    pd_pool *pool;
+    pd_kvcache kv;
+    pd_mm_scratch mm;
+    int ub;              /* rows per step */
+    /* activations: row t of a step is token pos0 + t */
+    float *x;            /* (ub, n_embd) residual stream */
+    float *xn;           /* (ub, n_embd) normalized input of a block */
+    float *out;          /* (ub, n_embd) block output */
+    float *q;            /* (ub, n_head*head_k) */
+    float *k, *v;        /* (ub, n_head_kv*head_k), (ub, n_head_kv*head_v); MLA: k = (ub, kv_lora+qk_rope) */
+    float *qa;           /* (ub, q_lora) MLA query latent */
+    float *qlat;         /* (ub, n_head*kv_lora) MLA: q_nope absorbed through attn_k_b */
+    float *olat;         /* (ub, n_head*kv_lora) MLA: attention output in latent space */
+    float *att;          /* (ub, n_head*head_v) concatenated heads */
+    float *rope;         /* (ub, rope_dim) cos/sin per row */
+    float *scores;       /* (threads, n_ctx) */
+    float *ffa, *ffb;    /* (ub*n_expert_used + ub, ff_max) gate and up outputs */
+    float *eout;         /* (ub*n_expert_used, n_embd) expert outputs */
+    float *router;       /* (ub, n_expert) */
+    int32_t *sel;        /* (ub, n_expert_used) chosen experts */
+    float *selw;         /* (ub, n_expert_used) their weights */
+    int32_t *erows;      /* (ub*n_expert_used) token rows grouped by expert */
+    int32_t *eslot;      /* (ub*n_expert_used) where row t,s went in eout */
+    pd_mm *mm_list;      /* (2*n_expert + 2) products of one MoE job */
+} pd_cpu;
+
+size_t pd_cpu_scratch_bytes(const pd_hparams *hp, int n_ctx);
+
+/* One transformer block's halves for rows [0, n) at positions pos0..: read
+ * c->xn, write c->out. */
+pd_status pd_cpu_attention(pd_cpu *c, int il, int n, int pos0);
+pd_status pd_cpu_ffn(pd_cpu *c, int il, int n, int pos0);
+
+/* MoE routing of one token (exposed for tests): ids/weights of the
+ * n_expert_used chosen experts, best first; ties go to the lower index. */
+void pd_moe_route(const pd_hparams *hp, const float *logits, const float *bias,
+                  int32_t *ids, float *weights);
+
+#endif /* PD_CPU_CPU_H */

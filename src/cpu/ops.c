@@ -1,3 +1,244 @@
-/* ops.c - placeholder
- * (stub: not written yet) */
-typedef int pd_placeholder_unit;
+/* ops.c - CPU kernels: norms, RoPE, softmax, gating, and the quantized
+ * matrix products. Plain loops with the maths in one comment each; the
+ * heavy lifting of the products is pd_vec_dot_tile (quant.h, SIMD). */
+#include "cpu/ops.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------------
+ * Elementwise
+ * ------------------------------------------------------------------------ */
+void pd_rmsnorm(float *y, const float *x, const float *w, int n, float eps)
+{
+    double ss = 0;   /* ggml sums in double too (ggml_float) */
+    for (int i = 0; i < n; i++)
+        ss += (double)x[i] * x[i];
+    const float scale = 1.0f / sqrtf((float)(ss / n) + eps);
+    for (int i = 0; i < n; i++)
+        y[i] = w ? x[i] * scale * w[i] : x[i] * scale;
+}
+
+void pd_softmax(float *x, int n)
+{
+    float mx = -INFINITY;
+    for (int i = 0; i < n; i++)
+        if (x[i] > mx) mx = x[i];
+    double sum = 0;
+    for (int i = 0; i < n; i++) {
+        x[i] = expf(x[i] - mx);
+        sum += x[i];
+    }
+    const float inv = (float)(1.0 / sum);
+    for (int i = 0; i < n; i++)
+        x[i] *= inv;
+}
+
+void pd_silu_mul(float *a, const float *b, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        a[i] = pd_silu(a[i]) * b[i];
+}
+
+/* ------------------------------------------------------------------------
+ * RoPE
+ * ------------------------------------------------------------------------ */
+/* YaRN correction dimension: the pair index whose wavelength fits n_rot
+ * turns into the original context. */
+static float yarn_corr_dim(int n_dims, int n_ctx_orig, float n_rot, float base)
+{
+    return n_dims * logf(n_ctx_orig / (n_rot * 2 * (float)M_PI)) / (2 * logf(base));
+}
+
+void pd_rope_cache(const pd_hparams *hp, int pos, float *cs)
+{
+    const int half = hp->rope_dim / 2;
+    float *c = cs, *s = cs + half;
+    float lo = 0, hi = 0;
+    if (hp->yarn_ext_factor != 0) {
+        lo = floorf(yarn_corr_dim(hp->rope_dim, hp->yarn_orig_ctx, hp->yarn_beta_fast, hp->rope_base));
+        hi = ceilf(yarn_corr_dim(hp->rope_dim, hp->yarn_orig_ctx, hp->yarn_beta_slow, hp->rope_base));
+        lo = fmaxf(0, lo);
+        hi = fminf(hp->rope_dim - 1, hi);
+    }
+    /* ggml steps theta by a constant factor in float; so do we */
+    const float theta_scale = powf(hp->rope_base, -2.0f / hp->rope_dim);
+    float theta = (float)pos;
+    for (int i = 0; i < half; i++) {
+        const float ff = hp->rope_freqs ? hp->rope_freqs[i] : 1.0f;
+        const float extrap = theta / ff;
+        const float interp = hp->freq_scale * extrap;
+        float t = interp;
+        if (hp->yarn_ext_factor != 0) {
+            float y = (i - lo) / fmaxf(0.001f, hi - lo);
+            float ramp = (1 - fminf(1, fmaxf(0, y))) * hp->yarn_ext_factor;
+            t = interp * (1 - ramp) + extrap * ramp;
+        }
+        c[i] = cosf(t) * hp->rope_mscale;
+        s[i] = sinf(t) * hp->rope_mscale;
+        theta *= theta_scale;
+    }
+}
+
+void pd_rope_apply(pd_rope_kind kind, float *x, int rope_dim, const float *cs)
+{
+    const int half = rope_dim / 2;
+    const float *c = cs, *s = cs + half;
+    for (int i = 0; i < half; i++) {
+        float *a = kind == PD_ROPE_NEOX ? &x[i] : &x[2 * i];
+        float *b = kind == PD_ROPE_NEOX ? &x[i + half] : &x[2 * i + 1];
+        const float x0 = *a, x1 = *b;
+        *a = x0 * c[i] - x1 * s[i];
+        *b = x0 * s[i] + x1 * c[i];
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * Matrix products
+ * ------------------------------------------------------------------------ */
+void pd_weight_get_row(const pd_weight *w, int64_t mat, int64_t row, float *out)
+{
+    pd_dequantize_row(w->type, pd_weight_row(w, mat, row), out, w->k);
+}
+
+void pd_mm_scratch_free(pd_mm_scratch *s)
+{
+    free(s->q);
+    s->q = NULL;
+    s->cap = 0;
+}
+
+typedef struct mm_plan {
+    const void *xq;          /* activations in vec_dot format */
+    size_t xq_stride;        /* bytes */
+    size_t q_off;            /* where in the scratch, when converted */
+    bool convert;
+    int64_t r0, r1, chunk;   /* output rows and rows per work unit */
+    int64_t unit0;           /* first global unit index */
+    int64_t row0;            /* first global conversion row */
+} mm_plan;
+
+typedef struct mm_job {
+    const pd_mm *mm;
+    mm_plan *plan;
+    int n_mm;
+    int64_t n_units, n_rows;
+    uint8_t *q;
+    atomic_llong next;
+} mm_job;
+
+static const float *mm_xrow(const pd_mm *m, int64_t i)
+{
+    return m->x + (m->xrows ? m->xrows[i] : i) * m->ldx;
+}
+
+/* Phase 1: convert every input row once into its weight's vec_dot type. */
+static void mm_convert(void *arg, int ith, int nth)
+{
+    mm_job *j = arg;
+    const int64_t a = j->n_rows * ith / nth, b = j->n_rows * (ith + 1) / nth;
+    int k = 0;
+    for (int64_t r = a; r < b; r++) {
+        while (k + 1 < j->n_mm && j->plan[k + 1].row0 <= r)
+            k++;
+        const mm_plan *p = &j->plan[k];
+        const pd_mm *m = &j->mm[k];
+        if (!p->convert)
+            continue;
+        const int64_t i = r - p->row0;
+        pd_quantize_row(pd_type_vec_dot(m->w->type), mm_xrow(m, i),
+                        j->q + p->q_off + (size_t)i * p->xq_stride, m->w->k);
+    }
+}
+
+#define MM_TOKEN_BLOCK 64
+
+/* Phase 2: work units of output rows, handed out in order. */
+static void mm_compute(void *arg, int ith, int nth)
+{
+    (void)ith; (void)nth;
+    mm_job *j = arg;
+    int k = 0;
+    for (;;) {
+        const int64_t u = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
+        if (u >= j->n_units)
+            return;
+        while (k + 1 < j->n_mm && j->plan[k + 1].unit0 <= u)
+            k++;
+        const mm_plan *p = &j->plan[k];
+        const pd_mm *m = &j->mm[k];
+        const pd_weight *w = m->w;
+        const int64_t r = p->r0 + (u - p->unit0) * p->chunk;
+        const int nr = (int)(r + p->chunk <= p->r1 ? p->chunk : p->r1 - r);
+        for (int t = 0; t < m->n; t += MM_TOKEN_BLOCK) {
+            const int nc = m->n - t < MM_TOKEN_BLOCK ? m->n - t : MM_TOKEN_BLOCK;
+            pd_vec_dot_tile(w->type, w->k, pd_weight_row(w, m->mat, r), w->row_bytes, nr,
+                            (const uint8_t *)p->xq + (size_t)t * p->xq_stride, p->xq_stride,
+                            nc, m->y + t * m->ldy + r, (size_t)m->ldy);
+        }
+    }
+}
+
+pd_status pd_matmul(pd_pool *pool, pd_mm_scratch *s, const pd_mm *mm, int n_mm)
+{
+    if (n_mm <= 0)
+        return PD_OK;
+    mm_plan stackplan[16];
+    mm_plan *plan = n_mm <= 16 ? stackplan : malloc((size_t)n_mm * sizeof *plan);
+    if (!plan)
+        return pd_fail(PD_ENOMEM, "matmul: out of memory");
+    const int nth = pd_pool_threads(pool);
+    size_t q_bytes = 0;
+    int64_t units = 0, rows = 0;
+    for (int i = 0; i < n_mm; i++) {
+        const pd_mm *m = &mm[i];
+        mm_plan *p = &plan[i];
+        const pd_type vt = pd_type_vec_dot(m->w->type);
+        p->convert = !(vt == PD_TYPE_F32 && !m->xrows);
+        size_t rb = 0;
+        pd_type_row_bytes(vt, m->w->k, &rb);
+        if (p->convert) {
+            p->xq_stride = rb;
+            p->q_off = q_bytes;
+            q_bytes += (rb * (size_t)m->n + 63) & ~(size_t)63;
+        } else {
+            p->xq = m->x;
+            p->xq_stride = (size_t)m->ldx * sizeof(float);
+        }
+        p->row0 = rows;
+        rows += m->n;
+        p->r0 = m->r1 > m->r0 ? m->r0 : 0;
+        p->r1 = m->r1 > m->r0 ? m->r1 : m->w->n;
+        /* enough units to balance the threads, but rows in multiples of 4 */
+        int64_t nrow = p->r1 - p->r0;
+        int64_t chunk = (nrow + 4 * nth - 1) / (4 * nth);
+        chunk = (chunk + 3) & ~(int64_t)3;
+        if (chunk < 8) chunk = 8;
+        if (chunk > 64) chunk = 64;
+        p->chunk = chunk;
+        p->unit0 = units;
+        units += m->n > 0 ? (nrow + chunk - 1) / chunk : 0;
+    }
+    if (q_bytes > s->cap) {
+        void *q = realloc(s->q, q_bytes);
+        if (!q) {
+            if (plan != stackplan) free(plan);
+            return pd_fail(PD_ENOMEM, "matmul: cannot allocate %zu bytes of scratch", q_bytes);
+        }
+        s->q = q;
+        s->cap = q_bytes;
+    }
+    for (int i = 0; i < n_mm; i++)
+        if (plan[i].convert)
+            plan[i].xq = (uint8_t *)s->q + plan[i].q_off;
+    mm_job j = { .mm = mm, .plan = plan, .n_mm = n_mm, .n_units = units,
+                 .n_rows = rows, .q = s->q };
+    atomic_init(&j.next, 0);
+    if (q_bytes)
+        pd_pool_run(pool, mm_convert, &j);
+    pd_pool_run(pool, mm_compute, &j);
+    if (plan != stackplan)
+        free(plan);
+    return PD_OK;
+}

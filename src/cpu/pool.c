@@ -1,3 +1,146 @@
-/* pool.c - placeholder
- * (stub: not written yet) */
-typedef int pd_placeholder_unit;
+/* pool.c - persistent worker threads woken per job. Workers spin briefly
+ * on the job counter (decode issues many small jobs) and then sleep on a
+ * condition variable so idle threads cost nothing. */
+#include "cpu/pool.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define SPIN_ITERS 20000
+
+struct pd_pool {
+    int n;                       /* threads including the caller */
+    pthread_t *th;
+    pthread_mutex_t mu;
+    pthread_cond_t wake;
+    pthread_cond_t done_cv;
+    atomic_uint gen;             /* job generation */
+    atomic_int pending;          /* workers still running the job */
+    pd_pool_job job;
+    void *arg;
+    bool stop;
+};
+
+typedef struct worker { pd_pool *p; int ith; } worker;
+
+static void *worker_main(void *a)
+{
+    worker w = *(worker *)a;
+    free(a);
+    pd_pool *p = w.p;
+    unsigned seen = 0;
+    for (;;) {
+        unsigned g;
+        int spins = 0;
+        while ((g = atomic_load_explicit(&p->gen, memory_order_acquire)) == seen
+               && spins < SPIN_ITERS)
+            spins++;
+        if (g == seen) {
+            pthread_mutex_lock(&p->mu);
+            while ((g = atomic_load(&p->gen)) == seen && !p->stop)
+                pthread_cond_wait(&p->wake, &p->mu);
+            bool stop = p->stop;
+            pthread_mutex_unlock(&p->mu);
+            if (stop)
+                return NULL;
+        }
+        seen = g;
+        p->job(p->arg, w.ith, p->n);
+        if (atomic_fetch_sub_explicit(&p->pending, 1, memory_order_acq_rel) == 1) {
+            pthread_mutex_lock(&p->mu);
+            pthread_cond_signal(&p->done_cv);
+            pthread_mutex_unlock(&p->mu);
+        }
+    }
+}
+
+int pd_cpu_count(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+pd_status pd_pool_new(int n_threads, pd_pool **out)
+{
+    *out = NULL;
+    if (n_threads <= 0)
+        n_threads = pd_cpu_count();
+    if (n_threads > 256)
+        return pd_fail(PD_EARG, "--threads %d: at most 256", n_threads);
+    pd_pool *p = calloc(1, sizeof *p);
+    if (!p)
+        return pd_fail(PD_ENOMEM, "thread pool: out of memory");
+    p->n = n_threads;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->wake, NULL);
+    pthread_cond_init(&p->done_cv, NULL);
+    p->th = calloc((size_t)n_threads, sizeof *p->th);
+    if (!p->th) {
+        free(p);
+        return pd_fail(PD_ENOMEM, "thread pool: out of memory");
+    }
+    for (int i = 1; i < n_threads; i++) {
+        worker *w = malloc(sizeof *w);
+        if (w) {
+            w->p = p;
+            w->ith = i;
+        }
+        if (!w || pthread_create(&p->th[i], NULL, worker_main, w) != 0) {
+            free(w);
+            p->n = i;           /* free() joins only the started ones */
+            pd_pool_free(p);
+            return pd_fail(PD_ENOMEM, "thread pool: cannot start thread %d", i);
+        }
+    }
+    *out = p;
+    return PD_OK;
+}
+
+void pd_pool_free(pd_pool *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->stop = true;
+    pthread_cond_broadcast(&p->wake);
+    pthread_mutex_unlock(&p->mu);
+    for (int i = 1; i < p->n; i++)
+        pthread_join(p->th[i], NULL);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->wake);
+    pthread_cond_destroy(&p->done_cv);
+    free(p->th);
+    free(p);
+}
+
+int pd_pool_threads(const pd_pool *p)
+{
+    return p->n;
+}
+
+void pd_pool_run(pd_pool *p, pd_pool_job job, void *arg)
+{
+    if (p->n == 1) {
+        job(arg, 0, 1);
+        return;
+    }
+    p->job = job;
+    p->arg = arg;
+    atomic_store(&p->pending, p->n - 1);
+    pthread_mutex_lock(&p->mu);
+    atomic_fetch_add_explicit(&p->gen, 1, memory_order_release);
+    pthread_cond_broadcast(&p->wake);
+    pthread_mutex_unlock(&p->mu);
+    job(arg, 0, p->n);
+    int spins = 0;
+    while (atomic_load_explicit(&p->pending, memory_order_acquire) > 0 && spins < SPIN_ITERS)
+        spins++;
+    if (atomic_load(&p->pending) > 0) {
+        pthread_mutex_lock(&p->mu);
+        while (atomic_load(&p->pending) > 0)
+            pthread_cond_wait(&p->done_cv, &p->mu);
+        pthread_mutex_unlock(&p->mu);
+    }
+}
