@@ -233,7 +233,7 @@ static void qnt_q8_k(const float *src, void *dst, int64_t n)
         }
         float iscale = -127.f / max;
         for (int j = 0; j < PD_QK_K; j++) {
-            int v = nearest_int(iscale * src[j]);
+            int v = (int)rintf(iscale * src[j]);   /* = nearest_int, immune to fma contraction */
             b[i].qs[j] = (int8_t)(v < 127 ? v : 127);
         }
         for (int j = 0; j < PD_QK_K / 16; j++) {

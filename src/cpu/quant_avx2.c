@@ -1,9 +1,716 @@
-/* quant_avx2.c - AVX2 + FMA + F16C kernels for the quant formats (x86-64),
- * compiled with -mavx2 -mfma -mf16c and only called when the CPU has them.
+/* quant_avx2.c - 256-bit x86 kernels for the quant formats: dot products
+ * (integer maddubs for the quantized types), dequantize, the Q8_0/Q8_K
+ * activation quantizers and 1x4 micro-tiles for prefill.
+ *
+ * Built with -mavx2 -mfma -mf16c.  quant_avx512.c includes this file again
+ * with AVX-512 VNNI enabled, which turns the integer multiply-adds into
+ * vpdpbusd / vpdpwssd (identical results: nothing here saturates).
  */
 #include "quant_simd.h"
 
-void pd_quant_kernels_avx2(pd_quant_kernels *k)
+#include <immintrin.h>
+#include <math.h>
+#include <string.h>
+
+#ifndef PD_X86_FILL
+#define PD_X86_FILL pd_quant_kernels_avx2
+#define PD_X86_LINKAGE
+#define PD_X86_NAME "avx2"
+#endif
+
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+#define PD_VNNI 1
+#endif
+
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
+/* ========================================================================
+ * Small helpers
+ * ======================================================================== */
+ALWAYS_INLINE float hsum_ps(__m256 v)
 {
-    k->name = "avx2";
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+ALWAYS_INLINE float hsum_ps128(__m128 s)
+{
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+ALWAYS_INLINE float h2f(uint16_t h)
+{
+    return _cvtsh_ss(h);
+}
+
+ALWAYS_INLINE __m256i load256(const void *p)
+{
+    return _mm256_loadu_si256((const __m256i *)p);
+}
+
+/* acc + sum of 4 adjacent u8*s8 products per i32 lane */
+ALWAYS_INLINE __m256i dot_us8(__m256i acc, __m256i u, __m256i s)
+{
+#ifdef PD_VNNI
+    return _mm256_dpbusd_epi32(acc, u, s);
+#else
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, s),
+                                                   _mm256_set1_epi16(1)));
+#endif
+}
+
+/* acc + sum of 2 adjacent i16*i16 products per i32 lane */
+ALWAYS_INLINE __m256i madd16(__m256i acc, __m256i a, __m256i b)
+{
+#ifdef PD_VNNI
+    return _mm256_dpwssd_epi32(acc, a, b);
+#else
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(a, b));
+#endif
+}
+
+/* signed x signed bytes via |a| and sign(b, a) */
+ALWAYS_INLINE __m256i dot_ss8(__m256i acc, __m256i a, __m256i b)
+{
+    return dot_us8(acc, _mm256_sign_epi8(a, a), _mm256_sign_epi8(b, a));
+}
+
+/* Q4_K/Q5_K 12-byte packed scales -> sc[0..7] (bytes 0-7), m[0..7] (8-15) */
+ALWAYS_INLINE void unpack_k4_scales(const uint8_t s[12], uint32_t u[4])
+{
+    const uint32_t m6 = 0x3f3f3f3f, m4 = 0x0f0f0f0f, m2 = 0x03030303;
+    uint32_t a0, a1, a2;
+    memcpy(&a0, s, 4);
+    memcpy(&a1, s + 4, 4);
+    memcpy(&a2, s + 8, 4);
+    u[0] = a0 & m6;
+    u[1] = (a2 & m4) | (((a0 >> 6) & m2) << 4);
+    u[2] = a1 & m6;
+    u[3] = ((a2 >> 4) & m4) | (((a1 >> 6) & m2) << 4);
+}
+
+/* Q6_K: i16 vector with scale s in lanes 0-7 and s+1 in lanes 8-15 */
+ALWAYS_INLINE __m256i q6_scale_pair(__m128i sc8, int s)
+{
+    const __m128i idx = _mm_set_epi8((char)(s + 1), (char)(s + 1), (char)(s + 1), (char)(s + 1),
+                                     (char)(s + 1), (char)(s + 1), (char)(s + 1), (char)(s + 1),
+                                     (char)s, (char)s, (char)s, (char)s,
+                                     (char)s, (char)s, (char)s, (char)s);
+    return _mm256_cvtepi8_epi16(_mm_shuffle_epi8(sc8, idx));
+}
+
+/* 32 unsigned 6-bit Q6_K values (+32 offset) of group k (0..3) of a half */
+ALWAYS_INLINE __m256i q6_unpack(const uint8_t *ql, const uint8_t *qh, int k)
+{
+    const __m256i m4 = _mm256_set1_epi8(0x0f), m3 = _mm256_set1_epi8(0x30);
+    __m256i q4 = load256(ql + 32 * (k & 1));
+    __m256i hb = load256(qh);
+    __m256i lo = k < 2 ? _mm256_and_si256(q4, m4)
+                       : _mm256_and_si256(_mm256_srli_epi16(q4, 4), m4);
+    __m256i hi;
+    switch (k) {
+    case 0: hi = _mm256_slli_epi16(hb, 4); break;
+    case 1: hi = _mm256_slli_epi16(hb, 2); break;
+    case 2: hi = hb; break;
+    default: hi = _mm256_srli_epi16(hb, 2); break;
+    }
+    return _mm256_or_si256(lo, _mm256_and_si256(hi, m3));
+}
+
+/* ========================================================================
+ * Float dot products (F32, F16, BF16): 4 accumulators, scalar tail
+ * ======================================================================== */
+ALWAYS_INLINE __m256 ld_f32(const void *p, int64_t i) { return _mm256_loadu_ps((const float *)p + i); }
+ALWAYS_INLINE __m256 ld_f16(const void *p, int64_t i)
+{
+    return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)p + i)));
+}
+ALWAYS_INLINE __m256 ld_bf16(const void *p, int64_t i)
+{
+    __m128i h = _mm_loadu_si128((const __m128i *)((const uint16_t *)p + i));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+}
+
+#define PD_FLOAT_DOT(NAME, LOAD, SCALAR)                                        \
+    static float NAME(int64_t n, const void *w, const void *x)                 \
+    {                                                                           \
+        __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;             \
+        int64_t i = 0;                                                          \
+        for (; i + 32 <= n; i += 32) {                                          \
+            s0 = _mm256_fmadd_ps(LOAD(w, i), LOAD(x, i), s0);                   \
+            s1 = _mm256_fmadd_ps(LOAD(w, i + 8), LOAD(x, i + 8), s1);           \
+            s2 = _mm256_fmadd_ps(LOAD(w, i + 16), LOAD(x, i + 16), s2);         \
+            s3 = _mm256_fmadd_ps(LOAD(w, i + 24), LOAD(x, i + 24), s3);         \
+        }                                                                       \
+        for (; i + 8 <= n; i += 8)                                              \
+            s0 = _mm256_fmadd_ps(LOAD(w, i), LOAD(x, i), s0);                   \
+        float s = hsum_ps(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3))); \
+        for (; i < n; i++)                                                      \
+            s += SCALAR(w, i) * SCALAR(x, i);                                   \
+        return s;                                                               \
+    }
+#define SC_F32(p, i) (((const float *)(p))[i])
+#define SC_F16(p, i) h2f(((const uint16_t *)(p))[i])
+#define SC_BF16(p, i) pd_bf16_to_f32(((const uint16_t *)(p))[i])
+PD_FLOAT_DOT(dot_f32, ld_f32, SC_F32)
+PD_FLOAT_DOT(dot_f16, ld_f16, SC_F16)
+PD_FLOAT_DOT(dot_bf16, ld_bf16, SC_BF16)
+
+/* ========================================================================
+ * Quantized dot products
+ * ======================================================================== */
+static float dot_q8_0(int64_t n, const void *w, const void *x)
+{
+    const pd_block_q8_0 *a = w, *b = x;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0;
+    int64_t nb = n / PD_QK_0, i = 0;
+    for (; i + 2 <= nb; i += 2) {
+        __m256i p0 = dot_ss8(_mm256_setzero_si256(), load256(a[i].qs), load256(b[i].qs));
+        __m256i p1 = dot_ss8(_mm256_setzero_si256(), load256(a[i + 1].qs), load256(b[i + 1].qs));
+        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(h2f(a[i].d) * h2f(b[i].d)), _mm256_cvtepi32_ps(p0), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_set1_ps(h2f(a[i + 1].d) * h2f(b[i + 1].d)),
+                               _mm256_cvtepi32_ps(p1), acc1);
+    }
+    for (; i < nb; i++) {
+        __m256i p0 = dot_ss8(_mm256_setzero_si256(), load256(a[i].qs), load256(b[i].qs));
+        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(h2f(a[i].d) * h2f(b[i].d)), _mm256_cvtepi32_ps(p0), acc0);
+    }
+    return hsum_ps(_mm256_add_ps(acc0, acc1));
+}
+
+/* Q4_0 nibbles -> 32 signed bytes (-8..7) in element order */
+ALWAYS_INLINE __m256i q4_0_unpack(const uint8_t *qs)
+{
+    __m128i t = _mm_loadu_si128((const __m128i *)qs);
+    __m256i v = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(t, 4), t), _mm256_set1_epi8(0x0f));
+    return _mm256_sub_epi8(v, _mm256_set1_epi8(8));
+}
+
+static float dot_q4_0(int64_t n, const void *w, const void *x)
+{
+    const pd_block_q4_0 *a = w;
+    const pd_block_q8_0 *b = x;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / PD_QK_0; i++) {
+        __m256i p = dot_ss8(_mm256_setzero_si256(), q4_0_unpack(a[i].qs), load256(b[i].qs));
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(a[i].d) * h2f(b[i].d)), _mm256_cvtepi32_ps(p), acc);
+    }
+    return hsum_ps(acc);
+}
+
+/* sum_j m_j * (bsums[2j] + bsums[2j+1]) as 4 i32 lanes */
+ALWAYS_INLINE __m128i k4_min_sums(const uint8_t *mins, const int16_t *bsums)
+{
+    __m256i bs = load256(bsums);
+    __m128i pairs = _mm_hadd_epi16(_mm256_castsi256_si128(bs), _mm256_extracti128_si256(bs, 1));
+    __m128i m16 = _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)mins));
+    return _mm_madd_epi16(m16, pairs);
+}
+
+static float dot_q4_k(int64_t n, const void *w, const void *x)
+{
+    const pd_block_q4_k *a = w;
+    const pd_block_q8_k *b = x;
+    const __m256i m4 = _mm256_set1_epi8(0x0f);
+    __m256 acc = _mm256_setzero_ps();
+    __m128 accm = _mm_setzero_ps();
+    for (int64_t i = 0; i < n / PD_QK_K; i++) {
+        uint32_t u[4];
+        unpack_k4_scales(a[i].scales, u);
+        const uint8_t *sc = (const uint8_t *)u;
+        __m128i ms = k4_min_sums(sc + 8, b[i].bsums);
+        __m256i sumi = _mm256_setzero_si256();
+        for (int c = 0; c < 4; c++) {
+            __m256i q = load256(a[i].qs + 32 * c);
+            __m256i p0 = _mm256_maddubs_epi16(_mm256_and_si256(q, m4), load256(b[i].qs + 64 * c));
+            __m256i p1 = _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4),
+                                              load256(b[i].qs + 64 * c + 32));
+            sumi = madd16(sumi, p0, _mm256_set1_epi16(sc[2 * c]));
+            sumi = madd16(sumi, p1, _mm256_set1_epi16(sc[2 * c + 1]));
+        }
+        float dy = b[i].d;
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(a[i].d) * dy), _mm256_cvtepi32_ps(sumi), acc);
+        accm = _mm_fmadd_ps(_mm_set1_ps(h2f(a[i].dmin) * dy), _mm_cvtepi32_ps(ms), accm);
+    }
+    return hsum_ps(acc) - hsum_ps128(accm);
+}
+
+static float dot_q5_k(int64_t n, const void *w, const void *x)
+{
+    const pd_block_q5_k *a = w;
+    const pd_block_q8_k *b = x;
+    const __m256i m4 = _mm256_set1_epi8(0x0f), b4 = _mm256_set1_epi8(0x10);
+    __m256 acc = _mm256_setzero_ps();
+    __m128 accm = _mm_setzero_ps();
+    for (int64_t i = 0; i < n / PD_QK_K; i++) {
+        uint32_t u[4];
+        unpack_k4_scales(a[i].scales, u);
+        const uint8_t *sc = (const uint8_t *)u;
+        __m128i ms = k4_min_sums(sc + 8, b[i].bsums);
+        __m256i qh = load256(a[i].qh);
+        __m256i sumi = _mm256_setzero_si256();
+        for (int c = 0; c < 4; c++) {
+            __m256i q = load256(a[i].qs + 32 * c);
+            __m256i lo = _mm256_or_si256(_mm256_and_si256(q, m4),
+                                         _mm256_and_si256(_mm256_slli_epi16(qh, 4), b4));
+            __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4),
+                                         _mm256_and_si256(_mm256_slli_epi16(qh, 3), b4));
+            qh = _mm256_srli_epi16(qh, 2);
+            __m256i p0 = _mm256_maddubs_epi16(lo, load256(b[i].qs + 64 * c));
+            __m256i p1 = _mm256_maddubs_epi16(hi, load256(b[i].qs + 64 * c + 32));
+            sumi = madd16(sumi, p0, _mm256_set1_epi16(sc[2 * c]));
+            sumi = madd16(sumi, p1, _mm256_set1_epi16(sc[2 * c + 1]));
+        }
+        float dy = b[i].d;
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(a[i].d) * dy), _mm256_cvtepi32_ps(sumi), acc);
+        accm = _mm_fmadd_ps(_mm_set1_ps(h2f(a[i].dmin) * dy), _mm_cvtepi32_ps(ms), accm);
+    }
+    return hsum_ps(acc) - hsum_ps128(accm);
+}
+
+/* Q6_K: values are stored +32; sum (e-32)*y*sc = sum e*y*sc - 32 sum sc*bsum */
+ALWAYS_INLINE __m256i q6_k_block_sum(const pd_block_q6_k *a, const pd_block_q8_k *b)
+{
+    __m128i sc8 = _mm_loadu_si128((const __m128i *)a->scales);
+    __m256i corr = _mm256_madd_epi16(_mm256_cvtepi8_epi16(sc8), load256(b->bsums));
+    __m256i sumi = _mm256_setzero_si256();
+    for (int h = 0; h < 2; h++)
+        for (int k = 0; k < 4; k++) {
+            __m256i e = q6_unpack(a->ql + 64 * h, a->qh + 32 * h, k);
+            __m256i p = _mm256_maddubs_epi16(e, load256(b->qs + 128 * h + 32 * k));
+            sumi = madd16(sumi, p, q6_scale_pair(sc8, 8 * h + 2 * k));
+        }
+    return _mm256_sub_epi32(sumi, _mm256_slli_epi32(corr, 5));
+}
+
+static float dot_q6_k(int64_t n, const void *w, const void *x)
+{
+    const pd_block_q6_k *a = w;
+    const pd_block_q8_k *b = x;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / PD_QK_K; i++) {
+        __m256i s = q6_k_block_sum(&a[i], &b[i]);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(a[i].d) * b[i].d), _mm256_cvtepi32_ps(s), acc);
+    }
+    return hsum_ps(acc);
+}
+
+/* ========================================================================
+ * Dequantize
+ * ======================================================================== */
+/* dst[0..32) = d * q - o for 32 signed bytes q */
+ALWAYS_INLINE void store32(float *dst, __m256i q, __m256 d, __m256 o)
+{
+    __m128i lo = _mm256_castsi256_si128(q), hi = _mm256_extracti128_si256(q, 1);
+    __m128i part[4] = { lo, _mm_srli_si128(lo, 8), hi, _mm_srli_si128(hi, 8) };
+    for (int k = 0; k < 4; k++) {
+        __m256 v = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(part[k]));
+        _mm256_storeu_ps(dst + 8 * k, _mm256_sub_ps(_mm256_mul_ps(d, v), o));
+    }
+}
+
+static void deq_f16(const void *src, float *dst, int64_t n)
+{
+    const uint16_t *s = src;
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(dst + i, ld_f16(s, i));
+    for (; i < n; i++)
+        dst[i] = h2f(s[i]);
+}
+
+static void deq_bf16(const void *src, float *dst, int64_t n)
+{
+    const uint16_t *s = src;
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(dst + i, ld_bf16(s, i));
+    for (; i < n; i++)
+        dst[i] = pd_bf16_to_f32(s[i]);
+}
+
+static void deq_q8_0(const void *src, float *dst, int64_t n)
+{
+    const pd_block_q8_0 *b = src;
+    for (int64_t i = 0; i < n / PD_QK_0; i++)
+        store32(dst + 32 * i, load256(b[i].qs), _mm256_set1_ps(h2f(b[i].d)), _mm256_setzero_ps());
+}
+
+static void deq_q4_0(const void *src, float *dst, int64_t n)
+{
+    const pd_block_q4_0 *b = src;
+    for (int64_t i = 0; i < n / PD_QK_0; i++)
+        store32(dst + 32 * i, q4_0_unpack(b[i].qs), _mm256_set1_ps(h2f(b[i].d)), _mm256_setzero_ps());
+}
+
+static void deq_q4_k(const void *src, float *dst, int64_t n)
+{
+    const pd_block_q4_k *b = src;
+    const __m256i m4 = _mm256_set1_epi8(0x0f);
+    for (int64_t i = 0; i < n / PD_QK_K; i++, dst += PD_QK_K) {
+        uint32_t u[4];
+        unpack_k4_scales(b[i].scales, u);
+        const uint8_t *sc = (const uint8_t *)u;
+        float d = h2f(b[i].d), dmin = h2f(b[i].dmin);
+        for (int c = 0; c < 4; c++) {
+            __m256i q = load256(b[i].qs + 32 * c);
+            store32(dst + 64 * c, _mm256_and_si256(q, m4), _mm256_set1_ps(d * sc[2 * c]),
+                    _mm256_set1_ps(dmin * sc[8 + 2 * c]));
+            store32(dst + 64 * c + 32, _mm256_and_si256(_mm256_srli_epi16(q, 4), m4),
+                    _mm256_set1_ps(d * sc[2 * c + 1]), _mm256_set1_ps(dmin * sc[8 + 2 * c + 1]));
+        }
+    }
+}
+
+static void deq_q5_k(const void *src, float *dst, int64_t n)
+{
+    const pd_block_q5_k *b = src;
+    const __m256i m4 = _mm256_set1_epi8(0x0f), b4 = _mm256_set1_epi8(0x10);
+    for (int64_t i = 0; i < n / PD_QK_K; i++, dst += PD_QK_K) {
+        uint32_t u[4];
+        unpack_k4_scales(b[i].scales, u);
+        const uint8_t *sc = (const uint8_t *)u;
+        float d = h2f(b[i].d), dmin = h2f(b[i].dmin);
+        __m256i qh = load256(b[i].qh);
+        for (int c = 0; c < 4; c++) {
+            __m256i q = load256(b[i].qs + 32 * c);
+            __m256i lo = _mm256_or_si256(_mm256_and_si256(q, m4),
+                                         _mm256_and_si256(_mm256_slli_epi16(qh, 4), b4));
+            __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4),
+                                         _mm256_and_si256(_mm256_slli_epi16(qh, 3), b4));
+            qh = _mm256_srli_epi16(qh, 2);
+            store32(dst + 64 * c, lo, _mm256_set1_ps(d * sc[2 * c]), _mm256_set1_ps(dmin * sc[8 + 2 * c]));
+            store32(dst + 64 * c + 32, hi, _mm256_set1_ps(d * sc[2 * c + 1]),
+                    _mm256_set1_ps(dmin * sc[8 + 2 * c + 1]));
+        }
+    }
+}
+
+static void deq_q6_k(const void *src, float *dst, int64_t n)
+{
+    const pd_block_q6_k *b = src;
+    const __m256i off = _mm256_set1_epi8(32);
+    for (int64_t i = 0; i < n / PD_QK_K; i++, dst += PD_QK_K) {
+        float d = h2f(b[i].d);
+        for (int h = 0; h < 2; h++)
+            for (int k = 0; k < 4; k++) {
+                __m256i e = _mm256_sub_epi8(q6_unpack(b[i].ql + 64 * h, b[i].qh + 32 * h, k), off);
+                float *o = dst + 128 * h + 32 * k;
+                int s = 8 * h + 2 * k;
+                /* two scales per 32: dequantize as two halves of 16 */
+                float tmp[32];
+                store32(tmp, e, _mm256_set1_ps(1.0f), _mm256_setzero_ps());
+                __m256 d0 = _mm256_set1_ps(d * b[i].scales[s]), d1 = _mm256_set1_ps(d * b[i].scales[s + 1]);
+                _mm256_storeu_ps(o, _mm256_mul_ps(d0, _mm256_loadu_ps(tmp)));
+                _mm256_storeu_ps(o + 8, _mm256_mul_ps(d0, _mm256_loadu_ps(tmp + 8)));
+                _mm256_storeu_ps(o + 16, _mm256_mul_ps(d1, _mm256_loadu_ps(tmp + 16)));
+                _mm256_storeu_ps(o + 24, _mm256_mul_ps(d1, _mm256_loadu_ps(tmp + 24)));
+            }
+    }
+}
+
+/* ========================================================================
+ * Activation quantizers: bit-identical with quant_ref.c
+ * ======================================================================== */
+/* 4 vectors of 8 i32 -> 32 i8 in order (saturating) */
+ALWAYS_INLINE __m256i pack_i32x32(__m256i a, __m256i b, __m256i c, __m256i d)
+{
+    __m256i ab = _mm256_packs_epi32(a, b), cd = _mm256_packs_epi32(c, d);
+    __m256i v = _mm256_packs_epi16(ab, cd);
+    return _mm256_permutevar8x32_epi32(v, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+}
+
+ALWAYS_INLINE __m256i round_i32(__m256 v)
+{
+    return _mm256_cvtps_epi32(_mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+}
+
+static void qnt_q8_0(const float *src, void *dst, int64_t n)
+{
+    pd_block_q8_0 *b = dst;
+    const __m256 absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    for (int64_t i = 0; i < n / PD_QK_0; i++, src += PD_QK_0) {
+        __m256 v[4], m = _mm256_setzero_ps();
+        for (int k = 0; k < 4; k++) {
+            v[k] = _mm256_loadu_ps(src + 8 * k);
+            m = _mm256_max_ps(m, _mm256_and_ps(v[k], absmask));
+        }
+        __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+        m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+        m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+        float amax = _mm_cvtss_f32(m4);
+        b[i].d = pd_f32_to_fp16(amax / 127.f);
+        __m256 id = _mm256_set1_ps(amax != 0.0f ? 127.f / amax : 0.0f);
+        __m256i q = pack_i32x32(round_i32(_mm256_mul_ps(v[0], id)), round_i32(_mm256_mul_ps(v[1], id)),
+                                round_i32(_mm256_mul_ps(v[2], id)), round_i32(_mm256_mul_ps(v[3], id)));
+        _mm256_storeu_si256((__m256i *)b[i].qs, q);
+    }
+}
+
+static void qnt_q8_k(const float *src, void *dst, int64_t n)
+{
+    pd_block_q8_k *b = dst;
+    const __m256 absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    for (int64_t i = 0; i < n / PD_QK_K; i++, src += PD_QK_K) {
+        __m256 m = _mm256_setzero_ps();
+        for (int k = 0; k < 32; k++)
+            m = _mm256_max_ps(m, _mm256_and_ps(_mm256_loadu_ps(src + 8 * k), absmask));
+        __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+        m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+        m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+        float amax = _mm_cvtss_f32(m4);
+        if (amax == 0.0f) {
+            memset(&b[i], 0, sizeof b[i]);
+            continue;
+        }
+        float max = 0.0f;              /* the first element of largest magnitude */
+        for (int j = 0; j < PD_QK_K; j++)
+            if (fabsf(src[j]) == amax) {
+                max = src[j];
+                break;
+            }
+        float iscale = -127.f / max;
+        __m256 is = _mm256_set1_ps(iscale);
+        const __m256i top = _mm256_set1_epi32(127);
+        for (int k = 0; k < 8; k++) {
+            __m256i q[4];
+            for (int l = 0; l < 4; l++)
+                q[l] = _mm256_min_epi32(top, round_i32(_mm256_mul_ps(_mm256_loadu_ps(src + 32 * k + 8 * l), is)));
+            __m256i p = pack_i32x32(q[0], q[1], q[2], q[3]);
+            _mm256_storeu_si256((__m256i *)(b[i].qs + 32 * k), p);
+            /* 16-element sums: widen to i16, pairwise-add to i32, reduce */
+            __m256i w0 = _mm256_cvtepi8_epi16(_mm256_castsi256_si128(p));
+            __m256i w1 = _mm256_cvtepi8_epi16(_mm256_extracti128_si256(p, 1));
+            __m256i s0 = _mm256_madd_epi16(w0, _mm256_set1_epi16(1));
+            __m256i s1 = _mm256_madd_epi16(w1, _mm256_set1_epi16(1));
+            __m256i h = _mm256_hadd_epi32(s0, s1);       /* [s0 01 23 | s1 01 23 | s0 45 67 | s1 45 67] */
+            h = _mm256_hadd_epi32(h, h);                 /* lane0: s0a s1a .., lane1: s0b s1b .. */
+            __m128i t = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+            b[i].bsums[2 * k] = (int16_t)_mm_cvtsi128_si32(t);
+            b[i].bsums[2 * k + 1] = (int16_t)_mm_extract_epi32(t, 1);
+        }
+        b[i].d = 1 / iscale;
+    }
+}
+
+static void qnt_f16(const float *src, void *dst, int64_t n)
+{
+    uint16_t *d = dst;
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm_storeu_si128((__m128i *)(d + i),
+                         _mm256_cvtps_ph(_mm256_loadu_ps(src + i), _MM_FROUND_TO_NEAREST_INT));
+    for (; i < n; i++)
+        d[i] = pd_f32_to_fp16(src[i]);
+}
+
+static void qnt_bf16(const float *src, void *dst, int64_t n)
+{
+    uint16_t *d = dst;
+    int64_t i = 0;
+    const __m256i inf = _mm256_set1_epi32(0x7f800000), absm = _mm256_set1_epi32(0x7fffffff);
+    for (; i + 8 <= n; i += 8) {
+        __m256i u = _mm256_castps_si256(_mm256_loadu_ps(src + i));
+        __m256i nan = _mm256_cmpgt_epi32(_mm256_and_si256(u, absm), inf);
+        __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(1));
+        __m256i r = _mm256_srli_epi32(_mm256_add_epi32(u, _mm256_add_epi32(lsb, _mm256_set1_epi32(0x7fff))), 16);
+        __m256i qn = _mm256_or_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(0x40));
+        r = _mm256_blendv_epi8(r, qn, nan);
+        __m256i p = _mm256_packus_epi32(r, r);
+        p = _mm256_permute4x64_epi64(p, 0x08);
+        _mm_storeu_si128((__m128i *)(d + i), _mm256_castsi256_si128(p));
+    }
+    for (; i < n; i++)
+        d[i] = pd_f32_to_bf16(src[i]);
+}
+
+/* ========================================================================
+ * Micro-tiles: one weight row against up to 4 activation columns, the
+ * weight block unpacked once per column group.
+ * ======================================================================== */
+#define XROW(x, xs, c) ((const char *)(x) + (size_t)(c) * (xs))
+
+ALWAYS_INLINE void tile_q8_0_1xN(int64_t nb, const pd_block_q8_0 *a, const void *x, size_t xs,
+                                 int N, float *out, size_t os)
+{
+    __m256 acc[4];
+    const pd_block_q8_0 *b[4];
+    for (int c = 0; c < N; c++) {
+        acc[c] = _mm256_setzero_ps();
+        b[c] = (const pd_block_q8_0 *)XROW(x, xs, c);
+    }
+    for (int64_t i = 0; i < nb; i++) {
+        __m256i qa = load256(a[i].qs);
+        __m256i ua = _mm256_sign_epi8(qa, qa);
+        float da = h2f(a[i].d);
+        for (int c = 0; c < N; c++) {
+            __m256i p = dot_us8(_mm256_setzero_si256(), ua, _mm256_sign_epi8(load256(b[c][i].qs), qa));
+            acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(da * h2f(b[c][i].d)), _mm256_cvtepi32_ps(p), acc[c]);
+        }
+    }
+    for (int c = 0; c < N; c++)
+        out[(size_t)c * os] = hsum_ps(acc[c]);
+}
+
+ALWAYS_INLINE void tile_q4_k_1xN(int64_t nb, const pd_block_q4_k *a, const void *x, size_t xs,
+                                 int N, float *out, size_t os)
+{
+    const __m256i m4 = _mm256_set1_epi8(0x0f);
+    __m256 acc[4];
+    __m128 accm[4];
+    const pd_block_q8_k *b[4];
+    for (int c = 0; c < N; c++) {
+        acc[c] = _mm256_setzero_ps();
+        accm[c] = _mm_setzero_ps();
+        b[c] = (const pd_block_q8_k *)XROW(x, xs, c);
+    }
+    for (int64_t i = 0; i < nb; i++) {
+        uint32_t u[4];
+        unpack_k4_scales(a[i].scales, u);
+        const uint8_t *sc = (const uint8_t *)u;
+        __m256i sumi[4];
+        for (int c = 0; c < N; c++)
+            sumi[c] = _mm256_setzero_si256();
+        for (int ch = 0; ch < 4; ch++) {
+            __m256i q = load256(a[i].qs + 32 * ch);
+            __m256i lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+            __m256i s0 = _mm256_set1_epi16(sc[2 * ch]), s1 = _mm256_set1_epi16(sc[2 * ch + 1]);
+            for (int c = 0; c < N; c++) {
+                __m256i p0 = _mm256_maddubs_epi16(lo, load256(b[c][i].qs + 64 * ch));
+                __m256i p1 = _mm256_maddubs_epi16(hi, load256(b[c][i].qs + 64 * ch + 32));
+                sumi[c] = madd16(madd16(sumi[c], p0, s0), p1, s1);
+            }
+        }
+        float d = h2f(a[i].d), dmin = h2f(a[i].dmin);
+        for (int c = 0; c < N; c++) {
+            float dy = b[c][i].d;
+            acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(d * dy), _mm256_cvtepi32_ps(sumi[c]), acc[c]);
+            accm[c] = _mm_fmadd_ps(_mm_set1_ps(dmin * dy),
+                                   _mm_cvtepi32_ps(k4_min_sums(sc + 8, b[c][i].bsums)), accm[c]);
+        }
+    }
+    for (int c = 0; c < N; c++)
+        out[(size_t)c * os] = hsum_ps(acc[c]) - hsum_ps128(accm[c]);
+}
+
+ALWAYS_INLINE void tile_q6_k_1xN(int64_t nb, const pd_block_q6_k *a, const void *x, size_t xs,
+                                 int N, float *out, size_t os)
+{
+    __m256 acc[4];
+    const pd_block_q8_k *b[4];
+    for (int c = 0; c < N; c++) {
+        acc[c] = _mm256_setzero_ps();
+        b[c] = (const pd_block_q8_k *)XROW(x, xs, c);
+    }
+    for (int64_t i = 0; i < nb; i++) {
+        __m128i sc8 = _mm_loadu_si128((const __m128i *)a[i].scales);
+        __m256i sc16 = _mm256_cvtepi8_epi16(sc8);
+        __m256i sumi[4];
+        for (int c = 0; c < N; c++)     /* start at -32 * sum_j sc_j * bsum_j */
+            sumi[c] = _mm256_sub_epi32(_mm256_setzero_si256(),
+                          _mm256_slli_epi32(_mm256_madd_epi16(sc16, load256(b[c][i].bsums)), 5));
+        for (int h = 0; h < 2; h++)
+            for (int k = 0; k < 4; k++) {
+                __m256i e = q6_unpack(a[i].ql + 64 * h, a[i].qh + 32 * h, k);
+                __m256i sp = q6_scale_pair(sc8, 8 * h + 2 * k);
+                for (int c = 0; c < N; c++) {
+                    __m256i p = _mm256_maddubs_epi16(e, load256(b[c][i].qs + 128 * h + 32 * k));
+                    sumi[c] = madd16(sumi[c], p, sp);
+                }
+            }
+        float d = h2f(a[i].d);
+        for (int c = 0; c < N; c++)
+            acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(d * b[c][i].d), _mm256_cvtepi32_ps(sumi[c]), acc[c]);
+    }
+    for (int c = 0; c < N; c++)
+        out[(size_t)c * os] = hsum_ps(acc[c]);
+}
+
+ALWAYS_INLINE void tile_f16_1xN(int64_t n, const uint16_t *a, const void *x, size_t xs,
+                                int N, float *out, size_t os)
+{
+    __m256 acc[4], acc2[4];
+    const uint16_t *b[4];
+    for (int c = 0; c < N; c++) {
+        acc[c] = acc2[c] = _mm256_setzero_ps();
+        b[c] = (const uint16_t *)XROW(x, xs, c);
+    }
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m256 w0 = ld_f16(a, i), w1 = ld_f16(a, i + 8);
+        for (int c = 0; c < N; c++) {
+            acc[c] = _mm256_fmadd_ps(w0, ld_f16(b[c], i), acc[c]);
+            acc2[c] = _mm256_fmadd_ps(w1, ld_f16(b[c], i + 8), acc2[c]);
+        }
+    }
+    for (; i + 8 <= n; i += 8) {
+        __m256 w0 = ld_f16(a, i);
+        for (int c = 0; c < N; c++)
+            acc[c] = _mm256_fmadd_ps(w0, ld_f16(b[c], i), acc[c]);
+    }
+    for (int c = 0; c < N; c++) {
+        float s = hsum_ps(_mm256_add_ps(acc[c], acc2[c]));
+        for (int64_t j = i; j < n; j++)
+            s += h2f(a[j]) * h2f(b[c][j]);
+        out[(size_t)c * os] = s;
+    }
+}
+
+/* Rows one at a time (a row of 4096 Q4_K is 2.3 KB: it stays in L1 while
+ * its columns stream), columns in groups of 4. */
+#define PD_TILE_DRIVER(NAME, KERNEL, WT, COUNT)                                  \
+    static void NAME(int64_t n, const void *w, size_t ws, int nr,               \
+                     const void *x, size_t xs, int nc, float *out, size_t os)   \
+    {                                                                           \
+        for (int r = 0; r < nr; r++) {                                          \
+            const WT *a = (const WT *)((const char *)w + (size_t)r * ws);       \
+            int c = 0;                                                          \
+            for (; c + 4 <= nc; c += 4)                                         \
+                KERNEL(COUNT, a, XROW(x, xs, c), xs, 4, out + (size_t)c * os + r, os); \
+            switch (nc - c) {                                                   \
+            case 3: KERNEL(COUNT, a, XROW(x, xs, c), xs, 3, out + (size_t)c * os + r, os); break; \
+            case 2: KERNEL(COUNT, a, XROW(x, xs, c), xs, 2, out + (size_t)c * os + r, os); break; \
+            case 1: KERNEL(COUNT, a, XROW(x, xs, c), xs, 1, out + (size_t)c * os + r, os); break; \
+            default: break;                                                     \
+            }                                                                   \
+        }                                                                       \
+    }
+PD_TILE_DRIVER(tile_q8_0, tile_q8_0_1xN, pd_block_q8_0, n / PD_QK_0)
+PD_TILE_DRIVER(tile_q4_k, tile_q4_k_1xN, pd_block_q4_k, n / PD_QK_K)
+PD_TILE_DRIVER(tile_q6_k, tile_q6_k_1xN, pd_block_q6_k, n / PD_QK_K)
+PD_TILE_DRIVER(tile_f16, tile_f16_1xN, uint16_t, n)
+
+/* ========================================================================
+ * Table
+ * ======================================================================== */
+PD_X86_LINKAGE void PD_X86_FILL(pd_quant_kernels *k)
+{
+    k->name = PD_X86_NAME;
+    k->dot[PD_TYPE_F32] = dot_f32;
+    k->dot[PD_TYPE_F16] = dot_f16;
+    k->dot[PD_TYPE_BF16] = dot_bf16;
+    k->dot[PD_TYPE_Q8_0] = dot_q8_0;
+    k->dot[PD_TYPE_Q4_0] = dot_q4_0;
+    k->dot[PD_TYPE_Q4_K] = dot_q4_k;
+    k->dot[PD_TYPE_Q5_K] = dot_q5_k;
+    k->dot[PD_TYPE_Q6_K] = dot_q6_k;
+    k->dequantize[PD_TYPE_F16] = deq_f16;
+    k->dequantize[PD_TYPE_BF16] = deq_bf16;
+    k->dequantize[PD_TYPE_Q8_0] = deq_q8_0;
+    k->dequantize[PD_TYPE_Q4_0] = deq_q4_0;
+    k->dequantize[PD_TYPE_Q4_K] = deq_q4_k;
+    k->dequantize[PD_TYPE_Q5_K] = deq_q5_k;
+    k->dequantize[PD_TYPE_Q6_K] = deq_q6_k;
+    k->quantize[PD_TYPE_Q8_0] = qnt_q8_0;
+    k->quantize[PD_TYPE_Q8_K] = qnt_q8_k;
+    k->quantize[PD_TYPE_F16] = qnt_f16;
+    k->quantize[PD_TYPE_BF16] = qnt_bf16;
+    k->tile[PD_TYPE_Q8_0] = tile_q8_0;
+    k->tile[PD_TYPE_Q4_K] = tile_q4_k;
+    k->tile[PD_TYPE_Q6_K] = tile_q6_k;
+    k->tile[PD_TYPE_F16] = tile_f16;
 }
