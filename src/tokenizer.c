@@ -1,3 +1,864 @@
-/* tokenizer.c - placeholder
- * (stub: not written yet) */
-typedef int pd_placeholder_unit;
+/* tokenizer.c - byte-level BPE (GGUF tokenizer.ggml.model = gpt2): loading the
+ * vocabulary and merges, added-token partitioning, BPE merging, pieces and
+ * the streaming detokenizer. Behaviour follows llama.cpp (see tokenizer.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tokenizer.h"
+#include "pretok.h"
+
+/* ------------------------------------------------------------------------
+ * Hash tables: token text -> id, and (left id, right id) -> merge
+ * ------------------------------------------------------------------------ */
+static uint64_t hash_bytes(const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ (n * 0xC2B2AE3D27D4EB4Full);
+    while (n >= 8) {
+        uint64_t v;
+        memcpy(&v, s, 8);
+        h = (h ^ v) * 0xBF58476D1CE4E5B9ull;
+        h ^= h >> 31;
+        s += 8;
+        n -= 8;
+    }
+    uint64_t v = 0;
+    memcpy(&v, s, n);
+    h = (h ^ v) * 0x94D049BB133111EBull;
+    h ^= h >> 29;
+    h *= 0xBF58476D1CE4E5B9ull;
+    return h ^ (h >> 32);
+}
+
+static uint64_t hash_u64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xFF51AFD7ED558CCDull;
+    x ^= x >> 33;
+    x *= 0xC4CEB9FE1A85EC53ull;
+    return x ^ (x >> 33);
+}
+
+/* Byte-level encoded form of a byte ("Ġ" for ' '). */
+typedef struct byte_enc { char s[3]; uint8_t n; } byte_enc;
+
+typedef struct merge_ent {
+    uint64_t key;      /* left id << 32 | right id; UINT64_MAX = empty */
+    int32_t rank;
+    int32_t result;    /* id of left+right */
+} merge_ent;
+
+struct pd_tokenizer {
+    int n_vocab;
+    char *text;            /* all token texts, each NUL-terminated */
+    uint32_t *text_off, *text_len;
+    char *piece;           /* all decoded pieces */
+    uint32_t *piece_off, *piece_len;
+    uint8_t *type;         /* PD_TOK_* (after fix-ups), 0 = undefined */
+    uint8_t *eog;          /* 1 = end of generation */
+
+    int32_t *tok_ht;       /* open addressing, -1 = empty */
+    size_t tok_mask;
+    merge_ent *merge_ht;
+    size_t merge_mask;
+    int32_t byte_tok[256]; /* the token of each single byte, -1 if missing */
+    byte_enc byte_enc[256];
+    int16_t cp_to_byte[324];  /* inverse for code points < 324, -1 = none */
+
+    int32_t *special;      /* added tokens, longest text first */
+    int n_special;
+    uint8_t special_first[256];   /* a special text starts with this byte */
+
+    int32_t bos, eos, eot, eom;
+    bool add_bos, ignore_merges;
+    pd_pre_type pre;
+    char pre_name[64];
+    pd_pretok *pretok;
+};
+
+static const char *tok_str(const pd_tokenizer *t, int32_t id, size_t *len)
+{
+    *len = t->text_len[id];
+    return t->text + t->text_off[id];
+}
+
+static int32_t lookup_n(const pd_tokenizer *t, const char *s, size_t n)
+{
+    size_t i = (size_t)hash_bytes(s, n) & t->tok_mask;
+    for (;;) {
+        int32_t id = t->tok_ht[i];
+        if (id < 0) return -1;
+        if (t->text_len[id] == n && memcmp(t->text + t->text_off[id], s, n) == 0) return id;
+        i = (i + 1) & t->tok_mask;
+    }
+}
+
+/* Later duplicates replace earlier ones (llama.cpp's token_to_id map). */
+static void tok_insert(pd_tokenizer *t, int32_t id)
+{
+    size_t n;
+    const char *s = tok_str(t, id, &n);
+    size_t i = (size_t)hash_bytes(s, n) & t->tok_mask;
+    for (;;) {
+        int32_t o = t->tok_ht[i];
+        if (o < 0) { t->tok_ht[i] = id; return; }
+        if (t->text_len[o] == n && memcmp(t->text + t->text_off[o], s, n) == 0) {
+            t->tok_ht[i] = id;
+            return;
+        }
+        i = (i + 1) & t->tok_mask;
+    }
+}
+
+static const merge_ent *merge_find(const pd_tokenizer *t, int32_t l, int32_t r)
+{
+    uint64_t key = ((uint64_t)(uint32_t)l << 32) | (uint32_t)r;
+    size_t i = (size_t)hash_u64(key) & t->merge_mask;
+    for (;;) {
+        const merge_ent *e = &t->merge_ht[i];
+        if (e->key == key) return e;
+        if (e->key == UINT64_MAX) return NULL;
+        i = (i + 1) & t->merge_mask;
+    }
+}
+
+/* First rank wins when a pair repeats. */
+static void merge_insert(pd_tokenizer *t, int32_t l, int32_t r, int32_t rank, int32_t result)
+{
+    uint64_t key = ((uint64_t)(uint32_t)l << 32) | (uint32_t)r;
+    size_t i = (size_t)hash_u64(key) & t->merge_mask;
+    for (;;) {
+        merge_ent *e = &t->merge_ht[i];
+        if (e->key == key) return;
+        if (e->key == UINT64_MAX) {
+            e->key = key;
+            e->rank = rank;
+            e->result = result;
+            return;
+        }
+        i = (i + 1) & t->merge_mask;
+    }
+}
+
+static size_t pow2_at_least(size_t n)
+{
+    size_t p = 16;
+    while (p < n) p <<= 1;
+    return p;
+}
+
+/* ------------------------------------------------------------------------
+ * GPT-2 byte <-> unicode mapping
+ * ------------------------------------------------------------------------ */
+static uint32_t byte_to_cp(unsigned b)
+{
+    if ((b >= 33 && b <= 126) || (b >= 161 && b <= 172) || b >= 174) return b;
+    /* the others, in order, map to 256, 257, ... */
+    unsigned n = 0;
+    for (unsigned c = 0; c < b; c++)
+        if (!((c >= 33 && c <= 126) || (c >= 161 && c <= 172) || c >= 174)) n++;
+    return 256 + n;
+}
+
+static int cp_to_utf8(uint32_t c, char *o)
+{
+    if (c < 0x80) { o[0] = (char)c; return 1; }
+    if (c < 0x800) {
+        o[0] = (char)(0xC0 | (c >> 6));
+        o[1] = (char)(0x80 | (c & 0x3F));
+        return 2;
+    }
+    if (c < 0x10000) {
+        o[0] = (char)(0xE0 | (c >> 12));
+        o[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+        o[2] = (char)(0x80 | (c & 0x3F));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | (c >> 18));
+    o[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+    o[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+    o[3] = (char)(0x80 | (c & 0x3F));
+    return 4;
+}
+
+static void init_byte_tables(pd_tokenizer *t)
+{
+    for (int c = 0; c < 324; c++) t->cp_to_byte[c] = -1;
+    for (unsigned b = 0; b < 256; b++) {
+        uint32_t c = byte_to_cp(b);
+        t->byte_enc[b].n = (uint8_t)cp_to_utf8(c, t->byte_enc[b].s);
+        t->cp_to_byte[c] = (int16_t)b;
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * Loading
+ * ------------------------------------------------------------------------ */
+static bool str_eq(const pd_gguf_str *s, const char *c)
+{
+    size_t n = strlen(c);
+    return s->len == n && memcmp(s->ptr, c, n) == 0;
+}
+
+static pd_status load_tokens(pd_tokenizer *t, const pd_gguf *g)
+{
+    const pd_gguf_kv *toks = pd_gguf_get_arr(g, "tokenizer.ggml.tokens");
+    if (!toks || toks->arr_type != PD_GGUF_STRING || !toks->strs)
+        return pd_fail(PD_EFORMAT, "%s: tokenizer.ggml.tokens is missing or not a string array", g->path);
+    if (toks->arr_count == 0 || toks->arr_count > (1u << 30))
+        return pd_fail(PD_EFORMAT, "%s: bad vocabulary size %llu", g->path,
+                       (unsigned long long)toks->arr_count);
+    int n = (int)toks->arr_count;
+    t->n_vocab = n;
+
+    uint64_t total = 0;
+    for (int i = 0; i < n; i++) total += (toks->strs[i].len ? toks->strs[i].len : 24) + 1;
+    if (total > UINT32_MAX) return pd_fail(PD_EFORMAT, "%s: vocabulary strings too large", g->path);
+    t->text = malloc(total);
+    t->text_off = malloc((size_t)n * sizeof *t->text_off);
+    t->text_len = malloc((size_t)n * sizeof *t->text_len);
+    t->type = calloc((size_t)n, 1);
+    t->eog = calloc((size_t)n, 1);
+    if (!t->text || !t->text_off || !t->text_len || !t->type || !t->eog)
+        return pd_fail(PD_ENOMEM, "%s: out of memory for the vocabulary", g->path);
+    size_t off = 0;
+    for (int i = 0; i < n; i++) {
+        const pd_gguf_str *s = &toks->strs[i];
+        t->text_off[i] = (uint32_t)off;
+        if (s->len == 0)   /* as llama.cpp: an empty token gets a placeholder text */
+            t->text_len[i] = (uint32_t)snprintf(t->text + off, 24, "[EMPTY_%d]", i);
+        else {
+            memcpy(t->text + off, s->ptr, s->len);
+            t->text_len[i] = (uint32_t)s->len;
+        }
+        off += t->text_len[i];
+        t->text[off++] = 0;
+    }
+
+    const pd_gguf_kv *types = pd_gguf_get_arr(g, "tokenizer.ggml.token_type");
+    if (types && types->arr_count != (uint64_t)n)
+        return pd_fail(PD_EFORMAT, "%s: tokenizer.ggml.token_type has %llu entries for %d tokens",
+                       g->path, (unsigned long long)types->arr_count, n);
+    for (int i = 0; i < n; i++) {
+        int64_t v = PD_TOK_NORMAL;
+        if (types && !pd_gguf_arr_i64(types, (uint64_t)i, &v))
+            return pd_fail(PD_EFORMAT, "%s: tokenizer.ggml.token_type is not an integer array", g->path);
+        t->type[i] = (v >= PD_TOK_NORMAL && v <= PD_TOK_BYTE) ? (uint8_t)v : 0;
+    }
+
+    t->tok_mask = pow2_at_least((size_t)n * 2) - 1;
+    t->tok_ht = malloc((t->tok_mask + 1) * sizeof *t->tok_ht);
+    if (!t->tok_ht) return pd_fail(PD_ENOMEM, "%s: out of memory for the vocabulary", g->path);
+    memset(t->tok_ht, 0xFF, (t->tok_mask + 1) * sizeof *t->tok_ht);
+    for (int i = 0; i < n; i++) tok_insert(t, i);
+
+    for (int b = 0; b < 256; b++)
+        t->byte_tok[b] = lookup_n(t, t->byte_enc[b].s, t->byte_enc[b].n);
+    return PD_OK;
+}
+
+static pd_status load_merges(pd_tokenizer *t, const pd_gguf *g)
+{
+    const pd_gguf_kv *m = pd_gguf_get_arr(g, "tokenizer.ggml.merges");
+    uint64_t n = 0;
+    if (m) {
+        if (m->arr_type != PD_GGUF_STRING || !m->strs)
+            return pd_fail(PD_EFORMAT, "%s: tokenizer.ggml.merges is not a string array", g->path);
+        if (m->arr_count > (1u << 28))
+            return pd_fail(PD_EFORMAT, "%s: too many merges", g->path);
+        n = m->arr_count;
+    }
+    t->merge_mask = pow2_at_least((size_t)n * 2) - 1;
+    t->merge_ht = malloc((t->merge_mask + 1) * sizeof *t->merge_ht);
+    if (!t->merge_ht) return pd_fail(PD_ENOMEM, "%s: out of memory for the merges", g->path);
+    for (size_t i = 0; i <= t->merge_mask; i++) t->merge_ht[i].key = UINT64_MAX;
+
+    char *buf = NULL;
+    size_t bufcap = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        const pd_gguf_str *s = &m->strs[i];
+        /* "left right": the separator is the first space after position 0 */
+        const char *sp = s->len > 1 ? memchr(s->ptr + 1, ' ', s->len - 1) : NULL;
+        if (!sp) {
+            free(buf);
+            return pd_fail(PD_EFORMAT, "%s: merge %llu has no space", g->path, (unsigned long long)i);
+        }
+        size_t ln = (size_t)(sp - s->ptr), rn = s->len - ln - 1;
+        int32_t l = lookup_n(t, s->ptr, ln), r = lookup_n(t, sp + 1, rn);
+        if (ln + rn > bufcap) {
+            bufcap = (ln + rn) * 2;
+            char *nb = realloc(buf, bufcap);
+            if (!nb) { free(buf); return pd_fail(PD_ENOMEM, "out of memory"); }
+            buf = nb;
+        }
+        memcpy(buf, s->ptr, ln);
+        memcpy(buf + ln, sp + 1, rn);
+        int32_t res = lookup_n(t, buf, ln + rn);
+        /* A merge whose parts or result are not tokens can never produce a
+         * token: skipped (only malformed vocabularies have them). */
+        if (l >= 0 && r >= 0 && res >= 0) merge_insert(t, l, r, (int32_t)i, res);
+    }
+    free(buf);
+    return PD_OK;
+}
+
+/* tokenizer.ggml.X_token_id when present and in range. */
+static int32_t get_id(const pd_gguf *g, const pd_tokenizer *t, const char *key, int32_t def)
+{
+    uint32_t v;
+    if (pd_gguf_get_u32(g, key, &v) && v < (uint32_t)t->n_vocab) return (int32_t)v;
+    return def;
+}
+
+static void force_control(pd_tokenizer *t, int32_t id)
+{
+    if (id >= 0) t->type[id] = PD_TOK_CONTROL;
+}
+
+/* First token of the list that exists, or -1. */
+static int32_t find_any(const pd_tokenizer *t, const char *const *names)
+{
+    for (; *names; names++) {
+        int32_t id = lookup_n(t, *names, strlen(*names));
+        if (id >= 0) return id;
+    }
+    return -1;
+}
+
+/* llama.cpp's fix-ups: end-of-turn and FIM tokens found by their text are
+ * made CONTROL; the end-of-generation set is built from them. */
+static void find_special_ids(pd_tokenizer *t, const pd_gguf *g)
+{
+    static const char *const eot_names[] = {
+        "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>",
+        "<|end_of_text|>", "<EOT>", "_<EOT>", "<\xef\xbd\x9c" "end\xe2\x96\x81of\xe2\x96\x81sentence\xef\xbd\x9c>",
+        "<end_of_utterance>", NULL };
+    static const char *const eom_names[] = { "<|eom_id|>", NULL };
+    static const char *const fim_names[6][8] = {
+        { "<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>", "<\xef\xbd\x9c" "fim\xe2\x96\x81" "begin\xef\xbd\x9c>",
+          "<PRE>", "\xe2\x96\x81<PRE>", "<|code_prefix|>", NULL },
+        { "<|fim_suffix|>", "<fim-suffix>", "<fim_suffix>", "<\xef\xbd\x9c" "fim\xe2\x96\x81hole\xef\xbd\x9c>",
+          "<SUF>", "\xe2\x96\x81<SUF>", "<|code_suffix|>", NULL },
+        { "<|fim_middle|>", "<fim-middle>", "<fim_middle>", "<\xef\xbd\x9c" "fim\xe2\x96\x81" "end\xef\xbd\x9c>",
+          "<MID>", "\xe2\x96\x81<MID>", "<|code_middle|>", NULL },
+        { "<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>", NULL },
+        { "<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>", NULL },
+        { "<|file_sep|>", NULL },
+    };
+    static const char *const fim_keys[6] = {
+        "tokenizer.ggml.fim_pre_token_id", "tokenizer.ggml.fim_suf_token_id",
+        "tokenizer.ggml.fim_mid_token_id", "tokenizer.ggml.fim_pad_token_id",
+        "tokenizer.ggml.fim_rep_token_id", "tokenizer.ggml.fim_sep_token_id" };
+    static const char *const eog_names[] = {
+        "<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>", "<end_of_turn>",
+        "<|endoftext|>", "<|eom_id|>", "<EOT>", "_<EOT>", "<|end_of_text|>",
+        "<end_of_utterance>", "</s>", NULL };
+
+    t->bos = get_id(g, t, "tokenizer.ggml.bos_token_id", -1);
+    t->eos = get_id(g, t, "tokenizer.ggml.eos_token_id", -1);
+    t->eot = get_id(g, t, "tokenizer.ggml.eot_token_id", -1);
+    t->eom = get_id(g, t, "tokenizer.ggml.eom_token_id", -1);
+    if (t->eot < 0) force_control(t, t->eot = find_any(t, eot_names));
+    if (t->eom < 0) force_control(t, t->eom = find_any(t, eom_names));
+    int32_t fim[6];
+    for (int k = 0; k < 6; k++) {
+        fim[k] = get_id(g, t, fim_keys[k], -1);
+        if (fim[k] < 0) force_control(t, fim[k] = find_any(t, fim_names[k]));
+    }
+    for (int k = 3; k < 6; k++)     /* pad, repo, file_sep end generation */
+        if (fim[k] >= 0) t->eog[fim[k]] = 1;
+    for (const char *const *p = eog_names; *p; p++) {
+        int32_t id = lookup_n(t, *p, strlen(*p));
+        if (id >= 0) {
+            t->eog[id] = 1;
+            force_control(t, id);
+        }
+    }
+    if (t->eos >= 0) t->eog[t->eos] = 1;
+    if (t->eot >= 0) t->eog[t->eot] = 1;
+    if (t->eom >= 0) t->eog[t->eom] = 1;
+}
+
+typedef struct len_id { uint32_t len; int32_t id; } len_id;
+
+static int len_id_cmp(const void *a, const void *b)
+{
+    const len_id *x = a, *y = b;
+    if (x->len != y->len) return x->len > y->len ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static bool is_added(uint8_t type)
+{
+    return type == PD_TOK_CONTROL || type == PD_TOK_USER_DEFINED || type == PD_TOK_UNKNOWN;
+}
+
+/* Added tokens, longest text first (ties: lower id first). */
+static pd_status build_specials(pd_tokenizer *t)
+{
+    int n = 0;
+    for (int i = 0; i < t->n_vocab; i++) n += is_added(t->type[i]);
+    len_id *v = malloc(((size_t)n + 1) * sizeof *v);
+    t->special = malloc(((size_t)n + 1) * sizeof *t->special);
+    if (!v || !t->special) { free(v); return pd_fail(PD_ENOMEM, "out of memory"); }
+    for (int i = 0; i < t->n_vocab; i++)
+        if (is_added(t->type[i])) {
+            v[t->n_special++] = (len_id){ t->text_len[i], i };
+            t->special_first[(unsigned char)t->text[t->text_off[i]]] = 1;
+        }
+    qsort(v, (size_t)t->n_special, sizeof *v, len_id_cmp);
+    for (int k = 0; k < t->n_special; k++) t->special[k] = v[k].id;
+    free(v);
+    return PD_OK;
+}
+
+/* The bytes a token decodes to. */
+static pd_status build_pieces(pd_tokenizer *t)
+{
+    size_t total = 0;
+    for (int i = 0; i < t->n_vocab; i++) total += t->text_len[i] + 1;
+    t->piece = malloc(total);
+    t->piece_off = malloc((size_t)t->n_vocab * sizeof *t->piece_off);
+    t->piece_len = malloc((size_t)t->n_vocab * sizeof *t->piece_len);
+    if (!t->piece || !t->piece_off || !t->piece_len) return pd_fail(PD_ENOMEM, "out of memory");
+    size_t off = 0;
+    for (int i = 0; i < t->n_vocab; i++) {
+        const unsigned char *s = (const unsigned char *)t->text + t->text_off[i];
+        size_t n = t->text_len[i], o = off;
+        t->piece_off[i] = (uint32_t)off;
+        switch (t->type[i]) {
+        case PD_TOK_CONTROL: case PD_TOK_UNKNOWN: case PD_TOK_USER_DEFINED:
+            memcpy(t->piece + o, s, n);
+            o += n;
+            break;
+        case PD_TOK_NORMAL:
+            for (size_t j = 0; j < n;) {
+                int k = pd_utf8_seq(s + j, n - j);
+                if (k <= 0) { t->piece[o++] = (char)s[j++]; continue; }
+                uint32_t c = k == 1 ? s[j] : k == 2 ? (((uint32_t)(s[j] & 0x1F) << 6) | (s[j + 1] & 0x3F)) : 0xFFFFFFFF;
+                if (c < 324 && t->cp_to_byte[c] >= 0)
+                    t->piece[o++] = (char)t->cp_to_byte[c];
+                else {   /* not a byte-level character: kept as it is */
+                    memcpy(t->piece + o, s + j, (size_t)k);
+                    o += (size_t)k;
+                }
+                j += (size_t)k;
+            }
+            break;
+        default:   /* unused, byte, undefined: no text (as llama.cpp) */
+            break;
+        }
+        t->piece_len[i] = (uint32_t)(o - off);
+        t->piece[o++] = 0;
+        off = o;
+    }
+    return PD_OK;
+}
+
+pd_status pd_tokenizer_load(const pd_gguf *g, pd_tokenizer **out)
+{
+    *out = NULL;
+    pd_gguf_str model;
+    if (!pd_gguf_get_str(g, "tokenizer.ggml.model", &model))
+        return pd_fail(PD_EFORMAT, "%s: no tokenizer (tokenizer.ggml.model is missing)", g->path);
+    if (!str_eq(&model, "gpt2"))
+        return pd_fail(PD_EUNSUPPORTED, "%s: tokenizer '%.*s' is not supported (only gpt2 byte-level BPE)",
+                       g->path, (int)(model.len > 40 ? 40 : model.len), model.ptr);
+
+    pd_tokenizer *t = calloc(1, sizeof *t);
+    if (!t) return pd_fail(PD_ENOMEM, "out of memory");
+    init_byte_tables(t);
+    pd_status st = load_tokens(t, g);
+    if (!st) st = load_merges(t, g);
+    if (st) { pd_tokenizer_free(t); return st; }
+
+    pd_gguf_str pre;
+    if (pd_gguf_get_str(g, "tokenizer.ggml.pre", &pre)) {
+        size_t n = pre.len < sizeof t->pre_name - 1 ? pre.len : sizeof t->pre_name - 1;
+        memcpy(t->pre_name, pre.ptr, n);
+        t->pre_name[n] = 0;
+    } else
+        strcpy(t->pre_name, "default");
+    t->pre = pd_pre_from_name(t->pre_name, NULL);
+    t->ignore_merges = t->pre == PD_PRE_LLAMA3;
+    t->add_bos = t->pre == PD_PRE_LLAMA3;
+    bool b;
+    if (pd_gguf_get_bool(g, "tokenizer.ggml.add_bos_token", &b)) t->add_bos = b;
+
+    find_special_ids(t, g);
+    st = build_specials(t);
+    if (!st) st = build_pieces(t);
+    if (!st) st = pd_pretok_new(t->pre, &t->pretok);
+    if (st) { pd_tokenizer_free(t); return st; }
+    *out = t;
+    return PD_OK;
+}
+
+void pd_tokenizer_free(pd_tokenizer *t)
+{
+    if (!t) return;
+    free(t->text); free(t->text_off); free(t->text_len);
+    free(t->piece); free(t->piece_off); free(t->piece_len);
+    free(t->type); free(t->eog); free(t->tok_ht); free(t->merge_ht);
+    free(t->special);
+    pd_pretok_free(t->pretok);
+    free(t);
+}
+
+/* ------------------------------------------------------------------------
+ * Accessors
+ * ------------------------------------------------------------------------ */
+int pd_tokenizer_n_vocab(const pd_tokenizer *t) { return t->n_vocab; }
+pd_pre_type pd_tokenizer_pre(const pd_tokenizer *t) { return t->pre; }
+const char *pd_tokenizer_pre_name(const pd_tokenizer *t) { return t->pre_name; }
+int32_t pd_token_bos(const pd_tokenizer *t) { return t->bos; }
+int32_t pd_token_eos(const pd_tokenizer *t) { return t->eos; }
+bool pd_tokenizer_add_bos(const pd_tokenizer *t) { return t->add_bos && t->bos >= 0; }
+
+static bool in_range(const pd_tokenizer *t, int32_t id) { return id >= 0 && id < t->n_vocab; }
+
+const char *pd_token_text(const pd_tokenizer *t, int32_t id)
+{
+    return in_range(t, id) ? t->text + t->text_off[id] : NULL;
+}
+
+const char *pd_token_piece(const pd_tokenizer *t, int32_t id, size_t *len)
+{
+    if (!in_range(t, id)) { if (len) *len = 0; return NULL; }
+    if (len) *len = t->piece_len[id];
+    return t->piece + t->piece_off[id];
+}
+
+int32_t pd_token_lookup(const pd_tokenizer *t, const char *text)
+{
+    return text ? lookup_n(t, text, strlen(text)) : -1;
+}
+
+int pd_token_type(const pd_tokenizer *t, int32_t id) { return in_range(t, id) ? t->type[id] : 0; }
+bool pd_token_is_eog(const pd_tokenizer *t, int32_t id) { return in_range(t, id) && t->eog[id]; }
+bool pd_token_is_control(const pd_tokenizer *t, int32_t id)
+{
+    return in_range(t, id) && t->type[id] == PD_TOK_CONTROL;
+}
+
+/* ------------------------------------------------------------------------
+ * Encoding
+ * ------------------------------------------------------------------------ */
+typedef struct ids_buf { int32_t *v; size_t n, cap; } ids_buf;
+
+static bool ids_push(ids_buf *b, int32_t id)
+{
+    if (b->n == b->cap) {
+        size_t nc = b->cap ? b->cap * 2 : 256;
+        int32_t *nv = realloc(b->v, nc * sizeof *nv);
+        if (!nv) return false;
+        b->v = nv;
+        b->cap = nc;
+    }
+    b->v[b->n++] = id;
+    return true;
+}
+
+/* Scratch space for BPE of one word, reused across words. */
+typedef struct bpe_sym { int32_t id, prev, next; } bpe_sym;
+typedef struct bpe_pair { int32_t rank, left, right, lid, rid; } bpe_pair;
+typedef struct bpe_work {
+    bpe_sym *sym; size_t sym_cap;
+    bpe_pair *heap; size_t heap_n, heap_cap;
+    char *enc; size_t enc_cap;
+} bpe_work;
+
+static bool pair_less(const bpe_pair *a, const bpe_pair *b)
+{
+    return a->rank < b->rank || (a->rank == b->rank && a->left < b->left);
+}
+
+static bool heap_push(bpe_work *w, bpe_pair p)
+{
+    if (w->heap_n == w->heap_cap) {
+        size_t nc = w->heap_cap ? w->heap_cap * 2 : 64;
+        bpe_pair *nh = realloc(w->heap, nc * sizeof *nh);
+        if (!nh) return false;
+        w->heap = nh;
+        w->heap_cap = nc;
+    }
+    size_t i = w->heap_n++;
+    while (i > 0) {
+        size_t up = (i - 1) / 2;
+        if (!pair_less(&p, &w->heap[up])) break;
+        w->heap[i] = w->heap[up];
+        i = up;
+    }
+    w->heap[i] = p;
+    return true;
+}
+
+static bpe_pair heap_pop(bpe_work *w)
+{
+    bpe_pair top = w->heap[0], last = w->heap[--w->heap_n];
+    size_t i = 0, n = w->heap_n;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && pair_less(&w->heap[c + 1], &w->heap[c])) c++;
+        if (!pair_less(&w->heap[c], &last)) break;
+        w->heap[i] = w->heap[c];
+        i = c;
+    }
+    if (n) w->heap[i] = last;
+    return top;
+}
+
+static bool add_pair(const pd_tokenizer *t, bpe_work *w, int32_t l, int32_t r)
+{
+    if (l < 0 || r < 0) return true;
+    int32_t lid = w->sym[l].id, rid = w->sym[r].id;
+    if (lid < 0 || rid < 0) return true;
+    const merge_ent *e = merge_find(t, lid, rid);
+    if (!e) return true;
+    bpe_pair p = { e->rank, l, r, lid, rid };
+    return heap_push(w, p);
+}
+
+/* BPE of one pre-tokenized word (raw bytes): lowest rank first, leftmost on
+ * ties, as llama.cpp's llm_tokenizer_bpe_session. */
+static bool bpe_word(const pd_tokenizer *t, bpe_work *w, const unsigned char *s, size_t n, ids_buf *out)
+{
+    if (n == 1) {
+        int32_t id = t->byte_tok[s[0]];
+        return id < 0 || ids_push(out, id);
+    }
+    if (t->ignore_merges) {   /* llama3: a word that is a token is taken whole */
+        if (n * 2 > w->enc_cap) {
+            size_t nc = n * 2 + 64;
+            char *ne = realloc(w->enc, nc);
+            if (!ne) return false;
+            w->enc = ne;
+            w->enc_cap = nc;
+        }
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++) {
+            memcpy(w->enc + m, t->byte_enc[s[i]].s, t->byte_enc[s[i]].n);
+            m += t->byte_enc[s[i]].n;
+        }
+        int32_t id = lookup_n(t, w->enc, m);
+        if (id >= 0) return ids_push(out, id);
+    }
+    if (n > w->sym_cap) {
+        size_t nc = n + 64;
+        bpe_sym *ns = realloc(w->sym, nc * sizeof *ns);
+        if (!ns) return false;
+        w->sym = ns;
+        w->sym_cap = nc;
+    }
+    for (size_t i = 0; i < n; i++) {
+        w->sym[i].id = t->byte_tok[s[i]];
+        w->sym[i].prev = (int32_t)i - 1;
+        w->sym[i].next = i + 1 < n ? (int32_t)i + 1 : -1;
+    }
+    w->heap_n = 0;
+    for (size_t i = 1; i < n; i++)
+        if (!add_pair(t, w, (int32_t)i - 1, (int32_t)i)) return false;
+    while (w->heap_n) {
+        bpe_pair p = heap_pop(w);
+        bpe_sym *L = &w->sym[p.left], *R = &w->sym[p.right];
+        /* stale: one side was merged away or changed since the push */
+        if (L->id != p.lid || R->id != p.rid || L->next != p.right) continue;
+        L->id = merge_find(t, p.lid, p.rid)->result;
+        L->next = R->next;
+        if (R->next >= 0) w->sym[R->next].prev = p.left;
+        R->id = -2;   /* dead */
+        R->next = -1;
+        if (!add_pair(t, w, L->prev, p.left) || !add_pair(t, w, p.left, L->next)) return false;
+    }
+    for (int32_t i = 0; i >= 0; i = w->sym[i].next)
+        if (w->sym[i].id >= 0 && !ids_push(out, w->sym[i].id)) return false;
+    return true;
+}
+
+/* One stretch of text without added tokens: pre-tokenize, then BPE. */
+static pd_status encode_plain(const pd_tokenizer *t, const char *s, size_t len,
+                              bpe_work *w, size_t **ends, size_t *ends_cap, ids_buf *out)
+{
+    size_t n_ends = 0;
+    pd_status st = pd_pretok_split(t->pretok, s, len, ends, &n_ends, ends_cap);
+    if (st) return st;
+    size_t start = 0;
+    for (size_t i = 0; i < n_ends; i++) {
+        size_t e = (*ends)[i];
+        if (e > start && !bpe_word(t, w, (const unsigned char *)s + start, e - start, out))
+            return pd_fail(PD_ENOMEM, "tokenizer: out of memory");
+        start = e;
+    }
+    return PD_OK;
+}
+
+/* A matched added token: [pos, pos+len) is token id. */
+typedef struct sp_match { size_t pos, len; int32_t id; int prio; } sp_match;
+
+static int match_cmp_prio(const void *a, const void *b)
+{
+    const sp_match *x = a, *y = b;
+    if (x->prio != y->prio) return x->prio < y->prio ? -1 : 1;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+static int match_cmp_pos(const void *a, const void *b)
+{
+    const sp_match *x = a, *y = b;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* llama.cpp's tokenizer_st_partition: added tokens, longest first, each
+ * taking its leftmost non-overlapping occurrences in what is still plain
+ * text. Done here in one scan: collect every occurrence, then accept them in
+ * (priority, position) order when they do not overlap an accepted one. */
+static pd_status find_specials(const pd_tokenizer *t, const char *s, size_t len, bool parse_special,
+                               sp_match **out, size_t *n_out)
+{
+    sp_match *m = NULL;
+    size_t n = 0, cap = 0;
+    *out = NULL;
+    *n_out = 0;
+    if (t->n_special == 0) return PD_OK;
+    for (size_t pos = 0; pos < len; pos++) {
+        if (!t->special_first[(unsigned char)s[pos]]) continue;
+        for (int k = 0; k < t->n_special; k++) {
+            int32_t id = t->special[k];
+            uint8_t ty = t->type[id];
+            if (!parse_special && ty != PD_TOK_USER_DEFINED) continue;
+            size_t l = t->text_len[id];
+            if (l > len - pos || memcmp(s + pos, t->text + t->text_off[id], l) != 0) continue;
+            if (n == cap) {
+                size_t nc = cap ? cap * 2 : 16;
+                sp_match *nm = realloc(m, nc * sizeof *nm);
+                if (!nm) { free(m); return pd_fail(PD_ENOMEM, "tokenizer: out of memory"); }
+                m = nm;
+                cap = nc;
+            }
+            m[n++] = (sp_match){ pos, l, id, k };
+        }
+    }
+    if (n == 0) return PD_OK;
+    qsort(m, n, sizeof *m, match_cmp_prio);
+    unsigned char *taken = calloc(len, 1);
+    if (!taken) { free(m); return pd_fail(PD_ENOMEM, "tokenizer: out of memory"); }
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool free_range = true;
+        for (size_t j = 0; j < m[i].len && free_range; j++) free_range = !taken[m[i].pos + j];
+        if (!free_range) continue;
+        memset(taken + m[i].pos, 1, m[i].len);
+        m[kept++] = m[i];
+    }
+    free(taken);
+    qsort(m, kept, sizeof *m, match_cmp_pos);
+    *out = m;
+    *n_out = kept;
+    return PD_OK;
+}
+
+pd_status pd_tokenize(const pd_tokenizer *t, const char *text, size_t len,
+                      bool parse_special, int32_t **ids, size_t *n_ids)
+{
+    *ids = NULL;
+    *n_ids = 0;
+    if (len == 0) return PD_OK;
+    if (!text) return pd_fail(PD_EARG, "tokenize: text is NULL");
+
+    bool oom;
+    size_t clen = len;
+    char *clean = pd_utf8_sanitize(text, len, &clen, &oom);
+    if (oom) return pd_fail(PD_ENOMEM, "tokenizer: out of memory");
+    const char *s = clean ? clean : text;
+
+    sp_match *sp = NULL;
+    size_t n_sp = 0;
+    ids_buf out = {0};
+    bpe_work w = {0};
+    size_t *ends = NULL, ends_cap = 0;
+    pd_status st = find_specials(t, s, clen, parse_special, &sp, &n_sp);
+    size_t pos = 0;
+    for (size_t i = 0; !st && i <= n_sp; i++) {
+        size_t end = i < n_sp ? sp[i].pos : clen;
+        if (end > pos) st = encode_plain(t, s + pos, end - pos, &w, &ends, &ends_cap, &out);
+        if (!st && i < n_sp) {
+            if (!ids_push(&out, sp[i].id)) st = pd_fail(PD_ENOMEM, "tokenizer: out of memory");
+            pos = sp[i].pos + sp[i].len;
+        }
+    }
+    free(sp);
+    free(ends);
+    free(w.sym);
+    free(w.heap);
+    free(w.enc);
+    free(clean);
+    if (st) { free(out.v); return st; }
+    *ids = out.v;
+    *n_ids = out.n;
+    return PD_OK;
+}
+
+/* ------------------------------------------------------------------------
+ * Streaming detokenizer
+ * ------------------------------------------------------------------------ */
+/* Append n bytes at *o; false (nothing written) when they do not fit. */
+static bool put(char *out, size_t cap, size_t *o, const void *p, size_t n)
+{
+    if (n > cap - *o) return false;
+    memcpy(out + *o, p, n);
+    *o += n;
+    return true;
+}
+
+/* Emit the complete sequences of buf[0..n); keep an incomplete tail in d
+ * unless final (then it becomes U+FFFD). */
+static size_t drain(pd_detok *d, const unsigned char *buf, size_t n, bool final, char *out, size_t cap)
+{
+    size_t o = 0, i = 0;
+    d->n_pending = 0;
+    while (i < n) {
+        int k = pd_utf8_seq(buf + i, n - i);
+        if (k > 0) {
+            if (!put(out, cap, &o, buf + i, (size_t)k)) break;   /* full: the rest is dropped */
+            i += (size_t)k;
+        } else if (k < 0 && !final) {   /* incomplete: wait for more bytes */
+            memcpy(d->pending, buf + i, n - i);
+            d->n_pending = (int)(n - i);
+            break;
+        } else {
+            if (!put(out, cap, &o, "\xEF\xBF\xBD", 3)) break;
+            i += k < 0 ? n - i : 1;
+        }
+    }
+    return o;
+}
+
+size_t pd_detok_push(pd_detok *d, const pd_tokenizer *t, int32_t id, char *out, size_t cap)
+{
+    size_t plen;
+    const char *p = pd_token_piece(t, id, &plen);
+    if (!p || plen == 0) return 0;
+    if (d->n_pending < 0 || d->n_pending > 3) d->n_pending = 0;
+    /* Pending bytes (< 4) + the piece; short pieces go through a stack buffer. */
+    unsigned char small[256];
+    size_t n = (size_t)d->n_pending + plen;
+    unsigned char *buf = n <= sizeof small ? small : malloc(n);
+    if (!buf) return 0;
+    memcpy(buf, d->pending, (size_t)d->n_pending);
+    memcpy(buf + d->n_pending, p, plen);
+    size_t o = drain(d, buf, n, false, out, cap);
+    if (buf != small) free(buf);
+    return o;
+}
+
+size_t pd_detok_flush(pd_detok *d, char *out, size_t cap)
+{
+    if (d->n_pending <= 0 || d->n_pending > 3) { d->n_pending = 0; return 0; }
+    unsigned char buf[8];
+    size_t n = (size_t)d->n_pending;
+    memcpy(buf, d->pending, n);
+    return drain(d, buf, n, true, out, cap);
+}

@@ -86,13 +86,15 @@ typedef struct pd_detok {
 } pd_detok;
 
 /* Appends the token's bytes to the pending ones and writes what is complete
- * to out. Returns bytes written; cap >= piece length + 8 is always enough
- * (output that does not fit is dropped, never overflowed). Unknown ids add
- * nothing. */
+ * to out; bytes that can never form a valid sequence come out as U+FFFD
+ * (3 bytes each). Returns bytes written. cap >= PD_DETOK_CAP(piece length)
+ * is always enough (output that does not fit is dropped, never overflowed).
+ * Unknown ids add nothing. */
+#define PD_DETOK_CAP(piece_len) (3 * ((size_t)(piece_len) + 4))
 size_t pd_detok_push(pd_detok *d, const pd_tokenizer *t, int32_t id,
                      char *out, size_t cap);
-/* End of stream: whatever is still pending, each incomplete sequence as
- * U+FFFD (cap >= 8 is enough). */
+/* End of stream: whatever is still pending comes out as one U+FFFD
+ * (cap >= 8 is enough); d is reset. */
 size_t pd_detok_flush(pd_detok *d, char *out, size_t cap);
 
 #endif /* PD_SRC_TOKENIZER_H */
