@@ -361,6 +361,11 @@ def main() -> int:
     args = ap.parse_args()
     from safetensors.numpy import load_file
     hp = json.loads((args.hf_dir / "config.json").read_text())
+    try:  # as the converter does: the full config, defaults included
+        from transformers import AutoConfig
+        hp = json.loads(AutoConfig.from_pretrained(args.hf_dir).to_json_string(use_diff=False)) | hp
+    except Exception:  # noqa: BLE001 - a plain config.json is enough when complete
+        pass
     sd = {}
     for f in sorted(args.hf_dir.glob("*.safetensors")):
         sd.update(load_file(str(f)))
