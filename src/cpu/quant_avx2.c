@@ -96,10 +96,8 @@ ALWAYS_INLINE void unpack_k4_scales(const uint8_t s[12], uint32_t u[4])
 /* Q6_K: i16 vector with scale s in lanes 0-7 and s+1 in lanes 8-15 */
 ALWAYS_INLINE __m256i q6_scale_pair(__m128i sc8, int s)
 {
-    const __m128i idx = _mm_set_epi8((char)(s + 1), (char)(s + 1), (char)(s + 1), (char)(s + 1),
-                                     (char)(s + 1), (char)(s + 1), (char)(s + 1), (char)(s + 1),
-                                     (char)s, (char)s, (char)s, (char)s,
-                                     (char)s, (char)s, (char)s, (char)s);
+    const __m128i base = _mm_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+    __m128i idx = _mm_add_epi8(base, _mm_set1_epi8((char)s));
     return _mm256_cvtepi8_epi16(_mm_shuffle_epi8(sc8, idx));
 }
 
@@ -224,6 +222,7 @@ static float dot_q4_k(int64_t n, const void *w, const void *x)
         const uint8_t *sc = (const uint8_t *)u;
         __m128i ms = k4_min_sums(sc + 8, b[i].bsums);
         __m256i sumi = _mm256_setzero_si256();
+#pragma GCC unroll 4
         for (int c = 0; c < 4; c++) {
             __m256i q = load256(a[i].qs + 32 * c);
             __m256i p0 = _mm256_maddubs_epi16(_mm256_and_si256(q, m4), load256(b[i].qs + 64 * c));
@@ -253,6 +252,7 @@ static float dot_q5_k(int64_t n, const void *w, const void *x)
         __m128i ms = k4_min_sums(sc + 8, b[i].bsums);
         __m256i qh = load256(a[i].qh);
         __m256i sumi = _mm256_setzero_si256();
+#pragma GCC unroll 4
         for (int c = 0; c < 4; c++) {
             __m256i q = load256(a[i].qs + 32 * c);
             __m256i lo = _mm256_or_si256(_mm256_and_si256(q, m4),
@@ -278,7 +278,9 @@ ALWAYS_INLINE __m256i q6_k_block_sum(const pd_block_q6_k *a, const pd_block_q8_k
     __m128i sc8 = _mm_loadu_si128((const __m128i *)a->scales);
     __m256i corr = _mm256_madd_epi16(_mm256_cvtepi8_epi16(sc8), load256(b->bsums));
     __m256i sumi = _mm256_setzero_si256();
+#pragma GCC unroll 2
     for (int h = 0; h < 2; h++)
+#pragma GCC unroll 4
         for (int k = 0; k < 4; k++) {
             __m256i e = q6_unpack(a->ql + 64 * h, a->qh + 32 * h, k);
             __m256i p = _mm256_maddubs_epi16(e, load256(b->qs + 128 * h + 32 * k));
@@ -539,6 +541,7 @@ ALWAYS_INLINE void tile_q8_0_1xN(int64_t nb, const pd_block_q8_0 *a, const void 
 {
     __m256 acc[4];
     const pd_block_q8_0 *b[4];
+#pragma GCC unroll 4
     for (int c = 0; c < N; c++) {
         acc[c] = _mm256_setzero_ps();
         b[c] = (const pd_block_q8_0 *)XROW(x, xs, c);
@@ -547,11 +550,13 @@ ALWAYS_INLINE void tile_q8_0_1xN(int64_t nb, const pd_block_q8_0 *a, const void 
         __m256i qa = load256(a[i].qs);
         __m256i ua = _mm256_sign_epi8(qa, qa);
         float da = h2f(a[i].d);
+#pragma GCC unroll 4
         for (int c = 0; c < N; c++) {
             __m256i p = dot_us8(_mm256_setzero_si256(), ua, _mm256_sign_epi8(load256(b[c][i].qs), qa));
             acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(da * h2f(b[c][i].d)), _mm256_cvtepi32_ps(p), acc[c]);
         }
     }
+#pragma GCC unroll 4
     for (int c = 0; c < N; c++)
         out[(size_t)c * os] = hsum_ps(acc[c]);
 }
@@ -563,6 +568,7 @@ ALWAYS_INLINE void tile_q4_k_1xN(int64_t nb, const pd_block_q4_k *a, const void 
     __m256 acc[4];
     __m128 accm[4];
     const pd_block_q8_k *b[4];
+#pragma GCC unroll 4
     for (int c = 0; c < N; c++) {
         acc[c] = _mm256_setzero_ps();
         accm[c] = _mm_setzero_ps();
@@ -573,12 +579,15 @@ ALWAYS_INLINE void tile_q4_k_1xN(int64_t nb, const pd_block_q4_k *a, const void 
         unpack_k4_scales(a[i].scales, u);
         const uint8_t *sc = (const uint8_t *)u;
         __m256i sumi[4];
+#pragma GCC unroll 4
         for (int c = 0; c < N; c++)
             sumi[c] = _mm256_setzero_si256();
+#pragma GCC unroll 4
         for (int ch = 0; ch < 4; ch++) {
             __m256i q = load256(a[i].qs + 32 * ch);
             __m256i lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
             __m256i s0 = _mm256_set1_epi16(sc[2 * ch]), s1 = _mm256_set1_epi16(sc[2 * ch + 1]);
+#pragma GCC unroll 4
             for (int c = 0; c < N; c++) {
                 __m256i p0 = _mm256_maddubs_epi16(lo, load256(b[c][i].qs + 64 * ch));
                 __m256i p1 = _mm256_maddubs_epi16(hi, load256(b[c][i].qs + 64 * ch + 32));
@@ -586,6 +595,7 @@ ALWAYS_INLINE void tile_q4_k_1xN(int64_t nb, const pd_block_q4_k *a, const void 
             }
         }
         float d = h2f(a[i].d), dmin = h2f(a[i].dmin);
+#pragma GCC unroll 4
         for (int c = 0; c < N; c++) {
             float dy = b[c][i].d;
             acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(d * dy), _mm256_cvtepi32_ps(sumi[c]), acc[c]);
@@ -593,6 +603,7 @@ ALWAYS_INLINE void tile_q4_k_1xN(int64_t nb, const pd_block_q4_k *a, const void 
                                    _mm_cvtepi32_ps(k4_min_sums(sc + 8, b[c][i].bsums)), accm[c]);
         }
     }
+#pragma GCC unroll 4
     for (int c = 0; c < N; c++)
         out[(size_t)c * os] = hsum_ps(acc[c]) - hsum_ps128(accm[c]);
 }
@@ -602,6 +613,7 @@ ALWAYS_INLINE void tile_q6_k_1xN(int64_t nb, const pd_block_q6_k *a, const void 
 {
     __m256 acc[4];
     const pd_block_q8_k *b[4];
+#pragma GCC unroll 4
     for (int c = 0; c < N; c++) {
         acc[c] = _mm256_setzero_ps();
         b[c] = (const pd_block_q8_k *)XROW(x, xs, c);
@@ -610,22 +622,28 @@ ALWAYS_INLINE void tile_q6_k_1xN(int64_t nb, const pd_block_q6_k *a, const void 
         __m128i sc8 = _mm_loadu_si128((const __m128i *)a[i].scales);
         __m256i sc16 = _mm256_cvtepi8_epi16(sc8);
         __m256i sumi[4];
+#pragma GCC unroll 4
         for (int c = 0; c < N; c++)     /* start at -32 * sum_j sc_j * bsum_j */
             sumi[c] = _mm256_sub_epi32(_mm256_setzero_si256(),
                           _mm256_slli_epi32(_mm256_madd_epi16(sc16, load256(b[c][i].bsums)), 5));
+#pragma GCC unroll 2
         for (int h = 0; h < 2; h++)
+#pragma GCC unroll 4
             for (int k = 0; k < 4; k++) {
                 __m256i e = q6_unpack(a[i].ql + 64 * h, a[i].qh + 32 * h, k);
                 __m256i sp = q6_scale_pair(sc8, 8 * h + 2 * k);
+#pragma GCC unroll 4
                 for (int c = 0; c < N; c++) {
                     __m256i p = _mm256_maddubs_epi16(e, load256(b[c][i].qs + 128 * h + 32 * k));
                     sumi[c] = madd16(sumi[c], p, sp);
                 }
             }
         float d = h2f(a[i].d);
+#pragma GCC unroll 4
         for (int c = 0; c < N; c++)
             acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(d * b[c][i].d), _mm256_cvtepi32_ps(sumi[c]), acc[c]);
     }
+#pragma GCC unroll 4
     for (int c = 0; c < N; c++)
         out[(size_t)c * os] = hsum_ps(acc[c]);
 }
@@ -635,6 +653,7 @@ ALWAYS_INLINE void tile_f16_1xN(int64_t n, const uint16_t *a, const void *x, siz
 {
     __m256 acc[4], acc2[4];
     const uint16_t *b[4];
+#pragma GCC unroll 4
     for (int c = 0; c < N; c++) {
         acc[c] = acc2[c] = _mm256_setzero_ps();
         b[c] = (const uint16_t *)XROW(x, xs, c);
@@ -642,6 +661,7 @@ ALWAYS_INLINE void tile_f16_1xN(int64_t n, const uint16_t *a, const void *x, siz
     int64_t i = 0;
     for (; i + 16 <= n; i += 16) {
         __m256 w0 = ld_f16(a, i), w1 = ld_f16(a, i + 8);
+#pragma GCC unroll 4
         for (int c = 0; c < N; c++) {
             acc[c] = _mm256_fmadd_ps(w0, ld_f16(b[c], i), acc[c]);
             acc2[c] = _mm256_fmadd_ps(w1, ld_f16(b[c], i + 8), acc2[c]);
@@ -649,9 +669,11 @@ ALWAYS_INLINE void tile_f16_1xN(int64_t n, const uint16_t *a, const void *x, siz
     }
     for (; i + 8 <= n; i += 8) {
         __m256 w0 = ld_f16(a, i);
+#pragma GCC unroll 4
         for (int c = 0; c < N; c++)
             acc[c] = _mm256_fmadd_ps(w0, ld_f16(b[c], i), acc[c]);
     }
+#pragma GCC unroll 4
     for (int c = 0; c < N; c++) {
         float s = hsum_ps(_mm256_add_ps(acc[c], acc2[c]));
         for (int64_t j = i; j < n; j++)

@@ -1,0 +1,158 @@
+/* quant_micro.c - single-thread microbenchmark of the quant kernels (not part
+ * of the build).  Build from a build directory that has made libponder.a:
+ *   cc -O2 -I$SRC/src -I. $SRC/bench/quant_micro.c libponder.a libpd_avx512.a \
+ *      libpd_avx2.a -lpthread -lm -o quant_micro
+ * Run: ./quant_micro            (PONDER_SIMD=avx2|scalar to cap the level)
+ * Prints GB/s of weight bytes for pd_vec_dot over a 64 MiB matrix of 4096-wide
+ * rows (out of cache), and GFLOP/s of pd_vec_dot_tile on 2048x2048 x 64.
+ */
+#include "quant.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static uint64_t g_rng = 88172645463325252ull;
+static float frand(void)
+{
+    g_rng ^= g_rng << 13;
+    g_rng ^= g_rng >> 7;
+    g_rng ^= g_rng << 17;
+    return (float)((g_rng >> 40) * 0x1p-24) * 2.0f - 1.0f;
+}
+
+/* rows x n matrix of type t: 64 distinct random rows, repeated */
+static void *make_matrix(pd_type t, int64_t n, int64_t rows, size_t *rb)
+{
+    pd_type_row_bytes(t, n, rb);
+    char *m = aligned_alloc(64, (*rb * (size_t)rows + 63) / 64 * 64);
+    float *f = malloc((size_t)n * sizeof *f);
+    for (int64_t r = 0; r < rows; r++) {
+        if (r < 64) {
+            for (int64_t i = 0; i < n; i++)
+                f[i] = frand();
+            pd_quantize_row(t, f, m + (size_t)r * *rb, n);
+        } else {
+            memcpy(m + (size_t)r * *rb, m + (size_t)(r % 64) * *rb, *rb);
+        }
+    }
+    free(f);
+    return m;
+}
+
+static void *make_acts(pd_type t, int64_t n, int cols, size_t *xb)
+{
+    pd_type vt = pd_type_vec_dot(t);
+    pd_type_row_bytes(vt, n, xb);
+    char *x = aligned_alloc(64, (*xb * (size_t)cols + 63) / 64 * 64);
+    float *f = malloc((size_t)n * sizeof *f);
+    for (int c = 0; c < cols; c++) {
+        for (int64_t i = 0; i < n; i++)
+            f[i] = frand();
+        pd_quantize_row(vt, f, x + (size_t)c * *xb, n);
+    }
+    free(f);
+    return x;
+}
+
+static void bench_matvec(pd_type t)
+{
+    const int64_t n = 4096;
+    size_t rb, xb;
+    pd_type_row_bytes(t, n, &rb);
+    int64_t rows = (64ll << 20) / (int64_t)rb;
+    void *w = make_matrix(t, n, rows, &rb);
+    void *x = make_acts(t, n, 1, &xb);
+    float *out = malloc((size_t)rows * sizeof *out);
+    double best = 1e9;
+    for (int rep = 0; rep < 5; rep++) {
+        double t0 = now();
+        for (int64_t r = 0; r < rows; r++)
+            out[r] = pd_vec_dot(t, n, (char *)w + (size_t)r * rb, x);
+        double dt = now() - t0;
+        if (dt < best)
+            best = dt;
+    }
+    printf("vec_dot %-5s 4096-wide rows, %5.1f MiB: %6.2f GB/s  (%.2f Gelem/s)\n", pd_type_name(t),
+           rows * (double)rb / (1 << 20), rows * (double)rb / best * 1e-9, rows * (double)n / best * 1e-9);
+    free(w);
+    free(x);
+    free(out);
+}
+
+static void bench_tile(pd_type t)
+{
+    const int64_t n = 2048;
+    const int rows = 2048, cols = 64;
+    size_t rb, xb;
+    void *w = make_matrix(t, n, rows, &rb);
+    void *x = make_acts(t, n, cols, &xb);
+    float *out = malloc((size_t)rows * cols * sizeof *out);
+    double best = 1e9, best_loop = 1e9;
+    for (int rep = 0; rep < 3; rep++) {
+        double t0 = now();
+        /* row blocks of 16 so the weights of a block stay in L1/L2 */
+        for (int r = 0; r < rows; r += 16)
+            pd_vec_dot_tile(t, n, (char *)w + (size_t)r * rb, rb, 16, x, xb, cols, out + r, rows);
+        double dt = now() - t0;
+        if (dt < best)
+            best = dt;
+        t0 = now();
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++)
+                out[(size_t)c * rows + r] = pd_vec_dot(t, n, (char *)w + (size_t)r * rb,
+                                                       (char *)x + (size_t)c * xb);
+        dt = now() - t0;
+        if (dt < best_loop)
+            best_loop = dt;
+    }
+    double flop = 2.0 * rows * (double)n * cols;
+    printf("tile    %-5s 2048x2048 x 64: %6.1f GFLOP/s  (loop of vec_dot: %6.1f GFLOP/s)\n",
+           pd_type_name(t), flop / best * 1e-9, flop / best_loop * 1e-9);
+    free(w);
+    free(x);
+    free(out);
+}
+
+static void bench_copy(void)
+{
+    size_t sz = 64u << 20;
+    char *a = aligned_alloc(64, sz), *b = aligned_alloc(64, sz);
+    memset(a, 1, sz);
+    memset(b, 2, sz);
+    double best = 1e9;
+    for (int rep = 0; rep < 5; rep++) {
+        double t0 = now();
+        memcpy(b, a, sz);
+        double dt = now() - t0;
+        if (dt < best)
+            best = dt;
+    }
+    printf("memcpy 64 MiB: %.2f GB/s (read+write %.2f GB/s)\n", sz / best * 1e-9, 2 * sz / best * 1e-9);
+    free(a);
+    free(b);
+}
+
+int main(int argc, char **argv)
+{
+    (void)argv;
+    printf("level: %s\n", pd_simd_level());
+    bench_copy();
+    static const pd_type mv[] = { PD_TYPE_Q8_0, PD_TYPE_Q4_0, PD_TYPE_Q4_K, PD_TYPE_Q5_K,
+                                  PD_TYPE_Q6_K, PD_TYPE_F16, PD_TYPE_BF16, PD_TYPE_F32 };
+    for (size_t i = 0; i < sizeof mv / sizeof mv[0]; i++)
+        if (argc < 2 || i < 5 || mv[i] == PD_TYPE_F16)
+            bench_matvec(mv[i]);
+    static const pd_type tl[] = { PD_TYPE_Q8_0, PD_TYPE_Q4_K, PD_TYPE_Q6_K, PD_TYPE_F16 };
+    for (size_t i = 0; i < sizeof tl / sizeof tl[0]; i++)
+        bench_tile(tl[i]);
+    return 0;
+}
