@@ -1,9 +1,135 @@
-/* cmd_tokenize.c - `ponder tokenize` (stub). */
+/* cmd_tokenize.c - `ponder tokenize -m FILE [--special] [--pieces] TEXT|-`:
+ * the token ids of a text (no BOS added), from the file's tokenizer only (the
+ * weights are never loaded). With --pieces a second line gives each token's
+ * bytes as a quoted, JSON-style escaped string; bytes that are not part of a
+ * complete UTF-8 sequence (a token holding half a character) are written
+ * \xNN. */
 #include "cli.h"
+#include "gguf.h"
+#include "tokenizer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pretok.h"
+
+enum { OPT_SPECIAL = OPT_CMD_BASE, OPT_PIECES };
+
+static char *read_stdin(size_t *len)
+{
+    size_t cap = 1 << 16, n = 0;
+    char *b = malloc(cap);
+    if (!b) return NULL;
+    for (;;) {
+        if (n == cap) {
+            char *nb = cap <= SIZE_MAX / 2 ? realloc(b, cap * 2) : NULL;
+            if (!nb) { free(b); return NULL; }
+            b = nb;
+            cap *= 2;
+        }
+        size_t r = fread(b + n, 1, cap - n, stdin);
+        if (r == 0) break;
+        n += r;
+    }
+    if (ferror(stdin)) { free(b); return NULL; }
+    *len = n;
+    return b;
+}
+
+static void put_piece(const char *p, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)p;
+    putchar('"');
+    for (size_t i = 0; i < n;) {
+        unsigned char c = s[i];
+        int k = pd_utf8_seq(s + i, n - i);
+        if (k <= 0) { printf("\\x%02x", c); i++; continue; }
+        if (k > 1) { fwrite(s + i, 1, (size_t)k, stdout); i += (size_t)k; continue; }
+        switch (c) {
+        case '"': fputs("\\\"", stdout); break;
+        case '\\': fputs("\\\\", stdout); break;
+        case '\n': fputs("\\n", stdout); break;
+        case '\r': fputs("\\r", stdout); break;
+        case '\t': fputs("\\t", stdout); break;
+        default:
+            if (c < 0x20 || c == 0x7f) printf("\\u%04x", c);
+            else putchar(c);
+        }
+        i++;
+    }
+    putchar('"');
+}
 
 int cmd_tokenize(int argc, char **argv)
 {
-    (void)argc; (void)argv;
-    cli_error("tokenize: not implemented yet");
-    return CLI_EXIT_USAGE;
+    static const struct option opts[] = {
+        {"model", required_argument, 0, 'm'},
+        {"special", no_argument, 0, OPT_SPECIAL},
+        {"pieces", no_argument, 0, OPT_PIECES},
+        {0, 0, 0, 0}
+    };
+    const char *model = NULL;
+    bool special = false, pieces = false;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":m:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'm': model = optarg; break;
+        case OPT_SPECIAL: special = true; break;
+        case OPT_PIECES: pieces = true; break;
+        case ':': return cli_usage_error("tokenize", "tokenize: option '%s' needs a value", argv[optind - 1]);
+        default: return cli_usage_error("tokenize", "tokenize: unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc) return cli_usage_error("tokenize", "tokenize: no text given (TEXT or '-' for stdin)");
+    if (optind + 1 < argc)
+        return cli_usage_error("tokenize", "tokenize: unexpected argument '%s' (quote the text)", argv[optind + 1]);
+
+    char *path = cli_model_path(model);
+    if (!path) return CLI_EXIT_INPUT;
+    pd_gguf *g = NULL;
+    pd_tokenizer *t = NULL;
+    pd_status st = pd_gguf_open(path, &g);
+    free(path);
+    if (st) return cli_engine_error();
+    st = pd_tokenizer_load(g, &t);
+    pd_gguf_close(g);
+    if (st) return cli_engine_error();
+
+    const char *text = argv[optind];
+    size_t len = strlen(text);
+    char *owned = NULL;
+    if (strcmp(text, "-") == 0) {
+        owned = read_stdin(&len);
+        if (!owned) {
+            pd_tokenizer_free(t);
+            cli_error("tokenize: cannot read stdin");
+            return CLI_EXIT_INPUT;
+        }
+        text = owned;
+    }
+    int32_t *ids = NULL;
+    size_t n = 0;
+    st = pd_tokenize(t, text, len, special, &ids, &n);
+    free(owned);
+    if (st) {
+        pd_tokenizer_free(t);
+        return cli_engine_error();
+    }
+    for (size_t i = 0; i < n; i++) printf(i ? " %d" : "%d", ids[i]);
+    putchar('\n');
+    if (pieces) {
+        for (size_t i = 0; i < n; i++) {
+            size_t pl;
+            const char *p = pd_token_piece(t, ids[i], &pl);
+            if (i) putchar(' ');
+            put_piece(p, pl);
+        }
+        putchar('\n');
+    }
+    free(ids);
+    pd_tokenizer_free(t);
+    return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_INPUT;
 }
