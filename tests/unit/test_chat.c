@@ -1,7 +1,151 @@
-/* test_chat.c - unit tests for chat (none yet). */
+/* test_chat.c - chat templates: exact prompt strings per family (written by
+ * hand from the real Jinja templates; the qwen3 and DeepSeek ones were
+ * checked once with jinja2 against the tokenizer_config.json templates), and
+ * family detection from the oracle vocabularies. */
 #include "t.h"
+#include "chat.h"
+#include "gguf.h"
+#include "tokenizer.h"
+
+#define U "<\xef\xbd\x9cUser\xef\xbd\x9c>"
+#define A "<\xef\xbd\x9c" "Assistant\xef\xbd\x9c>"
+#define E "<\xef\xbd\x9c" "end\xe2\x96\x81of\xe2\x96\x81sentence\xef\xbd\x9c>"
+#define BOS "<\xef\xbd\x9c" "begin\xe2\x96\x81of\xe2\x96\x81sentence\xef\xbd\x9c>"
+
+static const pd_chat_msg single[] = { { "user", "What is 2+3?" } };
+static const pd_chat_msg with_sys[] = {
+    { "system", "You are terse." }, { "user", "Hi" } };
+static const pd_chat_msg multi[] = {
+    { "system", "Be brief." },
+    { "user", "What is 2+3?" },
+    { "assistant", "<think>\nEasy: 2+3=5.\n</think>\n\nIt is 5." },
+    { "user", "And 2*3?" } };
+
+static void check(pd_chat_family f, const pd_chat_msg *m, size_t n, bool gen, const char *bos,
+                  const char *want)
+{
+    char *got = pd_chat_render(f, m, n, gen, bos);
+    T_CHECKF(got != NULL, "%s", pd_errmsg());
+    T_CHECKF(strcmp(got, want) == 0, "%s:\n got  [%s]\n want [%s]", pd_chat_family_name(f), got, want);
+    free(got);
+}
+
+static void test_deepseek_r1(void)
+{
+    check(PD_CHAT_DEEPSEEK_R1, single, 1, true, BOS, BOS U "What is 2+3?" A "<think>\n");
+    check(PD_CHAT_DEEPSEEK_R1, with_sys, 2, true, BOS, BOS "You are terse." U "Hi" A "<think>\n");
+    /* the earlier answer keeps only what follows </think> (leading "\n\n" included) */
+    check(PD_CHAT_DEEPSEEK_R1, multi, 4, true, NULL,
+          "Be brief." U "What is 2+3?" A "\n\nIt is 5." E U "And 2*3?" A "<think>\n");
+    check(PD_CHAT_DEEPSEEK_R1, single, 1, false, NULL, U "What is 2+3?");
+}
+
+static void test_qwen3(void)
+{
+    check(PD_CHAT_QWEN3, single, 1, true, NULL,
+          "<|im_start|>user\nWhat is 2+3?<|im_end|>\n<|im_start|>assistant\n");
+    check(PD_CHAT_QWEN3, with_sys, 2, true, NULL,
+          "<|im_start|>system\nYou are terse.<|im_end|>\n"
+          "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
+    check(PD_CHAT_QWEN3, multi, 4, true, NULL,
+          "<|im_start|>system\nBe brief.<|im_end|>\n"
+          "<|im_start|>user\nWhat is 2+3?<|im_end|>\n"
+          "<|im_start|>assistant\nIt is 5.<|im_end|>\n"
+          "<|im_start|>user\nAnd 2*3?<|im_end|>\n"
+          "<|im_start|>assistant\n");
+    /* ending with the assistant: the last turn keeps its reasoning */
+    check(PD_CHAT_QWEN3, multi, 3, false, NULL,
+          "<|im_start|>system\nBe brief.<|im_end|>\n"
+          "<|im_start|>user\nWhat is 2+3?<|im_end|>\n"
+          "<|im_start|>assistant\n<think>\nEasy: 2+3=5.\n</think>\n\nIt is 5.<|im_end|>\n");
+}
+
+#define PRE "A conversation between User and Assistant. The user asks a question, and the " \
+    "Assistant solves it. The assistant first thinks about the reasoning process in the mind " \
+    "and then provides the user with the answer. The reasoning process and answer are " \
+    "enclosed within <think> </think> and <answer> </answer> tags, respectively, i.e., " \
+    "<think> reasoning process here </think> <answer> answer here </answer>."
+
+static void test_r1_zero(void)
+{
+    check(PD_CHAT_R1_ZERO, single, 1, true, NULL, PRE " User: What is 2+3? Assistant: <think>");
+    static const pd_chat_msg plain[] = { { "user", "Add 2 and 3" } };
+    check(PD_CHAT_R1_ZERO, plain, 1, true, NULL, PRE " User: Add 2 and 3. Assistant: <think>");
+    check(PD_CHAT_R1_ZERO, with_sys, 2, true, NULL, "You are terse. User: Hi. Assistant: <think>");
+    static const pd_chat_msg m[] = {
+        { "user", "What is 2+3?" },
+        { "assistant", "<think> 2+3=5 </think> <answer> 5 </answer>" },
+        { "user", "And 2*3?" } };
+    check(PD_CHAT_R1_ZERO, m, 3, true, NULL,
+          PRE " User: What is 2+3? Assistant: <answer> 5 </answer> User: And 2*3? Assistant: <think>");
+    check(PD_CHAT_R1_ZERO, single, 1, false, "<s>", "<s>" PRE " User: What is 2+3? Assistant:");
+}
+
+static void test_chatml_raw(void)
+{
+    check(PD_CHAT_CHATML, multi, 4, true, NULL,
+          "<|im_start|>system\nBe brief.<|im_end|>\n"
+          "<|im_start|>user\nWhat is 2+3?<|im_end|>\n"
+          "<|im_start|>assistant\nIt is 5.<|im_end|>\n"
+          "<|im_start|>user\nAnd 2*3?<|im_end|>\n"
+          "<|im_start|>assistant\n");
+    check(PD_CHAT_RAW, single, 1, true, NULL, "What is 2+3?");
+}
+
+static void test_names_and_errors(void)
+{
+    pd_chat_family f;
+    for (int i = 0; i < PD_CHAT_COUNT; i++) {
+        T_CHECK(pd_chat_family_from_name(pd_chat_family_name((pd_chat_family)i), &f));
+        T_EQ_INT(f, i);
+    }
+    T_CHECK(!pd_chat_family_from_name("llama9", &f));
+    T_CHECK(!pd_chat_family_from_name(NULL, &f));
+    T_CHECK(pd_chat_opens_think(PD_CHAT_DEEPSEEK_R1) && pd_chat_opens_think(PD_CHAT_R1_ZERO));
+    T_CHECK(!pd_chat_opens_think(PD_CHAT_QWEN3));
+    static const pd_chat_msg bad[] = { { "wizard", "x" } };
+    T_CHECK(pd_chat_render(PD_CHAT_QWEN3, bad, 1, true, NULL) == NULL);
+    T_CHECK(strstr(pd_errmsg(), "wizard") != NULL);
+    char *s = pd_chat_render(PD_CHAT_QWEN3, NULL, 0, true, NULL);
+    T_EQ_STR(s, "<|im_start|>assistant\n");
+    free(s);
+}
+
+static void detect_case(const char *file, pd_chat_family want, bool want_rec)
+{
+    const char *o = t_oracle();
+    char p[1024];
+    if (!o) T_SKIP("PONDER_ORACLE not set");
+    snprintf(p, sizeof p, "%s/%s", o, file);
+    FILE *fp = fopen(p, "rb");
+    if (!fp) T_SKIP("no %.200s", p);
+    fclose(fp);
+    pd_gguf *g;
+    pd_tokenizer *t;
+    T_CHECKF(pd_gguf_open(p, &g) == PD_OK, "%s", pd_errmsg());
+    T_CHECKF(pd_tokenizer_load(g, &t) == PD_OK, "%s", pd_errmsg());
+    bool rec;
+    T_EQ_INT(pd_chat_detect(g, t, &rec), want);
+    T_EQ_INT(rec, want_rec);
+    pd_tokenizer_free(t);
+    pd_gguf_close(g);
+}
+
+static void test_detect(void)
+{
+    detect_case("vocab/qwen3-vocab.gguf", PD_CHAT_QWEN3, true);
+    /* DeepSeek-V3's template has no <think>: deepseek-r1 as the closest, flagged */
+    detect_case("vocab/deepseek-v3-vocab.gguf", PD_CHAT_DEEPSEEK_R1, false);
+    detect_case("models/q3moe-F16.gguf", PD_CHAT_QWEN3, true);
+}
 
 int main(void)
 {
+    T_RUN(test_deepseek_r1);
+    T_RUN(test_qwen3);
+    T_RUN(test_r1_zero);
+    T_RUN(test_chatml_raw);
+    T_RUN(test_names_and_errors);
+    T_RUN(test_detect);
     T_DONE();
 }
