@@ -142,13 +142,20 @@ def pick_tokens(gguf_path: Path, seed0: int, n_cand: int) -> tuple[list, float]:
         ref_forward.forward(m, toks, stats)
         if not stats:
             return toks, float("nan")
-        margin = min(float(np.min(s)) for s, _ in stats)
-        gm = [g for _, g in stats if not np.all(np.isnan(g))]
+        margin = min(float(np.min(r["sel_margin"])) for r in stats)
+        gm = [r["grp_margin"] for r in stats if not np.all(np.isnan(r["grp_margin"]))]
         if gm:
             margin = min(margin, min(float(np.nanmin(g)) for g in gm))
         if best is None or margin > best[1]:
             best = (toks, margin)
     return best
+
+
+def write_routing(gguf_path: Path, tokens: list, out: Path) -> None:
+    stats = []
+    ref_forward.forward(ref_forward.Model(gguf_path), tokens, stats)
+    if stats:
+        out.write_text("\n".join(ref_forward.routing_lines(stats)) + "\n")
 
 
 def generate(name: str, out_dir: Path) -> None:
@@ -164,11 +171,14 @@ def generate(name: str, out_dir: Path) -> None:
     with torch.no_grad():
         logits = model(input_ids=torch.tensor([tokens]), use_cache=False).logits[0]
     logits.numpy().astype("<f4").tofile(out_dir / f"{name}.logits.f32")
+    write_routing(gguf_path, tokens, out_dir / f"{name}.routing.txt")
     meta = {"model": f"{name}.gguf", "hf_class": hf_class, "tokens": tokens,
             "logits": f"{name}.logits.f32", "n_vocab": N_VOCAB,
             "transformers_version": transformers.__version__, "torch_version": torch.__version__,
-            "weight_seed": seed, "min_routing_margin": None if margin != margin else margin,
-            "config": hp}
+            "weight_seed": seed, "min_routing_margin": None if margin != margin else margin}
+    if margin == margin:
+        meta["routing"] = f"{name}.routing.txt"
+    meta["config"] = hp
     (out_dir / f"{name}.json").write_text(json.dumps(meta, indent=1, sort_keys=False) + "\n")
 
 

@@ -168,8 +168,12 @@ def ffn(m: Model, b: str, h: np.ndarray, sfx: str = "") -> np.ndarray:
 
 
 def route(m: Model, b: str, h: np.ndarray):
-    """llama.cpp build_moe_ffn's choice: returns (experts [T,k], weights [T,k],
-    selection margin [T], group margin [T])."""
+    """llama.cpp build_moe_ffn's choice: a dict of experts [T,k] (descending
+    selection score), weights [T,k], selection margin [T] (k-th minus
+    (k+1)-th selection score inside the kept groups), group margin [T] (last
+    kept minus first dropped group score; nan without groups) and, as the
+    oracle's routing.txt reports it, the selection margin measured on router
+    logits for softmax gating."""
     logits = h @ m.w(f"{b}.ffn_gate_inp.weight").T
     n_exp, k = logits.shape[1], m.p("expert_used_count")
     gating = m.p("expert_gating_func", 1)  # deepseek2 default: softmax
@@ -192,6 +196,10 @@ def route(m: Model, b: str, h: np.ndarray):
     top = order[:, :k]
     ss = np.take_along_axis(sel, order, -1)
     smargin = ss[:, k - 1] - ss[:, k]
+    lmargin = smargin
+    if gating != 2:
+        ls = np.take_along_axis(logits, order, -1)
+        lmargin = ls[:, k - 1] - ls[:, k]
     w = np.take_along_axis(probs, top, -1)
     norm = m.arch == "qwen3moe" or m.p("expert_weights_norm", False)
     if norm:
@@ -199,12 +207,14 @@ def route(m: Model, b: str, h: np.ndarray):
     scale = m.p("expert_weights_scale", 0.0)
     if scale:
         w = w * scale
-    return top, w, smargin, gmargin
+    return {"top": top, "w": w, "sel_margin": smargin, "grp_margin": gmargin,
+            "report_margin": lmargin}
 
 
 def moe(m: Model, b: str, h: np.ndarray, stats: list) -> np.ndarray:
-    top, w, smargin, gmargin = route(m, b, h)
-    stats.append((smargin, gmargin))
+    r = route(m, b, h)
+    stats.append(dict(r, layer=int(b.split(".")[1])))
+    top, w = r["top"], r["w"]
     gate, up, down = (m.w(f"{b}.ffn_{n}_exps.weight") for n in ("gate", "up", "down"))
     out = np.zeros_like(h)
     for t in range(len(h)):
@@ -236,6 +246,18 @@ def forward(m: Model, tokens, stats: list | None = None) -> np.ndarray:
     return rmsnorm(x, m.w("output_norm.weight"), eps) @ out.T
 
 
+def routing_lines(stats: list) -> list[str]:
+    """The oracle's routing.txt format: `pos layer e_1..e_k w_1..w_k
+    sel_margin group_margin`, layer-major then position."""
+    out = []
+    for r in stats:
+        for t in range(len(r["top"])):
+            out.append(" ".join([str(t), str(r["layer"])] + [str(int(e)) for e in r["top"][t]]
+                                + [f"{x:.9g}" for x in r["w"][t]]
+                                + [f"{r['report_margin'][t]:.6g}", f"{r['grp_margin'][t]:.6g}"]))
+    return out
+
+
 def rel_err(a: np.ndarray, ref: np.ndarray) -> np.ndarray:
     """Per position: max_i |a_i - ref_i| / max_i |ref_i|."""
     return np.abs(a - ref).max(-1) / np.abs(ref).max(-1)
@@ -249,7 +271,7 @@ def check(fixture: Path) -> float:
     stats = []
     got = forward(m, meta["tokens"], stats)
     err = rel_err(got, ref.astype(np.float64))
-    margin = min((float(np.min(s)) for s, _ in stats), default=float("nan"))
+    margin = min((float(np.min(r["sel_margin"])) for r in stats), default=float("nan"))
     print(f"{meta['model']}: numpy-f64 vs HF max rel err {err.max():.3g} "
           f"(worst position {int(err.argmax())}), min routing margin {margin:.3g}")
     return float(err.max())
