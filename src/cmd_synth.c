@@ -1,9 +1,161 @@
-/* cmd_synth.c - `ponder synth` (stub). */
+/* cmd_synth.c - `ponder synth --preset NAME --type TYPE -o FILE`: write a
+ * random-weight GGUF with the shapes of a real model (see synth.h), with
+ * progress on stderr; Ctrl-C stops it and leaves no partial file. */
 #include "cli.h"
+#include "synth.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { OPT_PRESET = OPT_CMD_BASE, OPT_TYPE, OPT_LIST, OPT_DRY_RUN };
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+typedef struct progress {
+    const char *path;
+    bool tty;
+    int last_step;            /* last printed tenth of a percent (tty) or tenth */
+    struct timespec t0;
+} progress;
+
+static double since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) * 1e-9;
+}
+
+static bool on_progress(void *user, uint64_t done, uint64_t total)
+{
+    progress *p = user;
+    if (interrupted)
+        return false;
+    int step = total ? (int)(done * (p->tty ? 1000 : 10) / total) : 0;
+    if (step == p->last_step)
+        return true;
+    p->last_step = step;
+    double s = since(&p->t0), mb = (double)done / 1e6;
+    fprintf(stderr, "%s%s: %.1f / %.1f MB (%.0f%%), %.0f MB/s%s", p->tty ? "\r" : "",
+            p->path, mb, (double)total / 1e6, total ? 100.0 * (double)done / (double)total : 100.0,
+            s > 0 ? mb / s : 0.0, p->tty ? "   " : "\n");
+    return true;
+}
+
+static int list_presets(void)
+{
+    for (size_t i = 0; i < pd_synth_n_presets(); i++)
+        printf("%-30s %s\n", pd_synth_preset_name(i), pd_synth_preset_desc(i));
+    return CLI_EXIT_OK;
+}
+
+static bool parse_type(const char *s, pd_type *out)
+{
+    for (uint32_t t = 0; t < PD_TYPE_COUNT; t++)
+        if (pd_synth_type_ok((pd_type)t) && strcasecmp(pd_type_name(t), s) == 0) {
+            *out = (pd_type)t;
+            return true;
+        }
+    return false;
+}
 
 int cmd_synth(int argc, char **argv)
 {
-    (void)argc; (void)argv;
-    cli_error("synth: not implemented yet");
-    return CLI_EXIT_USAGE;
+    static const struct option opts[] = {
+        {"preset", required_argument, 0, OPT_PRESET},
+        {"type", required_argument, 0, OPT_TYPE},
+        {"output", required_argument, 0, 'o'},
+        {"seed", required_argument, 0, OPT_SEED},
+        {"threads", required_argument, 0, OPT_THREADS},
+        {"list", no_argument, 0, OPT_LIST},
+        {"dry-run", no_argument, 0, OPT_DRY_RUN},
+        {0, 0, 0, 0},
+    };
+    pd_synth_opts so = { .type = PD_TYPE_Q8_0, .seed = 1 };
+    const char *out = NULL, *type = NULL;
+    long l;
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":o:", opts, NULL)) != -1) {
+        switch (c) {
+        case OPT_PRESET: so.preset = optarg; break;
+        case OPT_TYPE: type = optarg; break;
+        case 'o': out = optarg; break;
+        case OPT_LIST: return list_presets();
+        case OPT_DRY_RUN: so.dry_run = true; break;
+        case OPT_THREADS:
+            if (!cli_parse_int("--threads", optarg, 1, 1024, &l))
+                return CLI_EXIT_USAGE;
+            so.n_threads = (int)l;
+            break;
+        case OPT_SEED: {
+            char *end;
+            errno = 0;
+            unsigned long long v = strtoull(optarg, &end, 10);
+            if (errno || end == optarg || *end || optarg[0] == '-')
+                return cli_usage_error("synth", "synth: --seed: '%s' is not a non-negative whole number", optarg);
+            so.seed = v;
+            break;
+        }
+        case ':': return cli_usage_error("synth", "synth: option '%s' needs a value", argv[optind - 1]);
+        default: return cli_usage_error("synth", "synth: unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error("synth", "synth: unexpected argument '%s'", argv[optind]);
+    if (!so.preset)
+        return cli_usage_error("synth", "synth: --preset NAME is required ('ponder synth --list' shows them)");
+    bool known = false;
+    for (size_t i = 0; i < pd_synth_n_presets(); i++)
+        known |= strcmp(pd_synth_preset_name(i), so.preset) == 0;
+    if (!known)
+        return cli_usage_error("synth", "synth: unknown preset '%s' ('ponder synth --list' shows them)", so.preset);
+    if (type && !parse_type(type, &so.type))
+        return cli_usage_error("synth", "synth: --type: '%s' is not one of F32 F16 BF16 Q8_0 Q4_0 Q4_K Q5_K Q6_K", type);
+    if (!out && !so.dry_run)
+        return cli_usage_error("synth", "synth: -o FILE is required");
+
+    progress pr = { out ? out : "-", isatty(STDERR_FILENO) == 1, -1, {0, 0} };
+    clock_gettime(CLOCK_MONOTONIC, &pr.t0);
+    so.progress = on_progress;
+    so.user = &pr;
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    pd_synth_result res = {0};
+    pd_status st = pd_synth_write(&so, out, &res);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (pr.tty && pr.last_step >= 0)
+        fputc('\n', stderr);
+    if (st == PD_ECANCELLED) {
+        cli_error("synth: interrupted; %s was not written", out);
+        return CLI_EXIT_INPUT;
+    }
+    if (st)
+        return cli_engine_error();
+    char fb[64] = "";
+    if (res.n_fallback)
+        snprintf(fb, sizeof fb, " (%" PRId64 " matrices in a fallback type)", res.n_fallback);
+    fprintf(stderr, "%s %s: preset %s, %s weights%s, %" PRId64 " tensors, %" PRIu64
+            " parameters, %" PRIu64 " bytes, seed %" PRIu64 ", %.1f s\n",
+            so.dry_run ? "would write" : "wrote", out ? out : "-", so.preset,
+            pd_type_name(so.type), fb, res.n_tensors, res.params, res.file_bytes, so.seed,
+            since(&pr.t0));
+    return CLI_EXIT_OK;
 }
