@@ -41,7 +41,12 @@ static const command commands[] = {
     {"tip", cmd_tip, "print the switch-token set of a model",
      "usage: ponder tip -m MODEL [--phrases FILE]\n"},
     {"synth", cmd_synth, "write a random-weight GGUF with the shapes of a real model",
-     "usage: ponder synth --preset NAME --type TYPE -o FILE\n"},
+     "usage: ponder synth --preset NAME --type TYPE -o FILE [--seed N] [--threads N]\n"
+     "       ponder synth --list | --preset NAME --type TYPE --dry-run\n"
+     "  --type TYPE         F32 F16 BF16 Q8_0 Q4_0 Q4_K Q5_K Q6_K (default Q8_0)\n"
+     "  --seed N            random seed (default 1); the same seed gives the same file\n"
+     "  --list              the presets\n"
+     "  --dry-run           print tensors, parameters and size without writing\n"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
