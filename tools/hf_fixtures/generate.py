@@ -5,7 +5,7 @@ transformers computes for one prompt (float32, eager attention, one forward
 of all tokens from an empty cache). Each file is then re-checked with the
 independent float64 forward of ref_forward.py.
 
-  generate.py [--out tests/fixtures/hf] [--only NAME ...]
+  generate.py [--out tests/fixtures/hf] [--only NAME ...] [--tokenizer tokenizer.json]
 
 Deterministic: weights and prompts come from numpy PCG64 with fixed seeds,
 the HF forward runs on one CPU thread.
@@ -158,13 +158,13 @@ def write_routing(gguf_path: Path, tokens: list, out: Path) -> None:
         out.write_text("\n".join(ref_forward.routing_lines(stats)) + "\n")
 
 
-def generate(name: str, out_dir: Path) -> None:
+def generate(name: str, out_dir: Path, tokenizer: Path = TOKENIZER) -> None:
     hf_class, kw, seed = SPECS[name]
     cfg, hp = build_config(hf_class, kw)
     torch.manual_seed(seed)
     model = getattr(transformers, hf_class)(cfg).float().eval()
     init_weights(model, seed)
-    vocab = convert.tiny_vocab(TOKENIZER, N_BPE, N_VOCAB, TOKENIZER.parent / "tokenizer_config.json")
+    vocab = convert.tiny_vocab(tokenizer, N_BPE, N_VOCAB, tokenizer.parent / "tokenizer_config.json")
     gguf_path = out_dir / f"{name}.gguf"
     convert.convert(state_dict_numpy(model), hp, gguf_path, vocab, name=name)
     tokens, margin = pick_tokens(gguf_path, 20260000 + 1000 * seed, 24 if "moe" in name or "deepseek" in name else 1)
@@ -186,12 +186,14 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", type=Path, default=ROOT / "tests" / "fixtures" / "hf")
     ap.add_argument("--only", nargs="*", default=list(SPECS))
+    ap.add_argument("--tokenizer", type=Path, default=TOKENIZER,
+                    help="Qwen3 tokenizer.json (tokenizer_config.json beside it gives the chat template)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     args.out.mkdir(parents=True, exist_ok=True)
     worst = 0.0
     for name in args.only:
-        generate(name, args.out)
+        generate(name, args.out, args.tokenizer)
         worst = max(worst, ref_forward.check(args.out / f"{name}.json"))
     print(f"worst numpy-vs-HF relative error: {worst:.3g}")
     return 0 if worst <= 1e-5 else 1
