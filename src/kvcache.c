@@ -15,29 +15,30 @@ static void widths(const pd_hparams *hp, int *kw, int *vw)
     }
 }
 
-size_t pd_kvcache_bytes(const pd_hparams *hp, int n_ctx)
+size_t pd_kvcache_bytes(const pd_hparams *hp, int n_ctx, bool f16)
 {
     int kw, vw;
     widths(hp, &kw, &vw);
     if (n_ctx <= 0 || hp->n_layer <= 0)
         return 0;
-    size_t per = (size_t)(kw + vw) * sizeof(float);
+    size_t per = (size_t)(kw + vw) * (f16 ? 2 : 4);
     size_t rows = (size_t)hp->n_layer * (size_t)n_ctx;
     if (per && rows > SIZE_MAX / per)
         return 0;
     return per * rows;
 }
 
-pd_status pd_kvcache_init(pd_kvcache *kv, const pd_hparams *hp, int n_ctx)
+pd_status pd_kvcache_init(pd_kvcache *kv, const pd_hparams *hp, int n_ctx, bool f16)
 {
     kv->k = kv->v = NULL;
     widths(hp, &kv->k_width, &kv->v_width);
     kv->n_layer = hp->n_layer;
     kv->n_ctx = n_ctx;
-    size_t total = pd_kvcache_bytes(hp, n_ctx);
+    kv->f16 = f16;
+    size_t total = pd_kvcache_bytes(hp, n_ctx, f16);
     if (!total)
         return pd_fail(PD_ELIMIT, "KV cache for %d positions: size overflows", n_ctx);
-    size_t kb = (size_t)hp->n_layer * n_ctx * kv->k_width * sizeof(float);
+    size_t kb = (size_t)hp->n_layer * n_ctx * kv->k_width * (f16 ? 2 : 4);
     kv->k = calloc(1, kb);
     if (kv->v_width)
         kv->v = calloc(1, total - kb);

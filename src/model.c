@@ -525,7 +525,7 @@ static size_t mem_available(size_t *total)
 static pd_status memory_plan(pd_model *m, const char *path)
 {
     const double MiB = 1024.0 * 1024.0;
-    size_t kv = pd_kvcache_bytes(&m->hp, m->n_ctx);
+    size_t kv = pd_kvcache_bytes(&m->hp, m->n_ctx, m->kv_f16);
     size_t scratch = pd_cpu_scratch_bytes(&m->hp, m->n_ctx);
     size_t weights = m->gguf->size;
     size_t total = 0, avail = mem_available(&total);
@@ -598,6 +598,8 @@ pd_status pd_model_load(const char *path, const pd_model_opts *opts, pd_model **
         goto fail;
     }
     m->n_ctx = n_ctx;
+    /* F32 weights get an F32 cache; reduced-precision files an F16 one, as llama.cpp */
+    m->kv_f16 = m->layers[0].wo.type != PD_TYPE_F32;
     if (!m->name) {
         st = pd_fail(PD_ENOMEM, "%s: out of memory", path);
         goto fail;

@@ -126,6 +126,7 @@ struct pd_model {
     size_t owned_bytes;
     pd_model_opts opts;
     int n_ctx;
+    bool kv_f16;                      /* KV cache in half precision (see kvcache.h) */
     /* backend */
     const struct pd_backend_ops *be;
     void *be_state;

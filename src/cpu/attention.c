@@ -3,11 +3,12 @@
  * attention in the absorbed form over the latent cache. */
 #include "cpu/cpu.h"
 
+#include <math.h>
 #include <stdatomic.h>
 #include <string.h>
 
 /* ------------------------------------------------------------------------
- * The score/softmax/sum loop, parallel over (row, head) pairs
+ * One query row against the cache, parallel over (row, head) pairs
  * ------------------------------------------------------------------------ */
 typedef struct attn_job {
     pd_cpu *c;
@@ -15,7 +16,68 @@ typedef struct attn_job {
     atomic_int next;
 } attn_job;
 
-/* GQA: out[t][h] = sum_j softmax_j(q[t][h] . K[j][h/g] * scale) V[j][h/g], j <= pos */
+/* F32 cache: out = sum_j softmax_j(q . k_j * scale) v_j over j < n_kv. */
+static void row_f32(const float *q, const float *k, size_t ks, const float *v, size_t vs,
+                    int n_kv, int dk, int dv, float scale, float *sc, float *out)
+{
+    for (int p = 0; p < n_kv; p++) {
+        const float *kp = k + p * ks;
+        float s = 0;
+        for (int i = 0; i < dk; i++)
+            s += q[i] * kp[i];
+        sc[p] = s * scale;
+    }
+    pd_softmax(sc, n_kv);
+    memset(out, 0, (size_t)dv * sizeof *out);
+    for (int p = 0; p < n_kv; p++) {
+        const float *vp = v + p * vs, w = sc[p];
+        for (int i = 0; i < dv; i++)
+            out[i] += w * vp[i];
+    }
+}
+
+/* F16 cache, computed the way llama.cpp's CPU flash attention does: q
+ * rounded to half, online softmax, the weighted sum of V accumulated in a
+ * half-precision vector (rounded after every update). */
+static void row_f16(const float *q, const uint16_t *k, size_t ks, const uint16_t *v, size_t vs,
+                    int n_kv, int dk, int dv, float scale, float *qh, uint16_t *acc, float *out)
+{
+    for (int i = 0; i < dk; i++)
+        qh[i] = pd_h2f(pd_f2h(q[i]));
+    memset(acc, 0, (size_t)dv * sizeof *acc);
+    float S = 0, M = -INFINITY;
+    for (int p = 0; p < n_kv; p++) {
+        const uint16_t *kp = k + p * ks, *vp = v + p * vs;
+        float s = 0;
+        for (int i = 0; i < dk; i++)
+            s += qh[i] * pd_h2f(kp[i]);
+        s *= scale;
+        float ms = 1, vw = 1;
+        if (s > M) {
+            const float old = M;
+            M = s;
+            ms = expf(old - M);
+            for (int i = 0; i < dv; i++)
+                acc[i] = pd_f2h(pd_h2f(acc[i]) * ms);
+        } else {
+            vw = expf(s - M);
+        }
+        for (int i = 0; i < dv; i++)
+            acc[i] = pd_f2h(pd_h2f(acc[i]) + pd_h2f(vp[i]) * vw);
+        S = S * ms + vw;
+    }
+    const float inv = S == 0 ? 0 : 1 / S;
+    for (int i = 0; i < dv; i++)
+        out[i] = pd_h2f(acc[i]) * inv;
+}
+
+/* Per-thread scratch: scores (n_ctx), a query copy (dk), the half accumulator. */
+static float *thread_scratch(pd_cpu *c, int ith)
+{
+    return c->scores + (size_t)ith * c->scores_stride;
+}
+
+/* GQA: query head h reads kv head h / (n_head / n_head_kv). */
 static void gqa_rows(void *arg, int ith, int nth)
 {
     (void)nth;
@@ -23,68 +85,53 @@ static void gqa_rows(void *arg, int ith, int nth)
     pd_cpu *c = j->c;
     const pd_hparams *hp = &c->m->hp;
     const int H = hp->n_head, dk = hp->head_k, dv = hp->head_v;
-    const int group = H / hp->n_head_kv;
-    float *sc = c->scores + (size_t)ith * c->kv.n_ctx;
+    const int group = H / hp->n_head_kv, kw = hp->n_head_kv * dk, vw = hp->n_head_kv * dv;
+    float *sc = thread_scratch(c, ith), *qh = sc + c->kv.n_ctx;
+    uint16_t *acc = (uint16_t *)(qh + dk);
     for (;;) {
         const int u = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
         if (u >= j->n * H)
             return;
-        const int t = u / H, h = u % H, hk = h / group, pos = j->pos0 + t;
+        const int t = u / H, h = u % H, hk = h / group, n_kv = j->pos0 + t + 1;
         const float *q = c->q + (size_t)t * H * dk + (size_t)h * dk;
-        for (int p = 0; p <= pos; p++) {
-            const float *k = pd_kv_k(&c->kv, j->il, p) + (size_t)hk * dk;
-            float s = 0;
-            for (int i = 0; i < dk; i++)
-                s += q[i] * k[i];
-            sc[p] = s * hp->kq_scale;
-        }
-        pd_softmax(sc, pos + 1);
         float *o = c->att + (size_t)t * H * dv + (size_t)h * dv;
-        memset(o, 0, (size_t)dv * sizeof *o);
-        for (int p = 0; p <= pos; p++) {
-            const float *v = pd_kv_v(&c->kv, j->il, p) + (size_t)hk * dv;
-            const float w = sc[p];
-            for (int i = 0; i < dv; i++)
-                o[i] += w * v[i];
-        }
+        if (c->kv.f16)
+            row_f16(q, (const uint16_t *)pd_kv_k(&c->kv, j->il, 0) + (size_t)hk * dk, kw,
+                    (const uint16_t *)pd_kv_v(&c->kv, j->il, 0) + (size_t)hk * dv, vw,
+                    n_kv, dk, dv, hp->kq_scale, qh, acc, o);
+        else
+            row_f32(q, (const float *)pd_kv_k(&c->kv, j->il, 0) + (size_t)hk * dk, kw,
+                    (const float *)pd_kv_v(&c->kv, j->il, 0) + (size_t)hk * dv, vw,
+                    n_kv, dk, dv, hp->kq_scale, sc, o);
     }
 }
 
-/* MLA, absorbed: score = (qlat[t][h] . c_j + q_pe[t][h] . kpe_j) * scale,
- * olat[t][h] = sum_j softmax_j(score) c_j, all in the kv_lora latent space. */
+/* MLA, absorbed: the query is [qlat (kv_lora), q_pe (qk_rope)], the keys
+ * are the cached [c, k_pe] rows and the values their first kv_lora entries;
+ * the output stays in the latent space. */
 static void mla_rows(void *arg, int ith, int nth)
 {
     (void)nth;
     attn_job *j = arg;
     pd_cpu *c = j->c;
     const pd_hparams *hp = &c->m->hp;
-    const int H = hp->n_head, R = hp->kv_lora, dr = hp->qk_rope;
-    float *sc = c->scores + (size_t)ith * c->kv.n_ctx;
+    const int H = hp->n_head, R = hp->kv_lora, dr = hp->qk_rope, dk = R + dr;
+    float *sc = thread_scratch(c, ith), *qc = sc + c->kv.n_ctx, *qh = qc + dk;
+    uint16_t *acc = (uint16_t *)(qh + dk);
     for (;;) {
         const int u = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
         if (u >= j->n * H)
             return;
-        const int t = u / H, h = u % H, pos = j->pos0 + t;
-        const float *ql = c->qlat + ((size_t)t * H + h) * R;
-        const float *qr = c->q + (size_t)t * H * hp->head_k + (size_t)h * hp->head_k + hp->qk_nope;
-        for (int p = 0; p <= pos; p++) {
-            const float *kv = pd_kv_k(&c->kv, j->il, p);
-            float s = 0, s2 = 0;
-            for (int i = 0; i < R; i++)
-                s += ql[i] * kv[i];
-            for (int i = 0; i < dr; i++)
-                s2 += qr[i] * kv[R + i];
-            sc[p] = (s + s2) * hp->kq_scale;
-        }
-        pd_softmax(sc, pos + 1);
+        const int t = u / H, h = u % H, n_kv = j->pos0 + t + 1;
+        memcpy(qc, c->qlat + ((size_t)t * H + h) * R, (size_t)R * sizeof *qc);
+        memcpy(qc + R, c->q + (size_t)t * H * hp->head_k + (size_t)h * hp->head_k + hp->qk_nope,
+               (size_t)dr * sizeof *qc);
         float *o = c->olat + ((size_t)t * H + h) * R;
-        memset(o, 0, (size_t)R * sizeof *o);
-        for (int p = 0; p <= pos; p++) {
-            const float *kv = pd_kv_k(&c->kv, j->il, p);
-            const float w = sc[p];
-            for (int i = 0; i < R; i++)
-                o[i] += w * kv[i];
-        }
+        const void *kv = pd_kv_k(&c->kv, j->il, 0);
+        if (c->kv.f16)
+            row_f16(qc, kv, dk, kv, dk, n_kv, dk, R, hp->kq_scale, qh, acc, o);
+        else
+            row_f32(qc, kv, dk, kv, dk, n_kv, dk, R, hp->kq_scale, sc, o);
     }
 }
 
@@ -93,6 +140,18 @@ static void run_rows(pd_cpu *c, pd_pool_job fn, int il, int n, int pos0)
     attn_job j = { .c = c, .il = il, .n = n, .pos0 = pos0 };
     atomic_init(&j.next, 0);
     pd_pool_run(c->pool, fn, &j);
+}
+
+/* Store one row into the cache (as half bits when the cache is F16). */
+static void cache_put(const pd_kvcache *kv, void *dst, const float *src, int n)
+{
+    if (kv->f16) {
+        uint16_t *d = dst;
+        for (int i = 0; i < n; i++)
+            d[i] = pd_f2h(src[i]);
+    } else {
+        memcpy(dst, src, (size_t)n * sizeof *src);
+    }
 }
 
 /* ------------------------------------------------------------------------
@@ -135,8 +194,8 @@ static pd_status attention_gqa(pd_cpu *c, int il, int n, int pos0)
             pd_rope_apply(hp->rope_kind, q + h * dk, hp->rope_dim, cs);
         for (int h = 0; h < Hkv; h++)
             pd_rope_apply(hp->rope_kind, k + h * dk, hp->rope_dim, cs);
-        memcpy(pd_kv_k(&c->kv, il, pos0 + t), k, (size_t)kw * sizeof *k);
-        memcpy(pd_kv_v(&c->kv, il, pos0 + t), v, (size_t)vw * sizeof *v);
+        cache_put(&c->kv, pd_kv_k(&c->kv, il, pos0 + t), k, kw);
+        cache_put(&c->kv, pd_kv_v(&c->kv, il, pos0 + t), v, vw);
     }
 
     run_rows(c, gqa_rows, il, n, pos0);
@@ -189,7 +248,7 @@ static pd_status attention_mla(pd_cpu *c, int il, int n, int pos0)
         for (int h = 0; h < H; h++)
             pd_rope_apply(hp->rope_kind, q + (size_t)h * dq + hp->qk_nope, dr, cs);
         pd_rope_apply(hp->rope_kind, kv + R, dr, cs);
-        memcpy(pd_kv_k(&c->kv, il, pos0 + t), kv, (size_t)kvw * sizeof *kv);
+        cache_put(&c->kv, pd_kv_k(&c->kv, il, pos0 + t), kv, kvw);
     }
 
     /* absorb: qlat[t][h] = attn_k_b[h] q_nope[t][h]  (qk_nope) -> (kv_lora) */

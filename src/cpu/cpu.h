@@ -29,7 +29,8 @@ typedef struct pd_cpu {
     float *olat;         /* (ub, n_head*kv_lora) MLA: attention output in latent space */
     float *att;          /* (ub, n_head*head_v) concatenated heads */
     float *rope;         /* (ub, rope_dim) cos/sin per row */
-    float *scores;       /* (threads, n_ctx) */
+    float *scores;       /* (threads, scores_stride): scores, query copies, accumulator */
+    size_t scores_stride;
     float *ffa, *ffb;    /* (ub*n_expert_used + ub, ff_max) gate and up outputs */
     float *eout;         /* (ub*n_expert_used, n_embd) expert outputs */
     float *router;       /* (ub, n_expert) */

@@ -37,13 +37,21 @@ static widths get_widths(const pd_hparams *hp)
     return w;
 }
 
+/* Per-thread attention scratch: n_ctx scores, two query rows, a half accumulator. */
+static size_t scores_stride(const pd_hparams *hp, int n_ctx)
+{
+    size_t dk = hp->mla ? (size_t)hp->kv_lora + hp->qk_rope : (size_t)hp->head_k;
+    size_t dv = hp->mla ? (size_t)hp->kv_lora : (size_t)hp->head_v;
+    return ((size_t)n_ctx + 2 * dk + dv + 16) & ~(size_t)15;
+}
+
 static size_t buffers_bytes(const pd_hparams *hp, int n_ctx, int ub, int nth)
 {
     widths w = get_widths(hp);
     size_t rows = (size_t)ub;
     size_t f = rows * (3 * (size_t)hp->n_embd + w.q + w.k + w.v + w.qa + 2 * w.lat + w.att
                        + (size_t)hp->rope_dim + w.n_exp + 2 * w.k_used)
-             + (size_t)nth * n_ctx
+             + (size_t)nth * scores_stride(hp, n_ctx)
              + 2 * rows * (w.k_used + 1) * w.ff
              + rows * w.k_used * hp->n_embd;
     return f * sizeof(float) + 3 * rows * (w.k_used + 1) * sizeof(int32_t);
@@ -81,9 +89,10 @@ static pd_status cpu_create(pd_model *m, const pd_model_opts *o, void **state)
         return pd_fail(PD_ENOMEM, "cpu backend: out of memory");
     c->m = m;
     c->ub = PD_CPU_UBATCH;
+    pd_h2f_init();
     pd_status st = pd_pool_new(o->n_threads, &c->pool);
     if (st == PD_OK)
-        st = pd_kvcache_init(&c->kv, &m->hp, m->n_ctx);
+        st = pd_kvcache_init(&c->kv, &m->hp, m->n_ctx, m->kv_f16);
     if (st != PD_OK) {
         cpu_destroy(c);
         return st;
@@ -115,7 +124,8 @@ static pd_status cpu_create(pd_model *m, const pd_model_opts *o, void **state)
     TAKE(c->rope, ub * hp->rope_dim);
     TAKE(c->router, ub * w.n_exp);
     TAKE(c->selw, ub * w.k_used);
-    TAKE(c->scores, (size_t)pd_pool_threads(c->pool) * m->n_ctx);
+    c->scores_stride = scores_stride(hp, m->n_ctx);
+    TAKE(c->scores, (size_t)pd_pool_threads(c->pool) * c->scores_stride);
     TAKE(c->ffa, ub * (w.k_used + 1) * w.ff);
     TAKE(c->ffb, ub * (w.k_used + 1) * w.ff);
     TAKE(c->eout, ub * w.k_used * hp->n_embd);

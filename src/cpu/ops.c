@@ -3,6 +3,7 @@
  * heavy lifting of the products is pd_vec_dot_tile (quant.h, SIMD). */
 #include "cpu/ops.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,20 @@ void pd_silu_mul(float *a, const float *b, int64_t n)
 {
     for (int64_t i = 0; i < n; i++)
         a[i] = pd_silu(a[i]) * b[i];
+}
+
+float pd_h2f_table[65536];
+
+static void h2f_build(void)
+{
+    for (uint32_t i = 0; i < 65536; i++)
+        pd_h2f_table[i] = pd_fp16_to_f32((uint16_t)i);
+}
+
+void pd_h2f_init(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, h2f_build);
 }
 
 /* ------------------------------------------------------------------------

@@ -49,6 +49,30 @@ typedef struct pd_mm_scratch {
 pd_status pd_matmul(pd_pool *pool, pd_mm_scratch *s, const pd_mm *mm, int n_mm);
 void pd_mm_scratch_free(pd_mm_scratch *s);
 
+/* Half floats at the speed attention needs: a 64K-entry table for
+ * half -> float (built once), and round-to-nearest-even float -> half. */
+extern float pd_h2f_table[65536];
+void pd_h2f_init(void);
+static inline float pd_h2f(uint16_t h) { return pd_h2f_table[h]; }
+static inline uint16_t pd_f2h(float f)
+{
+    union { uint32_t u; float f; } in = { .f = f }, magic = { .u = 126u << 23 };
+    const uint32_t sign = in.u & 0x80000000u;
+    uint32_t o;
+    in.u ^= sign;
+    if (in.u >= 143u << 23) {                 /* too large: inf, or nan */
+        o = in.u > 255u << 23 ? 0x7e00 : 0x7c00;
+    } else if (in.u < 113u << 23) {           /* subnormal half: let the FPU round */
+        in.f += magic.f;
+        o = in.u - magic.u;
+    } else {                                  /* normal: rebias, round to nearest even */
+        const uint32_t odd = (in.u >> 13) & 1;
+        in.u += ((uint32_t)(15 - 127) << 23) + 0xfff + odd;
+        o = in.u >> 13;
+    }
+    return (uint16_t)(o | sign >> 16);
+}
+
 /* Dequantize row `row` of matrix `mat` into out (w->k floats). */
 void pd_weight_get_row(const pd_weight *w, int64_t mat, int64_t row, float *out);
 
