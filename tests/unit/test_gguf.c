@@ -3,9 +3,12 @@
  * must fail cleanly, and the real files of the oracle. */
 #include "t.h"
 #include "gguf.h"
+#include "gguf_write.h"
 #include "quant.h"
+#include "synth.h"
 
 #include <dirent.h>
+#include <sys/stat.h>
 #include <stdint.h>
 #include <unistd.h>
 
@@ -667,6 +670,299 @@ static void test_oracle_vocab(void)
     T_CHECK(n >= 9);
 }
 
+
+/* ------------------------------------------------------------------------
+ * Writer and synth
+ * ------------------------------------------------------------------------ */
+/* A fresh empty directory for files written by a test. */
+static char *temp_dir(void)
+{
+    static char dir[64];
+    strcpy(dir, "/tmp/ponder-gguf-w.XXXXXX");
+    if (!mkdtemp(dir))
+        T_FAIL_("mkdtemp failed");
+    return dir;
+}
+
+static int dir_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    if (d)
+        closedir(d);
+    return n;
+}
+
+static void rm_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char p[512];
+    while (d && (e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        unlink(p);
+    }
+    if (d)
+        closedir(d);
+    rmdir(dir);
+}
+
+/* Byte j of row r of tensor i: a pattern the reader side can check. */
+static uint8_t pattern(int64_t i, int64_t r, size_t j) { return (uint8_t)(i * 31 + r * 7 + (int64_t)j); }
+
+typedef struct fill_test { int64_t fail_at_tensor; int calls; } fill_test;
+
+static pd_status fill_pattern(void *user, int64_t index, const pd_gguf_tensor *t,
+                              int64_t row0, int64_t n_rows, void *dst)
+{
+    fill_test *ft = user;
+    ft->calls++;
+    if (index == ft->fail_at_tensor)
+        return pd_fail(PD_EIO, "fill failed on purpose");
+    size_t row = (size_t)(t->nbytes / (uint64_t)(t->ne[1] * t->ne[2] * t->ne[3]));
+    for (int64_t r = 0; r < n_rows; r++)
+        for (size_t j = 0; j < row; j++)
+            ((uint8_t *)dst)[(size_t)r * row + j] = pattern(index, row0 + r, j);
+    return PD_OK;
+}
+
+static bool cancel_at_half(void *user, uint64_t done, uint64_t total)
+{
+    (void)user;
+    return done < total / 2;
+}
+
+static pd_gguf_writer *make_writer(uint32_t align)
+{
+    pd_gguf_writer *w;
+    T_CHECK(pd_gguf_writer_new(&w) == PD_OK);
+    T_CHECK(pd_gguf_writer_set_alignment(w, align) == PD_OK);
+    T_CHECK(pd_gguf_set_str(w, "general.architecture", "test") == PD_OK);
+    T_CHECK(pd_gguf_set_u32(w, "u32", 4000000000u) == PD_OK);
+    T_CHECK(pd_gguf_set_i32(w, "i32", -5) == PD_OK);
+    T_CHECK(pd_gguf_set_u64(w, "u64", UINT64_MAX) == PD_OK);
+    T_CHECK(pd_gguf_set_f32(w, "f32", 0.75f) == PD_OK);
+    T_CHECK(pd_gguf_set_bool(w, "bool", true) == PD_OK);
+    const int32_t ia[] = {1, -2, 3};
+    const float fa[] = {0.5f, -1.5f};
+    const char *sa[] = {"a", "", "\xc4\xa0the"};
+    T_CHECK(pd_gguf_set_arr(w, "a.i32", PD_GGUF_I32, ia, 3) == PD_OK);
+    T_CHECK(pd_gguf_set_arr(w, "a.f32", PD_GGUF_F32, fa, 2) == PD_OK);
+    T_CHECK(pd_gguf_set_arr_str(w, "a.str", sa, 3) == PD_OK);
+    const int64_t n1[] = {40}, n2[] = {64, 3}, n3[] = {256, 2, 2};
+    int64_t idx;
+    T_CHECK(pd_gguf_add_tensor(w, "norm", PD_TYPE_F32, 1, n1, &idx) == PD_OK && idx == 0);
+    T_CHECK(pd_gguf_add_tensor(w, "w8", PD_TYPE_Q8_0, 2, n2, &idx) == PD_OK && idx == 1);
+    T_CHECK(pd_gguf_add_tensor(w, "wk", PD_TYPE_Q4_K, 3, n3, &idx) == PD_OK && idx == 2);
+    return w;
+}
+
+static void test_writer_roundtrip(void)
+{
+    const uint32_t aligns[] = {32, 64, 1};
+    for (int k = 0; k < 3; k++) {
+        char *dir = temp_dir(), path[128];
+        snprintf(path, sizeof path, "%s/out.gguf", dir);
+        pd_gguf_writer *w = make_writer(aligns[k]);
+        fill_test ft = { -1, 0 };
+        uint64_t size = pd_gguf_writer_file_size(w);
+        T_CHECKF(pd_gguf_writer_write(w, path, fill_pattern, &ft, NULL, NULL) == PD_OK, "%s",
+                 pd_errmsg());
+        pd_gguf_writer_free(w);
+        T_EQ_INT(dir_entries(dir), 1);
+        struct stat sb;
+        T_CHECK(stat(path, &sb) == 0 && (uint64_t)sb.st_size == size);
+        T_CHECK((sb.st_mode & 0444) == 0444);    /* not mkstemp's 0600 */
+        pd_gguf *g;
+        T_CHECKF(pd_gguf_open(path, &g) == PD_OK, "%s", pd_errmsg());
+        uint32_t u; int32_t i; uint64_t u64; float f; bool b; pd_gguf_str s; int64_t x; double d;
+        T_EQ_INT(g->version, 3);
+        T_EQ_INT(g->alignment, aligns[k]);
+        T_CHECK(pd_gguf_find_key(g, "general.alignment") >= 0 || aligns[k] == 32);
+        T_CHECK(pd_gguf_get_u32(g, "u32", &u) && u == 4000000000u);
+        T_CHECK(pd_gguf_get_i32(g, "i32", &i) && i == -5);
+        T_CHECK(pd_gguf_get_u64(g, "u64", &u64) && u64 == UINT64_MAX);
+        T_CHECK(pd_gguf_get_f32(g, "f32", &f) && f == 0.75f);
+        T_CHECK(pd_gguf_get_bool(g, "bool", &b) && b);
+        T_CHECK(pd_gguf_get_str(g, "general.architecture", &s) && s.len == 4);
+        const pd_gguf_kv *a = pd_gguf_get_arr(g, "a.i32");
+        T_CHECK(a && a->arr_count == 3 && pd_gguf_arr_i64(a, 1, &x) && x == -2);
+        a = pd_gguf_get_arr(g, "a.f32");
+        T_CHECK(a && pd_gguf_arr_f64(a, 1, &d) && d == -1.5);
+        a = pd_gguf_get_arr(g, "a.str");
+        T_CHECK(a && a->arr_count == 3 && a->strs[1].len == 0 && a->strs[2].len == 5);
+        T_EQ_INT(g->n_tensors, 3);
+        for (int64_t t = 0; t < 3; t++) {
+            const pd_gguf_tensor *tt = &g->tensors[t];
+            int64_t rows = tt->ne[1] * tt->ne[2] * tt->ne[3];
+            size_t row = (size_t)(tt->nbytes / (uint64_t)rows);
+            for (int64_t r = 0; r < rows; r++)
+                for (size_t j = 0; j < row; j++)
+                    T_CHECK(((const uint8_t *)tt->data)[(size_t)r * row + j] == pattern(t, r, j));
+        }
+        T_CHECK(pd_gguf_tensor_by_name(g, "wk")->type == PD_TYPE_Q4_K);
+        T_CHECK(pd_gguf_tensor_by_name(g, "wk")->nbytes == 4 * 144);
+        pd_gguf_close(g);
+        rm_dir(dir);
+    }
+}
+
+static void test_writer_failures(void)
+{
+    char *dir = temp_dir(), path[128];
+    snprintf(path, sizeof path, "%s/out.gguf", dir);
+    /* a fill error leaves nothing behind */
+    pd_gguf_writer *w = make_writer(32);
+    fill_test ft = { 2, 0 };
+    T_CHECK(pd_gguf_writer_write(w, path, fill_pattern, &ft, NULL, NULL) == PD_EIO);
+    T_CHECK(strstr(pd_errmsg(), "on purpose"));
+    T_EQ_INT(dir_entries(dir), 0);
+    /* ... and does not touch an existing file of that name */
+    FILE *f = fopen(path, "w");
+    fputs("old", f);
+    fclose(f);
+    ft.fail_at_tensor = 1;
+    T_CHECK(pd_gguf_writer_write(w, path, fill_pattern, &ft, NULL, NULL) == PD_EIO);
+    T_EQ_INT(dir_entries(dir), 1);
+    struct stat sb;
+    T_CHECK(stat(path, &sb) == 0 && sb.st_size == 3);
+    /* cancelled by the progress callback */
+    unlink(path);
+    ft.fail_at_tensor = -1;
+    T_CHECK(pd_gguf_writer_write(w, path, fill_pattern, &ft, cancel_at_half, NULL) == PD_ECANCELLED);
+    T_EQ_INT(dir_entries(dir), 0);
+    /* a directory that does not exist */
+    char bad[160];
+    snprintf(bad, sizeof bad, "%s/no/such/dir.gguf", dir);
+    T_CHECK(pd_gguf_writer_write(w, bad, fill_pattern, &ft, NULL, NULL) == PD_EIO);
+    T_CHECK(strstr(pd_errmsg(), bad));
+    /* bad descriptions */
+    const int64_t ne[] = {100, 2}, ne0[] = {0, 2};
+    T_CHECK(pd_gguf_set_u32(w, "u32", 1) == PD_EARG && strstr(pd_errmsg(), "set twice"));
+    T_CHECK(pd_gguf_add_tensor(w, "norm", PD_TYPE_F32, 1, ne, NULL) == PD_EARG);
+    T_CHECK(pd_gguf_add_tensor(w, "q", PD_TYPE_Q4_K, 2, ne, NULL) == PD_EARG);
+    T_CHECK(pd_gguf_add_tensor(w, "z", PD_TYPE_F32, 2, ne0, NULL) == PD_EARG);
+    T_CHECK(pd_gguf_add_tensor(w, "d", PD_TYPE_F32, 5, ne, NULL) == PD_EARG);
+    T_CHECK(pd_gguf_add_tensor(w, "u", (pd_type)99, 1, ne, NULL) == PD_EARG);
+    T_CHECK(pd_gguf_set_arr(w, "s", PD_GGUF_STRING, NULL, 0) == PD_EARG);
+    T_CHECK(pd_gguf_set_u32(w, "", 1) == PD_EARG);
+    T_CHECK(pd_gguf_writer_set_alignment(w, 48) == PD_EARG);
+    pd_gguf_writer_free(w);
+    rm_dir(dir);
+}
+
+/* Mean and standard deviation of a dequantized tensor. */
+static void tensor_stats(const pd_gguf_tensor *t, double *mean, double *std)
+{
+    int64_t n = t->ne[0], rows = t->ne[1] * t->ne[2] * t->ne[3];
+    size_t row = (size_t)(t->nbytes / (uint64_t)rows);
+    float *x = malloc((size_t)n * sizeof *x);
+    double s = 0, s2 = 0;
+    for (int64_t r = 0; r < rows; r++) {
+        pd_dequantize_row_ref((pd_type)t->type, (const uint8_t *)t->data + (size_t)r * row, x, n);
+        for (int64_t i = 0; i < n; i++) {
+            s += x[i];
+            s2 += (double)x[i] * x[i];
+        }
+    }
+    free(x);
+    double cnt = (double)(n * rows);
+    *mean = s / cnt;
+    *std = sqrt(s2 / cnt - *mean * *mean);
+}
+
+static bool file_same(const char *a, const char *b)
+{
+    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+    bool same = fa && fb;
+    int ca, cb;
+    while (same && ((ca = getc(fa)) != EOF) | ((cb = getc(fb)) != EOF))
+        same = ca == cb;
+    if (fa) fclose(fa);
+    if (fb) fclose(fb);
+    return same;
+}
+
+static void test_synth(void)
+{
+    char *dir = temp_dir(), p1[128], p2[128], p3[128];
+    snprintf(p1, sizeof p1, "%s/a.gguf", dir);
+    snprintf(p2, sizeof p2, "%s/b.gguf", dir);
+    snprintf(p3, sizeof p3, "%s/c.gguf", dir);
+    pd_synth_opts o = { .preset = "test-moe", .type = PD_TYPE_Q4_K, .seed = 7, .n_threads = 1 };
+    pd_synth_result res;
+    T_CHECKF(pd_synth_write(&o, p1, &res) == PD_OK, "%s", pd_errmsg());
+    o.n_threads = 3;
+    T_CHECKF(pd_synth_write(&o, p2, NULL) == PD_OK, "%s", pd_errmsg());
+    T_CHECK(file_same(p1, p2));               /* threads do not change the bytes */
+    o.seed = 8;
+    T_CHECK(pd_synth_write(&o, p3, NULL) == PD_OK);
+    T_CHECK(!file_same(p1, p3));
+    pd_gguf *g;
+    T_CHECKF(pd_gguf_open(p1, &g) == PD_OK, "%s", pd_errmsg());
+    T_EQ_INT(g->size, res.file_bytes);
+    T_EQ_INT(g->n_tensors, res.n_tensors);
+    uint32_t u; pd_gguf_str s;
+    T_CHECK(pd_gguf_get_str(g, "general.architecture", &s) && s.len == 8 && !memcmp(s.ptr, "qwen3moe", 8));
+    T_CHECK(pd_gguf_get_arch_u32(g, "qwen3moe", "block_count", &u) && u == 2);
+    T_CHECK(pd_gguf_get_arch_u32(g, "qwen3moe", "expert_count", &u) && u == 8);
+    T_CHECK(pd_gguf_get_u32(g, "tokenizer.ggml.eos_token_id", &u) && u == 509);
+    const pd_gguf_kv *a = pd_gguf_get_arr(g, "tokenizer.ggml.tokens");
+    T_CHECK(a && a->arr_count == 512 && pd_gguf_arr_str(a, 509, &s) && s.len == 10);
+    T_CHECK(pd_gguf_arr_str(a, 0, &s) && s.len == 1 && s.ptr[0] == '!');
+    int64_t params = 0;
+    for (int64_t i = 0; i < g->n_tensors; i++)
+        params += g->tensors[i].ne[0] * g->tensors[i].ne[1] * g->tensors[i].ne[2] * g->tensors[i].ne[3];
+    T_EQ_INT(params, res.params);
+    const pd_gguf_tensor *t = pd_gguf_tensor_by_name(g, "blk.1.ffn_down_exps.weight");
+    T_CHECK(t && t->type == PD_TYPE_Q4_K && t->ne[0] == 256 && t->ne[1] == 256 && t->ne[2] == 8);
+    double mean, std;
+    tensor_stats(t, &mean, &std);
+    T_NEAR(mean, 0, 0.003);
+    T_NEAR(std, 1 / 16.0, 0.006);            /* 1/sqrt(row length), plus Q4_K noise */
+    t = pd_gguf_tensor_by_name(g, "blk.0.attn_norm.weight");
+    T_CHECK(t && t->type == PD_TYPE_F32);
+    tensor_stats(t, &mean, &std);
+    T_NEAR(mean, 1, 0.02);
+    t = pd_gguf_tensor_by_name(g, "blk.0.ffn_gate_inp.weight");
+    T_CHECK(t && t->type == PD_TYPE_F32 && t->ne[1] == 8);
+    pd_gguf_close(g);
+
+    /* MLA preset: k_b rows (64) are not whole Q4_K blocks: Q8_0 fallback */
+    o = (pd_synth_opts){ .preset = "test-mla", .type = PD_TYPE_Q4_K, .seed = 1 };
+    T_CHECKF(pd_synth_write(&o, p1, &res) == PD_OK, "%s", pd_errmsg());
+    T_EQ_INT(res.n_fallback, 2);
+    T_CHECK(pd_gguf_open(p1, &g) == PD_OK);
+    t = pd_gguf_tensor_by_name(g, "blk.1.attn_k_b.weight");
+    T_CHECK(t && t->type == PD_TYPE_Q8_0 && t->ne[0] == 64 && t->ne[1] == 256 && t->ne[2] == 4);
+    T_CHECK(pd_gguf_tensor_by_name(g, "blk.1.exp_probs_b.bias"));
+    T_CHECK(pd_gguf_tensor_by_name(g, "blk.0.ffn_gate.weight"));
+    T_CHECK(!pd_gguf_tensor_by_name(g, "blk.0.ffn_gate_exps.weight"));
+    T_CHECK(pd_gguf_get_arch_u32(g, "deepseek2", "attention.key_length_mla", &u) && u == 128);
+    pd_gguf_close(g);
+
+    /* every preset plans, with the parameter counts of the real models */
+    const struct { const char *name; uint64_t params; } want[] = {
+        {"qwen3-30b-a3b", 30532122624ull}, {"deepseek-v2-lite", 15706484224ull},
+        {"moonlight-16b-a3b", 15960110208ull}, {"deepseek-r1-distill-qwen-1.5b", 1777088000ull},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        o = (pd_synth_opts){ .preset = want[i].name, .type = PD_TYPE_Q8_0, .dry_run = true };
+        T_CHECKF(pd_synth_write(&o, NULL, &res) == PD_OK, "%s", pd_errmsg());
+        T_CHECKF(res.params == want[i].params, "%s: %llu", want[i].name, (unsigned long long)res.params);
+    }
+    o = (pd_synth_opts){ .preset = "nope", .type = PD_TYPE_Q8_0 };
+    T_CHECK(pd_synth_write(&o, p1, NULL) == PD_EARG);
+    o = (pd_synth_opts){ .preset = "test-moe", .type = PD_TYPE_Q2_K };
+    T_CHECK(pd_synth_write(&o, p1, NULL) == PD_EARG);
+    rm_dir(dir);
+}
+
 int main(void)
 {
     T_RUN(test_scalars);
@@ -679,5 +975,8 @@ int main(void)
     T_RUN(test_bad_tensors);
     T_RUN(test_oracle_models);
     T_RUN(test_oracle_vocab);
+    T_RUN(test_writer_roundtrip);
+    T_RUN(test_writer_failures);
+    T_RUN(test_synth);
     T_DONE();
 }
