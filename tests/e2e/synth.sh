@@ -1,0 +1,78 @@
+#!/bin/sh
+# synth.sh - `ponder synth` writes small presets that `ponder info` reads
+# back with the right architecture and shapes; bad usage exits 2; a failed
+# write exits 1 with one line and leaves no file.
+PONDER=${PONDER:-./ponder}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ponder-synth.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+# synth_info NAME SYNTH-ARGS -- PATTERN...: synth then info; every pattern
+# (extended regex) must match a line of the info output.
+synth_info() {
+    name=$1
+    shift
+    args=""
+    while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do args="$args $1"; shift; done
+    shift
+    # shellcheck disable=SC2086
+    if ! "$PONDER" synth $args -o "$tmp/$name.gguf" >"$tmp/out" 2>"$tmp/err"; then
+        echo "FAIL: $name: synth failed: $(tail -n 1 "$tmp/err")"; return
+    fi
+    if ! "$PONDER" info -m "$tmp/$name.gguf" >"$tmp/info" 2>"$tmp/err"; then
+        echo "FAIL: $name: info failed: $(head -n 1 "$tmp/err")"; return
+    fi
+    for pat in "$@"; do
+        if ! grep -Eq -- "$pat" "$tmp/info"; then
+            echo "FAIL: $name: no line matches '$pat'"; return
+        fi
+    done
+    echo "PASS: $name"
+}
+
+synth_info test-moe-q4k --preset test-moe --type Q4_K -- \
+    '^architecture: +qwen3moe$' '^  layers +2$' '^  experts +8$' '^  experts used per token +2$' \
+    '^  vocabulary +512$' '^chat template: +qwen3 ' '^  Q4_K +16 tensors' '^parameters: +3,806,720 '
+synth_info test-moe-q8 --preset test-moe --type q8_0 --seed 3 -- \
+    '^  Q8_0 +16 tensors' '^  F32 +11 tensors'
+synth_info test-mla-q6k --preset test-mla --type Q6_K -- \
+    '^architecture: +deepseek2$' '^  layers +2$' '^  MLA kv rank +256$' '^  shared experts +1$' \
+    '^  dense lead blocks +1$' '^  Q8_0 +2 tensors' '^chat template: +deepseek-r1 '
+synth_info test-mla-bf16 --preset test-mla --type BF16 -- '^  BF16 +' '^file type: +mostly BF16'
+
+# same seed, same bytes
+"$PONDER" synth --preset test-moe --type Q4_K -o "$tmp/again.gguf" 2>/dev/null
+if cmp -s "$tmp/again.gguf" "$tmp/test-moe-q4k.gguf"; then echo "PASS: deterministic"
+else echo "FAIL: deterministic: two runs with seed 1 differ"; fi
+
+# the big presets plan with their real parameter counts
+if "$PONDER" synth --preset qwen3-30b-a3b --type Q4_K --dry-run 2>"$tmp/err" &&
+   grep -q ' 30532122624 parameters' "$tmp/err"; then echo "PASS: dry-run-qwen3-30b"
+else echo "FAIL: dry-run-qwen3-30b: $(cat "$tmp/err")"; fi
+if "$PONDER" synth --list | grep -q '^mini-moe '; then echo "PASS: list"
+else echo "FAIL: list: no mini-moe"; fi
+
+# errors: exit status, one stderr line starting with "ponder: "
+check_error() {
+    name=$1 want=$2
+    shift 2
+    "$PONDER" synth "$@" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    lines=$(wc -l <"$tmp/err")
+    if [ "$rc" -ne "$want" ]; then
+        echo "FAIL: $name: exit status $rc, expected $want ($(head -n 1 "$tmp/err"))"
+    elif [ "$lines" -ne 1 ] || ! grep -q '^ponder: ' "$tmp/err"; then
+        echo "FAIL: $name: expected one 'ponder: ' line on stderr, got: $(cat "$tmp/err")"
+    else
+        echo "PASS: $name"
+    fi
+}
+check_error unknown-preset 2 --preset nope --type Q4_K -o "$tmp/x.gguf"
+check_error bad-type 2 --preset test-moe --type Q2_K -o "$tmp/x.gguf"
+check_error no-output 2 --preset test-moe --type Q4_K
+check_error no-preset 2 --type Q4_K -o "$tmp/x.gguf"
+check_error missing-dir 1 --preset test-moe --type Q4_K -o "$tmp/no/such/dir/x.gguf"
+if [ -e "$tmp/x.gguf" ] || ls "$tmp" | grep -q 'tmp-'; then
+    echo "FAIL: no-partial-files: $(ls "$tmp")"
+else
+    echo "PASS: no-partial-files"
+fi
