@@ -10,6 +10,7 @@
 
 #include <immintrin.h>
 #include <math.h>
+#include <stdbool.h>
 #include <string.h>
 
 #ifndef PD_X86_FILL
@@ -536,76 +537,156 @@ static void qnt_bf16(const float *src, void *dst, int64_t n)
  * ======================================================================== */
 #define XROW(x, xs, c) ((const char *)(x) + (size_t)(c) * (xs))
 
-ALWAYS_INLINE void tile_q8_0_1xN(int64_t nb, const pd_block_q8_0 *a, const void *x, size_t xs,
-                                 int N, float *out, size_t os)
+/* The 4 columns' 8-lane integer sums folded into one vector whose lanes
+ * are (c0 c1 c2 c3 | c0 c1 c2 c3): scaling then costs one convert and one
+ * fma per block for all 4 columns. */
+ALWAYS_INLINE __m256i fold4(const __m256i p[4])
 {
-    __m256 acc[4];
-    const pd_block_q8_0 *b[4];
-#pragma GCC unroll 4
-    for (int c = 0; c < N; c++) {
-        acc[c] = _mm256_setzero_ps();
-        b[c] = (const pd_block_q8_0 *)XROW(x, xs, c);
-    }
-    for (int64_t i = 0; i < nb; i++) {
-        __m256i qa = load256(a[i].qs);
-        __m256i ua = _mm256_sign_epi8(qa, qa);
-        float da = h2f(a[i].d);
-#pragma GCC unroll 4
-        for (int c = 0; c < N; c++) {
-            __m256i p = dot_us8(_mm256_setzero_si256(), ua, _mm256_sign_epi8(load256(b[c][i].qs), qa));
-            acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(da * h2f(b[c][i].d)), _mm256_cvtepi32_ps(p), acc[c]);
-        }
-    }
-#pragma GCC unroll 4
-    for (int c = 0; c < N; c++)
-        out[(size_t)c * os] = hsum_ps(acc[c]);
+    return _mm256_hadd_epi32(_mm256_hadd_epi32(p[0], p[1]), _mm256_hadd_epi32(p[2], p[3]));
 }
 
-ALWAYS_INLINE void tile_q4_k_1xN(int64_t nb, const pd_block_q4_k *a, const void *x, size_t xs,
-                                 int N, float *out, size_t os)
+ALWAYS_INLINE __m128i fold4_128(const __m128i p[4])
 {
-    const __m256i m4 = _mm256_set1_epi8(0x0f);
-    __m256 acc[4];
-    __m128 accm[4];
-    const pd_block_q8_k *b[4];
+    return _mm_hadd_epi32(_mm_hadd_epi32(p[0], p[1]), _mm_hadd_epi32(p[2], p[3]));
+}
+
+/* out[c*os] (+)= the 4 column sums in acc (lanes c and c+4) */
+ALWAYS_INLINE void tile_store4(float *out, size_t os, int N, __m128 s, bool add)
+{
+    float v[4];
+    _mm_storeu_ps(v, s);
+    for (int c = 0; c < N; c++)
+        out[(size_t)c * os] = add ? out[(size_t)c * os] + v[c] : v[c];
+}
+
+#define TILE_KCH 64   /* K blocks per chunk of prepared column data */
+
+/* Q8_0: with VNNI the weights become unsigned (w + 128, one xor shared by the
+ * 4 columns) and 128 * sum(y), prepared per column, is subtracted; without
+ * VNNI (maddubs would saturate) the sign trick is used per column. */
+static void tile_q8_0(int64_t n, const void *w, size_t ws, int nr,
+                      const void *x, size_t xs, int nc, float *out, size_t os)
+{
+    const int64_t nb = n / PD_QK_0;
+    float dbv[TILE_KCH][8] __attribute__((aligned(32)));
+#ifdef PD_VNNI
+    int32_t corr[TILE_KCH][8] __attribute__((aligned(32)));
+    const __m256i k80 = _mm256_set1_epi8((char)0x80);
+#endif
+    for (int c0 = 0; c0 < nc; c0 += 4) {
+        int N = nc - c0 < 4 ? nc - c0 : 4;
+        const pd_block_q8_0 *b[4];
+        for (int c = 0; c < 4; c++)     /* missing columns repeat column 0 */
+            b[c] = (const pd_block_q8_0 *)XROW(x, xs, c0 + (c < N ? c : 0));
+        for (int64_t k0 = 0; k0 < nb; k0 += TILE_KCH) {
+            int kb = (int)(nb - k0 < TILE_KCH ? nb - k0 : TILE_KCH);
+            for (int i = 0; i < kb; i++) {
+                for (int c = 0; c < 4; c++)
+                    dbv[i][c] = dbv[i][c + 4] = h2f(b[c][k0 + i].d);
+#ifdef PD_VNNI
+                __m256i q[4];
 #pragma GCC unroll 4
-    for (int c = 0; c < N; c++) {
-        acc[c] = _mm256_setzero_ps();
-        accm[c] = _mm_setzero_ps();
-        b[c] = (const pd_block_q8_k *)XROW(x, xs, c);
-    }
-    for (int64_t i = 0; i < nb; i++) {
-        uint32_t u[4];
-        unpack_k4_scales(a[i].scales, u);
-        const uint8_t *sc = (const uint8_t *)u;
-        __m256i sumi[4];
+                for (int c = 0; c < 4; c++)
+                    q[c] = _mm256_dpbusd_epi32(_mm256_setzero_si256(), k80, load256(b[c][k0 + i].qs));
+                _mm256_store_si256((__m256i *)corr[i], fold4(q));
+#endif
+            }
+            for (int r = 0; r < nr; r++) {
+                const pd_block_q8_0 *a = (const pd_block_q8_0 *)((const char *)w + (size_t)r * ws) + k0;
+                __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0;
+                for (int i = 0; i < kb; i++) {
+                    __m256i qa = load256(a[i].qs), p[4], h;
+#ifdef PD_VNNI
+                    __m256i ua = _mm256_xor_si256(qa, k80);
 #pragma GCC unroll 4
-        for (int c = 0; c < N; c++)
-            sumi[c] = _mm256_setzero_si256();
+                    for (int c = 0; c < 4; c++)
+                        p[c] = _mm256_dpbusd_epi32(_mm256_setzero_si256(), ua, load256(b[c][k0 + i].qs));
+                    h = _mm256_sub_epi32(fold4(p), _mm256_load_si256((const __m256i *)corr[i]));
+#else
+                    __m256i ua = _mm256_sign_epi8(qa, qa);
 #pragma GCC unroll 4
-        for (int ch = 0; ch < 4; ch++) {
-            __m256i q = load256(a[i].qs + 32 * ch);
-            __m256i lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
-            __m256i s0 = _mm256_set1_epi16(sc[2 * ch]), s1 = _mm256_set1_epi16(sc[2 * ch + 1]);
-#pragma GCC unroll 4
-            for (int c = 0; c < N; c++) {
-                __m256i p0 = _mm256_maddubs_epi16(lo, load256(b[c][i].qs + 64 * ch));
-                __m256i p1 = _mm256_maddubs_epi16(hi, load256(b[c][i].qs + 64 * ch + 32));
-                sumi[c] = madd16(madd16(sumi[c], p0, s0), p1, s1);
+                    for (int c = 0; c < 4; c++)
+                        p[c] = dot_us8(_mm256_setzero_si256(), ua,
+                                       _mm256_sign_epi8(load256(b[c][k0 + i].qs), qa));
+                    h = fold4(p);
+#endif
+                    __m256 sc = _mm256_mul_ps(_mm256_set1_ps(h2f(a[i].d)), _mm256_load_ps(dbv[i]));
+                    if (i & 1)
+                        acc1 = _mm256_fmadd_ps(sc, _mm256_cvtepi32_ps(h), acc1);
+                    else
+                        acc0 = _mm256_fmadd_ps(sc, _mm256_cvtepi32_ps(h), acc0);
+                }
+                acc0 = _mm256_add_ps(acc0, acc1);
+                tile_store4(out + (size_t)c0 * os + r, os, N,
+                            _mm_add_ps(_mm256_castps256_ps128(acc0), _mm256_extractf128_ps(acc0, 1)), k0 > 0);
             }
         }
-        float d = h2f(a[i].d), dmin = h2f(a[i].dmin);
+    }
+}
+
+/* Q4_K: per column and block the pair sums of bsums (for the mins) and the
+ * scale are prepared once per chunk; sums of the 4 columns are folded. */
+static void tile_q4_k(int64_t n, const void *w, size_t ws, int nr,
+                      const void *x, size_t xs, int nc, float *out, size_t os)
+{
+    const int64_t nb = n / PD_QK_K;
+    const __m256i m4 = _mm256_set1_epi8(0x0f);
+    float dbv[TILE_KCH][8] __attribute__((aligned(32)));
+    int16_t pairs[TILE_KCH][4][8] __attribute__((aligned(16)));
+    for (int c0 = 0; c0 < nc; c0 += 4) {
+        int N = nc - c0 < 4 ? nc - c0 : 4;
+        const pd_block_q8_k *b[4];
+        for (int c = 0; c < 4; c++)
+            b[c] = (const pd_block_q8_k *)XROW(x, xs, c0 + (c < N ? c : 0));
+        for (int64_t k0 = 0; k0 < nb; k0 += TILE_KCH) {
+            int kb = (int)(nb - k0 < TILE_KCH ? nb - k0 : TILE_KCH);
+            for (int i = 0; i < kb; i++)
+                for (int c = 0; c < 4; c++) {
+                    dbv[i][c] = dbv[i][c + 4] = b[c][k0 + i].d;
+                    __m256i bs = load256(b[c][k0 + i].bsums);
+                    _mm_store_si128((__m128i *)pairs[i][c], _mm_hadd_epi16(_mm256_castsi256_si128(bs),
+                                                                          _mm256_extracti128_si256(bs, 1)));
+                }
+            for (int r = 0; r < nr; r++) {
+                const pd_block_q4_k *a = (const pd_block_q4_k *)((const char *)w + (size_t)r * ws) + k0;
+                __m256 acc = _mm256_setzero_ps();
+                __m128 accm = _mm_setzero_ps();
+                for (int i = 0; i < kb; i++) {
+                    uint32_t u[4];
+                    unpack_k4_scales(a[i].scales, u);
+                    const uint8_t *sc = (const uint8_t *)u;
+                    __m128i m16 = _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)(sc + 8)));
+                    __m256i sumi[4];
+                    __m128i ms[4];
 #pragma GCC unroll 4
-        for (int c = 0; c < N; c++) {
-            float dy = b[c][i].d;
-            acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(d * dy), _mm256_cvtepi32_ps(sumi[c]), acc[c]);
-            accm[c] = _mm_fmadd_ps(_mm_set1_ps(dmin * dy),
-                                   _mm_cvtepi32_ps(k4_min_sums(sc + 8, b[c][i].bsums)), accm[c]);
+                    for (int c = 0; c < 4; c++) {
+                        sumi[c] = _mm256_setzero_si256();
+                        ms[c] = _mm_madd_epi16(m16, _mm_load_si128((const __m128i *)pairs[i][c]));
+                    }
+#pragma GCC unroll 4
+                    for (int ch = 0; ch < 4; ch++) {
+                        __m256i q = load256(a[i].qs + 32 * ch);
+                        __m256i lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+                        __m256i s0 = _mm256_set1_epi16(sc[2 * ch]), s1 = _mm256_set1_epi16(sc[2 * ch + 1]);
+#pragma GCC unroll 4
+                        for (int c = 0; c < 4; c++) {
+                            const int8_t *y = b[c][k0 + i].qs + 64 * ch;
+                            __m256i p0 = _mm256_maddubs_epi16(lo, load256(y));
+                            __m256i p1 = _mm256_maddubs_epi16(hi, load256(y + 32));
+                            sumi[c] = madd16(madd16(sumi[c], p0, s0), p1, s1);
+                        }
+                    }
+                    __m256 dv = _mm256_load_ps(dbv[i]);
+                    acc = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_set1_ps(h2f(a[i].d)), dv),
+                                          _mm256_cvtepi32_ps(fold4(sumi)), acc);
+                    accm = _mm_fmadd_ps(_mm_mul_ps(_mm_set1_ps(h2f(a[i].dmin)), _mm256_castps256_ps128(dv)),
+                                        _mm_cvtepi32_ps(fold4_128(ms)), accm);
+                }
+                __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+                tile_store4(out + (size_t)c0 * os + r, os, N, _mm_sub_ps(s, accm), k0 > 0);
+            }
         }
     }
-#pragma GCC unroll 4
-    for (int c = 0; c < N; c++)
-        out[(size_t)c * os] = hsum_ps(acc[c]) - hsum_ps128(accm[c]);
 }
 
 ALWAYS_INLINE void tile_q6_k_1xN(int64_t nb, const pd_block_q6_k *a, const void *x, size_t xs,
@@ -701,8 +782,6 @@ ALWAYS_INLINE void tile_f16_1xN(int64_t n, const uint16_t *a, const void *x, siz
             }                                                                   \
         }                                                                       \
     }
-PD_TILE_DRIVER(tile_q8_0, tile_q8_0_1xN, pd_block_q8_0, n / PD_QK_0)
-PD_TILE_DRIVER(tile_q4_k, tile_q4_k_1xN, pd_block_q4_k, n / PD_QK_K)
 PD_TILE_DRIVER(tile_q6_k, tile_q6_k_1xN, pd_block_q6_k, n / PD_QK_K)
 PD_TILE_DRIVER(tile_f16, tile_f16_1xN, uint16_t, n)
 
