@@ -1,3 +1,108 @@
-/* bench.c - placeholder
- * (stub: not written yet) */
-typedef int pd_placeholder_unit;
+/* bench.c - `ponder bench` measurements (see bench.h). Timing is wall clock
+ * (CLOCK_MONOTONIC); the copy test runs on the same thread pool size as the
+ * model so the two bandwidths compare like with like. */
+#include "bench.h"
+#include "cpu/pool.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+typedef struct copy_job { char *dst; const char *src; size_t n; } copy_job;
+
+static void copy_part(void *arg, int ith, int nth)
+{
+    copy_job *j = arg;
+    size_t a = j->n * (size_t)ith / (size_t)nth, b = j->n * (size_t)(ith + 1) / (size_t)nth;
+    memcpy(j->dst + a, j->src + a, b - a);
+}
+
+double pd_bench_copy_gbs(int threads)
+{
+    const size_t n = (size_t)256 << 20;   /* far beyond any cache */
+    char *src = malloc(n), *dst = malloc(n);
+    pd_pool *pool = NULL;
+    if (!src || !dst || pd_pool_new(threads, &pool) != PD_OK) {
+        free(src);
+        free(dst);
+        return 0;
+    }
+    memset(src, 1, n);
+    memset(dst, 2, n);   /* fault the pages in before timing */
+    copy_job j = { dst, src, n };
+    double best = 1e30;
+    for (int rep = 0; rep < 5; rep++) {
+        double t0 = now();
+        pd_pool_run(pool, copy_part, &j);
+        double t = now() - t0;
+        if (t < best) best = t;
+    }
+    pd_pool_free(pool);
+    free(src);
+    free(dst);
+    return 2.0 * (double)n / best / 1e9;
+}
+
+static int argmax(const float *v, int n)
+{
+    int b = 0;
+    for (int i = 1; i < n; i++)
+        if (v[i] > v[b]) b = i;
+    return b;
+}
+
+pd_status pd_bench_run(pd_model *m, int n_prompt, int n_gen, pd_bench_result *r)
+{
+    memset(r, 0, sizeof *r);
+    if (n_prompt < 1 || n_gen < 0 || n_prompt + n_gen > pd_model_n_ctx(m))
+        return pd_fail(PD_EARG, "bench: %d + %d tokens do not fit the context of %d",
+                       n_prompt, n_gen, pd_model_n_ctx(m));
+    const int V = pd_model_n_vocab(m);
+    int32_t *toks = malloc((size_t)n_prompt * sizeof *toks);
+    float *lg = malloc((size_t)V * sizeof *lg);
+    if (!toks || !lg) {
+        free(toks);
+        free(lg);
+        return pd_fail(PD_ENOMEM, "bench: out of memory");
+    }
+    uint32_t x = 12345;   /* xorshift: the same prompt every run */
+    for (int i = 0; i < n_prompt; i++) {
+        x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+        toks[i] = (int32_t)(x % (uint32_t)V);
+    }
+    /* one untimed token first: page the weights in, warm the threads */
+    pd_status st = pd_model_forward(m, toks, 1, 0, lg, false);
+    double t0 = now();
+    if (st == PD_OK)
+        st = pd_model_forward(m, toks, n_prompt, 0, lg, false);
+    r->prefill_s = now() - t0;
+    t0 = now();
+    for (int i = 0; i < n_gen && st == PD_OK; i++) {
+        int32_t t = argmax(lg, V);
+        st = pd_model_forward(m, &t, 1, n_prompt + i, lg, false);
+    }
+    r->decode_s = now() - t0;
+    free(toks);
+    free(lg);
+    if (st != PD_OK)
+        return st;
+    r->n_prompt = n_prompt;
+    r->n_gen = n_gen;
+    r->threads = m->opts.n_threads > 0 ? m->opts.n_threads : pd_cpu_count();
+    r->backend = pd_model_backend_name(m);
+    r->active_bytes = pd_model_active_bytes(m);
+    r->active_params = pd_model_active_params(m);
+    r->prefill_tok_s = n_prompt / r->prefill_s;
+    r->decode_tok_s = n_gen ? n_gen / r->decode_s : 0;
+    r->decode_gb_s = n_gen ? r->active_bytes * n_gen / r->decode_s / 1e9 : 0;
+    r->prefill_gflop_s = 2.0 * r->active_params * n_prompt / r->prefill_s / 1e9;
+    r->copy_gb_s = pd_bench_copy_gbs(r->threads);
+    return PD_OK;
+}

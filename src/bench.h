@@ -1,4 +1,31 @@
-/* bench.h (stub) */
-#ifndef PD_SRC_BENCH_H
-#define PD_SRC_BENCH_H
-#endif
+/* bench.h - throughput measurement for `ponder bench`: prefill and decode
+ * tokens/s of a model, the memory bandwidth decode achieves (bytes of
+ * weights touched per token / time), and the machine's copy bandwidth to
+ * compare it with. */
+#ifndef PD_BENCH_H
+#define PD_BENCH_H
+
+#include "model.h"
+
+typedef struct pd_bench_result {
+    int n_prompt, n_gen, threads;
+    const char *backend;
+    double prefill_s, decode_s;        /* wall time of each phase */
+    double prefill_tok_s, decode_tok_s;
+    double active_bytes;               /* weight bytes one decoded token reads */
+    double active_params;              /* weights one token multiplies with */
+    double decode_gb_s;                /* active_bytes * n_gen / decode_s */
+    double prefill_gflop_s;            /* 2 * active_params * n_prompt / prefill_s */
+    double copy_gb_s;                  /* memcpy traffic (read + write) */
+} pd_bench_result;
+
+/* Prefill n_prompt pseudo-random tokens in one call, then decode n_gen
+ * tokens one at a time (greedy). The model's context must hold both. */
+pd_status pd_bench_run(pd_model *m, int n_prompt, int n_gen, pd_bench_result *r);
+
+/* Memory copy bandwidth with `threads` threads over large buffers, best of
+ * a few runs, counting bytes read plus bytes written (STREAM's convention).
+ * 0 when the buffers cannot be allocated. */
+double pd_bench_copy_gbs(int threads);
+
+#endif /* PD_BENCH_H */

@@ -1,9 +1,84 @@
-/* cmd_bench.c - `ponder bench` (stub). */
+/* cmd_bench.c - `ponder bench -m M [-p 512] [-n 128] [--threads N] [--json]`:
+ * prefill and decode throughput, and decode's effective memory bandwidth
+ * beside the machine's copy bandwidth (see bench.h for the definitions). */
 #include "cli.h"
+#include "bench.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* A JSON string body: quotes, backslashes and control bytes escaped. */
+static void json_str(const char *s)
+{
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\') printf("\\%c", ch);
+        else if (ch < 0x20) printf("\\u%04x", ch);
+        else putchar(ch);
+    }
+}
 
 int cmd_bench(int argc, char **argv)
 {
-    (void)argc; (void)argv;
-    cli_error("bench: not implemented yet");
-    return CLI_EXIT_USAGE;
+    static const struct option opts[] = {
+        CLI_COMMON_OPTIONS,
+        {"prompt-tokens", required_argument, 0, 'p'},
+        {0, 0, 0, 0}
+    };
+    cli_common c;
+    cli_common_init(&c);
+    long n_prompt = 512;
+    int o;
+    optind = 1;
+    opterr = 0;
+    c.params.max_tokens = 128;
+    while ((o = getopt_long(argc, argv, ":" CLI_COMMON_SHORT "p:", opts, NULL)) != -1) {
+        int r = cli_common_option(&c, o, optarg);
+        if (r < 0)
+            return CLI_EXIT_USAGE;
+        if (r > 0)
+            continue;
+        switch (o) {
+        case 'p':
+            if (!cli_parse_int("-p", optarg, 1, 1 << 20, &n_prompt)) return CLI_EXIT_USAGE;
+            break;
+        case ':': return cli_usage_error("bench", "option '%s' needs a value", argv[optind - 1]);
+        default: return cli_usage_error("bench", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error("bench", "unexpected argument '%s'", argv[optind]);
+    const int n_gen = c.params.max_tokens;
+    if (c.mopts.n_ctx == 0)
+        c.mopts.n_ctx = (int)n_prompt + n_gen;
+    char *path = cli_model_path(c.model);
+    if (!path)
+        return CLI_EXIT_INPUT;
+    pd_model *m = NULL;
+    pd_bench_result r;
+    int rc = CLI_EXIT_OK;
+    if (pd_model_open(path, &c.mopts, &m) != PD_OK || pd_bench_run(m, (int)n_prompt, n_gen, &r) != PD_OK) {
+        rc = cli_engine_error();
+    } else if (c.json) {
+        printf("{\"model\":\"");
+        json_str(pd_model_name(m));
+        printf("\",\"backend\":\"%s\",\"threads\":%d,\"n_prompt\":%d,\"n_gen\":%d,"
+               "\"prefill_tok_s\":%.3f,\"decode_tok_s\":%.3f,\"decode_gb_s\":%.3f,"
+               "\"copy_gb_s\":%.3f,\"prefill_gflop_s\":%.3f,\"active_bytes\":%.0f,"
+               "\"active_params\":%.0f}\n",
+               r.backend, r.threads, r.n_prompt, r.n_gen, r.prefill_tok_s,
+               r.decode_tok_s, r.decode_gb_s, r.copy_gb_s, r.prefill_gflop_s, r.active_bytes,
+               r.active_params);
+    } else {
+        printf("model     %s  (%s, %d threads)\n", pd_model_name(m), r.backend, r.threads);
+        printf("prefill   %d tokens: %.1f tok/s, %.1f GFLOP/s\n", r.n_prompt, r.prefill_tok_s,
+               r.prefill_gflop_s);
+        printf("decode    %d tokens: %.2f tok/s, %.2f GB/s of weights (%.1f MB per token)\n",
+               r.n_gen, r.decode_tok_s, r.decode_gb_s, r.active_bytes / 1e6);
+        printf("memcpy    %.2f GB/s (read + write); decode reads at %.0f%% of it\n",
+               r.copy_gb_s, r.copy_gb_s > 0 ? 100.0 * r.decode_gb_s / r.copy_gb_s : 0);
+    }
+    pd_model_close(m);
+    free(path);
+    return rc;
 }

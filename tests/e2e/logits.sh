@@ -1,0 +1,96 @@
+#!/bin/sh
+# logits.sh - `ponder logits` and `ponder bench` end to end: the logits file
+# of the oracle prompt against llama.cpp's (F16 files: max |diff| <= 0.05),
+# its size with and without --all, the top-K lines, bad input (one stderr
+# line, exit 1 or 2), and the keys of `bench --json`.
+PONDER=${PONDER:-./ponder}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ponder-logits.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+if [ -z "${PONDER_ORACLE:-}" ] || [ ! -f "$PONDER_ORACLE/models/q3moe-F16.gguf" ]; then
+    echo "SKIP: logits: PONDER_ORACLE has no models"
+    exit 0
+fi
+O=$PONDER_ORACLE
+
+# max_diff A B: largest |a_i - b_i| of two float32 files ("size" if they differ in size)
+max_diff() {
+    od -An -v -f "$1" | tr -s ' ' '\n' | grep -v '^$' >"$tmp/a.txt"
+    od -An -v -f "$2" | tr -s ' ' '\n' | grep -v '^$' >"$tmp/b.txt"
+    paste "$tmp/a.txt" "$tmp/b.txt" | awk '
+        NF != 2 { bad = 1 }
+        { d = $1 - $2; if (d < 0) d = -d; if (d > m) m = d }
+        END { if (bad || NR == 0) print "size"; else printf "%.6f\n", m }'
+}
+
+for f in q3moe-F16 ds3-F16; do
+    m=${f%%-*}
+    ids=$(tr ' ' ',' <"$O/ref/$m.tokens.txt" | tr -d '\n')
+    if ! "$PONDER" logits -m "$O/models/$f.gguf" --backend cpu --tokens "$ids" --all --top 2 \
+            --out "$tmp/$f.f32" >"$tmp/out" 2>"$tmp/err"; then
+        echo "FAIL: logits $f: $(head -n 1 "$tmp/err")"; continue
+    fi
+    d=$(max_diff "$tmp/$f.f32" "$O/ref/$f.prefill.f32")
+    n=$(grep -c '^pos ' "$tmp/out")
+    if [ "$d" = size ]; then
+        echo "FAIL: logits $f: output size differs from the reference"
+    elif [ "$(echo "$d" | awk '{ print ($1 <= 0.05) }')" != 1 ]; then
+        echo "FAIL: logits $f: max |dlogit| $d > 0.05"
+    elif [ "$n" -ne 32 ]; then
+        echo "FAIL: logits $f: $n top-K lines, expected 32"
+    else
+        echo "PASS: logits $f (max |dlogit| $d)"
+    fi
+done
+
+# last position only: one row of n_vocab floats, one top-K line
+"$PONDER" logits -m "$O/models/q3moe-F16.gguf" --tokens 1,2,3 --out "$tmp/last.f32" >"$tmp/out" 2>&1
+sz=$(wc -c <"$tmp/last.f32" 2>/dev/null || echo 0)
+if [ "$sz" -eq $((2064 * 4)) ] && [ "$(grep -c '^pos 2:' "$tmp/out")" -eq 1 ]; then
+    echo "PASS: logits last position"
+else
+    echo "FAIL: logits last position: $sz bytes"
+fi
+
+# check_error NAME STATUS ARGS...: exit STATUS, one stderr line "ponder: ..."
+check_error() {
+    name=$1 want=$2
+    shift 2
+    "$PONDER" "$@" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    if [ "$rc" -ne "$want" ]; then
+        echo "FAIL: $name: exit status $rc, expected $want ($(head -n 1 "$tmp/err"))"
+    elif [ "$(wc -l <"$tmp/err")" -ne 1 ] || ! grep -q '^ponder: ' "$tmp/err"; then
+        echo "FAIL: $name: stderr is not one 'ponder: ' line"
+    else
+        echo "PASS: $name"
+    fi
+}
+M="$O/models/q3moe-F16.gguf"
+check_error "logits bad ids" 2 logits -m "$M" --tokens 1,x,3
+check_error "logits id out of range" 1 logits -m "$M" --tokens 1,99999
+check_error "logits prompt and tokens" 2 logits -m "$M" --tokens 1 --prompt hi
+check_error "logits missing model" 1 logits -m "$tmp/none.gguf" --tokens 1
+check_error "logits cuda without plugin" 1 logits -m "$M" --tokens 1 --backend cuda
+check_error "logits unwritable out" 1 logits -m "$M" --tokens 1 --out "$tmp/no/such/dir/x.f32"
+if ls "$tmp/no" >/dev/null 2>&1; then echo "FAIL: logits left a partial file"; fi
+
+# a prompt through the chat template and through --raw
+if "$PONDER" logits -m "$M" --prompt "Hello" --top 1 >"$tmp/out" 2>"$tmp/err" \
+   && "$PONDER" logits -m "$M" --prompt "Hello" --raw --top 1 >>"$tmp/out" 2>>"$tmp/err" \
+   && [ "$(grep -c '^pos ' "$tmp/out")" -eq 2 ]; then
+    echo "PASS: logits prompt"
+else
+    echo "FAIL: logits prompt: $(head -n 1 "$tmp/err")"
+fi
+
+# bench --json: one object with the required keys
+if "$PONDER" bench -m "$M" -p 8 -n 4 --threads 2 --json >"$tmp/out" 2>"$tmp/err"; then
+    ok=1
+    for k in prefill_tok_s decode_tok_s decode_gb_s copy_gb_s threads backend; do
+        grep -q "\"$k\":" "$tmp/out" || { ok=0; echo "FAIL: bench --json: no \"$k\""; }
+    done
+    [ "$ok" = 1 ] && echo "PASS: bench --json"
+else
+    echo "FAIL: bench --json: $(head -n 1 "$tmp/err")"
+fi
