@@ -1,0 +1,75 @@
+#!/bin/sh
+# plain.sh - the line-oriented REPL with stdin not a terminal: errors and exit
+# codes of the real binary, and a whole session in a pipe on the fake engine
+# (and on the real model when the engine runs one).
+srcdir=${PONDER_SRCDIR:-.}
+failed=0
+pass() { echo "PASS: $1"; }
+fail() { echo "FAIL: $1${2:+: $2}"; failed=1; }
+skip() { echo "SKIP: $1${2:+: $2}"; }
+T=$(mktemp -d "${TMPDIR:-/tmp}/ponder-plain.XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT
+export HOME="$T" XDG_CONFIG_HOME="$T/config" XDG_STATE_HOME="$T/state" LC_ALL=C.UTF-8
+
+if [ -n "$PONDER" ] && [ -x "$PONDER" ]; then
+    "$PONDER" --plain -m "$T/missing.gguf" </dev/null >"$T/out" 2>"$T/err"
+    rc=$?
+    if [ "$rc" -eq 1 ] && [ "$(wc -l <"$T/err")" -eq 1 ] && grep -q '^ponder: ' "$T/err"; then
+        pass "plain: a missing model is one error line, exit 1"
+    else
+        fail "plain: a missing model is one error line, exit 1" "rc=$rc $(cat "$T/err")"
+    fi
+    "$PONDER" --plain --tip-alpha lots </dev/null >/dev/null 2>"$T/err"
+    rc=$?
+    [ "$rc" -eq 2 ] && pass "plain: a bad option is exit 2" || fail "plain: a bad option is exit 2" "rc=$rc"
+    printf 'bad: x\n' >"$T/bad.cfg"
+    mkdir -p "$T/config/ponder" && printf 'alpha = many\n' >"$T/config/ponder/config"
+    "$PONDER" --plain -m "$T/missing.gguf" </dev/null >/dev/null 2>"$T/err"
+    grep -q 'config line 1' "$T/err" && pass "plain: a bad config line is reported" ||
+        fail "plain: a bad config line is reported" "$(cat "$T/err")"
+    rm -f "$T/config/ponder/config"
+else
+    skip "plain: real binary" "PONDER is not set"
+fi
+
+# a whole session in a pipe on the fake engine
+fake=${PONDER_BUILDDIR:-.}/tests/tui/ponder-fake
+if [ -x "$fake" ]; then
+    printf 'What is 12 + 35?\n/alpha 5\n/nosuch\n/save %s\n/quit\nnot reached\n' "$T/s.jsonl" |
+        PONDER_FAKE_DELAY_MS=0 "$fake" -m fake.gguf >"$T/out" 2>"$T/err"
+    rc=$?
+    if [ "$rc" -eq 0 ] && grep -q '^| #0' "$T/out" && grep -q '^| Okay, the question' "$T/out" &&
+       grep -q '^The answer is 47' "$T/out" && ! grep -q 'not reached' "$T/out"; then
+        pass "plain: think prefixed, answer plain, /quit ends"
+    else
+        fail "plain: think prefixed, answer plain, /quit ends" "rc=$rc"; sed 's/^/    | /' "$T/out"
+    fi
+    if grep -q 'TIP alpha 5' "$T/err" && grep -q "unknown command '/nosuch'" "$T/err" &&
+       grep -q '2 thoughts' "$T/err"; then
+        pass "plain: messages and the turn summary on stderr"
+    else
+        fail "plain: messages and the turn summary on stderr"; sed 's/^/    | /' "$T/err"
+    fi
+    if grep -q '"type":"prompt"' "$T/s.jsonl" && grep -q '"type":"done"' "$T/s.jsonl"; then
+        pass "plain: /save FILE.jsonl"
+    else
+        fail "plain: /save FILE.jsonl"
+    fi
+else
+    skip "plain: fake engine session" "$fake not built"
+fi
+
+# the real model in a pipe, once the engine runs one
+demo=$srcdir/share/ponder/models/ponder-demo.gguf
+if [ -n "$PONDER" ] && [ -f "$demo" ] && "$PONDER" run -m "$demo" -p hi -n 1 >/dev/null 2>&1; then
+    printf 'What is 12 + 35?\n' | "$PONDER" -n 256 >"$T/out" 2>"$T/err"
+    rc=$?
+    if [ "$rc" -eq 0 ] && [ -s "$T/out" ] && grep -q 'thought' "$T/err"; then
+        pass "plain: the demo model in a pipe"
+    else
+        fail "plain: the demo model in a pipe" "rc=$rc $(head -c 300 "$T/err")"
+    fi
+else
+    skip "plain: the demo model in a pipe" "no demo model the engine can run"
+fi
+exit $failed
