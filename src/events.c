@@ -129,6 +129,7 @@ size_t pd_event_to_json(const pd_event *ev, char *buf, size_t size)
     case PD_EV_ANSWER:
         put(&w, ",\"text\":", 8);
         put_str(&w, ev->text, ev->text ? ev->len : 0);
+        putf(&w, ",\"position\":%d", ev->position);
         break;
     case PD_EV_THOUGHT:
         putf(&w, ",\"index\":%d,\"position\":%d,\"trigger\":", ev->index, ev->position);

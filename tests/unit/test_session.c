@@ -27,16 +27,16 @@ static void test_event_json(void)
     char buf[512];
     pd_event ev = {.type = PD_EV_THINK, .text = "a\"b\\c\nd\te\x01\x1f\x7f", .len = 12};
     size_t n = pd_event_to_json(&ev, buf, sizeof buf);
-    T_EQ_STR(buf, "{\"type\":\"think\",\"text\":\"a\\\"b\\\\c\\nd\\te\\u0001\\u001f\\u007f\"}");
+    T_EQ_STR(buf, "{\"type\":\"think\",\"text\":\"a\\\"b\\\\c\\nd\\te\\u0001\\u001f\\u007f\",\"position\":0}");
     T_EQ_INT(n, strlen(buf));
     /* valid UTF-8 passes through; invalid bytes become U+FFFD, one each */
     pd_event a = {.type = PD_EV_ANSWER, .text = "\xe4\xbd\xa0 \xff\xc3 \xe2\x82", .len = 9};
     pd_event_to_json(&a, buf, sizeof buf);
-    T_EQ_STR(buf, "{\"type\":\"answer\",\"text\":\"\xe4\xbd\xa0 \\ufffd\\ufffd \\ufffd\\ufffd\"}");
+    T_EQ_STR(buf, "{\"type\":\"answer\",\"text\":\"\xe4\xbd\xa0 \\ufffd\\ufffd \\ufffd\\ufffd\",\"position\":0}");
     /* embedded NUL counts (len, not strlen) */
     pd_event z = {.type = PD_EV_THINK, .text = "x\0y", .len = 3};
     pd_event_to_json(&z, buf, sizeof buf);
-    T_EQ_STR(buf, "{\"type\":\"think\",\"text\":\"x\\u0000y\"}");
+    T_EQ_STR(buf, "{\"type\":\"think\",\"text\":\"x\\u0000y\",\"position\":0}");
     pd_event th = {.type = PD_EV_THOUGHT, .index = 1, .position = 57,
                    .trigger = "Alternatively", .group = PD_GROUP_SWITCH};
     pd_event_to_json(&th, buf, sizeof buf);
