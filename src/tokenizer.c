@@ -69,7 +69,10 @@ struct pd_tokenizer {
 
     int32_t *special;      /* added tokens, longest text first */
     int n_special;
-    uint8_t special_first[256];   /* a special text starts with this byte */
+    /* special[by_first[b] .. by_first[b+1]) start with byte b, same order */
+    int32_t *by_first_tok, *by_first_prio;
+    int by_first[257];
+    uint8_t special_pair[8192];   /* bit (b0 << 8 | b1): some special text starts b0 b1 */
 
     int32_t bos, eos, eot, eom;
     bool add_bos, ignore_merges;
@@ -395,21 +398,44 @@ static bool is_added(uint8_t type)
     return type == PD_TOK_CONTROL || type == PD_TOK_USER_DEFINED || type == PD_TOK_UNKNOWN;
 }
 
-/* Added tokens, longest text first (ties: lower id first). */
+/* Added tokens, longest text first (ties: lower id first), and an index by
+ * first byte (same order) with a two-byte prefilter. */
 static pd_status build_specials(pd_tokenizer *t)
 {
     int n = 0;
     for (int i = 0; i < t->n_vocab; i++) n += is_added(t->type[i]);
     len_id *v = malloc(((size_t)n + 1) * sizeof *v);
     t->special = malloc(((size_t)n + 1) * sizeof *t->special);
-    if (!v || !t->special) { free(v); return pd_fail(PD_ENOMEM, "out of memory"); }
+    t->by_first_tok = malloc(((size_t)n + 1) * sizeof *t->by_first_tok);
+    t->by_first_prio = malloc(((size_t)n + 1) * sizeof *t->by_first_prio);
+    if (!v || !t->special || !t->by_first_tok || !t->by_first_prio) {
+        free(v);
+        return pd_fail(PD_ENOMEM, "out of memory");
+    }
     for (int i = 0; i < t->n_vocab; i++)
-        if (is_added(t->type[i])) {
-            v[t->n_special++] = (len_id){ t->text_len[i], i };
-            t->special_first[(unsigned char)t->text[t->text_off[i]]] = 1;
-        }
+        if (is_added(t->type[i])) v[t->n_special++] = (len_id){ t->text_len[i], i };
     qsort(v, (size_t)t->n_special, sizeof *v, len_id_cmp);
-    for (int k = 0; k < t->n_special; k++) t->special[k] = v[k].id;
+    int count[256] = {0};
+    for (int k = 0; k < t->n_special; k++) {
+        const unsigned char *s = (const unsigned char *)t->text + t->text_off[v[k].id];
+        t->special[k] = v[k].id;
+        count[s[0]]++;
+        unsigned pair = v[k].len > 1 ? (unsigned)s[0] << 8 | s[1] : 0;
+        if (v[k].len > 1) t->special_pair[pair >> 3] |= (uint8_t)(1u << (pair & 7));
+        else for (unsigned b = 0; b < 256; b++) {   /* one-byte text: any next byte */
+            pair = (unsigned)s[0] << 8 | b;
+            t->special_pair[pair >> 3] |= (uint8_t)(1u << (pair & 7));
+        }
+    }
+    t->by_first[0] = 0;
+    for (int b = 0; b < 256; b++) t->by_first[b + 1] = t->by_first[b] + count[b];
+    int fill[256];
+    memcpy(fill, t->by_first, sizeof fill);
+    for (int k = 0; k < t->n_special; k++) {
+        unsigned char b0 = (unsigned char)t->text[t->text_off[v[k].id]];
+        t->by_first_tok[fill[b0]] = v[k].id;
+        t->by_first_prio[fill[b0]++] = k;
+    }
     free(v);
     return PD_OK;
 }
@@ -502,7 +528,7 @@ void pd_tokenizer_free(pd_tokenizer *t)
     free(t->text); free(t->text_off); free(t->text_len);
     free(t->piece); free(t->piece_off); free(t->piece_len);
     free(t->type); free(t->eog); free(t->tok_ht); free(t->merge_ht);
-    free(t->special);
+    free(t->special); free(t->by_first_tok); free(t->by_first_prio);
     pd_pretok_free(t->pretok);
     free(t);
 }
@@ -724,9 +750,12 @@ static pd_status find_specials(const pd_tokenizer *t, const char *s, size_t len,
     *n_out = 0;
     if (t->n_special == 0) return PD_OK;
     for (size_t pos = 0; pos < len; pos++) {
-        if (!t->special_first[(unsigned char)s[pos]]) continue;
-        for (int k = 0; k < t->n_special; k++) {
-            int32_t id = t->special[k];
+        unsigned char b0 = (unsigned char)s[pos];
+        if (t->by_first[b0] == t->by_first[b0 + 1]) continue;
+        unsigned pair = (unsigned)b0 << 8 | (pos + 1 < len ? (unsigned char)s[pos + 1] : 0);
+        if (pos + 1 < len && !(t->special_pair[pair >> 3] & (1u << (pair & 7)))) continue;
+        for (int k = t->by_first[b0]; k < t->by_first[b0 + 1]; k++) {
+            int32_t id = t->by_first_tok[k];
             uint8_t ty = t->type[id];
             if (!parse_special && ty != PD_TOK_USER_DEFINED) continue;
             size_t l = t->text_len[id];
@@ -738,7 +767,7 @@ static pd_status find_specials(const pd_tokenizer *t, const char *s, size_t len,
                 m = nm;
                 cap = nc;
             }
-            m[n++] = (sp_match){ pos, l, id, k };
+            m[n++] = (sp_match){ pos, l, id, t->by_first_prio[k] };
         }
     }
     if (n == 0) return PD_OK;
