@@ -240,6 +240,7 @@ bool pd_session_pop_turn(pd_session *s, char **user_text_out)
 const pd_tipset *pd_session_tipset(const pd_session *s) { return s->vhat; }
 int pd_session_cached_tokens(const pd_session *s) { return s->n_cache; }
 int pd_session_prefilled_tokens(const pd_session *s) { return s->prefilled; }
+void pd_session_drop_cache(pd_session *s) { s->n_cache = 0; }
 
 void pd_session_stats(pd_session *s, pd_stats *out)
 {

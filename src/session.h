@@ -39,5 +39,7 @@ void pd_session_stats(pd_session *s, pd_stats *out);
 int pd_session_cached_tokens(const pd_session *s);
 /* Tokens the last turn prefilled (after prefix reuse). */
 int pd_session_prefilled_tokens(const pd_session *s);
+/* Forget what the KV cache holds (the next turn prefills everything). */
+void pd_session_drop_cache(pd_session *s);
 
 #endif

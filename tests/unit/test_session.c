@@ -3,8 +3,10 @@
  * prefix reuse, reproducibility, TIP's effect). */
 #include "t.h"
 #include "ponder.h"
+#include "session.h"
 
 #include <jansson.h>
+#include <unistd.h>
 
 /* ------------------------------------------------------------- events -- */
 
@@ -91,10 +93,330 @@ static void test_event_json_stats_and_truncation(void)
     json_decref(j);
 }
 
+/* ----------------------------------------------------------- sessions -- */
+
+/* Everything a turn emitted, in order. */
+typedef struct rec {
+    int n_text;
+    char text[64 * 1024];       /* think and answer text, concatenated */
+    int n_tok;                  /* think/answer events */
+    int pos[4096];              /* per text event: its position */
+    char kind[4096];            /* 't' think, 'a' answer */
+    char piece[4096][48];       /* per text event: its text */
+    int n_thought, thought_pos[256];
+    int n_suppressed;
+    int n_stats;
+    pd_stats last;
+    bool done;
+    pd_done_reason reason;
+    char error[256];
+    /* actions from the callback */
+    pd_session *s;
+    int cancel_at;              /* cancel when this position is reached (0 = never) */
+    int tip_off_at;             /* switch TIP off live at this position */
+} rec;
+
+static void on_ev(const pd_event *ev, void *user)
+{
+    rec *r = user;
+    switch (ev->type) {
+    case PD_EV_THINK:
+    case PD_EV_ANSWER:
+        if (r->n_tok < 4096) {
+            r->pos[r->n_tok] = ev->position;
+            r->kind[r->n_tok] = ev->type == PD_EV_THINK ? 't' : 'a';
+            snprintf(r->piece[r->n_tok], 48, "%.*s", (int)ev->len, ev->text);
+            r->n_tok++;
+        }
+        if (r->n_text + ev->len < sizeof r->text) {
+            memcpy(r->text + r->n_text, ev->text, ev->len);
+            r->n_text += (int)ev->len;
+        }
+        if (r->cancel_at && ev->position >= r->cancel_at)
+            pd_session_cancel(r->s);
+        if (r->tip_off_at && ev->position >= r->tip_off_at) {
+            pd_params p;
+            pd_session_get_params(r->s, &p);
+            p.tip_on = false;
+            pd_session_set_params(r->s, &p);
+        }
+        break;
+    case PD_EV_THOUGHT:
+        if (r->n_thought < 256)
+            r->thought_pos[r->n_thought++] = ev->position;
+        break;
+    case PD_EV_SUPPRESSED: r->n_suppressed++; break;
+    case PD_EV_STATS: r->n_stats++; r->last = *ev->stats; break;
+    case PD_EV_DONE:
+        T_CHECK(!r->done);
+        r->done = true;
+        r->reason = ev->reason;
+        snprintf(r->error, sizeof r->error, "%s", ev->error ? ev->error : "");
+        break;
+    }
+}
+
+static pd_model *open_oracle(const char *name, int n_ctx)
+{
+    if (!t_oracle())
+        return NULL;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/models/%s", t_oracle(), name);
+    pd_model_opts o;
+    pd_model_opts_default(&o);
+    o.backend = PD_BACKEND_CPU;
+    o.n_threads = 2;
+    o.n_ctx = n_ctx;
+    pd_model *m = NULL;
+    if (pd_model_open(path, &o, &m) != PD_OK)
+        return NULL;
+    return m;
+}
+
+#define NEED_MODEL(m, name, ctx) pd_model *m = open_oracle(name, ctx); \
+    if (!m) T_SKIP("oracle model %s not available", name)
+
+static pd_params base_params(void)
+{
+    pd_params p;
+    pd_params_default(&p);
+    p.temperature = 0;
+    p.max_tokens = 40;
+    p.template_name = "deepseek-r1";   /* opens <think> in the prompt */
+    return p;
+}
+
+static rec *gen(pd_session *s, const char *prompt, pd_status *st_out)
+{
+    rec *r = calloc(1, sizeof *r);
+    r->s = s;
+    pd_status st = pd_session_generate(s, prompt, on_ev, r);
+    if (st_out)
+        *st_out = st;
+    return r;
+}
+
+static void test_session_basic(void)
+{
+    NEED_MODEL(m, "q3moe-Q4_K_M.gguf", 0);
+    pd_params p = base_params();
+    pd_session *s;
+    T_CHECK(pd_session_new(m, &p, &s) == PD_OK);
+    pd_status st;
+    rec *r = gen(s, "Hello", &st);
+    T_CHECK(st == PD_OK);
+    T_CHECK(r->done && r->reason == PD_DONE_MAX_TOKENS);
+    /* deepseek-r1 opens <think>: thought 0 at position 0, all text is think */
+    T_CHECK(r->n_thought >= 1 && r->thought_pos[0] == 0);
+    T_CHECK(r->n_tok > 0 && r->kind[0] == 't');
+    T_EQ_INT(r->last.think_tokens + r->last.answer_tokens, 40);
+    T_CHECK(r->pos[r->n_tok - 1] <= 39);
+    T_CHECK(r->n_stats >= 40 / 16 + 1);
+    T_CHECK(!strstr(r->text, "<think>"));
+    T_CHECK(r->last.prompt_tokens > 5);
+    T_EQ_INT(pd_session_prefilled_tokens(s), r->last.prompt_tokens);
+    /* a second turn reuses the cached prefix */
+    rec *r2 = gen(s, "And again", &st);
+    T_CHECK(st == PD_OK && r2->done);
+    T_CHECK(pd_session_prefilled_tokens(s) < r2->last.prompt_tokens);
+    T_CHECK(r2->last.prompt_tokens > r->last.prompt_tokens);
+    /* ...and gives what a full prefill gives */
+    char *u = NULL;
+    T_CHECK(pd_session_pop_turn(s, &u));
+    T_EQ_STR(u, "And again");
+    free(u);
+    pd_session_drop_cache(s);
+    rec *r3 = gen(s, "And again", &st);
+    T_EQ_INT(pd_session_prefilled_tokens(s), r3->last.prompt_tokens);
+    T_CHECKF(r3->n_text == r2->n_text && memcmp(r3->text, r2->text, (size_t)r2->n_text) == 0,
+             "reused cache gave '%.*s', full prefill '%.*s'", r2->n_text, r2->text,
+             r3->n_text, r3->text);
+    pd_session_clear(s);
+    T_CHECK(!pd_session_pop_turn(s, NULL));
+    free(r); free(r2); free(r3);
+    pd_session_free(s);
+    pd_model_close(m);
+}
+
+static void test_session_seed(void)
+{
+    NEED_MODEL(m, "ds3-Q4_K_M.gguf", 0);
+    pd_params p = base_params();
+    p.temperature = 0.9f;
+    p.seed = 7;
+    pd_session *a, *b;
+    T_CHECK(pd_session_new(m, &p, &a) == PD_OK);
+    rec *ra = gen(a, "Hi", NULL);
+    pd_session_free(a);
+    T_CHECK(pd_session_new(m, &p, &b) == PD_OK);
+    rec *rb = gen(b, "Hi", NULL);
+    T_CHECK(ra->n_text == rb->n_text && memcmp(ra->text, rb->text, (size_t)ra->n_text) == 0);
+    pd_session_clear(b);
+    p.seed = 8;
+    pd_session_set_params(b, &p);
+    rec *rc = gen(b, "Hi", NULL);
+    T_CHECK(rc->n_text != ra->n_text || memcmp(ra->text, rc->text, (size_t)ra->n_text) != 0);
+    free(ra); free(rb); free(rc);
+    pd_session_free(b);
+    pd_model_close(m);
+}
+
+static void test_session_cancel_and_limits(void)
+{
+    NEED_MODEL(m, "q3moe-Q4_K_M.gguf", 64);
+    pd_params p = base_params();
+    p.max_tokens = 1000;
+    pd_session *s;
+    T_CHECK(pd_session_new(m, &p, &s) == PD_OK);
+    rec *r = calloc(1, sizeof *r);
+    r->s = s;
+    r->cancel_at = 5;
+    T_CHECK(pd_session_generate(s, "Hi", on_ev, r) == PD_OK);
+    T_CHECK(r->done && r->reason == PD_DONE_CANCELLED);
+    T_EQ_INT(r->pos[r->n_tok - 1], 5);   /* stopped before the next token */
+    free(r);
+    /* the context (64) fills up: a clear error, no crash */
+    pd_session_clear(s);
+    pd_status st;
+    r = gen(s, "Hi", &st);
+    T_CHECK(st != PD_OK && r->done && r->reason == PD_DONE_ERROR);
+    T_CHECKF(strstr(r->error, "context"), "%s", r->error);
+    free(r);
+    /* a prompt longer than the context */
+    char big[2000];
+    memset(big, 'a', sizeof big - 1);
+    for (int i = 1; i < (int)sizeof big - 1; i += 2)
+        big[i] = ' ';
+    big[sizeof big - 1] = '\0';
+    pd_session_clear(s);
+    r = gen(s, big, &st);
+    T_CHECK(st != PD_OK && r->reason == PD_DONE_ERROR && r->n_tok == 0);
+    T_CHECKF(strstr(r->error, "prompt"), "%s", r->error);
+    free(r);
+    pd_session_free(s);
+    pd_model_close(m);
+}
+
+/* A phrase set whose one word the random q3moe model says often at
+ * temperature 0: " person". */
+static const char *person_phrases(int group)
+{
+    static char path[256];
+    snprintf(path, sizeof path, "/tmp/ponder-test-person-%d.txt", (int)getpid());
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return NULL;
+    fprintf(f, group == PD_GROUP_SWITCH ? "[switch]\nperson\n" : "[reflect]\nperson\n");
+    fclose(f);
+    return path;
+}
+
+/* Positions of " person" tokens; returns how many came within `beta` tokens
+ * of the previous window start (think start, a switch token, a thought). */
+static int person_inside_window(const rec *r, int beta, int *count, int from)
+{
+    int inside = 0, psi = 0, ti = 0;
+    *count = 0;
+    for (int i = 0; i < r->n_tok; i++) {
+        while (ti < r->n_thought && r->thought_pos[ti] <= r->pos[i])
+            if (r->thought_pos[ti++] > psi)
+                psi = r->thought_pos[ti - 1];
+        if (r->kind[i] == 't' && strcmp(r->piece[i], " person") == 0) {
+            if (r->pos[i] >= from) {
+                (*count)++;
+                if (r->pos[i] < psi + beta)
+                    inside++;
+            }
+            psi = r->pos[i];
+        }
+    }
+    return inside;
+}
+
+static void test_session_tip(void)
+{
+    NEED_MODEL(m, "q3moe-Q4_K_M.gguf", 0);
+    pd_params p = base_params();
+    p.max_tokens = 300;
+    p.tip_on = false;
+    pd_session *s;
+    T_CHECK(pd_session_new(m, &p, &s) == PD_OK);
+    const char *ph = person_phrases(PD_GROUP_SWITCH);
+    T_CHECKF(pd_session_set_phrases(s, ph) == PD_OK, "%s", pd_errmsg());
+    T_EQ_INT(pd_session_tipset(s)->n >= 1, 1);
+    int n_off, n_on;
+    rec *off = gen(s, "Hello", NULL);
+    int in_off = person_inside_window(off, 50, &n_off, 0);
+    T_CHECKF(n_off >= 10 && in_off > 0, "TIP off: %d switch tokens, %d inside", n_off, in_off);
+    T_EQ_INT(off->n_suppressed, 0);
+    pd_session_clear(s);
+    p.tip_on = true;
+    p.tip_alpha = 100;
+    p.tip_beta = 50;
+    pd_session_set_params(s, &p);
+    rec *on = gen(s, "Hello", NULL);
+    int in_on = person_inside_window(on, 50, &n_on, 0);
+    T_EQ_INT(in_on, 0);
+    T_CHECK(n_on < n_off);
+    T_CHECK(on->n_suppressed > 0);
+    T_EQ_INT(on->last.suppressed, on->n_suppressed);
+    /* switched off live at position 100: switch tokens come back after it */
+    pd_session_clear(s);
+    rec *live = calloc(1, sizeof *live);
+    live->s = s;
+    live->tip_off_at = 100;
+    pd_session_generate(s, "Hello", on_ev, live);
+    int n_live;
+    T_EQ_INT(person_inside_window(live, 50, &n_live, 0) > 0, 1);
+    /* --no-wait: a [reflect] word never appears in think */
+    pd_session_clear(s);
+    T_CHECK(pd_session_set_phrases(s, person_phrases(PD_GROUP_REFLECT)) == PD_OK);
+    p.tip_on = false;
+    p.no_wait = true;
+    pd_session_set_params(s, &p);
+    rec *nw = gen(s, "Hello", NULL);
+    int n_nw;
+    person_inside_window(nw, 50, &n_nw, 0);
+    T_EQ_INT(n_nw, 0);
+    remove(ph);
+    free(off); free(on); free(live); free(nw);
+    pd_session_free(s);
+    pd_model_close(m);
+}
+
+static void test_session_budget(void)
+{
+    NEED_MODEL(m, "ds3-Q4_K_M.gguf", 0);
+    pd_params p = base_params();
+    p.max_tokens = 40;
+    p.think_budget = 10;
+    pd_session *s;
+    T_CHECK(pd_session_new(m, &p, &s) == PD_OK);
+    rec *r = gen(s, "Hello", NULL);
+    T_CHECK(r->done);
+    T_EQ_INT(r->last.think_tokens, 10);
+    T_CHECK(r->last.answer_tokens > 0);
+    int last_think = -1, first_answer = -1;
+    for (int i = 0; i < r->n_tok; i++) {
+        if (r->kind[i] == 't') last_think = r->pos[i];
+        if (r->kind[i] == 'a' && first_answer < 0) first_answer = r->pos[i];
+    }
+    T_CHECK(last_think <= 9 && first_answer > last_think);
+    T_CHECK(!strstr(r->text, "</think>"));
+    free(r);
+    pd_session_free(s);
+    pd_model_close(m);
+}
+
 int main(void)
 {
     T_RUN(test_event_names);
     T_RUN(test_event_json);
     T_RUN(test_event_json_stats_and_truncation);
+    T_RUN(test_session_basic);
+    T_RUN(test_session_seed);
+    T_RUN(test_session_cancel_and_limits);
+    T_RUN(test_session_tip);
+    T_RUN(test_session_budget);
     T_DONE();
 }
