@@ -11,12 +11,18 @@ static void say(ui_app *app, ui_role role, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void say(ui_app *app, ui_role role, const char *fmt, ...)
 {
-    char msg[1200];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *msg = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (!msg)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(msg, (size_t)n + 1, fmt, ap);
     va_end(ap);
     app->fe->say(app, role, msg);
+    free(msg);
 }
 
 void ui_app_init(ui_app *app, cli_common *opts, const ui_prefs *prefs,
@@ -161,7 +167,7 @@ static void ab_report(ui_app *app)
     ROW("answer tok", a->stats.answer_tokens, b->stats.answer_tokens);
 #undef ROW
     ui_buf_printf(&t, "%-12s %-14.1f %-14.1f", "tok/s", a->stats.tok_per_s, b->stats.tok_per_s);
-    ui_transcript_note(&app->tr, UI_ROLE_NOTE, "%s", t.s);
+    say(app, UI_ROLE_NOTE, "%s", t.s);
     ui_buf_free(&t);
 }
 
@@ -221,7 +227,7 @@ static void cmd_stats(ui_app *app)
         for (int k = 0; k < (bar ? bar : n > 0); k++)
             ui_buf_puts(&b, ui_g.bar);
     }
-    ui_transcript_note(&app->tr, UI_ROLE_NOTE, "%s", b.s);
+    say(app, UI_ROLE_NOTE, "%s", b.s);
     ui_buf_free(&b);
 }
 

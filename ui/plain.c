@@ -17,6 +17,8 @@ typedef struct plain {
     bool interactive;
     bool at_bol;         /* stdout is at the start of a line */
     bool in_think;
+    ui_buf held;         /* the last think text, held back: it may be the
+                            trigger of a thought reported just after it */
 } plain;
 
 static pd_session *volatile g_sess;   /* for the SIGINT handler */
@@ -57,16 +59,33 @@ static void think_text(plain *p, const char *s, size_t n)
     }
 }
 
+static void flush_held(plain *p)
+{
+    if (p->held.len)
+        think_text(p, p->held.s, p->held.len);
+    p->held.len = 0;
+}
+
 static void print_event(plain *p, const pd_event *ev)
 {
+    if (ev->type != PD_EV_THOUGHT && ev->type != PD_EV_THINK)
+        flush_held(p);
     switch (ev->type) {
     case PD_EV_THINK:
         p->in_think = true;
+        flush_held(p);
         if (ev->text)
-            think_text(p, ev->text, ev->len);
+            ui_buf_append(&p->held, ev->text, ev->len);
         break;
     case PD_EV_THOUGHT: {
         char h[256];
+        const char *held = p->held.len ? p->held.s + strspn(p->held.s, " \n") : "";
+        bool trigger_held = ev->trigger && ev->trigger[0] && p->held.len &&
+                            strncmp(held, ev->trigger, strlen(ev->trigger)) == 0;
+        if (trigger_held)  /* the header goes before its trigger phrase */
+            p->held.len = 0;   /* still readable through `held` */
+        else
+            flush_held(p);
         newline(p);
         if (ev->trigger && ev->trigger[0])
             snprintf(h, sizeof h, "#%d %s \"%s\"\n", ev->index, ui_g.dot, ev->trigger);
@@ -76,6 +95,8 @@ static void print_event(plain *p, const pd_event *ev)
             printf("\033[1m%s\033[0m", h), p->at_bol = true;
         else
             think_text(p, h, strlen(h));
+        if (trigger_held)
+            think_text(p, held, strlen(held));
         break;
     }
     case PD_EV_SUPPRESSED: {
@@ -249,6 +270,7 @@ int ui_plain_run(cli_common *c, const ui_prefs *prefs)
     }
     sigaction(SIGINT, &old, NULL);
     free(hist);
+    ui_buf_free(&p->held);
     ui_app_free(&p->app);
     free(p);
     return rc;
