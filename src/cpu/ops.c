@@ -186,6 +186,16 @@ static void mm_compute(void *arg, int ith, int nth)
         const pd_weight *w = m->w;
         const int64_t r = p->r0 + (u - p->unit0) * p->chunk;
         const int nr = (int)(r + p->chunk <= p->r1 ? p->chunk : p->r1 - r);
+        if (m->n == 1 || (m->n == 2 && w->type == PD_TYPE_Q8_0)) {
+            /* a row at a time beats the tile kernels for one or two tokens (decode) */
+            for (int t = 0; t < m->n; t++) {
+                const void *xq = (const uint8_t *)p->xq + (size_t)t * p->xq_stride;
+                float *y = m->y + t * m->ldy;
+                for (int i = 0; i < nr; i++)
+                    y[r + i] = pd_vec_dot(w->type, w->k, pd_weight_row(w, m->mat, r + i), xq);
+            }
+            continue;
+        }
         for (int t = 0; t < m->n; t += MM_TOKEN_BLOCK) {
             const int nc = m->n - t < MM_TOKEN_BLOCK ? m->n - t : MM_TOKEN_BLOCK;
             pd_vec_dot_tile(w->type, w->k, pd_weight_row(w, m->mat, r), w->row_bytes, nr,
