@@ -238,7 +238,7 @@ static void print_tensors(const pd_gguf *g, const char *arch)
 {
     uint64_t count[PD_TYPE_COUNT] = {0}, bytes[PD_TYPE_COUNT] = {0}, total_bytes = 0;
     uint64_t params = 0, expert_params = 0, embd_params = 0;
-    char b1[48], b2[48], b3[48];
+    char b1[48], b2[48];
     for (int64_t i = 0; i < g->n_tensors; i++) {
         const pd_gguf_tensor *t = &g->tensors[i];
         uint64_t n = (uint64_t)(t->ne[0] * t->ne[1] * t->ne[2] * t->ne[3]);
@@ -279,12 +279,15 @@ static void print_tensors(const pd_gguf *g, const char *arch)
         active += expert_params;
     printf("active per token:            %s (%s)%s\n", grouped(active, b1),
            human_count(active, b2), moe ? "" : "  (dense)");
+    const char *emb = tied ? "no output.weight here: token_embd.weight is the output matrix\n"
+                             "   too, so it counts fully" :
+                             "token_embd.weight, a row lookup, counts 0";
     if (moe)
-        snprintf(b3, sizeof b3, "%" PRIu32 "/%" PRIu32, n_used, n_exp);
-    printf("  (active = every tensor once, except routed experts (*_exps), which count\n"
-           "   %s of their size, and token_embd.weight, a row lookup, which counts 0%s)\n",
-           moe ? b3 : "all", tied ? ";\n   no output.weight here: the embedding is the output matrix too,"
-           " so it counts fully" : "");
+        printf("  (active = every tensor once, except routed experts (*_exps), which count\n"
+               "   %" PRIu32 "/%" PRIu32 " of their size (expert_used_count/expert_count);\n   %s)\n",
+               n_used, n_exp, emb);
+    else
+        printf("  (active = every tensor once; %s)\n", emb);
 }
 
 static void print_keys(const pd_gguf *g)
