@@ -656,11 +656,11 @@ static void tile_q4_k(int64_t n, const void *w, size_t ws, int nr,
                     unpack_k4_scales(a[i].scales, u);
                     const uint8_t *sc = (const uint8_t *)u;
                     __m128i m16 = _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)(sc + 8)));
-                    __m256i sumi[4];
+                    __m256i sumi[4], sumi2[4];   /* two chains per column */
                     __m128i ms[4];
 #pragma GCC unroll 4
                     for (int c = 0; c < 4; c++) {
-                        sumi[c] = _mm256_setzero_si256();
+                        sumi[c] = sumi2[c] = _mm256_setzero_si256();
                         ms[c] = _mm_madd_epi16(m16, _mm_load_si128((const __m128i *)pairs[i][c]));
                     }
 #pragma GCC unroll 4
@@ -673,9 +673,13 @@ static void tile_q4_k(int64_t n, const void *w, size_t ws, int nr,
                             const int8_t *y = b[c][k0 + i].qs + 64 * ch;
                             __m256i p0 = _mm256_maddubs_epi16(lo, load256(y));
                             __m256i p1 = _mm256_maddubs_epi16(hi, load256(y + 32));
-                            sumi[c] = madd16(madd16(sumi[c], p0, s0), p1, s1);
+                            sumi[c] = madd16(sumi[c], p0, s0);
+                            sumi2[c] = madd16(sumi2[c], p1, s1);
                         }
                     }
+#pragma GCC unroll 4
+                    for (int c = 0; c < 4; c++)
+                        sumi[c] = _mm256_add_epi32(sumi[c], sumi2[c]);
                     __m256 dv = _mm256_load_ps(dbv[i]);
                     acc = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_set1_ps(h2f(a[i].d)), dv),
                                           _mm256_cvtepi32_ps(fold4(sumi)), acc);
@@ -729,37 +733,76 @@ ALWAYS_INLINE void tile_q6_k_1xN(int64_t nb, const pd_block_q6_k *a, const void 
         out[(size_t)c * os] = hsum_ps(acc[c]);
 }
 
-ALWAYS_INLINE void tile_f16_1xN(int64_t n, const uint16_t *a, const void *x, size_t xs,
-                                int N, float *out, size_t os)
+/* F16: 4 columns of a K chunk are converted to f32 once, then 2x4
+ * micro-tiles do 8 fma per 2 conversions (the tile is fma-bound). */
+#define F16_KCH 1024
+#ifdef __AVX512F__
+#define F16_ROWS 4    /* 16 accumulators: needs the 32 registers of AVX-512 */
+#else
+#define F16_ROWS 2
+#endif
+
+ALWAYS_INLINE void f16_rows_x4(const float (*xf)[F16_KCH], int kn, const uint16_t *const a[F16_ROWS],
+                               int R, float *out, size_t os, int N, bool add)
 {
-    __m256 acc[4], acc2[4];
-    const uint16_t *b[4];
+    __m256 acc[F16_ROWS][4];
 #pragma GCC unroll 4
-    for (int c = 0; c < N; c++) {
-        acc[c] = acc2[c] = _mm256_setzero_ps();
-        b[c] = (const uint16_t *)XROW(x, xs, c);
-    }
-    int64_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        __m256 w0 = ld_f16(a, i), w1 = ld_f16(a, i + 8);
+    for (int r = 0; r < R; r++)
 #pragma GCC unroll 4
-        for (int c = 0; c < N; c++) {
-            acc[c] = _mm256_fmadd_ps(w0, ld_f16(b[c], i), acc[c]);
-            acc2[c] = _mm256_fmadd_ps(w1, ld_f16(b[c], i + 8), acc2[c]);
+        for (int c = 0; c < 4; c++)
+            acc[r][c] = _mm256_setzero_ps();
+    int k = 0;
+    for (; k + 8 <= kn; k += 8) {
+        __m256 wv[F16_ROWS];
+#pragma GCC unroll 4
+        for (int r = 0; r < R; r++)
+            wv[r] = ld_f16(a[r], k);
+#pragma GCC unroll 4
+        for (int c = 0; c < 4; c++) {
+            __m256 xv = _mm256_load_ps(xf[c] + k);
+            __asm__("" : "+x"(xv));   /* one load for all rows, not one per fma */
+#pragma GCC unroll 4
+            for (int r = 0; r < R; r++)
+                acc[r][c] = _mm256_fmadd_ps(wv[r], xv, acc[r][c]);
         }
     }
-    for (; i + 8 <= n; i += 8) {
-        __m256 w0 = ld_f16(a, i);
 #pragma GCC unroll 4
-        for (int c = 0; c < N; c++)
-            acc[c] = _mm256_fmadd_ps(w0, ld_f16(b[c], i), acc[c]);
-    }
-#pragma GCC unroll 4
-    for (int c = 0; c < N; c++) {
-        float s = hsum_ps(_mm256_add_ps(acc[c], acc2[c]));
-        for (int64_t j = i; j < n; j++)
-            s += h2f(a[j]) * h2f(b[c][j]);
-        out[(size_t)c * os] = s;
+    for (int r = 0; r < R; r++)
+        for (int c = 0; c < N; c++) {
+            float v = hsum_ps(acc[r][c]);
+            for (int j = k; j < kn; j++)
+                v += h2f(a[r][j]) * xf[c][j];
+            float *o = out + (size_t)c * os + r;
+            *o = add ? *o + v : v;
+        }
+}
+
+static void tile_f16(int64_t n, const void *w, size_t ws, int nr,
+                     const void *x, size_t xs, int nc, float *out, size_t os)
+{
+    float xf[4][F16_KCH] __attribute__((aligned(32)));
+    for (int c0 = 0; c0 < nc; c0 += 4) {
+        int N = nc - c0 < 4 ? nc - c0 : 4;
+        for (int64_t k0 = 0; k0 < n; k0 += F16_KCH) {
+            int kn = (int)(n - k0 < F16_KCH ? n - k0 : F16_KCH);
+            for (int c = 0; c < 4; c++)   /* missing columns repeat the first */
+                deq_f16((const uint16_t *)XROW(x, xs, c0 + (c < N ? c : 0)) + k0, xf[c], kn);
+            for (int r0 = 0; r0 < nr; r0 += F16_ROWS) {
+                int R = nr - r0 < F16_ROWS ? nr - r0 : F16_ROWS;
+                const uint16_t *a[F16_ROWS];
+                for (int r = 0; r < F16_ROWS; r++)
+                    a[r] = (const uint16_t *)((const char *)w + (size_t)(r0 + (r < R ? r : 0)) * ws) + k0;
+                float *o = out + (size_t)c0 * os + r0;
+                switch (R) {
+#if F16_ROWS == 4
+                case 4: f16_rows_x4(xf, kn, a, 4, o, os, N, k0 > 0); break;
+                case 3: f16_rows_x4(xf, kn, a, 3, o, os, N, k0 > 0); break;
+#endif
+                case 2: f16_rows_x4(xf, kn, a, 2, o, os, N, k0 > 0); break;
+                default: f16_rows_x4(xf, kn, a, 1, o, os, N, k0 > 0); break;
+                }
+            }
+        }
     }
 }
 
@@ -783,7 +826,6 @@ ALWAYS_INLINE void tile_f16_1xN(int64_t n, const uint16_t *a, const void *x, siz
         }                                                                       \
     }
 PD_TILE_DRIVER(tile_q6_k, tile_q6_k_1xN, pd_block_q6_k, n / PD_QK_K)
-PD_TILE_DRIVER(tile_f16, tile_f16_1xN, uint16_t, n)
 
 /* ========================================================================
  * Table
