@@ -47,17 +47,18 @@ static int read_ids(const char *path, int32_t *ids, int max)
 typedef struct trace {
     int k;
     int32_t ids[MAXPOS][MAXL][8];
+    float w[MAXPOS][MAXL][8];
     bool seen[MAXPOS][MAXL];
 } trace;
 
 static void on_route(void *user, int pos, int layer, int k, const int32_t *ids, const float *w)
 {
-    (void)w;
     trace *tr = user;
     if (pos < 0 || pos >= MAXPOS || layer >= MAXL || k > 8)
         return;
     tr->k = k;
     memcpy(tr->ids[pos][layer], ids, (size_t)k * sizeof *ids);
+    memcpy(tr->w[pos][layer], w, (size_t)k * sizeof *w);
     tr->seen[pos][layer] = true;
 }
 
@@ -258,14 +259,16 @@ static pd_model *open_oracle(const char *name, int threads)
     return m;
 }
 
-/* Prefill of n tokens in one call = n single-token calls, for MLA and GQA. */
-static void batch_vs_steps(const char *name)
+/* Prefill of n tokens in one call = n single-token calls (and rewinding).
+ * Exact arithmetic only holds with F32 weights and cache (the HF fixtures):
+ * with F16 activations and cache, reordered float sums flip half-precision
+ * roundings, so the oracle files get a looser bound. */
+static void batch_vs_steps(pd_model *m, const char *name, double tol)
 {
-    pd_model *m = open_oracle(name, 2);
     const int V = pd_model_n_vocab(m), n = 20;
     int32_t toks[20];
     for (int i = 0; i < n; i++)
-        toks[i] = (i * 97 + 13) % 2000;
+        toks[i] = (i * 97 + 13) % V;
     float *a = malloc(sizeof(float) * n * V), *b = malloc(sizeof(float) * n * V);
     T_CHECK(pd_model_forward(m, toks, n, 0, a, true) == PD_OK);
     for (int i = 0; i < n; i++)
@@ -281,11 +284,30 @@ static void batch_vs_steps(const char *name)
     free(b);
     pd_model_close(m);
     printf("# %s: batch vs token-by-token max diff %.2g\n", name, worst);
-    T_CHECKF(worst <= 1e-4, "max diff %g", worst);
+    T_CHECKF(worst <= tol, "max diff %g", worst);
 }
 
-static void test_batch_equals_steps_mla(void) { batch_vs_steps("ds3-F16"); }
-static void test_batch_equals_steps_gqa(void) { batch_vs_steps("q3moe-Q4_K_M"); }
+static pd_model *open_fixture(const char *name)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/tests/fixtures/hf/%s.gguf", t_srcdir(), name);
+    FILE *probe = fopen(path, "rb");
+    if (!probe)
+        T_SKIP("%.900s is absent", path);
+    fclose(probe);
+    pd_model_opts o;
+    pd_model_opts_default(&o);
+    o.backend = PD_BACKEND_CPU;
+    o.n_ctx = 32;
+    o.n_threads = 2;
+    pd_model *m;
+    T_CHECKF(pd_model_load(path, &o, &m) == PD_OK, "%s", pd_errmsg());
+    return m;
+}
+
+static void test_batch_equals_steps_mla(void) { batch_vs_steps(open_fixture("hf-deepseek-v3"), "hf-deepseek-v3", 1e-4); }
+static void test_batch_equals_steps_gqa(void) { batch_vs_steps(open_fixture("hf-qwen3moe"), "hf-qwen3moe", 1e-4); }
+static void test_batch_close_to_steps_f16(void) { batch_vs_steps(open_oracle("ds3-F16", 2), "ds3-F16", 0.05); }
 
 static void threads_exact(const char *name)
 {
@@ -342,6 +364,54 @@ static void test_route_rules(void)
     T_NEAR(w[0], 2.0 * s6 / (s6 + s7), 1e-6);
 }
 
+/* Expert choices against the fixture's routing.txt ("pos layer ids..
+ * weights.. sel_margin group_margin"): the same sets and weights (1e-4),
+ * except at exact near-ties. Returns the number of mismatches. */
+static int hf_routing(const char *path, const trace *tr)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    char line[1024];
+    int bad = 0;
+    while (fgets(line, sizeof line, f)) {
+        double v[40];
+        int nf = 0;
+        char *p = line, *end;
+        while (nf < 40) {
+            double d = strtod(p, &end);
+            if (end == p)
+                break;
+            v[nf++] = d;
+            p = end;
+        }
+        if (nf < 6 || (nf - 4) % 2)
+            continue;
+        const int k = (nf - 4) / 2, pos = (int)v[0], layer = (int)v[1];
+        if (pos < 0 || pos >= MAXPOS || layer < 0 || layer >= MAXL || !tr->seen[pos][layer]
+            || k != tr->k) {
+            bad++;
+            continue;
+        }
+        int32_t ids[8];
+        for (int i = 0; i < k && i < 8; i++)
+            ids[i] = (int32_t)v[2 + i];
+        bool near = v[nf - 2] < 1e-4 || v[nf - 1] < 1e-4;
+        if (!same_set(ids, tr->ids[pos][layer], k) && !near) {
+            printf("# %s: pos %d layer %d: other experts\n", path, pos, layer);
+            bad++;
+        }
+        for (int i = 0; i < k && !near; i++)
+            for (int j = 0; j < k; j++)
+                if (tr->ids[pos][layer][j] == ids[i] && fabs(tr->w[pos][layer][j] - v[2 + k + i]) > 1e-4) {
+                    printf("# %s: pos %d layer %d: weight of expert %d\n", path, pos, layer, ids[i]);
+                    bad++;
+                }
+    }
+    fclose(f);
+    return bad;
+}
+
 /* ------------------------------------------------------------------------
  * HF transformers fixtures (the .json files in tests/fixtures/hf)
  * ------------------------------------------------------------------------ */
@@ -385,6 +455,9 @@ static int hf_one(const char *dir, const char *json_name)
     } else {
         float *lg = malloc(sizeof(float) * n * V);
         double worst = 0;
+        static trace tr;
+        memset(&tr, 0, sizeof tr);
+        pd_model_set_route_hook(m, on_route, &tr);
         if (pd_model_forward(m, toks, (int)n, 0, lg, true) != PD_OK) {
             printf("# %s: forward failed: %s\n", json_name, pd_errmsg());
             bad = 1;
@@ -397,8 +470,15 @@ static int hf_one(const char *dir, const char *json_name)
                 }
                 worst = fmax(worst, md / (mx > 0 ? mx : 1));
             }
-            printf("# %s: max relative error %.3g over %zu positions\n", json_name, worst, n);
-            bad = !(worst <= 1e-4);
+            const char *rname = json_string_value(json_object_get(js, "routing"));
+            int rbad = 0;
+            if (rname) {
+                snprintf(p, sizeof p, "%s/%s", dir, rname);
+                rbad = hf_routing(p, &tr);
+            }
+            printf("# %s: max relative error %.3g over %zu positions%s\n", json_name, worst, n,
+                   rname ? (rbad ? ", routing differs" : ", routing identical") : "");
+            bad = !(worst <= 1e-4) || rbad;
         }
         free(lg);
     }
@@ -451,6 +531,7 @@ int main(void)
     T_RUN(test_oracle_q3moe_q4km);
     T_RUN(test_batch_equals_steps_mla);
     T_RUN(test_batch_equals_steps_gqa);
+    T_RUN(test_batch_close_to_steps_f16);
     T_RUN(test_threads_exact_mla);
     T_RUN(test_threads_exact_gqa);
     T_RUN(test_hf_fixtures);
