@@ -2,9 +2,11 @@
  * from its metadata and tensor table (no weights are loaded): format,
  * architecture and hyperparameters, tokenizer, chat template family, tensor
  * bytes by type, and total / active-per-token parameter counts. */
+#include "chat.h"
 #include "cli.h"
 #include "gguf.h"
 #include "quant.h"
+#include "tokenizer.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -168,19 +170,43 @@ static void print_hparams(const pd_gguf *g, const char *arch)
         printf("  (none found)\n");
 }
 
-/* The chat template family, from tokenizer.chat_template. */
-static const char *template_family(const pd_gguf *g, uint64_t *len)
+/* The family a template looks like, from tokenizer.chat_template. */
+static const char *template_family(pd_gguf_str t)
 {
-    pd_gguf_str t;
-    *len = 0;
-    if (!pd_gguf_get_str(g, "tokenizer.chat_template", &t))
-        return "none";
-    *len = t.len;
     if (str_has(t, "<\xef\xbd\x9c" "Assistant\xef\xbd\x9c>"))   /* <｜Assistant｜> */
         return str_has(t, "<think>") ? "deepseek-r1" : "deepseek-v3";
     if (str_has(t, "<|im_start|>"))
         return str_has(t, "<think>") ? "qwen3" : "chatml";
-    return "unrecognised (falls back to chatml)";
+    return NULL;
+}
+
+/* What the file's template looks like, and what the engine will use
+ * (pd_chat_detect, which may also look at the vocabulary). */
+static void print_template(const pd_gguf *g)
+{
+    pd_tokenizer *tok = NULL;
+    if (pd_gguf_get_arr(g, "tokenizer.ggml.tokens") && pd_tokenizer_load(g, &tok) != PD_OK)
+        tok = NULL;   /* a broken vocabulary only makes the guess coarser */
+    bool rec = false;
+    const char *uses = pd_chat_family_name(pd_chat_detect(g, tok, &rec));
+    pd_tokenizer_free(tok);
+    pd_gguf_str t;
+    printf("chat template:               ");
+    if (pd_gguf_get_str(g, "ponder.chat_template", &t)) {
+        printf("%s (ponder.chat_template)\n", uses);
+    } else if (!pd_gguf_get_str(g, "tokenizer.chat_template", &t)) {
+        printf("none (ponder uses %s)\n", uses);
+    } else {
+        const char *fam = template_family(t);
+        if (fam)
+            printf("%s", fam);
+        else
+            printf("unrecognised (falls back to %s)", uses);
+        printf(" (tokenizer.chat_template, %" PRIu64 " bytes)", t.len);
+        if (fam && strcmp(fam, uses) != 0)
+            printf("; ponder uses %s", uses);
+        putchar('\n');
+    }
 }
 
 static void print_token(const pd_gguf *g, const char *label, const char *key)
@@ -226,12 +252,7 @@ static void print_tokenizer(const pd_gguf *g)
         if (pd_gguf_get_bool(g, "tokenizer.ggml.add_bos_token", &b))
             printf("  %-26s %s\n", "adds bos", b ? "yes" : "no");
     }
-    uint64_t len;
-    const char *fam = template_family(g, &len);
-    printf("chat template:               %s", fam);
-    if (len)
-        printf(" (tokenizer.chat_template, %" PRIu64 " bytes)", len);
-    putchar('\n');
+    print_template(g);
 }
 
 static void print_tensors(const pd_gguf *g, const char *arch)

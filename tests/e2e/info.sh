@@ -82,7 +82,7 @@ else
         '^  vocabulary +129280$' '^  merges +127741$' '^  pre-tokenizer +deepseek-v3$' \
         '^chat template: +deepseek-v3 '
     check_info gpt-2-vocab "$o/vocab/ggml-vocab-gpt-2.gguf" \
-        '^architecture: +gpt2$' '^  vocabulary +50257$' '^chat template: +none$'
+        '^architecture: +gpt2$' '^  vocabulary +50257$' '^chat template: +none '
     check_info deepseek-llm-vocab "$o/vocab/ggml-vocab-deepseek-llm.gguf" \
         '^architecture: +llama$' '^  vocabulary +102400$'
     check_info deepseek-coder-vocab "$o/vocab/ggml-vocab-deepseek-coder.gguf" \
