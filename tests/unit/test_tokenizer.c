@@ -410,6 +410,105 @@ static void test_speed(void)
     pd_tokenizer_free(t);
 }
 
+
+/* ------------------------------------------------------------------------
+ * Malformed tokenizer metadata (GGUF built in memory)
+ * ------------------------------------------------------------------------ */
+typedef struct gbuf { unsigned char b[8192]; size_t n; uint64_t n_kv; } gbuf;
+
+static void g_raw(gbuf *g, const void *p, size_t n) { memcpy(g->b + g->n, p, n); g->n += n; }
+static void g_u32(gbuf *g, uint32_t v) { g_raw(g, &v, 4); }
+static void g_u64(gbuf *g, uint64_t v) { g_raw(g, &v, 8); }
+static void g_str(gbuf *g, const char *s) { g_u64(g, strlen(s)); g_raw(g, s, strlen(s)); }
+static void kv_str(gbuf *g, const char *k, const char *v) { g_str(g, k); g_u32(g, 8); g_str(g, v); g->n_kv++; }
+static void kv_strs(gbuf *g, const char *k, const char *const *v, int n)
+{
+    g_str(g, k); g_u32(g, 9); g_u32(g, 8); g_u64(g, (uint64_t)n);
+    for (int i = 0; i < n; i++) g_str(g, v[i]);
+    g->n_kv++;
+}
+static void kv_i32s(gbuf *g, const char *k, const int32_t *v, int n)
+{
+    g_str(g, k); g_u32(g, 9); g_u32(g, 5); g_u64(g, (uint64_t)n);
+    g_raw(g, v, 4 * (size_t)n);
+    g->n_kv++;
+}
+
+/* Wrap the kv bytes into a file: header, kvs, no tensors, padding. */
+static pd_status open_tok(const gbuf *kv, pd_tokenizer **t)
+{
+    static gbuf f;
+    f.n = 0;
+    g_raw(&f, "GGUF", 4); g_u32(&f, 3); g_u64(&f, 0); g_u64(&f, kv->n_kv);
+    g_raw(&f, kv->b, kv->n);
+    while (f.n % 32) f.b[f.n++] = 0;
+    pd_gguf *g;
+    pd_status st = pd_gguf_open_mem(f.b, f.n, "mem.gguf", &g);
+    if (st) T_FAIL_("gguf: %s", pd_errmsg());
+    *t = NULL;
+    st = pd_tokenizer_load(g, t);
+    pd_gguf_close(g);
+    return st;
+}
+
+static void test_bad_metadata(void)
+{
+    /* A tiny valid vocabulary: the bytes a b, "ab", and a control token. */
+    static const char *const toks[] = { "a", "b", "ab", "<|end|>", "" };
+    static const char *const merges[] = { "a b" };
+    static const char *const bad_merges[] = { "ab" };
+    static const int32_t types[] = { 1, 1, 1, 3, 1 };
+    gbuf g = {0};
+    pd_tokenizer *t;
+
+    kv_str(&g, "tokenizer.ggml.model", "gpt2");
+    kv_strs(&g, "tokenizer.ggml.tokens", toks, 5);
+    kv_i32s(&g, "tokenizer.ggml.token_type", types, 5);
+    kv_strs(&g, "tokenizer.ggml.merges", merges, 1);
+    T_CHECKF(open_tok(&g, &t) == PD_OK, "%s", pd_errmsg());
+    int32_t *ids;
+    size_t n;
+    T_CHECK(pd_tokenize(t, "abba<|end|>", 11, true, &ids, &n) == PD_OK);
+    T_EQ_INT(n, 4);   /* ab b a <|end|> */
+    T_CHECK(ids[0] == 2 && ids[1] == 1 && ids[2] == 0 && ids[3] == 3);
+    free(ids);
+    T_CHECK(pd_token_is_eog(t, 3));            /* <|end|> by its name */
+    T_EQ_STR(pd_token_text(t, 4), "[EMPTY_4]"); /* empty text gets a placeholder */
+    T_EQ_INT(pd_token_bos(t), -1);
+    /* bytes without a token are dropped, never crash */
+    T_CHECK(pd_tokenize(t, "xyz", 3, false, &ids, &n) == PD_OK);
+    T_EQ_INT(n, 0);
+    free(ids);
+    pd_tokenizer_free(t);
+
+    gbuf h = {0};   /* not BPE */
+    kv_str(&h, "tokenizer.ggml.model", "llama");
+    kv_strs(&h, "tokenizer.ggml.tokens", toks, 5);
+    T_EQ_INT(open_tok(&h, &t), PD_EUNSUPPORTED);
+    T_CHECK(strstr(pd_errmsg(), "mem.gguf") != NULL);
+
+    gbuf i = {0};   /* no tokens */
+    kv_str(&i, "tokenizer.ggml.model", "gpt2");
+    T_EQ_INT(open_tok(&i, &t), PD_EFORMAT);
+
+    gbuf j = {0};   /* token_type count differs */
+    kv_str(&j, "tokenizer.ggml.model", "gpt2");
+    kv_strs(&j, "tokenizer.ggml.tokens", toks, 5);
+    kv_i32s(&j, "tokenizer.ggml.token_type", types, 4);
+    T_EQ_INT(open_tok(&j, &t), PD_EFORMAT);
+
+    gbuf k = {0};   /* a merge without a space */
+    kv_str(&k, "tokenizer.ggml.model", "gpt2");
+    kv_strs(&k, "tokenizer.ggml.tokens", toks, 5);
+    kv_strs(&k, "tokenizer.ggml.merges", bad_merges, 1);
+    T_EQ_INT(open_tok(&k, &t), PD_EFORMAT);
+
+    gbuf l = {0};   /* no tokenizer at all */
+    kv_str(&l, "general.architecture", "qwen3");
+    T_EQ_INT(open_tok(&l, &t), PD_EFORMAT);
+    T_CHECK(t == NULL);
+}
+
 int main(void)
 {
     T_RUN(test_oracle_gpt2);
@@ -425,6 +524,7 @@ int main(void)
     T_RUN(test_parse_special_switch);
     T_RUN(test_empty_and_invalid_utf8);
     T_RUN(test_detok_stream);
+    T_RUN(test_bad_metadata);
     T_RUN(test_speed);
     T_DONE();
 }
