@@ -15,7 +15,7 @@ if [ -f "$demo" ]; then
     model=$demo args=""               # no -m: the built-in demo model
 else
     model=${PONDER_ORACLE:-$srcdir/../shared/oracle}/models/q3moe-Q4_K_M.gguf
-    args="-m '$model' --backend cpu -n 64"
+    args="-m '$model' --backend cpu --template r1-zero -n 64"
 fi
 if [ ! -f "$model" ]; then skip "tui" "no demo model and no oracle model"; exit 0; fi
 if ! "$PONDER" run -m "$model" -p hi -n 1 >/dev/null 2>&1; then
