@@ -670,6 +670,7 @@ pd_status pd_model_forward(pd_model *m, const int32_t *tokens, int n, int pos0,
 const char *pd_model_name(const pd_model *m) { return m && m->name ? m->name : "?"; }
 const char *pd_model_backend_name(const pd_model *m) { return m && m->be ? m->be->name : "none"; }
 int pd_model_n_ctx(const pd_model *m) { return m ? m->n_ctx : 0; }
+const char *pd_model_backend_note(const pd_model *m) { return m ? m->be_note : ""; }
 int pd_model_n_vocab(const pd_model *m) { return m->hp.n_vocab; }
 
 void pd_model_set_route_hook(pd_model *m, pd_route_fn fn, void *user)

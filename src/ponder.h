@@ -76,6 +76,9 @@ void pd_model_close(pd_model *m);
 const char *pd_model_name(const pd_model *m);
 const char *pd_model_backend_name(const pd_model *m);
 int pd_model_n_ctx(const pd_model *m);
+/* Why --backend auto chose what it chose ("using cpu: CUDA plugin ... not
+ * found"); "" when the requested backend runs. For a status line, not an error. */
+const char *pd_model_backend_note(const pd_model *m);
 
 /* ------------------------------------------------------------------------
  * Generation parameters. A session copies them; pd_session_set_params may be

@@ -521,10 +521,29 @@ static void test_refuses_missing_file(void)
     T_CHECK(m == NULL);
 }
 
+/* A vocabulary-only file (0 tensors) is refused naming what is missing;
+ * an architecture we do not run is refused by name. */
+static void test_refuses_incomplete_and_foreign(void)
+{
+    const char *dir = t_oracle();
+    if (!dir)
+        T_SKIP("PONDER_ORACLE is not set");
+    char path[1024];
+    pd_model *m;
+    snprintf(path, sizeof path, "%s/vocab/qwen3-vocab.gguf", dir);
+    T_CHECK(pd_model_load(path, NULL, &m) == PD_EFORMAT);
+    T_CHECKF(strstr(pd_errmsg(), "token_embd.weight") && strstr(pd_errmsg(), "blk.0.attn_q.weight"),
+             "%s", pd_errmsg());
+    snprintf(path, sizeof path, "%s/vocab/ggml-vocab-gpt-2.gguf", dir);
+    T_CHECK(pd_model_load(path, NULL, &m) == PD_EUNSUPPORTED);
+    T_CHECKF(strstr(pd_errmsg(), "'gpt2'"), "%s", pd_errmsg());
+}
+
 int main(void)
 {
     T_RUN(test_route_rules);
     T_RUN(test_refuses_missing_file);
+    T_RUN(test_refuses_incomplete_and_foreign);
     T_RUN(test_oracle_ds3_f16);
     T_RUN(test_oracle_q3moe_f16);
     T_RUN(test_oracle_ds3_q4km);
