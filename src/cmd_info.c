@@ -328,8 +328,14 @@ static const char *file_type_name(uint32_t ft)
     case 0: return "all F32";
     case 1: return "mostly F16";
     case 2: return "mostly Q4_0";
+    case 3: return "mostly Q4_1";
     case 7: return "mostly Q8_0";
+    case 8: return "mostly Q5_0";
+    case 9: return "mostly Q5_1";
+    case 10: return "Q2_K";
+    case 11: return "Q3_K_S";
     case 12: return "Q3_K_M";
+    case 13: return "Q3_K_L";
     case 14: return "Q4_K_S";
     case 15: return "Q4_K_M";
     case 16: return "Q5_K_S";
