@@ -408,7 +408,7 @@ static void meta_tokenizer(meta *m, const preset *p, const vocab *v)
     M(pd_gguf_set_u32(m->w, "tokenizer.ggml.padding_token_id", (uint32_t)resolve_id(p, p->pad)));
     M(pd_gguf_set_u32(m->w, "tokenizer.ggml.bos_token_id", (uint32_t)resolve_id(p, p->bos)));
     M(pd_gguf_set_bool(m->w, "tokenizer.ggml.add_bos_token", p->add_bos));
-    if (p->arch == ARCH_DEEPSEEK2)
+    if (p->add_bos)   /* the DeepSeek tokenizers state both */
         M(pd_gguf_set_bool(m->w, "tokenizer.ggml.add_eos_token", false));
     M(pd_gguf_set_str(m->w, "tokenizer.chat_template", template_text(p->tpl)));
 }
