@@ -272,9 +272,7 @@ static pd_status split_one(const pcre2_code *re, bool jit, pcre2_match_data *md,
             if (rc < 0) break;   /* no match (or a resource limit): the rest stays one piece */
             PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
             size_t m0 = ov[0], m1 = ov[1];
-            if (m1 <= m0) {       /* never for our regexes; step over to be safe */
-                break;
-            }
+            if (m1 <= m0) break;  /* an empty match: never for our regexes */
             if (m0 > pos && !push_end(out, n_out, cap, start + m0)) goto oom;
             if (!push_end(out, n_out, cap, start + m1)) goto oom;
             pos = m1;
@@ -349,8 +347,6 @@ pd_status pd_pretok_split(const pd_pretok *p, const char *text, size_t len,
     size_t *a = malloc(sizeof *a), na = 1, capa = 1;
     size_t *b = NULL, nb = 0, capb = 0;
     pcre2_match_data *md = NULL;
-    pcre2_match_context *mc = NULL;
-    pcre2_jit_stack *js = NULL;
     st = PD_OK;
     if (!a) { st = pd_fail(PD_ENOMEM, "tokenizer: out of memory"); goto done; }
     a[0] = mlen;
@@ -372,8 +368,6 @@ pd_status pd_pretok_split(const pd_pretok *p, const char *text, size_t len,
         }
     }
 done:
-    (void)mc;
-    (void)js;
     pcre2_match_data_free(md);
     free(a);
     free(b);
