@@ -68,7 +68,7 @@ static void flush_held(plain *p)
 
 static void print_event(plain *p, const pd_event *ev)
 {
-    if (ev->type != PD_EV_THOUGHT && ev->type != PD_EV_THINK)
+    if (ev->type != PD_EV_THOUGHT && ev->type != PD_EV_THINK && ev->type != PD_EV_STATS)
         flush_held(p);
     switch (ev->type) {
     case PD_EV_THINK:

@@ -10,6 +10,7 @@
 #include "input.h"
 
 #include <curses.h>
+#include <term.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
@@ -269,7 +270,7 @@ static void in_suspend(void *u, bool leave)
 
 static void feed(const char *s) { ui_input_feed(s, strlen(s)); }
 
-static void key_ctrl_c(tui *t)
+static void on_ctrl_c(tui *t)
 {
     if (t->app.busy) {
         pd_session_cancel(t->app.sess);
@@ -292,7 +293,7 @@ static ui_pane *pane_at(tui *t, int y, int x)
     return &t->panes[t->focus];
 }
 
-static void key_mouse(tui *t)
+static void on_mouse(tui *t)
 {
     MEVENT me;
     if (getmouse(&me) != OK)
@@ -306,7 +307,7 @@ static void key_mouse(tui *t)
 #endif
 }
 
-static void key_function(tui *t, int k)
+static void on_function_key(tui *t, int k)
 {
     ui_pane *p = &t->panes[t->focus];
     int page = p->body.h > 2 ? p->body.h - 1 : 1;
@@ -332,19 +333,19 @@ static void key_function(tui *t, int k)
     case KEY_BACKSPACE: feed("\177"); break;
     case KEY_ENTER: feed("\r"); break;
     case KEY_BTAB: t->focus = !t->focus; break;
-    case KEY_MOUSE: key_mouse(t); break;
+    case KEY_MOUSE: on_mouse(t); break;
     case KEY_RESIZE: break;   /* curses resized stdscr; the redraw relays out */
     default: break;
     }
     t->dirty = true;
 }
 
-static void key_char(tui *t, wint_t wc)
+static void on_char(tui *t, wint_t wc)
 {
     char b[8];
     int n = 0;
     switch (wc) {
-    case 3: key_ctrl_c(t); return;
+    case 3: on_ctrl_c(t); return;
     case 4:
         if (ui_input_empty()) { t->app.quit = true; return; }
         break;
@@ -392,9 +393,9 @@ static void drain_keys(tui *t)
     int r;
     while (!t->app.quit && (r = get_wch(&wc)) != ERR) {
         if (r == KEY_CODE_YES)
-            key_function(t, (int)wc);
+            on_function_key(t, (int)wc);
         else
-            key_char(t, wc);
+            on_char(t, wc);
     }
 }
 
@@ -533,6 +534,18 @@ int ui_tui_run(cli_common *c, const ui_prefs *prefs, bool model_given)
 
 /* ---- ui_main: options, config, and which front end ------------------------------------ */
 
+/* The terminal type is known and can move the cursor (not TERM=dumb). */
+static bool terminal_can_tui(void)
+{
+    int err = 0;
+    if (setupterm(NULL, STDOUT_FILENO, &err) != OK || err <= 0)
+        return false;
+    const char *cup = tigetstr("cup");
+    bool ok = cup && cup != (char *)-1;
+    del_curterm(cur_term);
+    return ok;
+}
+
 static void config_warn(void *u, const char *msg)
 {
     (void)u;
@@ -574,5 +587,10 @@ int ui_main(int argc, char **argv)
         return cli_usage_error(NULL, "--json belongs to 'ponder run'");
     if (c.plain || !isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
         return ui_plain_run(&c, &prefs);
+    if (!terminal_can_tui()) {
+        cli_error("terminal '%s' cannot show the full-screen REPL; using plain mode",
+                  getenv("TERM") ? getenv("TERM") : "");
+        return ui_plain_run(&c, &prefs);
+    }
     return ui_tui_run(&c, &prefs, c.model != NULL || prefs.model[0]);
 }
