@@ -154,7 +154,7 @@ static void ab_report(ui_app *app)
     if (!a || !b)
         return;
     ui_buf t = {0};
-    ui_buf_printf(&t, "A/B  %-22s %-22s\n", "A: TIP off", "B: TIP on");
+    ui_buf_printf(&t, "%-12s %-14s %s\n", "A/B", "A: TIP off", "B: TIP on");
 #define ROW(name, fa, fb) ui_buf_printf(&t, "%-12s %-14d %-14d\n", name, fa, fb)
     int ta = 0, tb = 0;
     for (int i = 0; i < a->n_th; i++) ta += ui_thought_tokens(a, i);

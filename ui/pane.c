@@ -122,6 +122,12 @@ static void think_build(const ui_pane_ctx *ctx, ui_lines *out, int width)
     }
 }
 
+/* A line already fitted to the width. */
+static void emit_line(ui_lines *out, const char *s)
+{
+    ui_wrap(out, s, 1 << 20, UI_ROLE_ANSWER);
+}
+
 static void answer_turn(ui_lines *out, const ui_turn *t, int width)
 {
     ui_buf b = {0};
@@ -159,14 +165,48 @@ static void answer_turn(ui_lines *out, const ui_turn *t, int width)
     }
 }
 
+static bool is_ab(const ui_entry *en, char which)
+{
+    return en->kind == UI_ENTRY_TURN && en->turn->label[0] == which && en->turn->label[1] == ' ';
+}
+
+/* /ab: the A and B turns in two columns, so they can be read side by side. */
+static void answer_ab(ui_lines *out, const ui_turn *a, const ui_turn *b, int width)
+{
+    int wl = (width - 3) / 2, wr = width - 3 - wl;
+    ui_lines la = {0}, lb = {0};
+    answer_turn(&la, a, wl);
+    answer_turn(&lb, b, wr);
+    int n = la.n > lb.n ? la.n : lb.n;
+    for (int i = 0; i < n; i++) {
+        ui_buf row = {0};
+        const char *l = i < la.n ? la.v[i].s : "";
+        ui_buf_puts(&row, l);
+        for (int w = ui_text_width(l); w < wl; w++)
+            ui_buf_puts(&row, " ");
+        ui_buf_role(&row, UI_ROLE_BORDER);
+        ui_buf_printf(&row, " %s ", ui_g.vline);
+        ui_buf_puts(&row, i < lb.n ? lb.v[i].s : "");
+        emit_line(out, row.s);
+        ui_buf_free(&row);
+    }
+    ui_lines_free(&la);
+    ui_lines_free(&lb);
+}
+
 static void answer_build(const ui_pane_ctx *ctx, ui_lines *out, int width)
 {
     for (int e = 0; e < ctx->tr->n; e++) {
         const ui_entry *en = &ctx->tr->v[e];
-        if (en->kind == UI_ENTRY_NOTE)
+        if (en->kind == UI_ENTRY_NOTE) {
             ui_wrap(out, en->note, width, en->note_role);
-        else
+        } else if (width >= 40 && is_ab(en, 'A') && e + 1 < ctx->tr->n &&
+                   is_ab(&ctx->tr->v[e + 1], 'B')) {
+            answer_ab(out, en->turn, ctx->tr->v[e + 1].turn, width);
+            e++;
+        } else {
             answer_turn(out, en->turn, width);
+        }
         ui_wrap(out, "", width, UI_ROLE_ANSWER);
     }
 }
