@@ -1,0 +1,86 @@
+#!/bin/sh
+# run.sh - `ponder run` on the random-weight oracle models (noise text, but
+# every path runs) and on the demo model when it exists: text and JSONL
+# output, stdin prompts, --raw, the seed, SIGINT, and the error conventions.
+PONDER=${PONDER:-./ponder}
+O=${PONDER_ORACLE:-}
+SRC=${PONDER_SRCDIR:-.}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ponder-run.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+pass() { echo "PASS: $1"; }
+fail() { echo "FAIL: $1"; }
+check() { if eval "$2"; then pass "$1"; else fail "$1"; fi; }
+
+"$PONDER" run >/dev/null 2>"$tmp/err"; rc=$?
+check "run: no -m/-p is a usage error (exit 2)" '[ $rc = 2 ] && grep -q "^ponder: " "$tmp/err"'
+"$PONDER" run -m /nonexistent.gguf -p hi >/dev/null 2>"$tmp/err"; rc=$?
+check "run: missing model: one line, exit 1" '[ $rc = 1 ] && [ $(wc -l <"$tmp/err") = 1 ] && grep -q "^ponder: .*nonexistent" "$tmp/err"'
+
+if [ -z "$O" ] || [ ! -f "$O/models/ds3-Q4_K_M.gguf" ]; then
+    echo "SKIP: run: oracle models: no oracle (PONDER_ORACLE)"
+else
+    M=$O/models/ds3-Q4_K_M.gguf
+    R="$PONDER run -m $M --threads 2 --template deepseek-r1"
+
+    $R -p "Hello" -n 40 --json >"$tmp/j" 2>"$tmp/err"; rc=$?
+    check "run --json: exit 0, every line an event object" \
+        '[ $rc = 0 ] && ! grep -v "^{\"type\":\"[a-z]*\".*}\$" "$tmp/j" >/dev/null'
+    check "run --json: thought 0 at position 0 first, done last" \
+        'head -n 1 "$tmp/j" | grep -q "^{\"type\":\"thought\",\"index\":0,\"position\":0," &&
+         tail -n 1 "$tmp/j" | grep -q "^{\"type\":\"done\",\"reason\":\"max_tokens\"}\$"'
+    check "run --json: positions 0..39, stats events" \
+        'grep -q "\"position\":39}" "$tmp/j" && ! grep -q "\"position\":40}" "$tmp/j" &&
+         [ $(grep -c "^{\"type\":\"stats\"" "$tmp/j") -ge 3 ]'
+
+    $R -p "Hello" -n 30 >"$tmp/t" 2>"$tmp/err"; rc=$?
+    check "run: text to a pipe: think lines start with '| '" \
+        '[ $rc = 0 ] && head -n 1 "$tmp/t" | grep -q "^| " && ! grep -q "\[2m" "$tmp/t"'
+
+    $R -p "Hello" -n 30 --think-budget 5 >"$tmp/b" 2>&1
+    check "run --think-budget 5: an answer follows the thinking" \
+        '[ $(grep -vc "^| " "$tmp/b") -ge 1 ] && ! grep -q "think>" "$tmp/b"'
+
+    echo "Hello" | $R -p - -n 20 --json >"$tmp/s1" 2>&1
+    $R -p "Hello
+" -n 20 --json >"$tmp/s2" 2>&1
+    grep -v stats "$tmp/s1" >"$tmp/s1b"; grep -v stats "$tmp/s2" >"$tmp/s2b"
+    check "run -p -: the prompt from stdin" 'cmp -s "$tmp/s1b" "$tmp/s2b" && grep -q "\"done\"" "$tmp/s1"'
+
+    $R -p "Hi" -n 30 --temp 0.9 --seed 5 --json | grep -v stats >"$tmp/a" 2>&1
+    $R -p "Hi" -n 30 --temp 0.9 --seed 5 --json | grep -v stats >"$tmp/b2" 2>&1
+    $R -p "Hi" -n 30 --temp 0.9 --seed 6 --json | grep -v stats >"$tmp/c" 2>&1
+    check "run --seed: same seed same text, another seed another" \
+        'cmp -s "$tmp/a" "$tmp/b2" && ! cmp -s "$tmp/a" "$tmp/c"'
+
+    "$PONDER" run -m "$M" --threads 2 --raw -p "The" -n 10 --json >"$tmp/r" 2>&1
+    check "run --raw: no template, all answer" \
+        'grep -q "\"type\":\"answer\"" "$tmp/r" && ! grep -q "\"type\":\"think\"" "$tmp/r"'
+
+    $R -p "Hi" -n 20 --template nosuch >/dev/null 2>"$tmp/err"; rc=$?
+    check "run --template nosuch: an error line" '[ $rc -ne 0 ] && grep -q "^ponder: .*nosuch" "$tmp/err"'
+
+    $R -p "Hi" -n 50 --ctx 32 --json >"$tmp/full" 2>"$tmp/err"; rc=$?
+    check "run: context full: done error, exit 1, no crash" \
+        '[ $rc = 1 ] && grep -q "\"reason\":\"error\",\"error\":\".*context" "$tmp/full" && grep -q "^ponder: run: .*context" "$tmp/err"'
+
+    # SIGINT: a clean stop with a "cancelled" done event
+    # (seed 5: this model keeps going for 1225 tokens before its end token)
+    $R -p "Hello" -n 1000000 --seed 5 --json >"$tmp/int" 2>"$tmp/err" &
+    pid=$!
+    sleep 1
+    kill -INT $pid 2>/dev/null
+    wait $pid; rc=$?
+    [ $rc = 130 ] || echo "# SIGINT: exit $rc; last: $(tail -n 1 "$tmp/int")"
+    check "run: SIGINT cancels cleanly (done cancelled, exit 130)" \
+        '[ $rc = 130 ] && tail -n 1 "$tmp/int" | grep -q "^{\"type\":\"done\",\"reason\":\"cancelled\"}\$"'
+fi
+
+DEMO=$SRC/share/ponder/models/ponder-demo.gguf
+if [ -f "$DEMO" ]; then
+    "$PONDER" run -m "$DEMO" -p "What is 12 + 30?" --temp 0 --json >"$tmp/d" 2>"$tmp/err"; rc=$?
+    check "run (demo model): thinks, then answers" \
+        '[ $rc = 0 ] && grep -q "\"type\":\"think\"" "$tmp/d" && grep -q "\"type\":\"answer\"" "$tmp/d"'
+else
+    echo "SKIP: run (demo model): share/ponder/models/ponder-demo.gguf not built yet"
+fi

@@ -1,0 +1,109 @@
+#!/bin/sh
+# tip.sh - `ponder tip` on the real Qwen3 and DeepSeek-V3 vocabularies, and
+# issue 5's end-to-end check: with alpha = 100, beta = 50 no switch token is
+# drawn within 50 tokens of a thought start, and with --tip off they come
+# through. On the random-weight oracle model the switch word is " person",
+# which that model says often at temperature 0; on the demo model (when it
+# is there) the built-in phrase set is used.
+PONDER=${PONDER:-./ponder}
+O=${PONDER_ORACLE:-}
+SRC=${PONDER_SRCDIR:-.}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ponder-tip.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+pass() { echo "PASS: $1"; }
+fail() { echo "FAIL: $1"; }
+
+# ---- V-hat on the real vocabularies -------------------------------------
+if [ -n "$O" ] && [ -f "$O/vocab/qwen3-vocab.gguf" ]; then
+    if "$PONDER" tip -m "$O/vocab/qwen3-vocab.gguf" >"$tmp/q" 2>"$tmp/err"; then
+        ok=1
+        for id in 38478 68387 92014; do
+            grep -q "^$id	\"[ ]*[Aa]lternatively\"	Alternatively	switch\$" "$tmp/q" || ok=0
+        done
+        # never punctuation, never a comma glued to a word
+        grep -v '^#' "$tmp/q" | cut -f2 | grep -q '[,.:;!?]' && ok=0
+        [ $ok = 1 ] && pass "tip: qwen3 V-hat holds 38478 68387 92014" ||
+            { fail "tip: qwen3 V-hat"; cat "$tmp/q"; }
+    else
+        fail "tip: qwen3: $(cat "$tmp/err")"
+    fi
+    if "$PONDER" tip -m "$O/vocab/deepseek-v3-vocab.gguf" >"$tmp/d" 2>"$tmp/err" &&
+       grep -q '" Alternatively"	Alternatively	switch$' "$tmp/d"; then
+        pass "tip: deepseek-v3 V-hat"
+    else
+        fail "tip: deepseek-v3 V-hat: $(cat "$tmp/err" "$tmp/d")"
+    fi
+    # zh set on the Qwen3 vocabulary: 或者 is one token
+    if "$PONDER" tip -m "$O/vocab/qwen3-vocab.gguf" --phrases "$SRC/share/ponder/phrases/zh.txt" >"$tmp/z" 2>&1 &&
+       grep -q '"或者"	或者	switch$' "$tmp/z"; then
+        pass "tip: zh phrases"
+    else
+        fail "tip: zh phrases: $(cat "$tmp/z")"
+    fi
+    printf '[switch]\nAlternatively\n[wrong]\nx\n' >"$tmp/bad.txt"
+    "$PONDER" tip -m "$O/vocab/qwen3-vocab.gguf" --phrases "$tmp/bad.txt" >/dev/null 2>"$tmp/err"
+    rc=$?
+    if [ $rc = 1 ] && grep -q "^ponder: .*bad.txt:3: unknown section" "$tmp/err"; then
+        pass "tip: bad phrase file names the line"
+    else
+        fail "tip: bad phrase file: exit $rc: $(cat "$tmp/err")"
+    fi
+else
+    echo "SKIP: tip: vocabularies: no oracle (PONDER_ORACLE)"
+fi
+
+# ---- the penalty end to end ----------------------------------------------
+# window_check FILE PIECES: "N INSIDE": N tokens whose think text is one of
+# PIECES (quoted JSON strings, one per line), INSIDE of them within 50 tokens
+# of the window start (think start, the previous one, a thought event).
+window_check() {
+    awk -v beta=50 -v pieces="$2" '
+        BEGIN { n = split(pieces, a, "\n"); for (i = 1; i <= n; i++) if (a[i] != "") set[a[i]] = 1; psi = 0 }
+        function pos() { match($0, /"position":[0-9]+/); return substr($0, RSTART + 11, RLENGTH - 11) + 0 }
+        /^\{"type":"thought"/ { p = pos(); if (p > psi) psi = p }
+        /^\{"type":"think","text":/ {
+            t = $0; sub(/^\{"type":"think","text":/, "", t); sub(/,"position":[0-9]+\}$/, "", t)
+            if (t in set) { p = pos(); n_sw++; if (p < psi + beta) inside++; psi = p }
+        }
+        END { print n_sw + 0, inside + 0 }' "$1"
+}
+
+# e2e NAME MODEL PHRASES-ARGS...
+e2e() {
+    name=$1 model=$2
+    shift 2
+    "$PONDER" tip -m "$model" "$@" 2>/dev/null | awk -F '\t' '$4 ~ /switch/ { print $2 }' >"$tmp/pieces"
+    if [ ! -s "$tmp/pieces" ]; then fail "$name: empty switch-token set"; return; fi
+    set -- "$@"
+    "$PONDER" run -m "$model" -p "${PROMPT:-Hello}" --json --temp 0 -n 300 --threads 2 \
+        ${TEMPLATE:+--template $TEMPLATE} --tip on --tip-alpha 100 --tip-beta 50 \
+        ${PHRASES:+--tip-phrases $PHRASES} >"$tmp/on" 2>"$tmp/err" || { fail "$name: run: $(cat "$tmp/err")"; return; }
+    "$PONDER" run -m "$model" -p "${PROMPT:-Hello}" --json --temp 0 -n 300 --threads 2 \
+        ${TEMPLATE:+--template $TEMPLATE} --tip off \
+        ${PHRASES:+--tip-phrases $PHRASES} >"$tmp/off" 2>"$tmp/err" || { fail "$name: run: $(cat "$tmp/err")"; return; }
+    set -- $(window_check "$tmp/on" "$(cat "$tmp/pieces")")
+    on_n=$1 on_in=$2
+    set -- $(window_check "$tmp/off" "$(cat "$tmp/pieces")")
+    off_n=$1 off_in=$2
+    tail -n 1 "$tmp/on" | grep -q '"type":"done"' || { fail "$name: no done event"; return; }
+    if [ "$on_in" -eq 0 ]; then pass "$name: TIP on: no switch token inside the window ($on_n drawn outside)"
+    else fail "$name: TIP on: $on_in of $on_n switch tokens inside the window"; fi
+    if [ "$off_in" -gt 0 ]; then pass "$name: TIP off: $off_in of $off_n switch tokens inside the window"
+    else fail "$name: TIP off: no switch token inside the window ($off_n drawn)"; fi
+}
+
+if [ -n "$O" ] && [ -f "$O/models/q3moe-Q4_K_M.gguf" ]; then
+    printf '[switch]\nperson\n' >"$tmp/person.txt"
+    PHRASES=$tmp/person.txt TEMPLATE=deepseek-r1 e2e "tip e2e (oracle q3moe)" \
+        "$O/models/q3moe-Q4_K_M.gguf" --phrases "$tmp/person.txt"
+else
+    echo "SKIP: tip e2e (oracle q3moe): no oracle model"
+fi
+
+DEMO=$SRC/share/ponder/models/ponder-demo.gguf
+if [ -f "$DEMO" ]; then
+    PROMPT="What is 487 * 36?" e2e "tip e2e (demo model)" "$DEMO"
+else
+    echo "SKIP: tip e2e (demo model): share/ponder/models/ponder-demo.gguf not built yet"
+fi
