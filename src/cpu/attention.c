@@ -36,39 +36,48 @@ static void row_f32(const float *q, const float *k, size_t ks, const float *v, s
     }
 }
 
-/* F16 cache, computed the way llama.cpp's CPU flash attention does: q
- * rounded to half, online softmax, the weighted sum of V accumulated in a
- * half-precision vector (rounded after every update). */
-static void row_f16(const float *q, const uint16_t *k, size_t ks, const uint16_t *v, size_t vs,
-                    int n_kv, int dk, int dv, float scale, float *qh, uint16_t *acc, float *out)
+/* F16 cache, as llama.cpp's CPU flash attention computes it for fewer than
+ * 64 query rows: q rounded to half, online softmax, the weighted sum of V
+ * accumulated in a half-precision vector rounded after every update. */
+static void row_f16(const pd_attn_kernels *K, const float *q, const uint16_t *k, size_t ks,
+                    const uint16_t *v, size_t vs, int n_kv, int dk, int dv, float scale,
+                    float *qh, uint16_t *acc, float *out)
 {
     for (int i = 0; i < dk; i++)
         qh[i] = pd_h2f(pd_f2h(q[i]));
     memset(acc, 0, (size_t)dv * sizeof *acc);
     float S = 0, M = -INFINITY;
     for (int p = 0; p < n_kv; p++) {
-        const uint16_t *kp = k + p * ks, *vp = v + p * vs;
-        float s = 0;
-        for (int i = 0; i < dk; i++)
-            s += qh[i] * pd_h2f(kp[i]);
-        s *= scale;
+        const float s = K->dot(qh, k + p * ks, dk) * scale;
         float ms = 1, vw = 1;
         if (s > M) {
             const float old = M;
             M = s;
             ms = expf(old - M);
-            for (int i = 0; i < dv; i++)
-                acc[i] = pd_f2h(pd_h2f(acc[i]) * ms);
+            K->scale(acc, ms, dv);
         } else {
             vw = expf(s - M);
         }
-        for (int i = 0; i < dv; i++)
-            acc[i] = pd_f2h(pd_h2f(acc[i]) + pd_h2f(vp[i]) * vw);
+        K->mad(acc, v + p * vs, vw, dv);
         S = S * ms + vw;
     }
     const float inv = S == 0 ? 0 : 1 / S;
     for (int i = 0; i < dv; i++)
         out[i] = pd_h2f(acc[i]) * inv;
+}
+
+/* F16 cache, 64 or more query rows (llama.cpp's tiled path): q stays F32,
+ * scores and the weighted sum of V in F32. */
+static void row_f16_wide(const pd_attn_kernels *K, const float *q, const uint16_t *k, size_t ks,
+                         const uint16_t *v, size_t vs, int n_kv, int dk, int dv, float scale,
+                         float *sc, float *out)
+{
+    for (int p = 0; p < n_kv; p++)
+        sc[p] = K->dot(q, k + p * ks, dk) * scale;
+    pd_softmax(sc, n_kv);
+    memset(out, 0, (size_t)dv * sizeof *out);
+    for (int p = 0; p < n_kv; p++)
+        K->axpy(out, v + p * vs, sc[p], dv);
 }
 
 /* Per-thread scratch: scores (n_ctx), a query copy (dk), the half accumulator. */
@@ -88,6 +97,7 @@ static void gqa_rows(void *arg, int ith, int nth)
     const int group = H / hp->n_head_kv, kw = hp->n_head_kv * dk, vw = hp->n_head_kv * dv;
     float *sc = thread_scratch(c, ith), *qh = sc + c->kv.n_ctx;
     uint16_t *acc = (uint16_t *)(qh + dk);
+    const pd_attn_kernels *K = pd_attn_kernels_get();
     for (;;) {
         const int u = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
         if (u >= j->n * H)
@@ -95,10 +105,12 @@ static void gqa_rows(void *arg, int ith, int nth)
         const int t = u / H, h = u % H, hk = h / group, n_kv = j->pos0 + t + 1;
         const float *q = c->q + (size_t)t * H * dk + (size_t)h * dk;
         float *o = c->att + (size_t)t * H * dv + (size_t)h * dv;
-        if (c->kv.f16)
-            row_f16(q, (const uint16_t *)pd_kv_k(&c->kv, j->il, 0) + (size_t)hk * dk, kw,
-                    (const uint16_t *)pd_kv_v(&c->kv, j->il, 0) + (size_t)hk * dv, vw,
-                    n_kv, dk, dv, hp->kq_scale, qh, acc, o);
+        const uint16_t *kh = (const uint16_t *)pd_kv_k(&c->kv, j->il, 0) + (size_t)hk * dk;
+        const uint16_t *vh = (const uint16_t *)pd_kv_v(&c->kv, j->il, 0) + (size_t)hk * dv;
+        if (c->kv.f16 && j->n >= 64)
+            row_f16_wide(K, q, kh, kw, vh, vw, n_kv, dk, dv, hp->kq_scale, sc, o);
+        else if (c->kv.f16)
+            row_f16(K, q, kh, kw, vh, vw, n_kv, dk, dv, hp->kq_scale, qh, acc, o);
         else
             row_f32(q, (const float *)pd_kv_k(&c->kv, j->il, 0) + (size_t)hk * dk, kw,
                     (const float *)pd_kv_v(&c->kv, j->il, 0) + (size_t)hk * dv, vw,
@@ -118,6 +130,7 @@ static void mla_rows(void *arg, int ith, int nth)
     const int H = hp->n_head, R = hp->kv_lora, dr = hp->qk_rope, dk = R + dr;
     float *sc = thread_scratch(c, ith), *qc = sc + c->kv.n_ctx, *qh = qc + dk;
     uint16_t *acc = (uint16_t *)(qh + dk);
+    const pd_attn_kernels *K = pd_attn_kernels_get();
     for (;;) {
         const int u = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
         if (u >= j->n * H)
@@ -128,8 +141,10 @@ static void mla_rows(void *arg, int ith, int nth)
                (size_t)dr * sizeof *qc);
         float *o = c->olat + ((size_t)t * H + h) * R;
         const void *kv = pd_kv_k(&c->kv, j->il, 0);
-        if (c->kv.f16)
-            row_f16(qc, kv, dk, kv, dk, n_kv, dk, R, hp->kq_scale, qh, acc, o);
+        if (c->kv.f16 && j->n >= 64)
+            row_f16_wide(K, qc, kv, dk, kv, dk, n_kv, dk, R, hp->kq_scale, sc, o);
+        else if (c->kv.f16)
+            row_f16(K, qc, kv, dk, kv, dk, n_kv, dk, R, hp->kq_scale, qh, acc, o);
         else
             row_f32(qc, kv, dk, kv, dk, n_kv, dk, R, hp->kq_scale, sc, o);
     }

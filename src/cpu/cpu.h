@@ -9,6 +9,8 @@
 #include "cpu/pool.h"
 #include "cpu/ops.h"
 
+#include <pthread.h>
+
 /* Tokens per micro-batch: prefill runs in steps of this many rows. */
 #define PD_CPU_UBATCH 64
 
@@ -47,6 +49,15 @@ size_t pd_cpu_scratch_bytes(const pd_hparams *hp, int n_ctx);
  * c->xn, write c->out. */
 pd_status pd_cpu_attention(pd_cpu *c, int il, int n, int pos0);
 pd_status pd_cpu_ffn(pd_cpu *c, int il, int n, int pos0);
+
+/* Inner loops of attention over an F16 cache (attn_kernels.c). */
+typedef struct pd_attn_kernels {
+    float (*dot)(const float *q, const uint16_t *k, int n);        /* q . k */
+    void (*scale)(uint16_t *a, float m, int n);                   /* a = half(a*m) */
+    void (*mad)(uint16_t *a, const uint16_t *v, float w, int n);  /* a = half(a + v*w) */
+    void (*axpy)(float *a, const uint16_t *v, float w, int n);    /* a += w*v */
+} pd_attn_kernels;
+const pd_attn_kernels *pd_attn_kernels_get(void);
 
 /* MoE routing of one token (exposed for tests): ids/weights of the
  * n_expert_used chosen experts, best first; ties go to the lower index. */
