@@ -177,7 +177,7 @@ static int match_cmp_pos(const void *a, const void *b)
  * text. Done here in one scan: collect every occurrence, then accept them in
  * (priority, position) order when they do not overlap an accepted one. */
 static pd_status find_specials(const pd_tokenizer *t, const char *s, size_t len, bool parse_special,
-                               sp_match **out, size_t *n_out)
+                               const uint8_t *mask, sp_match **out, size_t *n_out)
 {
     sp_match *m = NULL;
     size_t n = 0, cap = 0;
@@ -195,6 +195,7 @@ static pd_status find_specials(const pd_tokenizer *t, const char *s, size_t len,
             if (!parse_special && ty != PD_TOK_USER_DEFINED) continue;
             size_t l = t->text_len[id];
             if (l > len - pos || memcmp(s + pos, t->text + t->text_off[id], l) != 0) continue;
+            if (mask && ty != PD_TOK_USER_DEFINED && memchr(mask + pos, 0, l)) continue;
             if (n == cap) {
                 size_t nc = cap ? cap * 2 : 16;
                 sp_match *nm = realloc(m, nc * sizeof *nm);
@@ -224,8 +225,32 @@ static pd_status find_specials(const pd_tokenizer *t, const char *s, size_t len,
     return PD_OK;
 }
 
-pd_status pd_tokenize(const pd_tokenizer *t, const char *text, size_t len,
-                      bool parse_special, int32_t **ids, size_t *n_ids)
+/* The mask of the sanitized text: an invalid byte became 3 bytes (U+FFFD)
+ * that inherit its flag. */
+static uint8_t *remap_mask(const char *text, size_t len, const uint8_t *mask, size_t clen)
+{
+    uint8_t *m = malloc(clen ? clen : 1);
+    if (!m) return NULL;
+    size_t j = 0;
+    for (size_t i = 0; i < len && j < clen;) {
+        int k = pd_utf8_seq((const unsigned char *)text + i, len - i);
+        if (k > 0) {
+            memcpy(m + j, mask + i, (size_t)k);
+            j += (size_t)k;
+            i += (size_t)k;
+        } else {
+            memset(m + j, mask[i], clen - j < 3 ? clen - j : 3);
+            j += 3;
+            i++;
+        }
+    }
+    return m;
+}
+
+/* parse_special with mask == NULL: added tokens anywhere; with a mask: only
+ * where every byte of the match is flagged (USER_DEFINED ones anywhere). */
+static pd_status tokenize(const pd_tokenizer *t, const char *text, size_t len, bool parse_special,
+                          const uint8_t *special_mask, int32_t **ids, size_t *n_ids)
 {
     *ids = NULL;
     *n_ids = 0;
@@ -237,13 +262,19 @@ pd_status pd_tokenize(const pd_tokenizer *t, const char *text, size_t len,
     char *clean = pd_utf8_sanitize(text, len, &clen, &oom);
     if (oom) return pd_fail(PD_ENOMEM, "tokenizer: out of memory");
     const char *s = clean ? clean : text;
+    uint8_t *cmask = NULL;
+    const uint8_t *mask = special_mask;
+    if (clean && special_mask) {
+        mask = cmask = remap_mask(text, len, special_mask, clen);
+        if (!cmask) { free(clean); return pd_fail(PD_ENOMEM, "tokenizer: out of memory"); }
+    }
 
     sp_match *sp = NULL;
     size_t n_sp = 0;
     ids_buf out = {0};
     bpe_work w = {0};
     size_t *ends = NULL, ends_cap = 0;
-    pd_status st = find_specials(t, s, clen, parse_special, &sp, &n_sp);
+    pd_status st = find_specials(t, s, clen, parse_special, mask, &sp, &n_sp);
     size_t pos = 0;
     for (size_t i = 0; !st && i <= n_sp; i++) {
         size_t end = i < n_sp ? sp[i].pos : clen;
@@ -259,9 +290,21 @@ pd_status pd_tokenize(const pd_tokenizer *t, const char *text, size_t len,
     free(w.heap);
     free(w.enc);
     free(clean);
+    free(cmask);
     if (st) { free(out.v); return st; }
     *ids = out.v;
     *n_ids = out.n;
     return PD_OK;
 }
 
+pd_status pd_tokenize(const pd_tokenizer *t, const char *text, size_t len,
+                      bool parse_special, int32_t **ids, size_t *n_ids)
+{
+    return tokenize(t, text, len, parse_special, NULL, ids, n_ids);
+}
+
+pd_status pd_tokenize_masked(const pd_tokenizer *t, const char *text, size_t len,
+                             const uint8_t *special_mask, int32_t **ids, size_t *n_ids)
+{
+    return tokenize(t, text, len, special_mask != NULL, special_mask, ids, n_ids);
+}

@@ -46,29 +46,39 @@ static const char r1_zero_preamble[] =
 /* ------------------------------------------------------------------------
  * A growing string
  * ------------------------------------------------------------------------ */
-typedef struct sbuf { char *s; size_t n, cap; bool oom; } sbuf;
+typedef struct sbuf {
+    char *s;
+    uint8_t *m;      /* per byte: 1 = written by the template, 0 = message text */
+    size_t n, cap;
+    bool oom;
+} sbuf;
 
-static void sb_addn(sbuf *b, const char *s, size_t n)
+static void sb_addn(sbuf *b, const char *s, size_t n, uint8_t tmpl)
 {
     if (b->oom) return;
     if (b->n + n + 1 > b->cap) {
         size_t nc = (b->n + n + 1) * 2;
         char *ns = realloc(b->s, nc);
-        if (!ns) { b->oom = true; return; }
-        b->s = ns;
+        if (ns) b->s = ns;
+        uint8_t *nm = ns ? realloc(b->m, nc) : NULL;
+        if (!nm) { b->oom = true; return; }
+        b->m = nm;
         b->cap = nc;
     }
     memcpy(b->s + b->n, s, n);
+    memset(b->m + b->n, tmpl, n);
     b->n += n;
     b->s[b->n] = 0;
 }
 
-static void sb_add(sbuf *b, const char *s) { sb_addn(b, s, strlen(s)); }
+/* Template text (may hold special tokens) and message text (never does). */
+static void sb_add(sbuf *b, const char *s) { sb_addn(b, s, strlen(s), 1); }
+static void sb_content(sbuf *b, const char *s) { sb_addn(b, s, strlen(s), 0); }
 
 /* A span of a message: [p, p+n). */
 typedef struct span { const char *p; size_t n; } span;
 
-static void sb_span(sbuf *b, span s) { sb_addn(b, s.p, s.n); }
+static void sb_span(sbuf *b, span s) { sb_addn(b, s.p, s.n, 0); }
 
 static span whole(const char *s) { return (span){ s, strlen(s) }; }
 
@@ -144,13 +154,13 @@ static void render_r1(sbuf *b, const pd_chat_msg *m, const role *r, size_t n, bo
     for (size_t i = 0; i < n; i++)
         if (r[i] == R_SYSTEM) {
             if (!first_sys) sb_add(b, "\n\n");
-            sb_add(b, m[i].content);
+            sb_content(b, m[i].content);
             first_sys = false;
         }
     for (size_t i = 0; i < n; i++) {
         if (r[i] == R_USER) {
             sb_add(b, DS_USER);
-            sb_add(b, m[i].content);
+            sb_content(b, m[i].content);
         } else if (r[i] == R_ASSISTANT) {
             sb_add(b, DS_ASSISTANT);
             sb_span(b, after_think(whole(m[i].content)));
@@ -169,7 +179,7 @@ static void render_qwen3(sbuf *b, const pd_chat_msg *m, const role *r, size_t n,
 {
     if (n && r[0] == R_SYSTEM) {
         sb_add(b, "<|im_start|>system\n");
-        sb_add(b, m[0].content);
+        sb_content(b, m[0].content);
         sb_add(b, "<|im_end|>\n");
     }
     size_t last_query = n ? n - 1 : 0;
@@ -185,7 +195,7 @@ static void render_qwen3(sbuf *b, const pd_chat_msg *m, const role *r, size_t n,
             sb_add(b, "<|im_start|>");
             sb_add(b, r[i] == R_USER ? "user" : "system");
             sb_add(b, "\n");
-            sb_add(b, m[i].content);
+            sb_content(b, m[i].content);
             sb_add(b, "<|im_end|>\n");
         } else if (r[i] == R_ASSISTANT) {
             span c = whole(m[i].content), content = c, reasoning = { "", 0 };
@@ -223,7 +233,7 @@ static void render_chatml(sbuf *b, const pd_chat_msg *m, const role *r, size_t n
         sb_add(b, names[r[i]]);
         sb_add(b, "\n");
         if (r[i] == R_ASSISTANT) sb_span(b, lstrip_nl(after_think(whole(m[i].content))));
-        else sb_add(b, m[i].content);
+        else sb_content(b, m[i].content);
         sb_add(b, "<|im_end|>\n");
     }
     if (gen) sb_add(b, "<|im_start|>assistant\n");
@@ -235,13 +245,14 @@ static void render_r1_zero(sbuf *b, const pd_chat_msg *m, const role *r, size_t 
     const char *sys = NULL;
     for (size_t i = 0; i < n && !sys; i++)
         if (r[i] == R_SYSTEM) sys = m[i].content;
-    sb_add(b, sys ? sys : r1_zero_preamble);
+    if (sys) sb_content(b, sys);
+    else sb_add(b, r1_zero_preamble);
     for (size_t i = 0; i < n; i++) {
         if (r[i] == R_USER) {
             size_t l = strlen(m[i].content);
             char last = l ? m[i].content[l - 1] : 0;
             sb_add(b, " User: ");
-            sb_add(b, m[i].content);
+            sb_content(b, m[i].content);
             if (last != '.' && last != '?' && last != '!') sb_add(b, ".");
             sb_add(b, " Assistant:");
             if (i == n - 1 && gen) sb_add(b, " <think>");
@@ -256,33 +267,68 @@ static void render_r1_zero(sbuf *b, const pd_chat_msg *m, const role *r, size_t 
 
 static void render_raw(sbuf *b, const pd_chat_msg *m, size_t n)
 {
-    for (size_t i = 0; i < n; i++) sb_add(b, m[i].content);
+    for (size_t i = 0; i < n; i++) sb_content(b, m[i].content);
 }
 
-char *pd_chat_render(pd_chat_family f, const pd_chat_msg *msgs, size_t n,
-                     bool add_generation_prompt, const char *bos_text)
+static pd_status render(pd_chat_family f, const pd_chat_msg *msgs, size_t n, bool gen,
+                        const char *bos_text, char **text, uint8_t **mask)
 {
-    if (n > SIZE_MAX / sizeof(role)) { pd_fail(PD_EARG, "chat: too many messages"); return NULL; }
+    *text = NULL;
+    if (mask) *mask = NULL;
+    if (n > SIZE_MAX / sizeof(role)) return pd_fail(PD_EARG, "chat: too many messages");
     role *r = malloc((n ? n : 1) * sizeof *r);
-    if (!r) { pd_fail(PD_ENOMEM, "chat: out of memory"); return NULL; }
-    if (!parse_roles(msgs, n, r)) { free(r); return NULL; }
+    if (!r) return pd_fail(PD_ENOMEM, "chat: out of memory");
+    if (!parse_roles(msgs, n, r)) { free(r); return PD_EARG; }
     sbuf b = {0};
     sb_add(&b, "");
     if (bos_text) sb_add(&b, bos_text);
     switch (f) {
-    case PD_CHAT_DEEPSEEK_R1: render_r1(&b, msgs, r, n, add_generation_prompt); break;
-    case PD_CHAT_QWEN3: render_qwen3(&b, msgs, r, n, add_generation_prompt); break;
-    case PD_CHAT_R1_ZERO: render_r1_zero(&b, msgs, r, n, add_generation_prompt); break;
-    case PD_CHAT_CHATML: render_chatml(&b, msgs, r, n, add_generation_prompt); break;
+    case PD_CHAT_DEEPSEEK_R1: render_r1(&b, msgs, r, n, gen); break;
+    case PD_CHAT_QWEN3: render_qwen3(&b, msgs, r, n, gen); break;
+    case PD_CHAT_R1_ZERO: render_r1_zero(&b, msgs, r, n, gen); break;
+    case PD_CHAT_CHATML: render_chatml(&b, msgs, r, n, gen); break;
     default: render_raw(&b, msgs, n); break;
     }
     free(r);
     if (b.oom) {
         free(b.s);
-        pd_fail(PD_ENOMEM, "chat: out of memory");
-        return NULL;
+        free(b.m);
+        return pd_fail(PD_ENOMEM, "chat: out of memory");
     }
-    return b.s;
+    *text = b.s;
+    if (mask) *mask = b.m;
+    else free(b.m);
+    return PD_OK;
+}
+
+char *pd_chat_render_mask(pd_chat_family f, const pd_chat_msg *msgs, size_t n,
+                          bool add_generation_prompt, const char *bos_text, uint8_t **mask)
+{
+    char *text;
+    render(f, msgs, n, add_generation_prompt, bos_text, &text, mask);
+    return text;
+}
+
+char *pd_chat_render(pd_chat_family f, const pd_chat_msg *msgs, size_t n,
+                     bool add_generation_prompt, const char *bos_text)
+{
+    return pd_chat_render_mask(f, msgs, n, add_generation_prompt, bos_text, NULL);
+}
+
+pd_status pd_chat_tokenize(const pd_tokenizer *t, pd_chat_family f, const pd_chat_msg *msgs,
+                           size_t n, bool add_generation_prompt, int32_t **ids, size_t *n_ids)
+{
+    *ids = NULL;
+    *n_ids = 0;
+    const char *bos = pd_tokenizer_add_bos(t) ? pd_token_text(t, pd_token_bos(t)) : NULL;
+    char *text;
+    uint8_t *mask;
+    pd_status st = render(f, msgs, n, add_generation_prompt, bos, &text, &mask);
+    if (st) return st;
+    st = pd_tokenize_masked(t, text, strlen(text), mask, ids, n_ids);
+    free(text);
+    free(mask);
+    return st;
 }
 
 /* ------------------------------------------------------------------------

@@ -5,7 +5,8 @@
  * BOS: the renderer writes bos_text first when it is not NULL, for every
  * family (as the DeepSeek template's {{bos_token}} does). Callers pass
  * pd_token_text(t, pd_token_bos(t)) when pd_tokenizer_add_bos(t), else NULL,
- * and then tokenize WITHOUT adding another BOS.
+ * and then tokenize WITHOUT adding another BOS. pd_chat_tokenize does all of
+ * this (and keeps user text from becoming special tokens): prefer it.
  */
 #ifndef PD_SRC_CHAT_H
 #define PD_SRC_CHAT_H
@@ -49,5 +50,17 @@ typedef struct pd_chat_msg {
  * memory (pd_errmsg() says which). */
 char *pd_chat_render(pd_chat_family f, const pd_chat_msg *msgs, size_t n,
                      bool add_generation_prompt, const char *bos_text);
+
+/* The same, plus *mask (malloc'd, one byte per byte of the result, or NULL
+ * on failure): 1 where the template wrote the text (special tokens allowed),
+ * 0 for message contents. Feed both to pd_tokenize_masked. */
+char *pd_chat_render_mask(pd_chat_family f, const pd_chat_msg *msgs, size_t n,
+                          bool add_generation_prompt, const char *bos_text, uint8_t **mask);
+
+/* Render and tokenize in one step, the way prompts should be built: BOS when
+ * the tokenizer adds one, special tokens only where the template wrote them
+ * (a user typing "<|im_end|>" gets plain text). *ids is malloc'd. */
+pd_status pd_chat_tokenize(const pd_tokenizer *t, pd_chat_family f, const pd_chat_msg *msgs,
+                           size_t n, bool add_generation_prompt, int32_t **ids, size_t *n_ids);
 
 #endif /* PD_SRC_CHAT_H */

@@ -56,6 +56,14 @@ const char *pd_tokenizer_pre_name(const pd_tokenizer *t);   /* as in the file */
 pd_status pd_tokenize(const pd_tokenizer *t, const char *text, size_t len,
                       bool parse_special, int32_t **ids, size_t *n_ids);
 
+/* Like pd_tokenize with parse_special, but CONTROL/UNKNOWN added tokens are
+ * matched only where special_mask[i] != 0 for every byte of the match (the
+ * bytes a chat template wrote itself, see pd_chat_render_mask), so that text
+ * the user typed never becomes a special token. USER_DEFINED tokens match
+ * anywhere. special_mask NULL: as parse_special = false. */
+pd_status pd_tokenize_masked(const pd_tokenizer *t, const char *text, size_t len,
+                             const uint8_t *special_mask, int32_t **ids, size_t *n_ids);
+
 /* Raw vocabulary string (byte-level encoded, e.g. "Ġthe"); NULL if out of range. */
 const char *pd_token_text(const pd_tokenizer *t, int32_t id);
 /* The bytes the token decodes to (byte-level decoded; CONTROL and

@@ -257,6 +257,28 @@ static void test_parse_special_switch(void)
     T_CHECK(think_a && think_b);
     free(a);
     free(b);
+
+    /* masked: special tokens only where the mask is set (invalid bytes before
+     * them shift offsets: the mask follows) */
+    const char *m = "\xff\xfe<|im_start|>x<|im_end|>";
+    size_t ml = strlen(m);
+    uint8_t mask[64];
+    memset(mask, 1, ml);
+    T_CHECK(pd_tokenize_masked(t, m, ml, mask, &a, &na) == PD_OK);
+    T_CHECK(pd_tokenize(t, m, ml, true, &b, &nb) == PD_OK);
+    T_CHECK(na == nb && memcmp(a, b, na * sizeof *a) == 0);
+    bool im_end = false;
+    for (size_t i = 0; i < na; i++) im_end |= a[i] == 151645;
+    T_CHECK(im_end);
+    free(a);
+    free(b);
+    memset(mask + ml - 10, 0, 10);   /* "<|im_end|>" written by the user */
+    T_CHECK(pd_tokenize_masked(t, m, ml, mask, &a, &na) == PD_OK);
+    im_end = false;
+    bool im_start = false;
+    for (size_t i = 0; i < na; i++) { im_end |= a[i] == 151645; im_start |= a[i] == 151644; }
+    T_CHECK(im_start && !im_end);
+    free(a);
     pd_tokenizer_free(t);
 }
 
