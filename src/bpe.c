@@ -256,6 +256,9 @@ static pd_status tokenize(const pd_tokenizer *t, const char *text, size_t len, b
     *n_ids = 0;
     if (len == 0) return PD_OK;
     if (!text) return pd_fail(PD_EARG, "tokenize: text is NULL");
+    /* positions inside a piece are int32_t, and sanitizing may triple the size */
+    if (len > ((size_t)1 << 29))
+        return pd_fail(PD_ELIMIT, "tokenize: text of %zu bytes is too long (at most 512 MiB)", len);
 
     bool oom;
     size_t clen = len;
