@@ -1,2 +1,116 @@
-// attention.cu - CUDA backend (stub)
+// attention.cu - attention of query rows over the cache, tiled: one block per
+// (head, query row) walks the keys in tiles of AT_TILE, scores of a tile in
+// shared memory, an online softmax, so no score matrix is ever stored.
+// With an F16 cache the running sum of V is rounded to half after every
+// update, as llama.cpp's CPU flash attention (and our CPU backend) does.
+// MLA is the same kernel: keys are the cached [latent, k_pe] rows and values
+// their first kv_lora entries.
 #include "cuda.h"
+
+#include <math.h>
+
+#define AT_THREADS 128
+#define AT_TILE 64
+#define AT_MAXD 4        // values per thread: dv <= AT_THREADS * AT_MAXD = 512
+#define AT_MAXK 1024     // query width kept in shared memory
+
+template <bool F16>
+__device__ __forceinline__ float cache_at(const void *p, int64_t i)
+{
+    if (F16)
+        return __half2float(((const __half *)p)[i]);
+    return ((const float *)p)[i];
+}
+
+__device__ __forceinline__ float to_half(float v)
+{
+    return __half2float(__float2half_rn(v));
+}
+
+template <bool F16>
+__global__ void __launch_bounds__(AT_THREADS) k_attention(cu_attn a, const int *pos0)
+{
+    __shared__ float qs[AT_MAXK];
+    __shared__ float sc[AT_TILE];
+    const int h = blockIdx.x, t = blockIdx.y, tid = threadIdx.x;
+    const int lane = tid % 32, warp = tid / 32, hk = h / a.group;
+    const int n_kv = *pos0 + t + 1;
+    const float *q = a.q + ((int64_t)t * a.H + h) * a.dk;
+    for (int i = tid; i < a.dk; i += AT_THREADS)
+        qs[i] = F16 ? to_half(q[i]) : q[i];
+    const uint8_t *kb = (const uint8_t *)a.k + (int64_t)hk * a.dk * (F16 ? 2 : 4);
+    const uint8_t *vb = (const uint8_t *)a.v + (int64_t)hk * a.dv * (F16 ? 2 : 4);
+    float acc[AT_MAXD];
+#pragma unroll
+    for (int j = 0; j < AT_MAXD; j++)
+        acc[j] = 0.0f;
+    float M = -INFINITY, S = 0.0f;
+    __syncthreads();
+    for (int p0 = 0; p0 < n_kv; p0 += AT_TILE) {
+        const int np = n_kv - p0 < AT_TILE ? n_kv - p0 : AT_TILE;
+        // scores: each warp a quarter of the tile's keys, lanes across dk
+        for (int j = warp; j < np; j += AT_THREADS / 32) {
+            const void *kr = kb + (int64_t)(p0 + j) * a.k_ld * (F16 ? 2 : 4);
+            float s = 0.0f;
+            for (int i = lane; i < a.dk; i += 32)
+                s += qs[i] * cache_at<F16>(kr, i);
+#pragma unroll
+            for (int o = 16; o > 0; o >>= 1)
+                s += __shfl_xor_sync(0xffffffffu, s, o);
+            if (lane == 0)
+                sc[j] = s * a.scale;
+        }
+        __syncthreads();
+        // online softmax; each thread owns values tid, tid + 128, ...
+        for (int j = 0; j < np; j++) {
+            const float s = sc[j];
+            float ms = 1.0f, vw = 1.0f;
+            if (s > M) {
+                ms = expf(M - s);
+                M = s;
+            } else {
+                vw = expf(s - M);
+            }
+            const void *vr = vb + (int64_t)(p0 + j) * a.v_ld * (F16 ? 2 : 4);
+#pragma unroll
+            for (int d = 0; d < AT_MAXD; d++) {
+                const int i = tid + d * AT_THREADS;
+                if (i >= a.dv)
+                    break;
+                const float v = cache_at<F16>(vr, i);
+                if (F16) {
+                    float x = ms != 1.0f ? to_half(__fmul_rn(acc[d], ms)) : acc[d];
+                    acc[d] = to_half(__fadd_rn(x, __fmul_rn(v, vw)));
+                } else {
+                    acc[d] = __fadd_rn(__fmul_rn(acc[d], ms), __fmul_rn(v, vw));
+                }
+            }
+            S = __fadd_rn(__fmul_rn(S, ms), vw);
+        }
+        __syncthreads();
+    }
+    const float inv = S == 0.0f ? 0.0f : 1.0f / S;
+    float *o = a.out + ((int64_t)t * a.H + h) * a.dv;
+#pragma unroll
+    for (int d = 0; d < AT_MAXD; d++) {
+        const int i = tid + d * AT_THREADS;
+        if (i < a.dv)
+            o[i] = acc[d] * inv;
+    }
+}
+
+pd_status cu_attention(cudaStream_t s, const cu_attn *a, const int *pos0, int rows)
+{
+    if (rows <= 0)
+        return PD_OK;
+    if (a->dv > AT_THREADS * AT_MAXD || a->dk > AT_MAXK || a->group <= 0 || rows > 65535)
+        return pd_fail(PD_EUNSUPPORTED, "cuda: attention with dk %d, dv %d, %d rows is not supported",
+                       a->dk, a->dv, rows);
+    const dim3 grid((unsigned)a->H, (unsigned)rows);
+    if (a->f16)
+        k_attention<true><<<grid, AT_THREADS, 0, s>>>(*a, pos0);
+    else
+        k_attention<false><<<grid, AT_THREADS, 0, s>>>(*a, pos0);
+    CUDA_LAUNCHED();
+    return PD_OK;
+}

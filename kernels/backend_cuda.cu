@@ -1,9 +1,17 @@
-// backend_cuda.cu - the CUDA backend plugin's entry point: the ops table
-// that src/backend.c finds with dlsym. available() decides whether a usable
-// GPU and driver are present, so a CUDA build still runs on the CPU elsewhere.
-#include "cuda.h"
+// backend_cuda.cu - the CUDA backend plugin: the ops table that src/backend.c
+// finds with dlsym; available() decides whether a usable GPU is present (so
+// a CUDA build still runs on the CPU elsewhere); create() checks the model
+// fits, uploads every weight in its quantized form through pinned staging
+// buffers and allocates the cache and activations; forward() runs decode
+// steps as a replayed CUDA graph and prompts in micro-batches.
+#include "state.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const double MiB = 1024.0 * 1024.0;
 
 static bool cuda_available(char *why, size_t why_size)
 {
@@ -27,23 +35,399 @@ static bool cuda_available(char *why, size_t why_size)
     return true;
 }
 
+// ---------------------------------------------------------------------------
+// Sizes
+// ---------------------------------------------------------------------------
+struct sizes {
+    size_t q, k, v, qa, lat, qc, att, ff, kmax, act_rows;
+};
+
+static size_t mx(size_t a, size_t b) { return a > b ? a : b; }
+
+static sizes get_sizes(const pd_model *m)
+{
+    const pd_hparams *hp = &m->hp;
+    sizes z = {};
+    const size_t H = hp->n_head, K = hp->n_expert_used;
+    z.q = H * hp->head_k;
+    z.k = hp->mla ? (size_t)hp->kv_lora + hp->qk_rope : (size_t)hp->n_head_kv * hp->head_k;
+    z.v = hp->mla ? 0 : (size_t)hp->n_head_kv * hp->head_v;
+    z.qa = hp->q_lora;
+    z.lat = hp->mla ? H * hp->kv_lora : 0;
+    z.qc = hp->mla ? H * ((size_t)hp->kv_lora + hp->qk_rope) : 0;
+    z.att = H * hp->head_v;
+    z.ff = mx(mx(hp->n_ff, hp->n_ff_exp), hp->n_ff_shexp);
+    z.kmax = mx(mx(mx(hp->n_embd, z.ff), mx(z.qa, z.att)), mx(hp->kv_lora, hp->qk_nope));
+    z.act_rows = CU_MATVEC_ROWS * mx(mx(K, H), 1);
+    return z;
+}
+
+// Device bytes of the activations of CU_UBATCH rows (floats), ints, act and GEMM scratch.
+static size_t act_bytes(const pd_model *m, const sizes &z, size_t tile)
+{
+    const pd_hparams *hp = &m->hp;
+    const size_t ub = CU_UBATCH, K = hp->n_expert_used, E = hp->n_embd;
+    size_t f = ub * (3 * E + z.q + z.k + z.v + z.qa + 2 * z.lat + z.qc + z.att + hp->rope_dim
+                     + hp->n_expert + K + 2 * (K + 1) * z.ff + K * E + (size_t)hp->n_vocab);
+    size_t ints = 3 * ub * (K + 1);
+    size_t act = z.act_rows * z.kmax * (4 + 1) + 2 * z.act_rows * (z.kmax / 32 + 1) * 4;
+    return f * 4 + ints * 4 + act + ub * z.kmax * 4 + tile + 64 * 256;
+}
+
+// ---------------------------------------------------------------------------
+// Lifecycle
+// ---------------------------------------------------------------------------
+static void cuda_destroy(void *state)
+{
+    cu_state *c = (cu_state *)state;
+    if (!c)
+        return;
+    if (c->graph) cudaGraphExecDestroy(c->graph);
+    if (c->blas) cublasDestroy(c->blas);
+    if (c->st) cudaStreamDestroy(c->st);
+    void *dev[] = { c->arena, c->kv_k, c->kv_v, c->d_tok, c->d_pos, c->x, c->gemm.tile,
+                    c->gemm.xr, c->act.f, c->act.q, c->act.d, c->act.s, c->sel };
+    for (void *p : dev)
+        cudaFree(p);
+    void *pinned[] = { c->h_tok, c->h_pos, c->h_logits };
+    for (void *p : pinned)
+        cudaFreeHost(p);
+    free(c->h_sel);
+    free(c->L);
+    cudaGetLastError();
+    free(c);
+}
+
+static bool env_is(const char *name, const char *value)
+{
+    const char *v = getenv(name);
+    return v && !strcmp(v, value);
+}
+
+// Copy every planned span into the arena: file pages -> pinned staging ->
+// device, two staging buffers so the copy of one overlaps the next memcpy.
+static pd_status upload(cu_state *c, const pd_cu_plan *p, bool progress)
+{
+    const size_t CH = 32u << 20;
+    void *stage[2] = { NULL, NULL };
+    cudaEvent_t ev[2] = { NULL, NULL };
+    pd_status st = PD_OK;
+    size_t done = 0, next_report = 0;
+#define UP_TRY(call) do { cudaError_t e_ = (call); if (e_ != cudaSuccess) { \
+        st = pd_fail(PD_EBACKEND, "cuda: uploading weights: %s failed: %s", #call, \
+                     cudaGetErrorString(e_)); goto out; } } while (0)
+    for (int b = 0; b < 2; b++) {
+        UP_TRY(cudaMallocHost(&stage[b], CH));
+        UP_TRY(cudaEventCreateWithFlags(&ev[b], cudaEventDisableTiming));
+    }
+    {
+        int b = 0;
+        for (int i = 0; i < p->n; i++) {
+            const pd_cu_span *sp = &p->v[i];
+            for (size_t o = 0; o < sp->bytes; o += CH) {
+                const size_t n = sp->bytes - o < CH ? sp->bytes - o : CH;
+                UP_TRY(cudaEventSynchronize(ev[b]));
+                memcpy(stage[b], (const uint8_t *)sp->host + o, n);
+                UP_TRY(cudaMemcpyAsync(c->arena + sp->off + o, stage[b], n,
+                                       cudaMemcpyHostToDevice, c->st));
+                UP_TRY(cudaEventRecord(ev[b], c->st));
+                b ^= 1;
+                done += n;
+                if (progress && done >= next_report) {
+                    fprintf(stderr, "\rponder: uploading weights to the GPU: %3.0f%% of %.0f MiB",
+                            100.0 * done / p->total, p->total / MiB);
+                    next_report = done + p->total / 50;
+                }
+            }
+        }
+        UP_TRY(cudaStreamSynchronize(c->st));
+        if (progress)
+            fprintf(stderr, "\rponder: uploading weights to the GPU: 100%% of %.0f MiB\n",
+                    p->total / MiB);
+    }
+out:
+#undef UP_TRY
+    for (int b = 0; b < 2; b++) {
+        if (ev[b]) cudaEventDestroy(ev[b]);
+        if (stage[b]) cudaFreeHost(stage[b]);
+    }
+    return st;
+}
+
+static pd_status bind(uint8_t *arena, const pd_cu_plan *p, const pd_weight *w, cu_w *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!w->data)
+        return PD_OK;
+    const size_t off = pd_cu_plan_offset(p, w->data);
+    if (off == SIZE_MAX)
+        return pd_fail(PD_EBACKEND, "cuda: a weight was not uploaded");
+    if (!pd_type_supported(w->type) || w->k % pd_type_block_elems(w->type))
+        return pd_fail(PD_EUNSUPPORTED, "cuda: %s weights of width %lld are not supported",
+                       pd_type_name(w->type), (long long)w->k);
+    *out = cu_w{ arena + off, w->type, w->k, w->n, w->n_mat, w->row_bytes, w->mat_stride };
+    return PD_OK;
+}
+
+static const float *bind_vec(uint8_t *arena, const pd_cu_plan *p, const float *v)
+{
+    if (!v)
+        return NULL;
+    const size_t off = pd_cu_plan_offset(p, v);
+    return off == SIZE_MAX ? NULL : (const float *)(arena + off);
+}
+
+static pd_status bind_all(cu_state *c, const pd_cu_plan *p)
+{
+    const pd_model *m = c->m;
+    uint8_t *a = c->arena;
+    PD_TRY(bind(a, p, &m->token_embd, &c->tok_embd));
+    PD_TRY(bind(a, p, &m->output, &c->output));
+    c->output_norm = bind_vec(a, p, m->output_norm);
+    c->rope.freqs = bind_vec(a, p, m->hp.rope_freqs);
+    for (int il = 0; il < m->hp.n_layer; il++) {
+        const pd_layer *l = &m->layers[il];
+        cu_layer *d = &c->L[il];
+#define B(f) PD_TRY(bind(a, p, &l->f, &d->f))
+#define V(f) d->f = bind_vec(a, p, l->f)
+        B(wq); B(wk); B(wv); B(wo); B(wq_a); B(wq_b); B(wkv_a); B(wk_b); B(wv_b);
+        B(ffn_gate); B(ffn_up); B(ffn_down); B(gate_inp); B(gate_exps); B(up_exps); B(down_exps);
+        B(gate_shexp); B(up_shexp); B(down_shexp);
+        V(attn_norm); V(ffn_norm); V(bq); V(bk); V(bv); V(q_norm); V(k_norm);
+        V(q_a_norm); V(kv_a_norm); V(exp_probs_b);
+#undef B
+#undef V
+        d->moe = l->moe;
+    }
+    return PD_OK;
+}
+
+static pd_status alloc_buffers(cu_state *c, const sizes &z, size_t tile)
+{
+    const pd_model *m = c->m;
+    const pd_hparams *hp = &m->hp;
+    const size_t ub = CU_UBATCH, K = hp->n_expert_used, E = hp->n_embd;
+    // the cache
+    c->kv_f16 = m->kv_f16;
+    c->kv_es = c->kv_f16 ? 2 : 4;
+    c->kw = (int)z.k;
+    c->vw = (int)z.v;
+    const size_t rows = (size_t)hp->n_layer * m->n_ctx;
+    CUDA_TRY(cudaMalloc(&c->kv_k, rows * z.k * c->kv_es));
+    if (z.v)
+        CUDA_TRY(cudaMalloc(&c->kv_v, rows * z.v * c->kv_es));
+    // step inputs
+    CUDA_TRY(cudaMalloc(&c->d_tok, ub * sizeof(int)));
+    CUDA_TRY(cudaMalloc(&c->d_pos, sizeof(int)));
+    CUDA_TRY(cudaMallocHost(&c->h_tok, ub * sizeof(int)));
+    CUDA_TRY(cudaMallocHost(&c->h_pos, sizeof(int)));
+    CUDA_TRY(cudaMallocHost(&c->h_logits, (size_t)hp->n_vocab * sizeof(float)));
+    // float activations: one block, carved
+    const size_t nf[] = { ub * E, ub * E, ub * E, ub * z.q, ub * z.k, ub * z.v, ub * z.qa,
+                          ub * z.lat, ub * z.qc, ub * z.lat, ub * z.att, ub * hp->rope_dim,
+                          ub * hp->n_expert, ub * K, ub * (K + 1) * z.ff, ub * (K + 1) * z.ff,
+                          ub * K * E, ub * hp->n_vocab };
+    float **dst[] = { &c->x, &c->xn, &c->out, &c->q, &c->k, &c->v, &c->qa, &c->qlat, &c->qc,
+                      &c->olat, &c->att, &c->rope_cs, &c->router, &c->selw, &c->ffa, &c->ffb,
+                      &c->eout, &c->logits };
+    size_t total = 0;
+    for (size_t n : nf)
+        total += (n + 63) & ~(size_t)63;
+    float *f;
+    CUDA_TRY(cudaMalloc(&f, total * sizeof(float)));
+    for (size_t i = 0; i < sizeof nf / sizeof nf[0]; i++) {
+        *dst[i] = f;
+        f += (nf[i] + 63) & ~(size_t)63;
+    }
+    CUDA_TRY(cudaMalloc(&c->sel, 3 * ub * (K + 1) * sizeof(int)));
+    c->erows = c->sel + ub * (K + 1);
+    c->eslot = c->erows + ub * (K + 1);
+    // converted activations for the mat-vecs
+    const size_t an = z.act_rows * z.kmax;
+    CUDA_TRY(cudaMalloc(&c->act.f, an * sizeof(float)));
+    CUDA_TRY(cudaMalloc(&c->act.q, an));
+    CUDA_TRY(cudaMalloc(&c->act.d, (an / 32 + 1) * sizeof(float)));
+    CUDA_TRY(cudaMalloc(&c->act.s, (an / 32 + 1) * sizeof(int)));
+    // GEMM scratch
+    c->gemm.tile_bytes = tile;
+    c->gemm.xr_bytes = ub * z.kmax * sizeof(float);
+    CUDA_TRY(cudaMalloc(&c->gemm.tile, c->gemm.tile_bytes));
+    CUDA_TRY(cudaMalloc(&c->gemm.xr, c->gemm.xr_bytes));
+    // host arrays for grouping experts
+    const size_t X = hp->n_expert, nk = ub * (K + 1);
+    c->h_sel = (int32_t *)calloc(4 * nk + 2 * X + 2, sizeof(int32_t));
+    if (!c->h_sel)
+        return pd_fail(PD_ENOMEM, "cuda backend: out of memory");
+    c->h_selw = (float *)(c->h_sel + nk);
+    c->h_rows = c->h_sel + 2 * nk;
+    c->h_slot = c->h_sel + 3 * nk;
+    c->h_count = c->h_sel + 4 * nk;
+    c->h_start = c->h_count + X;
+    return PD_OK;
+}
+
+static pd_status create(cu_state *c, const pd_model_opts *o)
+{
+    pd_model *m = c->m;
+    const pd_hparams *hp = &m->hp;
+    CUDA_TRY(cudaSetDevice(0));
+    CUDA_TRY(cudaStreamCreateWithFlags(&c->st, cudaStreamNonBlocking));
+    CUBLAS_TRY(cublasCreate(&c->blas));
+    CUBLAS_TRY(cublasSetStream(c->blas, c->st));
+    c->gemm.blas = c->blas;
+    c->gemm.stream = c->st;
+    c->gemm.half = env_is("PONDER_CUDA_GEMM", "f16");
+    c->use_graph = !env_is("PONDER_CUDA_GRAPH", "0");
+
+    // does it fit?
+    pd_cu_plan plan = {};
+    pd_status st = pd_cu_plan_model(&plan, m);
+    const sizes z = get_sizes(m);
+    const size_t tile = 64u << 20;
+    const size_t kv = pd_kvcache_bytes(hp, m->n_ctx, m->kv_f16);
+    const size_t need = plan.total + kv + act_bytes(m, z, tile);
+    size_t free_b = 0, total_b = 0;
+    if (st == PD_OK && cudaMemGetInfo(&free_b, &total_b) != cudaSuccess)
+        st = pd_fail(PD_EBACKEND, "cuda: cannot read the free GPU memory");
+    if (st == PD_OK) {
+        char what[160];
+        snprintf(what, sizeof what, "%s (weights %.0f MiB, KV cache %.0f MiB for %d positions)",
+                 m->name ? m->name : "the model", plan.total / MiB, kv / MiB, m->n_ctx);
+        st = pd_cu_check_fit(what, need, free_b, 256u << 20);
+    }
+    if (st == PD_OK && o->verbose)
+        fprintf(stderr, "ponder: cuda: weights %.1f MiB, KV cache %.1f MiB, activations %.1f MiB; "
+                "GPU free %.0f of %.0f MiB\n", plan.total / MiB, kv / MiB,
+                act_bytes(m, z, tile) / MiB, free_b / MiB, total_b / MiB);
+    c->L = (cu_layer *)calloc((size_t)hp->n_layer, sizeof *c->L);
+    if (st == PD_OK && !c->L)
+        st = pd_fail(PD_ENOMEM, "cuda backend: out of memory");
+    if (st == PD_OK && cudaMalloc(&c->arena, plan.total ? plan.total : 1) != cudaSuccess)
+        st = pd_fail(PD_ENOMEM, "cuda: cannot allocate %.0f MiB for the weights", plan.total / MiB);
+    if (st == PD_OK)
+        st = upload(c, &plan, o->verbose || (isatty(2) && plan.total > (1u << 30)));
+    if (st == PD_OK)
+        st = bind_all(c, &plan);
+    c->weight_bytes = plan.total;
+    pd_cu_plan_free(&plan);
+    PD_TRY(st);
+    PD_TRY(alloc_buffers(c, z, tile));
+
+    c->rope.dim = hp->rope_dim;
+    c->rope.orig_ctx = hp->yarn_orig_ctx;
+    c->rope.base = hp->rope_base;
+    c->rope.freq_scale = hp->freq_scale;
+    c->rope.ext_factor = hp->yarn_ext_factor;
+    c->rope.beta_fast = hp->yarn_beta_fast;
+    c->rope.beta_slow = hp->yarn_beta_slow;
+    c->rope.mscale = hp->rope_mscale;
+    c->route = cu_route{ hp->n_expert, hp->n_expert_used, hp->n_group, hp->n_group_used,
+                         hp->gating == PD_GATE_SIGMOID, hp->weights_norm, hp->weights_scale };
+    CUDA_TRY(cudaStreamSynchronize(c->st));
+    return PD_OK;
+}
+
 static pd_status cuda_create(pd_model *m, const pd_model_opts *o, void **state)
 {
-    (void)m; (void)o;
     *state = NULL;
-    return pd_fail(PD_EUNSUPPORTED, "cuda: the GPU forward pass is not implemented yet");
+    cu_state *c = (cu_state *)calloc(1, sizeof *c);
+    if (!c)
+        return pd_fail(PD_ENOMEM, "cuda backend: out of memory");
+    c->m = m;
+    pd_status st = create(c, o);
+    if (st != PD_OK) {
+        cuda_destroy(c);
+        return st;
+    }
+    *state = c;
+    return PD_OK;
+}
+
+// ---------------------------------------------------------------------------
+// forward
+// ---------------------------------------------------------------------------
+// One decode step, captured as a graph on first use (inputs copied from the
+// pinned h_tok/h_pos inside the graph, logits out to pinned h_logits).
+static pd_status capture_decode(cu_state *c)
+{
+    const int V = c->m->hp.n_vocab;
+    cudaGraph_t g = NULL;
+    CUDA_TRY(cudaStreamBeginCapture(c->st, cudaStreamCaptureModeThreadLocal));
+    pd_status st = PD_OK;
+    if (cudaMemcpyAsync(c->d_tok, c->h_tok, sizeof(int), cudaMemcpyHostToDevice, c->st) != cudaSuccess
+        || cudaMemcpyAsync(c->d_pos, c->h_pos, sizeof(int), cudaMemcpyHostToDevice, c->st) != cudaSuccess)
+        st = pd_fail(PD_EBACKEND, "cuda: capturing the decode step's input copies failed");
+    if (st == PD_OK)
+        st = cu_forward_rows(c, 1, true, false, false);
+    if (st == PD_OK && cudaMemcpyAsync(c->h_logits, c->logits, sizeof(float) * V,
+                                       cudaMemcpyDeviceToHost, c->st) != cudaSuccess)
+        st = pd_fail(PD_EBACKEND, "cuda: capturing the logits copy failed");
+    const cudaError_t e = cudaStreamEndCapture(c->st, &g);
+    if (st == PD_OK && e != cudaSuccess)
+        st = pd_fail(PD_EBACKEND, "cuda: capturing the decode step failed: %s", cudaGetErrorString(e));
+    if (st == PD_OK && cudaGraphInstantiate(&c->graph, g, 0) != cudaSuccess) {
+        c->graph = NULL;
+        st = pd_fail(PD_EBACKEND, "cuda: cannot instantiate the decode graph");
+    }
+    if (g)
+        cudaGraphDestroy(g);
+    cudaGetLastError();
+    return st;
+}
+
+static pd_status decode_graph(cu_state *c, int token, int pos, float *logits)
+{
+    c->h_tok[0] = token;
+    c->h_pos[0] = pos;
+    if (!c->graph)
+        PD_TRY(capture_decode(c));
+    CUDA_TRY(cudaGraphLaunch(c->graph, c->st));
+    CUDA_TRY(cudaStreamSynchronize(c->st));
+    if (logits)
+        memcpy(logits, c->h_logits, sizeof(float) * c->m->hp.n_vocab);
+    return PD_OK;
+}
+
+static pd_status run_rows(cu_state *c, const int32_t *tokens, int n, int pos0, float *logits,
+                          bool all)
+{
+    const int V = c->m->hp.n_vocab;
+    memcpy(c->h_tok, tokens, sizeof(int) * n);
+    c->h_pos[0] = pos0;
+    CUDA_TRY(cudaMemcpyAsync(c->d_tok, c->h_tok, sizeof(int) * n, cudaMemcpyHostToDevice, c->st));
+    CUDA_TRY(cudaMemcpyAsync(c->d_pos, c->h_pos, sizeof(int), cudaMemcpyHostToDevice, c->st));
+    PD_TRY(cu_forward_rows(c, n, logits != NULL, all, c->m->route_fn != NULL));
+    if (logits)
+        CUDA_TRY(cudaMemcpyAsync(logits, c->logits, sizeof(float) * V * (all ? n : 1),
+                                 cudaMemcpyDeviceToHost, c->st));
+    CUDA_TRY(cudaStreamSynchronize(c->st));
+    return PD_OK;
 }
 
 static pd_status cuda_forward(void *state, const int32_t *tokens, int n, int pos0,
                               float *logits, bool all_logits)
 {
-    (void)state; (void)tokens; (void)n; (void)pos0; (void)logits; (void)all_logits;
-    return pd_fail(PD_EUNSUPPORTED, "cuda: the GPU forward pass is not implemented yet");
-}
-
-static void cuda_destroy(void *state)
-{
-    (void)state;
+    cu_state *c = (cu_state *)state;
+    const pd_model *m = c->m;
+    const int V = m->hp.n_vocab;
+    if (n <= 0 || pos0 < 0 || pos0 > m->n_ctx || n > m->n_ctx - pos0)
+        return pd_fail(PD_ELIMIT, "positions %d..%d do not fit the context of %d",
+                       pos0, pos0 + n - 1, m->n_ctx);
+    for (int i = 0; i < n; i++)
+        if (tokens[i] < 0 || tokens[i] >= V)
+            return pd_fail(PD_EARG, "token id %d is outside the vocabulary of %d", tokens[i], V);
+    if (n == 1 && c->use_graph && !m->route_fn)
+        return decode_graph(c, tokens[0], pos0, logits);
+    for (int t0 = 0; t0 < n; t0 += CU_UBATCH) {
+        const int nb = n - t0 < CU_UBATCH ? n - t0 : CU_UBATCH;
+        float *lg = NULL;
+        if (logits && all_logits)
+            lg = logits + (size_t)t0 * V;
+        else if (logits && t0 + nb == n)
+            lg = logits;
+        PD_TRY(run_rows(c, tokens + t0, nb, pos0 + t0, lg, all_logits));
+    }
+    return PD_OK;
 }
 
 static const pd_backend_ops cuda_ops = {

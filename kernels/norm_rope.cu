@@ -1,2 +1,265 @@
-// norm_rope.cu - CUDA backend (stub)
+// norm_rope.cu - the small kernels of a block: RMSNorm (sum of squares in
+// double, as the CPU), RoPE (cos/sin computed once per step for every row,
+// the CPU's recurrence and YaRN ramp), biases, residual adds, SiLU gating,
+// embedding rows, KV-cache stores and the MLA query assembly.
 #include "cuda.h"
+#include "quant.cuh"
+
+#include <math.h>
+
+static unsigned blocks(int64_t n, int per)
+{
+    return (unsigned)((n + per - 1) / per);
+}
+
+// ---------------------------------------------------------------------------
+// RMSNorm: one block of 256 threads per row
+// ---------------------------------------------------------------------------
+__global__ void k_rmsnorm(float *y, int64_t ldy, const float *x, int64_t ldx, const float *w,
+                          int n, float eps)
+{
+    __shared__ double part[8];
+    __shared__ float scale;
+    const float *xr = x + blockIdx.x * ldx;
+    float *yr = y + blockIdx.x * ldy;
+    double ss = 0;
+    for (int i = threadIdx.x; i < n; i += blockDim.x)
+        ss += (double)xr[i] * xr[i];
+    for (int o = 16; o > 0; o >>= 1)
+        ss += __shfl_xor_sync(0xffffffffu, ss, o);
+    if (threadIdx.x % 32 == 0)
+        part[threadIdx.x / 32] = ss;
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        double t = 0;
+        for (int i = 0; i < (int)blockDim.x / 32; i++)
+            t += part[i];
+        scale = 1.0f / sqrtf((float)(t / n) + eps);
+    }
+    __syncthreads();
+    for (int i = threadIdx.x; i < n; i += blockDim.x)
+        yr[i] = w ? xr[i] * scale * w[i] : xr[i] * scale;
+}
+
+pd_status cu_rmsnorm(cudaStream_t s, float *y, int64_t ldy, const float *x, int64_t ldx,
+                     const float *w, int rows, int n, float eps)
+{
+    if (rows <= 0)
+        return PD_OK;
+    k_rmsnorm<<<rows, 256, 0, s>>>(y, ldy, x, ldx, w, n, eps);
+    CUDA_LAUNCHED();
+    return PD_OK;
+}
+
+// ---------------------------------------------------------------------------
+// RoPE
+// ---------------------------------------------------------------------------
+__device__ float yarn_corr_dim(int n_dims, int n_ctx_orig, float n_rot, float base)
+{
+    return n_dims * logf(n_ctx_orig / (n_rot * 2 * (float)M_PI)) / (2 * logf(base));
+}
+
+// One thread per row: the CPU's loop exactly (theta stepped by a constant
+// factor in float).
+__global__ void k_rope_cache(cu_rope r, const int *pos0, int rows, float *cs)
+{
+    const int row = blockIdx.x * blockDim.x + threadIdx.x;
+    if (row >= rows)
+        return;
+    const int half = r.dim / 2;
+    float *c = cs + (size_t)row * r.dim, *sn = c + half;
+    float lo = 0, hi = 0;
+    if (r.ext_factor != 0) {
+        lo = floorf(yarn_corr_dim(r.dim, r.orig_ctx, r.beta_fast, r.base));
+        hi = ceilf(yarn_corr_dim(r.dim, r.orig_ctx, r.beta_slow, r.base));
+        lo = fmaxf(0, lo);
+        hi = fminf(r.dim - 1, hi);
+    }
+    const float theta_scale = powf(r.base, -2.0f / r.dim);
+    float theta = (float)(*pos0 + row);
+    for (int i = 0; i < half; i++) {
+        const float ff = r.freqs ? r.freqs[i] : 1.0f;
+        const float extrap = theta / ff;
+        const float interp = __fmul_rn(r.freq_scale, extrap);
+        float t = interp;
+        if (r.ext_factor != 0) {
+            const float yv = (i - lo) / fmaxf(0.001f, hi - lo);
+            const float ramp = (1 - fminf(1, fmaxf(0, yv))) * r.ext_factor;
+            t = __fadd_rn(__fmul_rn(interp, 1 - ramp), __fmul_rn(extrap, ramp));
+        }
+        c[i] = cosf(t) * r.mscale;
+        sn[i] = sinf(t) * r.mscale;
+        theta = __fmul_rn(theta, theta_scale);
+    }
+}
+
+pd_status cu_rope_cache(cudaStream_t s, const cu_rope *r, const int *pos0, int rows, float *cs)
+{
+    if (rows <= 0)
+        return PD_OK;
+    k_rope_cache<<<blocks(rows, 64), 64, 0, s>>>(*r, pos0, rows, cs);
+    CUDA_LAUNCHED();
+    return PD_OK;
+}
+
+// One thread per (row, head, pair).
+__global__ void k_rope_apply(pd_rope_kind kind, float *x, int64_t ld, int nh, int64_t hs,
+                             int off, int dim, const float *cs, int rows)
+{
+    const int half = dim / 2;
+    const int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= (int64_t)rows * nh * half)
+        return;
+    const int p = (int)(i % half);
+    const int64_t h = (i / half) % nh, row = i / ((int64_t)half * nh);
+    float *v = x + row * ld + h * hs + off;
+    const float *c = cs + row * dim, *sn = c + half;
+    float *a = kind == PD_ROPE_NEOX ? &v[p] : &v[2 * p];
+    float *b = kind == PD_ROPE_NEOX ? &v[p + half] : &v[2 * p + 1];
+    const float x0 = *a, x1 = *b;
+    *a = __fsub_rn(__fmul_rn(x0, c[p]), __fmul_rn(x1, sn[p]));
+    *b = __fadd_rn(__fmul_rn(x0, sn[p]), __fmul_rn(x1, c[p]));
+}
+
+pd_status cu_rope_apply(cudaStream_t s, pd_rope_kind kind, float *x, int64_t ld, int nh,
+                        int64_t hs, int off, int dim, const float *cs, int rows)
+{
+    const int64_t n = (int64_t)rows * nh * (dim / 2);
+    if (n <= 0)
+        return PD_OK;
+    k_rope_apply<<<blocks(n, 256), 256, 0, s>>>(kind, x, ld, nh, hs, off, dim, cs, rows);
+    CUDA_LAUNCHED();
+    return PD_OK;
+}
+
+// ---------------------------------------------------------------------------
+// Elementwise
+// ---------------------------------------------------------------------------
+__global__ void k_add_bias(float *x, int64_t ld, const float *b, int rows, int n)
+{
+    const int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < (int64_t)rows * n)
+        x[(i / n) * ld + i % n] += b[i % n];
+}
+
+pd_status cu_add_bias(cudaStream_t s, float *x, int64_t ld, const float *b, int rows, int n)
+{
+    if ((int64_t)rows * n <= 0)
+        return PD_OK;
+    k_add_bias<<<blocks((int64_t)rows * n, 256), 256, 0, s>>>(x, ld, b, rows, n);
+    CUDA_LAUNCHED();
+    return PD_OK;
+}
+
+__global__ void k_add(float *x, const float *y, int64_t n)
+{
+    const int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n)
+        x[i] += y[i];
+}
+
+pd_status cu_add(cudaStream_t s, float *x, const float *y, int64_t n)
+{
+    if (n <= 0)
+        return PD_OK;
+    k_add<<<blocks(n, 256), 256, 0, s>>>(x, y, n);
+    CUDA_LAUNCHED();
+    return PD_OK;
+}
+
+__global__ void k_silu_mul(float *a, const float *b, int64_t n)
+{
+    const int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) {
+        const float x = a[i];
+        a[i] = x / (1.0f + expf(-x)) * b[i];
+    }
+}
+
+pd_status cu_silu_mul(cudaStream_t s, float *a, const float *b, int64_t n)
+{
+    if (n <= 0)
+        return PD_OK;
+    k_silu_mul<<<blocks(n, 256), 256, 0, s>>>(a, b, n);
+    CUDA_LAUNCHED();
+    return PD_OK;
+}
+
+// ---------------------------------------------------------------------------
+// Embedding rows, cache stores, MLA query
+// ---------------------------------------------------------------------------
+template <int T>
+__global__ void k_embed(cu_w w, const int *tokens, int rows, float *out)
+{
+    const int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= rows * w.k)
+        return;
+    int64_t t = tokens[i / w.k];
+    if (t < 0 || t >= w.n)   // checked on the host; never read out of bounds
+        t = 0;
+    out[i] = cu_deq<T>(w.data + t * w.row_bytes, i % w.k);
+}
+
+pd_status cu_embed(cudaStream_t s, const cu_w *w, const int *tokens, int rows, float *out)
+{
+    const unsigned g = blocks(rows * w->k, 256);
+    switch (w->type) {
+    case PD_TYPE_F32: k_embed<PD_TYPE_F32><<<g, 256, 0, s>>>(*w, tokens, rows, out); break;
+    case PD_TYPE_F16: k_embed<PD_TYPE_F16><<<g, 256, 0, s>>>(*w, tokens, rows, out); break;
+    case PD_TYPE_BF16: k_embed<PD_TYPE_BF16><<<g, 256, 0, s>>>(*w, tokens, rows, out); break;
+    case PD_TYPE_Q8_0: k_embed<PD_TYPE_Q8_0><<<g, 256, 0, s>>>(*w, tokens, rows, out); break;
+    case PD_TYPE_Q4_0: k_embed<PD_TYPE_Q4_0><<<g, 256, 0, s>>>(*w, tokens, rows, out); break;
+    case PD_TYPE_Q4_K: k_embed<PD_TYPE_Q4_K><<<g, 256, 0, s>>>(*w, tokens, rows, out); break;
+    case PD_TYPE_Q5_K: k_embed<PD_TYPE_Q5_K><<<g, 256, 0, s>>>(*w, tokens, rows, out); break;
+    case PD_TYPE_Q6_K: k_embed<PD_TYPE_Q6_K><<<g, 256, 0, s>>>(*w, tokens, rows, out); break;
+    default:
+        return pd_fail(PD_EUNSUPPORTED, "cuda: no embedding lookup for %s", pd_type_name(w->type));
+    }
+    CUDA_LAUNCHED();
+    return PD_OK;
+}
+
+__global__ void k_kv_store(void *cache, bool f16, int64_t width, const float *src, int64_t ld,
+                           int rows, int n, const int *pos0)
+{
+    const int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= (int64_t)rows * n)
+        return;
+    const int64_t r = i / n, c = i % n, dst = (*pos0 + r) * width + c;
+    const float v = src[r * ld + c];
+    if (f16)
+        ((__half *)cache)[dst] = __float2half_rn(v);
+    else
+        ((float *)cache)[dst] = v;
+}
+
+pd_status cu_kv_store(cudaStream_t s, void *cache, bool f16, int64_t width, const float *src,
+                      int64_t ld, int rows, int n, const int *pos0)
+{
+    if ((int64_t)rows * n <= 0)
+        return PD_OK;
+    k_kv_store<<<blocks((int64_t)rows * n, 256), 256, 0, s>>>(cache, f16, width, src, ld, rows, n, pos0);
+    CUDA_LAUNCHED();
+    return PD_OK;
+}
+
+__global__ void k_mla_query(float *qc, const float *qlat, const float *q, int rows, int H,
+                            int R, int dr, int dq, int nope)
+{
+    const int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x, dk = R + dr;
+    if (i >= (int64_t)rows * H * dk)
+        return;
+    const int64_t c = i % dk, th = i / dk;   // th = t*H + h
+    qc[i] = c < R ? qlat[th * R + c] : q[th * dq + nope + (c - R)];
+}
+
+pd_status cu_mla_query(cudaStream_t s, float *qc, const float *qlat, const float *q,
+                       int rows, int H, int R, int dr, int dq, int nope)
+{
+    const int64_t n = (int64_t)rows * H * (R + dr);
+    if (n <= 0)
+        return PD_OK;
+    k_mla_query<<<blocks(n, 256), 256, 0, s>>>(qc, qlat, q, rows, H, R, dr, dq, nope);
+    CUDA_LAUNCHED();
+    return PD_OK;
+}

@@ -1,0 +1,202 @@
+// quant.cuh - block formats on the device: the per-element decoders used to
+// dequantize weight tiles, and the 32-value integer dot products of the
+// mat-vec kernels. Layouts byte-exact with quant.h (ggml); the CPU's
+// scalar reference (src/quant_ref.c) is the specification.
+#pragma once
+
+#include <cuda_fp16.h>
+#include <cuda_bf16.h>
+#include <stdint.h>
+
+__device__ __forceinline__ float cu_h2f(const uint8_t *p)
+{
+    uint16_t h = (uint16_t)(p[0] | (p[1] << 8));
+    return __half2float(__ushort_as_half(h));
+}
+
+__device__ __forceinline__ float cu_bf2f(uint16_t h)
+{
+    return __uint_as_float((uint32_t)h << 16);
+}
+
+// 6-bit (scale, min) pair j of a Q4_K/Q5_K super-block (see quant_ref.c).
+__device__ __forceinline__ void cu_scale_min_k4(int j, const uint8_t *q, int *sc, int *m)
+{
+    if (j < 4) {
+        *sc = q[j] & 63;
+        *m = q[j + 4] & 63;
+    } else {
+        *sc = (q[j + 4] & 0xf) | ((q[j - 4] >> 6) << 4);
+        *m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
+    }
+}
+
+__device__ __forceinline__ int cu_ld32(const uint8_t *p)   // 4-byte aligned
+{
+    return *(const int *)p;
+}
+
+__device__ __forceinline__ int cu_ld32_u16(const uint8_t *p)  // 2-byte aligned
+{
+    const uint16_t *h = (const uint16_t *)p;
+    return (int)((uint32_t)h[0] | ((uint32_t)h[1] << 16));
+}
+
+// ---------------------------------------------------------------------------
+// Element i of a row, as F32 (the CPU's dequantize order of operations)
+// ---------------------------------------------------------------------------
+template <int T> __device__ float cu_deq(const uint8_t *row, int64_t i);
+
+template <> __device__ __forceinline__ float cu_deq<PD_TYPE_F32>(const uint8_t *row, int64_t i)
+{
+    return ((const float *)row)[i];
+}
+template <> __device__ __forceinline__ float cu_deq<PD_TYPE_F16>(const uint8_t *row, int64_t i)
+{
+    return __half2float(((const __half *)row)[i]);
+}
+template <> __device__ __forceinline__ float cu_deq<PD_TYPE_BF16>(const uint8_t *row, int64_t i)
+{
+    return cu_bf2f(((const uint16_t *)row)[i]);
+}
+template <> __device__ __forceinline__ float cu_deq<PD_TYPE_Q8_0>(const uint8_t *row, int64_t i)
+{
+    const uint8_t *b = row + 34 * (i / 32);
+    return cu_h2f(b) * (float)(int8_t)b[2 + i % 32];
+}
+template <> __device__ __forceinline__ float cu_deq<PD_TYPE_Q4_0>(const uint8_t *row, int64_t i)
+{
+    const uint8_t *b = row + 18 * (i / 32);
+    const int j = (int)(i % 32);
+    const int q = j < 16 ? (b[2 + j] & 0xf) : (b[2 + j - 16] >> 4);
+    return cu_h2f(b) * (float)(q - 8);
+}
+template <> __device__ __forceinline__ float cu_deq<PD_TYPE_Q4_K>(const uint8_t *row, int64_t i)
+{
+    const uint8_t *b = row + 144 * (i / 256);
+    const int e = (int)(i % 256), c = e / 64, l = e % 32, hi = (e % 64) >= 32;
+    int sc, m;
+    cu_scale_min_k4(2 * c + hi, b + 4, &sc, &m);
+    const uint8_t qb = b[16 + 32 * c + l];
+    const int q = hi ? qb >> 4 : qb & 0xf;
+    return cu_h2f(b) * sc * q - cu_h2f(b + 2) * m;
+}
+template <> __device__ __forceinline__ float cu_deq<PD_TYPE_Q5_K>(const uint8_t *row, int64_t i)
+{
+    const uint8_t *b = row + 176 * (i / 256);
+    const int e = (int)(i % 256), c = e / 64, l = e % 32, hi = (e % 64) >= 32;
+    int sc, m;
+    cu_scale_min_k4(2 * c + hi, b + 4, &sc, &m);
+    const uint8_t qb = b[48 + 32 * c + l];
+    const int q = (hi ? qb >> 4 : qb & 0xf) | (((b[16 + l] >> (2 * c + hi)) & 1) << 4);
+    return cu_h2f(b) * sc * q - cu_h2f(b + 2) * m;
+}
+template <> __device__ __forceinline__ float cu_deq<PD_TYPE_Q6_K>(const uint8_t *row, int64_t i)
+{
+    const uint8_t *b = row + 210 * (i / 256);
+    const int e = (int)(i % 256), h = e / 128, k = (e % 128) / 32, l = e % 32;
+    const int ql = b[64 * h + l + 32 * (k & 1)];
+    const int lo = k < 2 ? (ql & 0xf) : (ql >> 4);
+    const int hb = (b[128 + 32 * h + l] >> (2 * k)) & 3;
+    return cu_h2f(b + 208) * (float)(int8_t)b[192 + e / 16] * (float)((lo | (hb << 4)) - 32);
+}
+
+// ---------------------------------------------------------------------------
+// Dot product of weight unit u (32 values) with activation quants xq (32
+// int8, 16-byte aligned), xd its scale, xs the sum of its quants.
+// ---------------------------------------------------------------------------
+template <int T> __device__ float cu_dot32(const uint8_t *row, int64_t u, const int8_t *xq,
+                                           float xd, int xs);
+
+__device__ __forceinline__ void cu_load_x(const int8_t *xq, int x[8])
+{
+    const int4 a = ((const int4 *)xq)[0], b = ((const int4 *)xq)[1];
+    x[0] = a.x; x[1] = a.y; x[2] = a.z; x[3] = a.w;
+    x[4] = b.x; x[5] = b.y; x[6] = b.z; x[7] = b.w;
+}
+
+template <> __device__ __forceinline__ float cu_dot32<PD_TYPE_Q8_0>(const uint8_t *row, int64_t u,
+                                                    const int8_t *xq, float xd, int xs)
+{
+    (void)xs;
+    const uint8_t *b = row + 34 * u;
+    int x[8], si = 0;
+    cu_load_x(xq, x);
+#pragma unroll
+    for (int i = 0; i < 8; i++)
+        si = __dp4a(cu_ld32_u16(b + 2 + 4 * i), x[i], si);
+    return (float)si * (cu_h2f(b) * xd);
+}
+
+template <> __device__ __forceinline__ float cu_dot32<PD_TYPE_Q4_0>(const uint8_t *row, int64_t u,
+                                                    const int8_t *xq, float xd, int xs)
+{
+    const uint8_t *b = row + 18 * u;
+    int x[8], si = 0;
+    cu_load_x(xq, x);
+#pragma unroll
+    for (int i = 0; i < 4; i++) {   // bytes 4i..4i+3: elements 4i.. (low) and 16+4i.. (high)
+        const int w = cu_ld32_u16(b + 2 + 4 * i);
+        si = __dp4a(w & 0x0f0f0f0f, x[i], si);
+        si = __dp4a((w >> 4) & 0x0f0f0f0f, x[4 + i], si);
+    }
+    si -= 8 * xs;
+    return (float)si * (cu_h2f(b) * xd);
+}
+
+template <> __device__ __forceinline__ float cu_dot32<PD_TYPE_Q4_K>(const uint8_t *row, int64_t u,
+                                                    const int8_t *xq, float xd, int xs)
+{
+    const uint8_t *b = row + 144 * (u / 8);
+    const int j = (int)(u % 8), shift = 4 * (j & 1);
+    const uint8_t *q = b + 16 + 32 * (j / 2);
+    int x[8], si = 0, sc, m;
+    cu_load_x(xq, x);
+#pragma unroll
+    for (int i = 0; i < 8; i++)
+        si = __dp4a((cu_ld32(q + 4 * i) >> shift) & 0x0f0f0f0f, x[i], si);
+    cu_scale_min_k4(j, b + 4, &sc, &m);
+    return cu_h2f(b) * xd * (float)(sc * si) - cu_h2f(b + 2) * xd * (float)(m * xs);
+}
+
+template <> __device__ __forceinline__ float cu_dot32<PD_TYPE_Q5_K>(const uint8_t *row, int64_t u,
+                                                    const int8_t *xq, float xd, int xs)
+{
+    const uint8_t *b = row + 176 * (u / 8);
+    const int j = (int)(u % 8), shift = 4 * (j & 1);
+    const uint8_t *q = b + 48 + 32 * (j / 2), *qh = b + 16;
+    int x[8], si = 0, sc, m;
+    cu_load_x(xq, x);
+#pragma unroll
+    for (int i = 0; i < 8; i++) {
+        const int lo = (cu_ld32(q + 4 * i) >> shift) & 0x0f0f0f0f;
+        const int hi = ((cu_ld32(qh + 4 * i) >> j) & 0x01010101) << 4;
+        si = __dp4a(lo | hi, x[i], si);
+    }
+    cu_scale_min_k4(j, b + 4, &sc, &m);
+    return cu_h2f(b) * xd * (float)(sc * si) - cu_h2f(b + 2) * xd * (float)(m * xs);
+}
+
+template <> __device__ __forceinline__ float cu_dot32<PD_TYPE_Q6_K>(const uint8_t *row, int64_t u,
+                                                    const int8_t *xq, float xd, int xs)
+{
+    (void)xs;
+    const uint8_t *b = row + 210 * (u / 8);
+    const int j = (int)(u % 8), h = j / 4, k = j % 4;
+    const uint8_t *ql = b + 64 * h + 32 * (k & 1), *qh = b + 128 + 32 * h;
+    const int shift = k < 2 ? 0 : 4;
+    int x[8], si0 = 0, si1 = 0;
+    cu_load_x(xq, x);
+#pragma unroll
+    for (int i = 0; i < 8; i++) {
+        const int lo = (cu_ld32_u16(ql + 4 * i) >> shift) & 0x0f0f0f0f;
+        const int hi = ((cu_ld32_u16(qh + 4 * i) >> (2 * k)) & 0x03030303) << 4;
+        const int v = __vsubss4(lo | hi, 0x20202020);   // 6-bit values - 32, per byte
+        if (i < 4)
+            si0 = __dp4a(v, x[i], si0);
+        else
+            si1 = __dp4a(v, x[i], si1);
+    }
+    const int sc0 = (int8_t)b[192 + 2 * j], sc1 = (int8_t)b[192 + 2 * j + 1];
+    return cu_h2f(b + 208) * xd * (float)(sc0 * si0 + sc1 * si1);
+}
