@@ -194,7 +194,8 @@ void ui_input_init(const ui_input_hooks *hooks, const char *history_path)
     rl_completion_display_matches_hook = show_matches;
     using_history();
     stifle_history(2000);
-    history_write_timestamps = 1;      /* keeps multi-line entries whole */
+    history_comment_char = '#';     /* timestamps "#<time>" start each entry, */
+    history_write_timestamps = 1;      /* which keeps multi-line entries whole */
     history_multiline_entries = 1;
     if (history_path) {
         in.history = strdup(history_path);
