@@ -149,7 +149,7 @@ static void move_trigger_tail(ui_thought *prev, ui_thought *cur)
     ui_buf *pb = &prev->text;
     if (tl == 0 || pb->len < tl)
         return;
-    size_t lo = pb->len > tl + 24 ? pb->len - tl - 24 : 0;
+    size_t lo = pb->len > tl + 200 ? pb->len - tl - 200 : 0;  /* the segmenter may look ahead */
     for (size_t i = pb->len - tl + 1; i-- > lo;) {
         if (strncasecmp(pb->s + i, cur->trigger, tl) == 0 && pb->s[i + tl] != ']') {
             size_t start = i;

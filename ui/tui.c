@@ -504,11 +504,14 @@ int ui_tui_run(cli_common *c, const ui_prefs *prefs, bool model_given)
     char *model = cli_model_path(c->model ? c->model : prefs->model[0] ? prefs->model : NULL);
     if (model)
         ui_app_open_model(&t->app, model);   /* a failure is shown in the answer pane */
-    free(model);
 
     screen_init(t);
     load_theme(t, c->theme ? c->theme : prefs->theme, false);
     welcome(t, model_given);
+    if (!model)
+        ui_transcript_note(&t->app.tr, UI_ROLE_ERROR, "the built-in demo model was not found: "
+                           "open a model with /model PATH (or start with -m MODEL.gguf)");
+    free(model);
     char *hist = ui_history_path();
     ui_input_hooks hooks = {t, in_line, in_eof, in_redisplay, in_message, in_suspend};
     ui_input_init(&hooks, hist);

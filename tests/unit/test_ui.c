@@ -204,6 +204,28 @@ static void test_panes_and_layout(void)
     ui_transcript_free(&t);
 }
 
+/* /ab turns are shown side by side in the answer pane */
+static void test_ab_columns(void)
+{
+    ui_transcript t = {0};
+    make_turn(&t);
+    snprintf(ui_transcript_last_turn(&t)->label, 32, "A \xc2\xb7 TIP off");
+    make_turn(&t);
+    snprintf(ui_transcript_last_turn(&t)->label, 32, "B \xc2\xb7 TIP on");
+    ui_pane p;
+    ui_pane_init(&p, &ui_answer_pane_ops);
+    p.body = (ui_rect){1, 0, 20, 61};
+    ui_pane_ctx ctx = {&t, UI_DISPLAY_FULL};
+    ui_pane_update(&p, &ctx);
+    char s[1024];
+    strip_marks(p.lines.v[0].s, s, sizeof s);
+    T_CHECKF(strstr(s, "[A \xc2\xb7 TIP off]") && strstr(s, "[B \xc2\xb7 TIP on]"), "%s", s);
+    for (int i = 0; i < p.lines.n; i++)
+        T_CHECKF(ui_text_width(p.lines.v[i].s) <= 61, "line %d", i);
+    ui_pane_free(&p);
+    ui_transcript_free(&t);
+}
+
 static void test_status(void)
 {
     pd_params p;
@@ -451,6 +473,7 @@ int main(void)
     T_RUN(test_sanitize_and_counts);
     T_RUN(test_transcript);
     T_RUN(test_panes_and_layout);
+    T_RUN(test_ab_columns);
     T_RUN(test_status);
     T_RUN(test_commands);
     T_RUN(test_themes);
