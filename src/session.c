@@ -218,8 +218,14 @@ void pd_session_clear(pd_session *s)
     for (int i = 0; i < s->n_turns; i++)
         free_turn(&s->turns[i]);
     s->n_turns = 0;
-    s->n_cache = 0;
+    if (!s->smp)
+        return;
     pd_sampler_reset_history(s->smp);
+    /* a fresh conversation is reproducible: the RNG starts from the seed */
+    pthread_mutex_lock(&s->mu);
+    s->seed_applied = s->params.seed;
+    pthread_mutex_unlock(&s->mu);
+    pd_sampler_seed(s->smp, s->seed_applied);
 }
 
 bool pd_session_pop_turn(pd_session *s, char **user_text_out)
