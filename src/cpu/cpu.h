@@ -12,7 +12,7 @@
 #include <pthread.h>
 
 /* Tokens per micro-batch: prefill runs in steps of this many rows. */
-#define PD_CPU_UBATCH 64
+#define PD_CPU_UBATCH 256
 
 typedef struct pd_cpu {
     pd_model *m;
