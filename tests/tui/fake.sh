@@ -17,4 +17,31 @@ grep -q '^layout = side' "$T/config/ponder/config" 2>/dev/null &&
     pass "fake: layout remembered in the config" || fail "fake: layout remembered in the config"
 grep -qF "What is 12 + 35?" "$T/state/ponder/history" 2>/dev/null &&
     pass "fake: history persisted" || fail "fake: history persisted"
+
+# 80x24 (the smallest supported size), NO_COLOR, and a terminal far too small
+tm_sock=ponder-test-$$-b
+tm_start 80 24 "NO_COLOR=1 PONDER_FAKE_DELAY_MS=0 '$bin' -m fake.gguf"
+if tm_wait "TIP on" 10 && tm_wait "─ THINK" 2 && tm_wait "ANSWER" 2; then
+    pass "fake: 80x24 shows both panes and the status line"
+else
+    fail "fake: 80x24"; tm_dump
+fi
+tm_type "What is 12 + 35?"
+if tm_wait "The answer is 47" 10; then
+    if tm capture-pane -e -p -t t | grep -qE "$(printf '\033')\\[[0-9;]*(3[0-7]|38;5|4[0-7]|48;5)[;m]"; then
+        fail "fake: NO_COLOR draws without colours"
+    else
+        pass "fake: NO_COLOR draws without colours"
+    fi
+else
+    fail "fake: turn at 80x24"; tm_dump
+fi
+tm_resize 10 3
+tm_resize 3 2
+tm_resize 80 24
+if tm_wait "The answer is 47" 10 && tm_wait "TIP on" 2; then pass "fake: a tiny terminal and back"
+else fail "fake: a tiny terminal and back"; tm_dump; fi
+tm_keys C-d
+tm_wait "[exit 0]" 10 && pass "fake: Ctrl-D quits" || { fail "fake: Ctrl-D quits"; tm_dump; }
+tm_stop
 exit $failed
