@@ -20,7 +20,9 @@ grep -qF "What is 12 + 35?" "$T/state/ponder/history" 2>/dev/null &&
 
 # 80x24 (the smallest supported size), NO_COLOR, and a terminal far too small
 tm_sock=ponder-test-$$-b
-tm_start 80 24 "NO_COLOR=1 PONDER_FAKE_DELAY_MS=0 '$bin' -m fake.gguf"
+printf '#!/bin/sh\nprintf "from the editor\\n" > "$1"\n' > "$T/editor.sh"
+chmod +x "$T/editor.sh"
+tm_start 80 24 "NO_COLOR=1 EDITOR='$T/editor.sh' PONDER_FAKE_DELAY_MS=0 '$bin' -m fake.gguf"
 if tm_wait "TIP on" 10 && tm_wait "─ THINK" 2 && tm_wait "ANSWER" 2; then
     pass "fake: 80x24 shows both panes and the status line"
 else
@@ -41,7 +43,20 @@ tm_resize 3 2
 tm_resize 80 24
 if tm_wait "The answer is 47" 10 && tm_wait "TIP on" 2; then pass "fake: a tiny terminal and back"
 else fail "fake: a tiny terminal and back"; tm_dump; fi
-tm_keys C-d
+# the input line: completion, Alt-Enter, paste, $EDITOR, history search
+tm_keys /zo Tab
+tm_wait_re "^> /zoom" 5 && pass "fake: Tab completes /commands" || { fail "fake: Tab completion"; tm_dump; }
+tm_keys C-u a M-Enter b
+tm_wait "> a⏎b" 5 && pass "fake: Alt-Enter inserts a newline" || { fail "fake: Alt-Enter"; tm_dump; }
+printf 'pasted\ntext' > "$T/paste"
+tm load-buffer "$T/paste" && tm_keys C-u && tm paste-buffer -p -t t
+tm_wait "> pasted⏎text" 5 && pass "fake: bracketed paste keeps newlines" || { fail "fake: paste"; tm_dump; }
+tm_keys C-u C-x C-e
+tm_wait "> from the editor" 5 && pass "fake: Ctrl-X Ctrl-E edits in \$EDITOR" || { fail "fake: Ctrl-X Ctrl-E"; tm_dump; }
+tm_keys C-u C-r 12
+tm_wait "(reverse-i-search)\`12': What is 12 + 35?" 5 && pass "fake: Ctrl-R searches the history" ||
+    { fail "fake: Ctrl-R"; tm_dump; }
+tm_keys C-g C-u C-d
 tm_wait "[exit 0]" 10 && pass "fake: Ctrl-D quits" || { fail "fake: Ctrl-D quits"; tm_dump; }
 tm_stop
 exit $failed
