@@ -132,18 +132,18 @@ static inline float bits_f32(uint32_t u)
     return f;
 }
 
+/* Branch-free (so loops over it vectorize): shift the half's exponent and
+ * mantissa into place and rescale by 2^-112 for normals, inf and nan; build
+ * subnormals as (0.5 + man * 2^-24) - 0.5 exactly. */
 float pd_fp16_to_f32(uint16_t h)
 {
-    uint32_t sign = (uint32_t)(h & 0x8000) << 16;
-    uint32_t exp = (h >> 10) & 0x1f;
-    uint32_t man = h & 0x3ff;
-    if (exp == 0x1f)                        /* inf / nan (payload kept) */
-        return bits_f32(sign | 0x7f800000u | (man << 13));
-    if (exp == 0) {                         /* zero / subnormal: man * 2^-24 */
-        float v = (float)man * 0x1p-24f;
-        return sign ? -v : v;
-    }
-    return bits_f32(sign | ((exp + 112) << 23) | (man << 13));
+    uint32_t w = (uint32_t)h << 16;
+    uint32_t sign = w & 0x80000000u;
+    uint32_t two_w = w + w;                                   /* drops the sign */
+    float normal = bits_f32((two_w >> 4) + (0xe0u << 23)) * 0x1p-112f;
+    float subnormal = bits_f32((two_w >> 17) | (126u << 23)) - 0.5f;
+    uint32_t r = two_w < (1u << 27) ? f32_bits(subnormal) : f32_bits(normal);
+    return bits_f32(sign | r);
 }
 
 uint16_t pd_f32_to_fp16(float f)
