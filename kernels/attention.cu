@@ -2,7 +2,8 @@
 // (head, query row) walks the keys in tiles of AT_TILE, scores of a tile in
 // shared memory, an online softmax, so no score matrix is ever stored.
 // With an F16 cache the running sum of V is rounded to half after every
-// update, as llama.cpp's CPU flash attention (and our CPU backend) does.
+// update, as llama.cpp's CPU flash attention (and our CPU backend) does for
+// batches under 64 rows; rows of wider batches keep F32 (its tiled path).
 // MLA is the same kernel: keys are the cached [latent, k_pe] rows and values
 // their first kv_lora entries.
 #include "cuda.h"
@@ -35,9 +36,10 @@ __global__ void __launch_bounds__(AT_THREADS) k_attention(cu_attn a, const int *
     const int h = blockIdx.x, t = blockIdx.y, tid = threadIdx.x;
     const int lane = tid % 32, warp = tid / 32, hk = h / a.group;
     const int n_kv = *pos0 + t + 1;
+    const bool hacc = F16 && t >= a.wide_rows;   // half accumulator
     const float *q = a.q + ((int64_t)t * a.H + h) * a.dk;
     for (int i = tid; i < a.dk; i += AT_THREADS)
-        qs[i] = F16 ? to_half(q[i]) : q[i];
+        qs[i] = hacc ? to_half(q[i]) : q[i];
     const uint8_t *kb = (const uint8_t *)a.k + (int64_t)hk * a.dk * (F16 ? 2 : 4);
     const uint8_t *vb = (const uint8_t *)a.v + (int64_t)hk * a.dv * (F16 ? 2 : 4);
     float acc[AT_MAXD];
@@ -78,7 +80,7 @@ __global__ void __launch_bounds__(AT_THREADS) k_attention(cu_attn a, const int *
                 if (i >= a.dv)
                     break;
                 const float v = cache_at<F16>(vr, i);
-                if (F16) {
+                if (hacc) {
                     float x = ms != 1.0f ? to_half(__fmul_rn(acc[d], ms)) : acc[d];
                     acc[d] = to_half(__fadd_rn(x, __fmul_rn(v, vw)));
                 } else {

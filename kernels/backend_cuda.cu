@@ -6,6 +6,7 @@
 // steps as a replayed CUDA graph and prompts in micro-batches.
 #include "state.h"
 
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,13 @@ static const double MiB = 1024.0 * 1024.0;
 
 static bool cuda_available(char *why, size_t why_size)
 {
+    // without the driver library cudart says "driver version is insufficient": say what is missing
+    void *drv = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL);
+    if (!drv) {
+        snprintf(why, why_size, "no NVIDIA driver (libcuda.so.1 not found)");
+        return false;
+    }
+    dlclose(drv);
     int n = 0;
     cudaError_t e = cudaGetDeviceCount(&n);
     if (e != cudaSuccess) {
@@ -416,10 +424,13 @@ static pd_status cuda_forward(void *state, const int32_t *tokens, int n, int pos
     for (int i = 0; i < n; i++)
         if (tokens[i] < 0 || tokens[i] >= V)
             return pd_fail(PD_EARG, "token id %d is outside the vocabulary of %d", tokens[i], V);
+    c->wide_rows = 0;
     if (n == 1 && c->use_graph && !m->route_fn)
         return decode_graph(c, tokens[0], pos0, logits);
+    const int wide_end = n / CU_CPU_WIDE * CU_CPU_WIDE;   // rows in full CPU micro-batches
     for (int t0 = 0; t0 < n; t0 += CU_UBATCH) {
         const int nb = n - t0 < CU_UBATCH ? n - t0 : CU_UBATCH;
+        c->wide_rows = wide_end - t0 < 0 ? 0 : wide_end - t0 > nb ? nb : wide_end - t0;
         float *lg = NULL;
         if (logits && all_logits)
             lg = logits + (size_t)t0 * V;

@@ -152,6 +152,8 @@ struct cu_attn {
     int64_t k_ld, v_ld;
     int dk, dv, H, group;   // group: query heads per kv head (MLA: H)
     bool f16;
+    int wide_rows;          // F16 cache: rows [0, wide_rows) take llama.cpp's wide-batch
+                            // path (F32 q and sums), the rest its half accumulator
     float scale;
     float *out;             // (rows, H, dv)
 };

@@ -71,7 +71,8 @@ static pd_status attention_gqa(cu_state *c, int il, int n)
     PD_TRY(cu_kv_store(s, kc, c->kv_f16, kw, c->k, kw, n, kw, c->d_pos));
     PD_TRY(cu_kv_store(s, vc, c->kv_f16, vw, c->v, vw, n, vw, c->d_pos));
 
-    const cu_attn a = { c->q, kc, vc, kw, vw, dk, dv, H, H / Hkv, c->kv_f16, hp->kq_scale, c->att };
+    const cu_attn a = { c->q, kc, vc, kw, vw, dk, dv, H, H / Hkv, c->kv_f16,
+                        c->wide_rows, hp->kq_scale, c->att };
     PD_TRY(cu_attention(s, &a, c->d_pos, n));
     return proj(c, &ly->wo, c->att, (int64_t)H * dv, n, c->out, E);
 }
@@ -104,7 +105,8 @@ static pd_status attention_mla(cu_state *c, int il, int n)
     // absorb: qlat[t][h] = attn_k_b[h] q_nope[t][h], then attend in latent space
     PD_TRY(per_head(c, &ly->wk_b, c->q, dq, n, c->qlat, R));
     PD_TRY(cu_mla_query(s, c->qc, c->qlat, c->q, n, H, R, dr, dq, hp->qk_nope));
-    const cu_attn a = { c->qc, kc, kc, kvw, kvw, kvw, R, H, H, c->kv_f16, hp->kq_scale, c->olat };
+    const cu_attn a = { c->qc, kc, kc, kvw, kvw, kvw, R, H, H, c->kv_f16, c->wide_rows,
+                        hp->kq_scale, c->olat };
     PD_TRY(cu_attention(s, &a, c->d_pos, n));
 
     // back out of the latent: att[t][h] = attn_v_b[h] olat[t][h]

@@ -10,6 +10,9 @@
 // mat-vec kernels (decode and tiny batches) instead of cuBLAS.
 #define CU_UBATCH 256
 #define CU_MATVEC_ROWS 4
+// The CPU backend runs prompts in micro-batches of this many rows, and a
+// full one takes llama.cpp's wide-batch attention path (see attention.cu).
+#define CU_CPU_WIDE 64
 
 struct cu_layer {
     const float *attn_norm, *ffn_norm, *bq, *bk, *bv, *q_norm, *k_norm;
@@ -44,6 +47,7 @@ struct cu_state {
     float *x, *xn, *out, *q, *k, *v, *qa, *qlat, *qc, *olat, *att, *rope_cs;
     float *router, *selw, *ffa, *ffb, *eout, *logits;
     int *sel, *erows, *eslot;
+    int wide_rows;           // rows of this step on the wide attention path
     cu_act act;              // converted activations for the mat-vec kernels
     float *h_logits;         // pinned copy of the last row's logits
     // host copies for prefill expert grouping
