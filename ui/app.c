@@ -87,6 +87,7 @@ int ui_app_open_model(ui_app *app, const char *path)
     app->sess = s;
     free(app->model_path);
     app->model_path = strdup(path);
+    app->session_turns = 0;
     return 0;
 }
 
@@ -139,6 +140,7 @@ bool ui_app_next_job(ui_app *app, ui_job *job)
     if (app->ab_stage)
         app->ab_turn[app->ab_stage - 1] = app->cur;
     app->busy = true;
+    app->session_turns++;
     return true;
 }
 
@@ -155,7 +157,7 @@ static void ab_report(ui_app *app)
         return;
     ui_buf t = {0};
     ui_buf_printf(&t, "%-12s %-14s %s\n", "A/B", "A: TIP off", "B: TIP on");
-#define ROW(name, fa, fb) ui_buf_printf(&t, "%-12s %-14d %-14d\n", name, fa, fb)
+#define ROW(name, fa, fb) ui_buf_printf(&t, "%-12s %-14d %d\n", name, fa, fb)
     int ta = 0, tb = 0;
     for (int i = 0; i < a->n_th; i++) ta += ui_thought_tokens(a, i);
     for (int i = 0; i < b->n_th; i++) tb += ui_thought_tokens(b, i);
@@ -166,7 +168,7 @@ static void ab_report(ui_app *app)
         b->have_stats ? b->stats.think_tokens : tb);
     ROW("answer tok", a->stats.answer_tokens, b->stats.answer_tokens);
 #undef ROW
-    ui_buf_printf(&t, "%-12s %-14.1f %-14.1f", "tok/s", a->stats.tok_per_s, b->stats.tok_per_s);
+    ui_buf_printf(&t, "%-12s %-14.1f %.1f", "tok/s", a->stats.tok_per_s, b->stats.tok_per_s);
     say(app, UI_ROLE_NOTE, "%s", t.s);
     ui_buf_free(&t);
 }
@@ -186,6 +188,9 @@ void ui_app_job_done(ui_app *app, pd_status st, const char *errmsg)
         char *dummy = NULL;
         if (pd_session_pop_turn(app->sess, &dummy)) {
             free(dummy);
+            app->session_turns--;
+            if (app->ab_fresh)   /* B starts from the same seed as A did */
+                pd_session_clear(app->sess);
             app->ab_stage = 2;
             app->params.tip_on = true;
             ui_app_params_changed(app);
@@ -258,6 +263,16 @@ static void cmd_ab(ui_app *app)
         say(app, UI_ROLE_ERROR, "/ab: nothing to compare yet: send a prompt first");
         return;
     }
+    app->session_turns--;
+    /* With nothing before it, the turn can be rerun from a fresh
+     * conversation, whose random numbers start from the seed: A and B then
+     * really share it. Later in a conversation they continue its stream. */
+    app->ab_fresh = app->session_turns <= 0;
+    if (app->ab_fresh)
+        pd_session_clear(app->sess);
+    else
+        say(app, UI_ROLE_NOTE, "/ab: A and B continue the conversation's random stream; "
+            "/clear first for a comparison from the seed");
     free(app->ab_prompt);
     app->ab_prompt = text;
     app->ab_tip_saved = app->params.tip_on;
@@ -335,6 +350,7 @@ static void run_command(ui_app *app, const ui_cmd *c)
             return;
         if (app->sess)
             pd_session_clear(app->sess);
+        app->session_turns = 0;
         ui_transcript_free(&app->tr);
         say(app, UI_ROLE_NOTE, "new conversation");
         break;
@@ -346,6 +362,7 @@ static void run_command(ui_app *app, const ui_cmd *c)
             say(app, UI_ROLE_ERROR, "/retry: there is no turn to regenerate");
             return;
         }
+        app->session_turns--;
         queue_job(app, text, "retry");
         free(text);
         break;

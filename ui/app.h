@@ -45,6 +45,8 @@ struct ui_app {
     int ab_stage;             /* 0: none, 1: A running, 2: B running */
     char *ab_prompt;
     bool ab_tip_saved;
+    bool ab_fresh;            /* the compared turn was the whole conversation */
+    int session_turns;        /* turns the session holds (for /ab) */
     ui_turn *ab_turn[2];
 };
 

@@ -139,16 +139,16 @@ static void run_jobs(plain *p)
         const char *err = st != PD_OK ? pd_errmsg() : "";
         newline(p);
         fflush(stdout);
-        ui_app_job_done(&p->app, st, err);
-        if (turn) {
+        if (turn && turn->done) {   /* the summary before what the end triggers (/ab) */
             char sum[160];
             ui_turn_summary(turn, sum, sizeof sum);
             fprintf(stderr, "[%s%s%s %s %.1f tok/s%s]\n", turn->label, turn->label[0] ? ": " : "",
                     sum, ui_g.dot, turn->stats.tok_per_s,
                     turn->reason == PD_DONE_CANCELLED ? ", stopped" : "");
-            if (turn->error)
-                cli_error("%s", turn->error);
         }
+        ui_app_job_done(&p->app, st, err);
+        if (turn && turn->error)
+            cli_error("%s", turn->error);
         free(job.prompt);
     }
 }
