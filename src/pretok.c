@@ -12,6 +12,11 @@
  *    (+ the mapped 0x0B); `\p{..}` use Unicode properties in UTF mode
  *    regardless, as llama.cpp's category tables do. Literal characters in
  *    classes (deepseek-llm, CJK ranges) match code points directly.
+ *  - Code points newer than this pcre2's Unicode tables are matched as an
+ *    older stand-in of their class (table newer_cps below).
+ *  - Where llama.cpp and the HF tokenizers differ (NFC for Qwen, ASCII '~'
+ *    missing from llama.cpp's collapsed \p{S}), the reference vectors only
+ *    hold strings on which both agree; we follow Unicode (HF) for '~'.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -230,6 +235,69 @@ static uint32_t utf8_cp(const unsigned char *s, int k)
     }
 }
 
+/* Code points this pcre2 build does not know (Cn) but newer Unicode (16, as
+ * in the models' own tokenizer engines) puts in L, N, P, S or M; made by
+ * tools/unicode_delta.py. Before matching, each is replaced by an old code
+ * point of its class (outside every literal range of our regexes), so that
+ * \p{..} sees the newer category. */
+typedef struct newer_cp { uint32_t lo, hi; char cls; } newer_cp;
+static const newer_cp newer_cps[] = {
+    {0x897, 0x897, 'M'}, {0xCF3, 0xCF3, 'M'}, {0xECE, 0xECE, 'M'}, {0x1B4E, 0x1B4F, 'P'},
+    {0x1B7F, 0x1B7F, 'P'}, {0x1C89, 0x1C8A, 'L'}, {0x2427, 0x2429, 'S'}, {0x2FFC, 0x2FFF, 'S'},
+    {0x31E4, 0x31E5, 'S'}, {0x31EF, 0x31EF, 'S'}, {0xA7CB, 0xA7CD, 'L'}, {0xA7DA, 0xA7DC, 'L'},
+    {0x105C0, 0x105F3, 'L'}, {0x10D40, 0x10D49, 'N'}, {0x10D4A, 0x10D65, 'L'},
+    {0x10D69, 0x10D6D, 'M'}, {0x10D6E, 0x10D6E, 'P'}, {0x10D6F, 0x10D85, 'L'},
+    {0x10D8E, 0x10D8F, 'S'}, {0x10EC2, 0x10EC4, 'L'}, {0x10EFC, 0x10EFF, 'M'},
+    {0x1123F, 0x11240, 'L'}, {0x11241, 0x11241, 'M'}, {0x11380, 0x11389, 'L'},
+    {0x1138B, 0x1138B, 'L'}, {0x1138E, 0x1138E, 'L'}, {0x11390, 0x113B5, 'L'},
+    {0x113B7, 0x113B7, 'L'}, {0x113B8, 0x113C0, 'M'}, {0x113C2, 0x113C2, 'M'},
+    {0x113C5, 0x113C5, 'M'}, {0x113C7, 0x113CA, 'M'}, {0x113CC, 0x113D0, 'M'},
+    {0x113D1, 0x113D1, 'L'}, {0x113D2, 0x113D2, 'M'}, {0x113D3, 0x113D3, 'L'},
+    {0x113D4, 0x113D5, 'P'}, {0x113D7, 0x113D8, 'P'}, {0x113E1, 0x113E2, 'M'},
+    {0x116D0, 0x116E3, 'N'}, {0x11B00, 0x11B09, 'P'}, {0x11BC0, 0x11BE0, 'L'},
+    {0x11BE1, 0x11BE1, 'P'}, {0x11BF0, 0x11BF9, 'N'}, {0x11F00, 0x11F01, 'M'},
+    {0x11F02, 0x11F02, 'L'}, {0x11F03, 0x11F03, 'M'}, {0x11F04, 0x11F10, 'L'},
+    {0x11F12, 0x11F33, 'L'}, {0x11F34, 0x11F3A, 'M'}, {0x11F3E, 0x11F42, 'M'},
+    {0x11F43, 0x11F4F, 'P'}, {0x11F50, 0x11F59, 'N'}, {0x11F5A, 0x11F5A, 'M'},
+    {0x1342F, 0x1342F, 'L'}, {0x13440, 0x13440, 'M'}, {0x13441, 0x13446, 'L'},
+    {0x13447, 0x13455, 'M'}, {0x13460, 0x143FA, 'L'}, {0x16100, 0x1611D, 'L'},
+    {0x1611E, 0x1612F, 'M'}, {0x16130, 0x16139, 'N'}, {0x16D40, 0x16D6C, 'L'},
+    {0x16D6D, 0x16D6F, 'P'}, {0x16D70, 0x16D79, 'N'}, {0x18CFF, 0x18CFF, 'L'},
+    {0x1B132, 0x1B132, 'L'}, {0x1B155, 0x1B155, 'L'}, {0x1CC00, 0x1CCEF, 'S'},
+    {0x1CCF0, 0x1CCF9, 'N'}, {0x1CD00, 0x1CEB3, 'S'}, {0x1D2C0, 0x1D2D3, 'N'},
+    {0x1DF25, 0x1DF2A, 'L'}, {0x1E030, 0x1E06D, 'L'}, {0x1E08F, 0x1E08F, 'M'},
+    {0x1E4D0, 0x1E4EB, 'L'}, {0x1E4EC, 0x1E4EF, 'M'}, {0x1E4F0, 0x1E4F9, 'N'},
+    {0x1E5D0, 0x1E5ED, 'L'}, {0x1E5EE, 0x1E5EF, 'M'}, {0x1E5F0, 0x1E5F0, 'L'},
+    {0x1E5F1, 0x1E5FA, 'N'}, {0x1E5FF, 0x1E5FF, 'P'}, {0x1F6DC, 0x1F6DC, 'S'},
+    {0x1F774, 0x1F776, 'S'}, {0x1F77B, 0x1F77F, 'S'}, {0x1F7D9, 0x1F7D9, 'S'},
+    {0x1F8B2, 0x1F8BB, 'S'}, {0x1F8C0, 0x1F8C1, 'S'}, {0x1FA75, 0x1FA77, 'S'},
+    {0x1FA87, 0x1FA89, 'S'}, {0x1FA8F, 0x1FA8F, 'S'}, {0x1FAAD, 0x1FAAF, 'S'},
+    {0x1FABB, 0x1FABF, 'S'}, {0x1FAC6, 0x1FAC6, 'S'}, {0x1FACE, 0x1FACF, 'S'},
+    {0x1FADA, 0x1FADC, 'S'}, {0x1FADF, 0x1FADF, 'S'}, {0x1FAE8, 0x1FAE9, 'S'},
+    {0x1FAF7, 0x1FAF8, 'S'}, {0x1FBCB, 0x1FBEF, 'S'}, {0x2B739, 0x2B739, 'L'},
+    {0x2EBF0, 0x2EE5D, 'L'}, {0x31350, 0x323AF, 'L'},
+};
+
+/* The stand-in of a class: Lo U+10000, Nd U+1D7CE, Po U+1091F, So U+1F600, Mn U+1D167. */
+static uint32_t newer_stand_in(uint32_t c)
+{
+    size_t lo = 0, hi = sizeof newer_cps / sizeof newer_cps[0];
+    if (c < newer_cps[0].lo) return 0;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (c < newer_cps[mid].lo) hi = mid;
+        else if (c > newer_cps[mid].hi) lo = mid + 1;
+        else switch (newer_cps[mid].cls) {
+            case 'L': return 0x10000;
+            case 'N': return 0x1D7CE;
+            case 'P': return 0x1091F;
+            case 'S': return 0x1F600;
+            default: return 0x1D167;
+            }
+    }
+    return 0;
+}
+
 /* The Unicode White_Space code points above ASCII (llama.cpp's list). */
 static bool is_wide_space(uint32_t c)
 {
@@ -285,24 +353,34 @@ oom:
     return pd_fail(PD_ENOMEM, "tokenizer: out of memory");
 }
 
-/* Text with non-ASCII whitespace replaced by 0x0B, and the map from its byte
- * offsets back to the original ones (NULL when nothing changed). */
-static pd_status map_spaces(const char *text, size_t len, char **mtext, size_t *mlen, size_t **m2o)
+/* What a code point is replaced by before matching (0 = itself): 0x0B for
+ * non-ASCII whitespace, a stand-in for code points newer than pcre2. */
+static uint32_t match_cp(uint32_t c)
+{
+    if (is_wide_space(c)) return 0x0B;
+    return newer_stand_in(c);
+}
+
+/* The text as the regexes see it (see match_cp), and the map from its byte
+ * offsets back to the original ones; both NULL when nothing changes. */
+static pd_status map_text(const char *text, size_t len, char **mtext, size_t *mlen, size_t **m2o)
 {
     const unsigned char *s = (const unsigned char *)text;
+    size_t extra = 0;
     bool any = false;
     for (size_t i = 0; i < len;) {
         int k = pd_utf8_seq(s + i, len - i);
         if (k <= 0) k = 1;
-        if (k > 1 && is_wide_space(utf8_cp(s + i, k))) { any = true; break; }
+        if (k > 1 && match_cp(utf8_cp(s + i, k))) { any = true; extra++; }
         i += (size_t)k;
     }
     *mtext = NULL;
     *m2o = NULL;
     *mlen = len;
     if (!any) return PD_OK;
-    char *t = malloc(len + 1);
-    size_t *map = malloc((len + 1) * sizeof *map);
+    size_t cap = len + 2 * extra + 1;   /* a stand-in may be longer than the original */
+    char *t = malloc(cap);
+    size_t *map = malloc(cap * sizeof *map);
     if (!t || !map) {
         free(t);
         free(map);
@@ -312,9 +390,21 @@ static pd_status map_spaces(const char *text, size_t len, char **mtext, size_t *
     for (size_t i = 0; i < len;) {
         int k = pd_utf8_seq(s + i, len - i);
         if (k <= 0) k = 1;
-        if (k > 1 && is_wide_space(utf8_cp(s + i, k))) {
-            map[j] = i;
-            t[j++] = 0x0B;
+        uint32_t r = k > 1 ? match_cp(utf8_cp(s + i, k)) : 0;
+        if (r) {
+            unsigned char enc[4];
+            int n = 0;
+            if (r < 0x80) enc[n++] = (unsigned char)r;
+            else {   /* stand-ins are all 4-byte code points */
+                enc[n++] = (unsigned char)(0xF0 | (r >> 18));
+                enc[n++] = (unsigned char)(0x80 | ((r >> 12) & 0x3F));
+                enc[n++] = (unsigned char)(0x80 | ((r >> 6) & 0x3F));
+                enc[n++] = (unsigned char)(0x80 | (r & 0x3F));
+            }
+            for (int b = 0; b < n; b++) {
+                map[j] = i;
+                t[j++] = (char)enc[b];
+            }
         } else {
             for (int b = 0; b < k; b++) {
                 map[j] = i + (size_t)b;
@@ -339,7 +429,7 @@ pd_status pd_pretok_split(const pd_pretok *p, const char *text, size_t len,
 
     char *mtext;
     size_t mlen, *m2o;
-    pd_status st = map_spaces(text, len, &mtext, &mlen, &m2o);
+    pd_status st = map_text(text, len, &mtext, &mlen, &m2o);
     if (st) return st;
     const char *s = mtext ? mtext : text;
 

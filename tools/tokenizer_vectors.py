@@ -58,6 +58,8 @@ CASES = [
     b"x\xc0\x80y\xed\xa0\x80z",
     b"\x80",
     "Ünïcödé — “quotes” ‘single’ …".encode(),
+    # newer than Unicode 14 (pcre2 10.42 does not know them): emoji 15/16, CJK ext. H/I
+    "🫨 🩷x 🫩! \U00031350\U00031351 a\U0002EBF0 ~\U0001FAE8".encode(),
 ]
 
 
