@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { N_FIELDS = 7 };
+enum { N_FIELDS = 8 };
 
 typedef struct field {
     char text[256];
@@ -23,12 +23,16 @@ void ui_status_format(const ui_status_info *si, int width, char *out, size_t siz
     int n = 0;
     char a[32], b[32], c[32];
 
-    /* model first, cut to keep room for the numbers */
+    if (si->busy) {   /* a generation is running: always shown */
+        snprintf(f[n].text, sizeof f[n].text, "*");
+        f[n++].prio = 10;
+    }
+    /* the model, cut to keep room for the numbers */
     if (si->model) {
         char m[160];
         snprintf(m, sizeof m, "%s %s %s", si->model, ui_g.dot, si->backend ? si->backend : "?");
         char *fit = ui_fit(m, 32);
-        snprintf(f[n].text, sizeof f[n].text, "%s%s", si->busy ? "* " : "", fit);
+        snprintf(f[n].text, sizeof f[n].text, "%s", fit);
         free(fit);
     } else {
         snprintf(f[n].text, sizeof f[n].text, "no model (/model PATH)");
