@@ -196,6 +196,64 @@ static void test_chat_tokenize(void)
     pd_gguf_close(g);
 }
 
+/* A GGUF in memory with string keys only (k1, v1, k2, v2, ..., NULL). */
+static pd_gguf *mem_gguf(const char *const *kv)
+{
+    static unsigned char b[4096];
+    size_t n = 0, n_kv = 0;
+#define PUT(p, l) do { memcpy(b + n, (p), (l)); n += (l); } while (0)
+    uint32_t u32;
+    uint64_t u64;
+    PUT("GGUF", 4);
+    u32 = 3; PUT(&u32, 4);
+    u64 = 0; PUT(&u64, 8);
+    for (const char *const *p = kv; *p; p += 2) n_kv++;
+    u64 = n_kv; PUT(&u64, 8);
+    for (const char *const *p = kv; *p; p += 2) {
+        u64 = strlen(p[0]); PUT(&u64, 8); PUT(p[0], strlen(p[0]));
+        u32 = 8; PUT(&u32, 4);
+        u64 = strlen(p[1]); PUT(&u64, 8); PUT(p[1], strlen(p[1]));
+    }
+    while (n % 32) b[n++] = 0;
+#undef PUT
+    pd_gguf *g = NULL;
+    T_CHECKF(pd_gguf_open_mem(b, n, "mem.gguf", &g) == PD_OK, "%s", pd_errmsg());
+    return g;
+}
+
+static void detect_mem(const char *const *kv, pd_chat_family want, bool want_rec)
+{
+    pd_gguf *g = mem_gguf(kv);
+    bool rec = !want_rec;
+    pd_chat_family f = pd_chat_detect(g, NULL, &rec);
+    pd_gguf_close(g);
+    T_CHECKF(f == want && rec == want_rec, "%s: got %s/%d, want %s/%d", kv[1],
+             pd_chat_family_name(f), rec, pd_chat_family_name(want), want_rec);
+}
+
+static void test_detect_metadata(void)
+{
+    detect_mem((const char *const[]){ "ponder.chat_template", "r1-zero", NULL }, PD_CHAT_R1_ZERO, true);
+    detect_mem((const char *const[]){ "ponder.chat_template", "chatml",
+                                      "tokenizer.chat_template", "<|im_start|>enable_thinking", NULL },
+               PD_CHAT_CHATML, true);
+    detect_mem((const char *const[]){ "tokenizer.chat_template",
+                                      "{{ 'A conversation between User and Assistant. ' }}", NULL },
+               PD_CHAT_R1_ZERO, true);
+    detect_mem((const char *const[]){ "tokenizer.chat_template", "<|im_start|>{{ x }}<|im_end|>", NULL },
+               PD_CHAT_CHATML, true);
+    detect_mem((const char *const[]){ "tokenizer.chat_template",
+                                      "{% if x %}<\xef\xbd\x9c" "Assistant\xef\xbd\x9c><think>\n{% endif %}", NULL },
+               PD_CHAT_DEEPSEEK_R1, true);
+    /* not recognised: a guess from the architecture, flagged */
+    detect_mem((const char *const[]){ "general.architecture", "qwen3moe",
+                                      "tokenizer.chat_template", "{{ messages }}", NULL },
+               PD_CHAT_QWEN3, false);
+    detect_mem((const char *const[]){ "general.architecture", "deepseek2", NULL }, PD_CHAT_DEEPSEEK_R1, false);
+    detect_mem((const char *const[]){ "general.architecture", "llama", NULL }, PD_CHAT_R1_ZERO, false);
+    detect_mem((const char *const[]){ "ponder.chat_template", "bogus", NULL }, PD_CHAT_R1_ZERO, false);
+}
+
 int main(void)
 {
     T_RUN(test_deepseek_r1);
@@ -205,5 +263,6 @@ int main(void)
     T_RUN(test_names_and_errors);
     T_RUN(test_detect);
     T_RUN(test_chat_tokenize);
+    T_RUN(test_detect_metadata);
     T_DONE();
 }
