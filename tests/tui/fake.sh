@@ -18,6 +18,28 @@ grep -q '^layout = side' "$T/config/ponder/config" 2>/dev/null &&
 grep -qF "What is 12 + 35?" "$T/state/ponder/history" 2>/dev/null &&
     pass "fake: history persisted" || fail "fake: history persisted"
 
+# screen dump: the whole screen after one turn matches the expected dump
+# (tig's habit), speeds masked; PONDER_UPDATE_SCREENS=1 rewrites the dump
+tm_sock=ponder-test-$$-d
+tm_start 100 30 "PONDER_FAKE_DELAY_MS=0 '$bin' -m fake.gguf"
+if tm_wait "TIP on" 10; then
+    tm_type "What is 12 + 35?"
+    tm_wait "The answer is 47" 10
+    tm_keys F4 F6
+    tm_wait "α3.5 β650" 5
+    tm_screen | sed -E 's/[0-9]+\.[0-9] tok\/s/N tok\/s/g; s/ponder [0-9][0-9.]* /ponder V /; s/[[:space:]]+$//' > "$T/screen.txt"
+    want=$srcdir/tests/tui/screens/fake-turn.txt
+    if [ -n "$PONDER_UPDATE_SCREENS" ]; then cp "$T/screen.txt" "$want"; fi
+    if diff -u "$want" "$T/screen.txt" > "$T/screen.diff"; then
+        pass "fake: screen dump matches tests/tui/screens/fake-turn.txt"
+    else
+        fail "fake: screen dump differs"; sed 's/^/    | /' "$T/screen.diff" | head -40
+    fi
+else
+    fail "fake: screen dump start"; tm_dump
+fi
+tm_stop
+
 # 80x24 (the smallest supported size), NO_COLOR, and a terminal far too small
 tm_sock=ponder-test-$$-b
 printf '#!/bin/sh\nprintf "from the editor\\n" > "$1"\n' > "$T/editor.sh"

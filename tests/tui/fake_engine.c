@@ -2,7 +2,8 @@
  * the UI's own tests only (tests/unit/test_ui, tests/tui/ponder-fake): no
  * model, a fixed reasoning script streamed word by word with thoughts,
  * suppressed switches when TIP is on, statistics and cancellation.
- * PONDER_FAKE_DELAY_MS sets the time per token (default 10). */
+ * PONDER_FAKE_DELAY_MS sets the time per token (default 10; 0: no delay and a
+ * fixed speed of 100 tok/s, for screen dumps). */
 #include "ponder.h"
 
 #include <pthread.h>
@@ -197,6 +198,8 @@ static void emit_stats(gen *g, pd_event_type type)
     clock_gettime(CLOCK_MONOTONIC, &now);
     double secs = (double)(now.tv_sec - g->t0.tv_sec) + (now.tv_nsec - g->t0.tv_nsec) / 1e9;
     g->st.tok_per_s = secs > 0 ? g->pos / secs : 0;
+    if (g->delay_ms <= 0)
+        g->st.tok_per_s = 100.0;   /* no real speed: keep screen dumps stable */
     pd_params p;
     pd_session_get_params(g->s, &p);
     int left = p.tip_beta - (g->pos - g->thought_start);
