@@ -537,6 +537,23 @@ static void qnt_bf16(const float *src, void *dst, int64_t n)
  * ======================================================================== */
 #define XROW(x, xs, c) ((const char *)(x) + (size_t)(c) * (xs))
 
+/* Columns a tile kernel of width G handles itself: whole groups, and a last
+ * partial group only if it is nearly full; the columns after that go through
+ * the one-row dot kernel (padding 1-2 columns up to G would waste work). */
+static inline int tile_cols(int nc, int G)
+{
+    int rem = nc % G;
+    return rem * 2 > G ? nc : nc - rem;
+}
+
+static void tile_rest_by_dot(pd_dot_fn dot, int64_t n, const void *w, size_t ws, int nr,
+                             const void *x, size_t xs, int c0, int nc, float *out, size_t os)
+{
+    for (int r = 0; r < nr; r++)
+        for (int c = c0; c < nc; c++)
+            out[(size_t)c * os + (size_t)r] = dot(n, (const char *)w + (size_t)r * ws, XROW(x, xs, c));
+}
+
 /* The 4 columns' 8-lane integer sums folded into one vector whose lanes
  * are (c0 c1 c2 c3 | c0 c1 c2 c3): scaling then costs one convert and one
  * fma per block for all 4 columns. */
@@ -573,8 +590,10 @@ static void tile_q8_0(int64_t n, const void *w, size_t ws, int nr,
     int32_t corr[TILE_KCH][8] __attribute__((aligned(32)));
     const __m256i k80 = _mm256_set1_epi8((char)0x80);
 #endif
-    for (int c0 = 0; c0 < nc; c0 += 4) {
-        int N = nc - c0 < 4 ? nc - c0 : 4;
+    const int ncg = tile_cols(nc, 4);
+    tile_rest_by_dot(dot_q8_0, n, w, ws, nr, x, xs, ncg, nc, out, os);
+    for (int c0 = 0; c0 < ncg; c0 += 4) {
+        int N = ncg - c0 < 4 ? ncg - c0 : 4;
         const pd_block_q8_0 *b[4];
         for (int c = 0; c < 4; c++)     /* missing columns repeat column 0 */
             b[c] = (const pd_block_q8_0 *)XROW(x, xs, c0 + (c < N ? c : 0));
@@ -633,8 +652,10 @@ static void tile_q4_k(int64_t n, const void *w, size_t ws, int nr,
     const __m256i m4 = _mm256_set1_epi8(0x0f);
     float dbv[TILE_KCH][8] __attribute__((aligned(32)));
     int16_t pairs[TILE_KCH][4][8] __attribute__((aligned(16)));
-    for (int c0 = 0; c0 < nc; c0 += 4) {
-        int N = nc - c0 < 4 ? nc - c0 : 4;
+    const int ncg = tile_cols(nc, 4);
+    tile_rest_by_dot(dot_q4_k, n, w, ws, nr, x, xs, ncg, nc, out, os);
+    for (int c0 = 0; c0 < ncg; c0 += 4) {
+        int N = ncg - c0 < 4 ? ncg - c0 : 4;
         const pd_block_q8_k *b[4];
         for (int c = 0; c < 4; c++)
             b[c] = (const pd_block_q8_k *)XROW(x, xs, c0 + (c < N ? c : 0));
@@ -781,8 +802,10 @@ static void tile_f16(int64_t n, const void *w, size_t ws, int nr,
                      const void *x, size_t xs, int nc, float *out, size_t os)
 {
     float xf[4][F16_KCH] __attribute__((aligned(32)));
-    for (int c0 = 0; c0 < nc; c0 += 4) {
-        int N = nc - c0 < 4 ? nc - c0 : 4;
+    const int ncg = tile_cols(nc, 4);
+    tile_rest_by_dot(dot_f16, n, w, ws, nr, x, xs, ncg, nc, out, os);
+    for (int c0 = 0; c0 < ncg; c0 += 4) {
+        int N = ncg - c0 < 4 ? ncg - c0 : 4;
         for (int64_t k0 = 0; k0 < n; k0 += F16_KCH) {
             int kn = (int)(n - k0 < F16_KCH ? n - k0 : F16_KCH);
             for (int c = 0; c < 4; c++)   /* missing columns repeat the first */

@@ -118,8 +118,11 @@ static void tile_q8_0_packed(int64_t n, const void *w, size_t ws, int nr,
 {
     const int64_t nb = n / PD_QK_0;
     pk_q8_0 pk __attribute__((aligned(64)));
-    for (int c0 = 0; c0 < nc; c0 += PK_COLS) {
-        int N = nc - c0 < PK_COLS ? nc - c0 : PK_COLS;
+    const int ncg = tile_cols(nc, PK_COLS);
+    if (ncg < nc)          /* a few columns left: the 4-column kernel */
+        tile_q8_0(n, w, ws, nr, XROW(x, xs, ncg), xs, nc - ncg, out + (size_t)ncg * os, os);
+    for (int c0 = 0; c0 < ncg; c0 += PK_COLS) {
+        int N = ncg - c0 < PK_COLS ? ncg - c0 : PK_COLS;
         const pd_block_q8_0 *b[PK_COLS];
         for (int c = 0; c < PK_COLS; c++)     /* missing columns repeat the first */
             b[c] = (const pd_block_q8_0 *)XROW(x, xs, c0 + (c < N ? c : 0));
