@@ -299,6 +299,8 @@ bool ui_input_flush_escape(void)
     return true;
 }
 
+bool ui_input_escape_pending(void) { return in.nmatch > 0; }
+
 bool ui_input_empty(void) { return rl_end == 0 && !in.continuing; }
 bool ui_input_is_command(void) { return rl_line_buffer && rl_line_buffer[0] == '/'; }
 

@@ -23,6 +23,7 @@ void ui_input_finish(void);
 void ui_input_feed(const char *bytes, size_t n);
 /* A lone ESC held back (it may start a paste) is passed on now. */
 bool ui_input_flush_escape(void);
+bool ui_input_escape_pending(void);
 bool ui_input_empty(void);
 bool ui_input_is_command(void);
 void ui_input_clear(void);

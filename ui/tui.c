@@ -468,6 +468,8 @@ static void loop(tui *t)
         }
         if (t->flash[0] && timeout < 0)
             timeout = 500;
+        if (ui_input_escape_pending() && (timeout < 0 || timeout > 50))
+            timeout = 50;   /* a lone Esc: pass it on if nothing follows */
         struct pollfd pfd[2] = {{STDIN_FILENO, POLLIN, 0}, {t->wake[0], POLLIN, 0}};
         int r = poll(pfd, 2, timeout);
         if (r < 0 && errno != EINTR)
