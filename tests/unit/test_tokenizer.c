@@ -8,6 +8,7 @@
 #include "t.h"
 #include "gguf.h"
 #include "tokenizer.h"
+#include "pretok.h"
 
 /* ------------------------------------------------------------------------
  * Helpers
@@ -531,6 +532,83 @@ static void test_bad_metadata(void)
     T_CHECK(t == NULL);
 }
 
+/* detokenize(tokenize(x)) == x for every vocabulary, with and without special
+ * parsing, on the oracle strings, our edge strings (invalid UTF-8 comes back
+ * as U+FFFD per bad byte) and random mixes of special-token text. */
+static bool round_trip(const pd_tokenizer *t, const char *x, size_t n, bool special, char *why)
+{
+    bool oom;
+    size_t want_len = n;
+    char *clean = pd_utf8_sanitize(x, n, &want_len, &oom);
+    const char *want = clean ? clean : x;
+    int32_t *ids;
+    size_t n_ids;
+    bool ok = pd_tokenize(t, x, n, special, &ids, &n_ids) == PD_OK;
+    size_t m = 0;
+    char *got = malloc(want_len + 1);
+    for (size_t i = 0; ok && i < n_ids; i++) {
+        size_t pl;
+        const char *p = pd_token_piece(t, ids[i], &pl);
+        if (!p || m + pl > want_len) { ok = false; break; }
+        memcpy(got + m, p, pl);
+        m += pl;
+    }
+    ok = ok && m == want_len && memcmp(got, want, m) == 0;
+    if (!ok) snprintf(why, 200, "\"%.60s\" (%zu bytes, special %d)", x, n, special);
+    free(got);
+    free(clean);
+    free(ids);
+    return ok;
+}
+
+static void test_round_trip(void)
+{
+    const char *o = oracle_or_skip();
+    static const char *const vocabs[] = {
+        "qwen3-vocab.gguf", "deepseek-v3-vocab.gguf", "ggml-vocab-deepseek-llm.gguf",
+        "ggml-vocab-deepseek-coder.gguf", "ggml-vocab-gpt-2.gguf" };
+    static const char *const inputs[] = {
+        "tokenizer/qwen3.inp", "tokenizer/deepseek-v3.inp", "vocab/ggml-vocab-gpt-2.gguf.inp" };
+    char why[256], p[1100];
+    for (size_t v = 0; v < sizeof vocabs / sizeof vocabs[0]; v++) {
+        snprintf(p, sizeof p, "%.900s/vocab/%s", o, vocabs[v]);
+        pd_tokenizer *t = load_vocab(p);
+        for (size_t f = 0; f <= sizeof inputs / sizeof inputs[0]; f++) {
+            if (f < sizeof inputs / sizeof inputs[0]) snprintf(p, sizeof p, "%.900s/%s", o, inputs[f]);
+            else snprintf(p, sizeof p, "%.900s/tests/fixtures/tokenizer/edge.inp", t_srcdir());
+            size_t len;
+            char *buf = slurp(p, &len);
+            T_CHECKF(buf != NULL, "%s", p);
+            static span in[1024];
+            size_t ni = split_inp(buf, len, in, 1024);
+            for (size_t i = 0; i < ni; i++)
+                for (int sp = 0; sp < 2; sp++)
+                    T_CHECKF(round_trip(t, in[i].s, in[i].n, sp, why), "%s: %s", vocabs[v], why);
+            free(buf);
+        }
+        /* random mixes of special-token text, pieces of it, and bytes */
+        static const char *const parts[] = {
+            "<|im_start|>", "<|im_end|>", "<think>", "</think>", "<|", "|>", "<\xef\xbd\x9c",
+            "\xef\xbd\x9c>", "<\xef\xbd\x9cUser\xef\xbd\x9c>", "</s>", " ", "\n", "a", "1", "\xff",
+            "\xe4\xb8", "\xad", "~", "\xf0\x9f\xab\xa8" };
+        uint64_t x = 0x9E3779B97F4A7C15ull + v;
+        char buf[256];
+        for (int r = 0; r < 300; r++) {
+            size_t n = 0;
+            while (n < 200) {
+                x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+                const char *q = parts[x % (sizeof parts / sizeof parts[0])];
+                size_t l = strlen(q);
+                memcpy(buf + n, q, l);
+                n += l;
+                if (x % 13 == 0) break;
+            }
+            T_CHECKF(round_trip(t, buf, n, r & 1, why), "%s: %s", vocabs[v], why);
+        }
+        pd_tokenizer_free(t);
+    }
+}
+
 int main(void)
 {
     T_RUN(test_oracle_gpt2);
@@ -547,6 +625,7 @@ int main(void)
     T_RUN(test_empty_and_invalid_utf8);
     T_RUN(test_detok_stream);
     T_RUN(test_bad_metadata);
+    T_RUN(test_round_trip);
     T_RUN(test_speed);
     T_DONE();
 }
