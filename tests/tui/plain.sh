@@ -55,6 +55,19 @@ if [ -x "$fake" ]; then
     else
         fail "plain: /save FILE.jsonl"
     fi
+    printf 'What is 2 + 2?\n' > "$T/q.txt"
+    printf '/model %s\n/load %s\n/load %s\n/save %s\n/retry\n' "$T/missing.gguf" "$T/s.jsonl" \
+        "$T/q.txt" "$T/nodir/x.md" |
+        PONDER_FAKE_DELAY_MS=0 "$fake" -m fake.gguf >"$T/out" 2>"$T/err"
+    rc=$?
+    if [ "$rc" -eq 0 ] && grep -q 'missing.gguf: No such file' "$T/err" &&
+       grep -q "loaded $T/s.jsonl" "$T/err" && grep -q 'Okay, the question is: What is 2 + 2?' "$T/out" &&
+       grep -q "/save: $T/nodir/x.md: No such file" "$T/err" && [ ! -e "$T/nodir" ] &&
+       grep -q '^\[retry: ' "$T/err"; then
+        pass "plain: /model, /load, /save and /retry errors and results"
+    else
+        fail "plain: /model, /load, /save and /retry" "rc=$rc"; sed 's/^/    | /' "$T/err"
+    fi
 else
     skip "plain: fake engine session" "$fake not built"
 fi
