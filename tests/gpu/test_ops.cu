@@ -6,7 +6,9 @@
 // F32/F16 cache, narrow and wide batches), MoE routing and combining.
 // Pass: ||out - ref|| / ||ref|| <= tol (1e-3 unless noted), no NaN, every
 // output written (outputs are poisoned with NaN first).
-// Usage: test_ops [--bench]   (exit 0 when every check passes)
+// Usage: test_ops [--bench]          (exit 0 when every check passes)
+//        test_ops --cmp A.f32 B.f32 [tol [n_vocab]]   compare two logits files (ponder
+//        logits --out): relative error, rows whose argmax differs; exit 1 over tol
 #include "cuda.h"
 
 #include <math.h>
@@ -541,8 +543,56 @@ static void bench(void)
     }
 }
 
+static std::vector<float> read_f32(const char *path)
+{
+    std::vector<float> v;
+    FILE *f = fopen(path, "rb");
+    if (!f) { fprintf(stderr, "test_ops: cannot open %s\n", path); exit(2); }
+    float buf[4096];
+    size_t n;
+    while ((n = fread(buf, 4, 4096, f)) > 0) v.insert(v.end(), buf, buf + n);
+    fclose(f);
+    return v;
+}
+
+// Two logits files of the same shape: overall ||a-b||/||b||, the worst row,
+// and how many rows pick a different top token (n_vocab from argv or 0).
+static int cmp_logits(const char *a_path, const char *b_path, double tol, long n_vocab)
+{
+    std::vector<float> a = read_f32(a_path), b = read_f32(b_path);
+    if (a.size() != b.size() || a.empty()) {
+        printf("cmp: sizes differ (%zu vs %zu values)\n", a.size(), b.size());
+        return 1;
+    }
+    double num = 0, den = 0, worst = 0;
+    long rows = n_vocab > 0 ? (long)(a.size() / n_vocab) : 1, argmax_diff = 0;
+    const size_t V = n_vocab > 0 ? (size_t)n_vocab : a.size();
+    bool nan = false;
+    for (long r = 0; r < rows; r++) {
+        double rn = 0, rd = 0;
+        size_t ia = 0, ib = 0;
+        for (size_t i = r * V; i < (r + 1) * V; i++) {
+            if (!isfinite(a[i])) nan = true;
+            rn += ((double)a[i] - b[i]) * ((double)a[i] - b[i]);
+            rd += (double)b[i] * b[i];
+            if (a[i] > a[r * V + ia]) ia = i - r * V;
+            if (b[i] > b[r * V + ib]) ib = i - r * V;
+        }
+        num += rn;
+        den += rd;
+        worst = fmax(worst, rd > 0 ? sqrt(rn / rd) : sqrt(rn));
+        argmax_diff += ia != ib;
+    }
+    const double rel = den > 0 ? sqrt(num / den) : sqrt(num);
+    printf("cmp: rel %.2e, worst row %.2e, %ld of %ld rows with another top token%s\n", rel, worst,
+           argmax_diff, rows, nan ? ", NaN" : "");
+    return !nan && rel <= tol ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 4 && !strcmp(argv[1], "--cmp"))
+        return cmp_logits(argv[2], argv[3], argc > 4 ? atof(argv[4]) : 1e-3, argc > 5 ? atol(argv[5]) : 0);
     const bool do_bench = argc > 1 && !strcmp(argv[1], "--bench");
     int ndev = 0;
     if (cudaGetDeviceCount(&ndev) != cudaSuccess || ndev == 0) {

@@ -1,0 +1,53 @@
+#!/bin/sh
+# tests/gpu/prepare.sh - run HERE (the build machine, nvcc but maybe no GPU):
+# collect what tests/gpu/run.sh needs on a bare GPU machine into build-gpu/
+# at the top of the source tree (ignored by git through /build*/, so the
+# device tool carries it with carry=["build-gpu"]): the ponder binary, the
+# CUDA plugin, test_ops, the shared libraries ponder links that a bare CUDA
+# image may lack, and oracle models.
+#
+# usage: tests/gpu/prepare.sh BUILD_DIR [MODEL.gguf names in $PONDER_ORACLE/models ...]
+#   BUILD_DIR: configured with --with-cuda and built (make)
+#   default models: ds3-Q4_K_M.gguf q3moe-Q4_K_M.gguf ds3-F16.gguf (the F16 q3moe
+#   file does not fit the 64 MiB a device call carries beside them: run a
+#   second call with `prepare.sh BUILD q3moe-F16.gguf`)
+set -eu
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=${1:?usage: tests/gpu/prepare.sh BUILD_DIR [models...]}
+build=$(cd "$build" && pwd)
+shift
+oracle=${PONDER_ORACLE:-$top/../shared/oracle}
+[ $# -gt 0 ] || set -- ds3-Q4_K_M.gguf q3moe-Q4_K_M.gguf ds3-F16.gguf
+out=$top/build-gpu
+
+for f in ponder kernels/ponder-cuda.so tests/gpu/test_ops; do
+    [ -x "$build/$f" ] || { echo "prepare: $build/$f is missing (configure --with-cuda; make)" >&2; exit 1; }
+done
+rm -rf "$out"
+mkdir -p "$out/kernels" "$out/lib" "$out/oracle"
+cp "$build/ponder" "$build/tests/gpu/test_ops" "$out/"
+cp "$build/kernels/ponder-cuda.so" "$out/kernels/"
+# libraries beyond glibc and the CUDA driver/toolkit (cuBLAS is found there)
+for bin in "$out/ponder" "$out/test_ops"; do
+    ldd "$bin" | awk '/=> \// { print $3 }' | while read -r lib; do
+        case $(basename "$lib") in
+        libc.so*|libm.so*|libpthread.so*|libdl.so*|librt.so*|ld-linux*|libcuda*|libcublas*) ;;
+        *) cp -L "$lib" "$out/lib/" ;;
+        esac
+    done
+done
+for m in "$@"; do
+    cp "$oracle/models/$m" "$out/oracle/"
+done
+cp "$oracle/README.md" "$out/oracle/" 2>/dev/null || true
+
+# the device tool carries at most 64 MiB: tracked + untracked files + build-gpu
+cd "$top"
+tree=$( (git ls-files; git ls-files --others --exclude-standard) | tr '\n' '\0' | du -cb --files0-from=- 2>/dev/null | tail -1 | cut -f1)
+carry=$(du -sb "$out" | cut -f1)
+total=$((tree + carry))
+echo "prepare: build-gpu holds $((carry >> 20)) MiB; with the working tree $((total >> 20)) MiB (limit 64)"
+[ "$total" -lt $((64 << 20)) ] || { echo "prepare: too large to carry: give fewer models" >&2; exit 1; }
+echo "prepare: now call the device tool:"
+echo "  run(command=\"sh tests/gpu/run.sh check\", carry=[\"build-gpu\"], timeout_s=600)"
+echo "  run(command=\"sh tests/gpu/run.sh bench\", carry=[\"build-gpu\"], timeout_s=600)"

@@ -1,0 +1,165 @@
+#!/bin/sh
+# tests/gpu/run.sh - the GPU checks of issue 8 in one script, for a bare GPU
+# machine that has the NVIDIA driver and cuBLAS but nothing built: it runs
+# what tests/gpu/prepare.sh collected in build-gpu/ and prints a table.
+#
+#   check  op-by-op kernels vs the CPU scalar reference (test_ops); whole-model
+#          logits of every model in build-gpu/oracle and tests/fixtures/hf,
+#          CUDA vs CPU (prefill 80 tokens, 3 tokens on the mat-vec path, one
+#          decode step) within 1e-3; greedy 64-token generations identical
+#          (graph and no graph); compute-sanitizer memcheck of a prefill and
+#          of decode steps
+#   bench  mat-vec bandwidth per type, then `ponder synth` + `ponder bench`
+#          (512-token prefill, 128 decoded) for qwen3-30b-a3b Q4_K and Q8_0
+#          and deepseek-v2-lite Q8_0 (or the PRESET:TYPE given)
+#   all    both (may not fit one 10-minute device call)
+#
+# usage: sh tests/gpu/run.sh [check|bench|all] [PRESET:TYPE ...]
+# Logs and the table go to $OUT (the device tool's folder) or /tmp/ponder-gpu.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+G=${PONDER_GPU_DIR:-$top/build-gpu}
+O=${OUT:-/tmp/ponder-gpu}
+mkdir -p "$O"
+P=$G/ponder
+T=$G/test_ops
+TABLE=$O/table.txt
+: > "$TABLE"
+fails=0
+mode=${1:-all}
+[ $# -gt 0 ] && shift
+
+row() {   # check name, ok|FAIL|skip, detail
+    printf '%-40s %-4s %s\n' "$1" "$2" "$3" | tee -a "$TABLE"
+    [ "$2" = FAIL ] && fails=$((fails + 1))
+    return 0
+}
+
+# --- environment: carried libraries, cuBLAS wherever this machine has it ----
+cub=
+for d in /usr/local/cuda/lib64 /usr/local/cuda/lib /usr/local/cuda/targets/x86_64-linux/lib \
+         /usr/lib/x86_64-linux-gnu; do
+    [ -e "$d/libcublas.so.13" ] && { cub=$d; break; }
+done
+[ -n "$cub" ] || { c=$(find /usr /opt -name libcublas.so.13 2>/dev/null | head -1); cub=${c%/*}; }
+export LD_LIBRARY_PATH="$G/lib${cub:+:$cub}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export PONDER_DATADIR="$top/share/ponder"
+export PONDER_CUDA_PLUGIN="$G/kernels/ponder-cuda.so"
+[ -x "$P" ] && [ -x "$T" ] || { echo "run.sh: $G is incomplete: run tests/gpu/prepare.sh where it was built" >&2; exit 2; }
+echo "gpu: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null | head -1)"
+echo "cublas: ${cub:-not found}"
+
+# 80 token ids below 384 (the smallest vocabulary): 64 rows take the CPU's
+# wide attention path, 16 the narrow one
+toks80=$(awk 'BEGIN { for (i = 0; i < 80; i++) printf "%s%d", i ? "," : "", (i * 37 + 11) % 383 + 1 }')
+toks3=$(echo "$toks80" | cut -d, -f1-3)
+toks1=$(echo "$toks80" | cut -d, -f1)
+models=$(ls "$G"/oracle/*.gguf tests/fixtures/hf/*.gguf 2>/dev/null)
+first_model=$(echo "$models" | head -1)
+
+logits_pair() {   # model, label, tokens
+    m=$1; name=$(basename "$m" .gguf); n=$(echo "$3" | tr ',' '\n' | wc -l)
+    if ! timeout 300 "$P" logits -m "$m" --tokens "$3" --all --backend cpu --out "$O/cpu.f32" >/dev/null 2>"$O/err.txt"; then
+        row "$name logits $2" skip "cpu: $(head -c 100 "$O/err.txt")"; return
+    fi
+    if ! timeout 300 "$P" logits -m "$m" --tokens "$3" --all --backend cuda --out "$O/gpu.f32" >/dev/null 2>"$O/err.txt"; then
+        row "$name logits $2" FAIL "cuda: $(head -c 160 "$O/err.txt")"; return
+    fi
+    V=$(( $(stat -c %s "$O/cpu.f32") / 4 / n ))
+    res=$("$T" --cmp "$O/gpu.f32" "$O/cpu.f32" 1e-3 "$V")
+    if [ $? -eq 0 ]; then row "$name logits $2" ok "${res#cmp: }"; else row "$name logits $2" FAIL "${res#cmp: }"; fi
+}
+
+greedy() {   # model, [env assignment for the cuda run]
+    m=$1; name=$(basename "$m" .gguf); label=${2:+ ($2)}
+    set -- run -m "$m" --raw -p "The capital of France is" -n 64 --temp 0 --tip off
+    if ! timeout 300 "$P" "$@" --backend cpu >"$O/cpu.txt" 2>"$O/err.txt"; then
+        row "$name greedy 64$label" skip "cpu: $(head -c 100 "$O/err.txt")"; return
+    fi
+    if ! timeout 300 env ${env_extra:-} "$P" "$@" --backend cuda >"$O/gpu.txt" 2>"$O/err.txt"; then
+        row "$name greedy 64$label" FAIL "cuda: $(head -c 160 "$O/err.txt")"; return
+    fi
+    if cmp -s "$O/cpu.txt" "$O/gpu.txt"; then
+        row "$name greedy 64$label" ok "identical ($(wc -c < "$O/cpu.txt") bytes)"
+    else
+        row "$name greedy 64$label" FAIL "texts differ (see $O/cpu.txt, gpu.txt)"
+        cp "$O/cpu.txt" "$O/$name.cpu.txt"; cp "$O/gpu.txt" "$O/$name.gpu.txt"
+    fi
+}
+
+do_check() {
+    echo "== check"
+    # the plugin loads and runs at all: otherwise nothing below can pass
+    if ! "$P" logits -m "$first_model" --tokens "$toks1" --backend cuda >/dev/null 2>"$O/err.txt"; then
+        row "cuda backend starts" FAIL "$(head -c 300 "$O/err.txt")"
+    else
+        row "cuda backend starts" ok ""
+    fi
+    "$T" > "$O/test_ops.log" 2>&1
+    rc=$?
+    summary=$(grep '^test_ops:' "$O/test_ops.log" || tail -1 "$O/test_ops.log")
+    if [ $rc -eq 0 ]; then row "op checks (test_ops)" ok "$summary"; else row "op checks (test_ops)" FAIL "$summary"; fi
+    grep '^FAIL' "$O/test_ops.log" | head -20
+    for m in $models; do
+        logits_pair "$m" "prefill 80" "$toks80"
+        logits_pair "$m" "matvec 3" "$toks3"
+        logits_pair "$m" "decode 1" "$toks1"
+        env_extra=
+        greedy "$m"
+    done
+    env_extra=PONDER_CUDA_GRAPH=0
+    greedy "$first_model" "no graph"
+    env_extra=
+    if command -v compute-sanitizer >/dev/null 2>&1; then
+        for what in prefill decode; do
+            if [ $what = prefill ]; then set -- logits -m "$first_model" --tokens "$toks80" --all --backend cuda
+            else set -- run -m "$first_model" --raw -p "Hello" -n 4 --temp 0 --backend cuda; fi
+            timeout 400 compute-sanitizer --tool memcheck "$P" "$@" >"$O/sanitizer-$what.log" 2>&1
+            s=$(grep -o 'ERROR SUMMARY: [0-9]* error' "$O/sanitizer-$what.log" | tail -1)
+            case $s in
+            "ERROR SUMMARY: 0 error") row "memcheck $what" ok "$s" ;;
+            *) row "memcheck $what" FAIL "${s:-no summary: $(tail -c 200 "$O/sanitizer-$what.log")}" ;;
+            esac
+        done
+    else
+        row "memcheck" skip "compute-sanitizer not installed"
+    fi
+}
+
+do_bench() {
+    echo "== bench"
+    "$T" --bench > "$O/matvec_bench.log" 2>&1
+    grep '^bench:' "$O/matvec_bench.log"
+    copy=$(sed -n 's/^bench: device copy \([0-9.]*\) GB.*/\1/p' "$O/matvec_bench.log")
+    [ $# -gt 0 ] || set -- qwen3-30b-a3b:Q4_K qwen3-30b-a3b:Q8_0 deepseek-v2-lite:Q8_0
+    dir=${PONDER_SYNTH_DIR:-/tmp}
+    for spec in "$@"; do
+        preset=${spec%%:*}; type=${spec#*:}; f=$dir/synth-$preset-$type.gguf
+        t0=$(date +%s)
+        if ! "$P" synth --preset "$preset" --type "$type" -o "$f" --threads "$(nproc)" >"$O/synth.log" 2>&1; then
+            row "bench $preset $type" FAIL "synth: $(tail -c 160 "$O/synth.log")"; continue
+        fi
+        t1=$(date +%s)
+        j=$O/bench-$preset-$type.json
+        if ! timeout 500 "$P" bench -m "$f" --backend cuda -p 512 -n 128 --json >"$j" 2>"$O/err.txt"; then
+            row "bench $preset $type" FAIL "$(head -c 200 "$O/err.txt")"; rm -f "$f"; continue
+        fi
+        rm -f "$f"
+        get() { sed -n "s/.*\"$1\":\([0-9.e+-]*\).*/\1/p" "$j"; }
+        row "bench $preset $type" ok "$(awk -v d="$(get decode_tok_s)" -v p="$(get prefill_tok_s)" \
+            -v g="$(get decode_gb_s)" -v c="${copy:-0}" -v s=$((t1 - t0)) \
+            'BEGIN { printf "decode %.1f tok/s, %.0f GB/s = %.0f%% of copy %.0f GB/s; prefill(512) %.0f tok/s; synth %ds", d, g, c > 0 ? 100 * g / c : 0, c, p, s }')"
+    done
+}
+
+case $mode in
+check) do_check ;;
+bench) do_bench "$@" ;;
+all) do_check; do_bench "$@" ;;
+*) echo "usage: sh tests/gpu/run.sh [check|bench|all] [PRESET:TYPE ...]" >&2; exit 2 ;;
+esac
+echo
+echo "== table ($fails failed)"
+cat "$TABLE"
+[ $fails -eq 0 ]
