@@ -114,7 +114,7 @@ typedef struct rec {
     /* actions from the callback */
     pd_session *s;
     int cancel_at;              /* cancel when this position is reached (0 = never) */
-    int tip_off_at;             /* switch TIP off live at this position */
+    int tip_on_at;              /* switch TIP on live (alpha 100, endless window) here */
 } rec;
 
 static void on_ev(const pd_event *ev, void *user)
@@ -135,10 +135,12 @@ static void on_ev(const pd_event *ev, void *user)
         }
         if (r->cancel_at && ev->position >= r->cancel_at)
             pd_session_cancel(r->s);
-        if (r->tip_off_at && ev->position >= r->tip_off_at) {
+        if (r->tip_on_at && ev->position >= r->tip_on_at) {
             pd_params p;
             pd_session_get_params(r->s, &p);
-            p.tip_on = false;
+            p.tip_on = true;
+            p.tip_alpha = 100;
+            p.tip_beta = 1 << 20;
             pd_session_set_params(r->s, &p);
         }
         break;
@@ -385,7 +387,7 @@ static void test_session_tip(void)
     rec *off = fresh(s, &p);
     int in_off = word_inside_window(off, 50, &n_off);
     printf("# switch word '%s': TIP off: %d drawn, %d inside the window\n", word, n_off, in_off);
-    T_CHECKF(n_off >= 5 && in_off > 0, "TIP off: %d '%s', %d inside", n_off, word, in_off);
+    T_CHECKF(n_off >= 2 && in_off > 0, "TIP off: %d '%s', %d inside", n_off, word, in_off);
     T_EQ_INT(off->n_suppressed, 0);
     p.tip_on = true;
     p.tip_alpha = 100;
@@ -395,19 +397,29 @@ static void test_session_tip(void)
     printf("# TIP on (alpha 100, beta 50): %d drawn, %d inside, %d suppressed\n", n_on,
            in_on, on->n_suppressed);
     T_EQ_INT(in_on, 0);
-    T_CHECK(n_on < n_off);
+    /* greedy: both runs agree up to the first switch token inside a window
+     * of the TIP-off run, which TIP then suppresses */
     T_CHECK(on->n_suppressed > 0);
     T_EQ_INT(on->last.suppressed, on->n_suppressed);
-    /* switched off live at position 100: the word comes back after it */
+    /* switched on live at position 100: the same tokens as TIP off up to
+     * there, the word never after */
+    p.tip_on = false;
     pd_session_set_params(s, &p);
     pd_session_clear(s);
     pd_session_drop_cache(s);
     rec *live = calloc(1, sizeof *live);
     live->s = s;
-    live->tip_off_at = 100;
+    live->tip_on_at = 100;
     pd_session_generate(s, "Hello", on_ev, live);
-    int n_live;
-    T_CHECK(word_inside_window(live, 50, &n_live) > 0);
+    int before = 0, after = 0, off_before = 0;
+    for (int i = 0; i < live->n_tok; i++)
+        if (strcmp(live->piece[i], word) == 0)
+            *(live->pos[i] <= 100 ? &before : &after) += 1;
+    for (int i = 0; i < off->n_tok; i++)
+        off_before += off->pos[i] <= 100 && strcmp(off->piece[i], word) == 0;
+    T_EQ_INT(before, off_before);
+    T_EQ_INT(after, 0);
+    T_CHECK(live->last.think_tokens + live->last.answer_tokens > 250);
     /* --no-wait: a [reflect] word never appears in think */
     T_CHECK(pd_session_set_phrases(s, word_phrases(PD_GROUP_REFLECT)) == PD_OK);
     p.tip_on = false;
