@@ -21,6 +21,7 @@ kept out of the expected values on purpose:
 Special-token text (<|im_start|>, ...) is avoided too: HF always matches added
 tokens, ponder without parse_special matches only USER_DEFINED ones (<think>).
 """
+import json
 import sys
 import unicodedata
 
@@ -100,6 +101,24 @@ def decode_per_byte(b):
     return "".join(out)
 
 
+LLAMA3_REGEX = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}"
+                r"| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
+
+
+def deepseek_v3_as_llama3(src):
+    """DeepSeek-V3's vocabulary and merges (which has multi-digit tokens) with
+    Llama 3's pre-tokenizer: its regex and ignore_merges. Checks our
+    llama-bpe path, as no Llama 3 tokenizer is at hand; the C test loads
+    deepseek-v3-vocab.gguf with tokenizer.ggml.pre rewritten to "llama-bpe"."""
+    j = json.load(open(f"{src}/deepseek-v3/tokenizer.json"))
+    j["model"]["ignore_merges"] = True
+    pre = j["pre_tokenizer"]["pretokenizers"]
+    split = pre[2]
+    split["pattern"]["Regex"] = LLAMA3_REGEX
+    j["pre_tokenizer"]["pretokenizers"] = [split, pre[3]]
+    return Tokenizer.from_str(json.dumps(j))
+
+
 def main():
     src, dst = sys.argv[1], sys.argv[2]
     for c in CASES:
@@ -108,8 +127,11 @@ def main():
         assert unicodedata.normalize("NFC", s) == s, repr(s)
     with open(f"{dst}/edge.inp", "wb") as f:
         f.write(SEP.join(CASES))
-    for vocab in ("qwen3", "deepseek-v3"):
-        tok = Tokenizer.from_file(f"{src}/{vocab}/tokenizer.json")
+    for vocab in ("qwen3", "deepseek-v3", "deepseek-v3-llama3"):
+        if vocab == "deepseek-v3-llama3":
+            tok = deepseek_v3_as_llama3(src)
+        else:
+            tok = Tokenizer.from_file(f"{src}/{vocab}/tokenizer.json")
         with open(f"{dst}/edge.{vocab}.out", "w") as f:
             for c in CASES:
                 ids = tok.encode(decode_per_byte(c), add_special_tokens=False).ids

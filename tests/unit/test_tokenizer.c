@@ -200,6 +200,52 @@ static void fixture_case(const char *vocab)
 }
 
 static void test_edge_qwen3(void) { fixture_case("qwen3"); }
+
+/* The llama-bpe pre-tokenizer (Llama 3 regex + ignore_merges), checked on the
+ * DeepSeek-V3 vocabulary with tokenizer.ggml.pre rewritten in memory; the
+ * expected ids come from HF with the same change (tools/tokenizer_vectors.py). */
+static void test_edge_llama3_pre(void)
+{
+    const char *o = oracle_or_skip();
+    char path[1100];
+    snprintf(path, sizeof path, "%.900s/vocab/deepseek-v3-vocab.gguf", o);
+    size_t len;
+    char *f = slurp(path, &len);
+    T_CHECK(f != NULL);
+    static const char key[] = "tokenizer.ggml.pre";
+    char *k = NULL;
+    for (size_t i = 0; i + sizeof key + 12 < len && !k; i++)
+        if (memcmp(f + i, key, sizeof key - 1) == 0) k = f + i;
+    T_CHECK(k != NULL);
+    char *val = k + sizeof key - 1 + 4;   /* after the key and its type */
+    uint64_t vlen;
+    memcpy(&vlen, val, 8);
+    T_CHECK(vlen == 11 && memcmp(val + 8, "deepseek-v3", 11) == 0);
+    char *g = calloc(1, len + 64);
+    size_t head = (size_t)(val - f), n = 0;
+    memcpy(g, f, head);
+    n = head;
+    uint64_t nl = 9;
+    memcpy(g + n, &nl, 8);
+    memcpy(g + n + 8, "llama-bpe", 9);
+    n += 17;
+    memcpy(g + n, val + 8 + 11, len - head - 8 - 11);
+    pd_gguf *gg;
+    T_CHECKF(pd_gguf_open_mem(g, len + 64 - 2, "llama3.gguf", &gg) == PD_OK, "%s", pd_errmsg());
+    pd_tokenizer *t = NULL;
+    pd_status st = pd_tokenizer_load(gg, &t);
+    pd_gguf_close(gg);
+    T_CHECKF(st == PD_OK, "%s", pd_errmsg());
+    T_EQ_INT(pd_tokenizer_pre(t), PD_PRE_LLAMA3);
+    T_CHECK(pd_tokenizer_add_bos(t));   /* from the file's add_bos_token */
+    char i[1100], out[1100];
+    snprintf(i, sizeof i, "%.900s/tests/fixtures/tokenizer/edge.inp", t_srcdir());
+    snprintf(out, sizeof out, "%.900s/tests/fixtures/tokenizer/edge.deepseek-v3-llama3.out", t_srcdir());
+    run_pair(t, i, out, false);
+    pd_tokenizer_free(t);
+    free(g);
+    free(f);
+}
 static void test_edge_deepseek_v3(void) { fixture_case("deepseek-v3"); }
 
 /* ------------------------------------------------------------------------
@@ -620,6 +666,7 @@ int main(void)
     T_RUN(test_oracle_dsv3_nospecial);
     T_RUN(test_edge_qwen3);
     T_RUN(test_edge_deepseek_v3);
+    T_RUN(test_edge_llama3_pre);
     T_RUN(test_special_ids);
     T_RUN(test_parse_special_switch);
     T_RUN(test_empty_and_invalid_utf8);
