@@ -183,7 +183,8 @@ void pd_session_set_params(pd_session *s, const pd_params *p);
 void pd_session_get_params(pd_session *s, pd_params *p);
 
 /* Load a phrase set file (share/ponder/phrases format) for TIP and the
- * thought segmenter; NULL = the built-in English set. */
+ * thought segmenter; NULL = the built-in English set. Safe from any thread;
+ * called during a turn, it takes effect from the next turn. */
 pd_status pd_session_set_phrases(pd_session *s, const char *path);
 
 /* Run one user turn: template, tokenize, prefill, decode, emitting events.

@@ -68,6 +68,9 @@ static char *sb_take(sbuf *b)
 
 typedef struct turn { char *user, *think, *answer, *raw; } turn;
 
+/* A built phrase set: the phrases, V̂ and the segmenter made from them. */
+typedef struct phrase_kit { pd_phrases *ph; pd_tipset *vhat; pd_segmenter *seg; } phrase_kit;
+
 struct pd_session {
     pd_model *m;
     const pd_tokenizer *tok;
@@ -82,6 +85,8 @@ struct pd_session {
     pd_phrases *ph;
     pd_tipset *vhat;
     pd_segmenter *seg;
+    phrase_kit pending;            /* set while a turn ran; used from the next */
+    bool busy;                     /* a turn is running (guarded by mu) */
     turn *turns;
     int n_turns;
     int32_t *cache;                /* the tokens in the KV cache, [0, n_cache) */
@@ -161,6 +166,9 @@ void pd_session_free(pd_session *s)
     pd_segmenter_free(s->seg);
     pd_tipset_free(s->vhat);
     pd_phrases_free(s->ph);
+    pd_segmenter_free(s->pending.seg);
+    pd_tipset_free(s->pending.vhat);
+    pd_phrases_free(s->pending.ph);
     free(s->template_name);
     free(s->system);
     free(s->cache);
@@ -184,27 +192,46 @@ void pd_session_get_params(pd_session *s, pd_params *p)
     pthread_mutex_unlock(&s->mu);
 }
 
+static void kit_free(phrase_kit *k)
+{
+    pd_segmenter_free(k->seg);
+    pd_tipset_free(k->vhat);
+    pd_phrases_free(k->ph);
+    memset(k, 0, sizeof *k);
+}
+
+/* Put the pending set in use (caller holds mu; no turn is running). */
+static void kit_apply(pd_session *s)
+{
+    if (!s->pending.ph)
+        return;
+    phrase_kit old = {s->ph, s->vhat, s->seg};
+    kit_free(&old);
+    s->ph = s->pending.ph;
+    s->vhat = s->pending.vhat;
+    s->seg = s->pending.seg;
+    memset(&s->pending, 0, sizeof s->pending);
+}
+
 pd_status pd_session_set_phrases(pd_session *s, const char *path)
 {
-    pd_phrases *ph = NULL;
-    pd_tipset *vhat = NULL;
-    pd_segmenter *seg = NULL;
-    pd_status st = pd_phrases_load(path, &ph);
+    phrase_kit k = {0};
+    pd_status st = pd_phrases_load(path, &k.ph);
     if (!st)
-        st = pd_tipset_build(ph, s->tok, &vhat);
+        st = pd_tipset_build(k.ph, s->tok, &k.vhat);
     if (!st)
-        st = pd_segmenter_new(ph, &seg);
+        st = pd_segmenter_new(k.ph, &k.seg);
     if (st) {
-        pd_tipset_free(vhat);
-        pd_phrases_free(ph);
+        kit_free(&k);
         return st;
     }
-    pd_phrases_free(s->ph);
-    pd_tipset_free(s->vhat);
-    pd_segmenter_free(s->seg);
-    s->ph = ph;
-    s->vhat = vhat;
-    s->seg = seg;
+    /* a running turn keeps its set; the new one starts with the next turn */
+    pthread_mutex_lock(&s->mu);
+    kit_free(&s->pending);
+    s->pending = k;
+    if (!s->busy)
+        kit_apply(s);
+    pthread_mutex_unlock(&s->mu);
     return PD_OK;
 }
 
@@ -657,14 +684,13 @@ static void save_turn(pd_session *s, const char *user_text, run *r)
         free_turn(t);
 }
 
-pd_status pd_session_generate(pd_session *s, const char *user_text, pd_event_fn fn, void *user)
+static pd_status run_turn(pd_session *s, const char *user_text, pd_event_fn fn, void *user)
 {
     run r;
     memset(&r, 0, sizeof r);
     r.s = s;
     r.fn = fn;
     r.user = user;
-    atomic_store(&s->cancel, 0);
     snapshot(&r);
     pd_tip_begin(&r.tip, s->vhat);
     pd_segmenter_reset(s->seg);
@@ -701,4 +727,19 @@ pd_status pd_session_generate(pd_session *s, const char *user_text, pd_event_fn 
     }
     emit_done(&r, why, NULL);
     return PD_OK;
+}
+
+pd_status pd_session_generate(pd_session *s, const char *user_text, pd_event_fn fn, void *user)
+{
+    atomic_store(&s->cancel, 0);
+    pthread_mutex_lock(&s->mu);
+    kit_apply(s);
+    s->busy = true;
+    pthread_mutex_unlock(&s->mu);
+    pd_status st = run_turn(s, user_text, fn, user);
+    pthread_mutex_lock(&s->mu);
+    s->busy = false;
+    kit_apply(s);
+    pthread_mutex_unlock(&s->mu);
+    return st;
 }

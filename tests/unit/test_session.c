@@ -115,6 +115,8 @@ typedef struct rec {
     pd_session *s;
     int cancel_at;              /* cancel when this position is reached (0 = never) */
     int tip_on_at;              /* switch TIP on live (alpha 100, endless window) here */
+    const char *phrases;        /* load this phrase set from the callback, once */
+    const void *set_during;     /* the switch-token set in use right after that */
 } rec;
 
 static void on_ev(const pd_event *ev, void *user)
@@ -135,6 +137,11 @@ static void on_ev(const pd_event *ev, void *user)
         }
         if (r->cancel_at && ev->position >= r->cancel_at)
             pd_session_cancel(r->s);
+        if (r->phrases && ev->position >= 3) {
+            T_CHECK(pd_session_set_phrases(r->s, r->phrases) == PD_OK);
+            r->set_during = pd_session_tipset(r->s);
+            r->phrases = NULL;
+        }
         if (r->tip_on_at && ev->position >= r->tip_on_at) {
             pd_params p;
             pd_session_get_params(r->s, &p);
@@ -239,7 +246,17 @@ static void test_session_basic(void)
                  "token %d: reused cache gave '%s', full prefill '%s'", i, r2->piece[i], r3->piece[i]);
     pd_session_clear(s);
     T_CHECK(!pd_session_pop_turn(s, NULL));
-    free(r); free(r2); free(r3);
+    /* a phrase set loaded during a turn is used from the next turn */
+    const void *before = pd_session_tipset(s);
+    rec *r4 = calloc(1, sizeof *r4);
+    r4->s = s;
+    char zh[1024];
+    snprintf(zh, sizeof zh, "%s/share/ponder/phrases/zh.txt", t_srcdir());
+    r4->phrases = zh;
+    T_CHECK(pd_session_generate(s, "Hi", on_ev, r4) == PD_OK);
+    T_CHECK(r4->set_during == before);
+    T_CHECK(pd_session_tipset(s) != before);
+    free(r); free(r2); free(r3); free(r4);
     pd_session_free(s);
     pd_model_close(m);
 }
