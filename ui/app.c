@@ -137,6 +137,7 @@ bool ui_app_next_job(ui_app *app, ui_job *job)
     app->pending.prompt = NULL;
     app->cur = ui_transcript_begin_turn(&app->tr, job->prompt, &app->params);
     snprintf(app->cur->label, sizeof app->cur->label, "%s", job->label);
+    ui_transcript_touch(&app->tr, app->cur);
     if (app->ab_stage)
         app->ab_turn[app->ab_stage - 1] = app->cur;
     app->busy = true;
@@ -297,7 +298,7 @@ static void cmd_fold(ui_app *app, const ui_cmd *c, ui_fold fold)
         return;
     }
     hit->fold = fold;
-    app->tr.version++;
+    ui_transcript_touch(&app->tr, hit);
 }
 
 static void cmd_load(ui_app *app, const char *path)

@@ -90,36 +90,33 @@ static bool turn_collapsed(const ui_turn *t, ui_display d)
     return d != UI_DISPLAY_FULL && t->done;
 }
 
-static void think_build(const ui_pane_ctx *ctx, ui_lines *out, int width)
+static int think_build(const ui_pane_ctx *ctx, int e, int num, ui_lines *out, int width)
 {
-    int num = 0;
-    for (int e = 0; e < ctx->tr->n; e++) {
-        if (ctx->tr->v[e].kind != UI_ENTRY_TURN)
-            continue;
-        const ui_turn *t = ctx->tr->v[e].turn;
-        num++;
-        separator(out, num, t->label, t->prompt, width);
-        char buf[512];
-        if (turn_collapsed(t, ctx->display)) {
-            char sum[160];
-            ui_turn_summary(t, sum, sizeof sum);
-            snprintf(buf, sizeof buf, "%s %s  (/expand %d)", ui_g.fold, sum, num);
+    if (ctx->tr->v[e].kind != UI_ENTRY_TURN)
+        return 1;
+    const ui_turn *t = ctx->tr->v[e].turn;
+    separator(out, num, t->label, t->prompt, width);
+    char buf[512];
+    if (turn_collapsed(t, ctx->display)) {
+        char sum[160];
+        ui_turn_summary(t, sum, sizeof sum);
+        snprintf(buf, sizeof buf, "%s %s  (/expand %d)", ui_g.fold, sum, num);
+        ui_wrap(out, buf, width, UI_ROLE_HEADER);
+    } else {
+        for (int i = 0; i < t->n_th; i++) {
+            ui_thought_header(t, i, buf, sizeof buf);
             ui_wrap(out, buf, width, UI_ROLE_HEADER);
-        } else {
-            for (int i = 0; i < t->n_th; i++) {
-                ui_thought_header(t, i, buf, sizeof buf);
-                ui_wrap(out, buf, width, UI_ROLE_HEADER);
-                thought_body(out, &t->th[i], width);
-            }
-            if (t->n_th == 0)
-                ui_wrap(out, t->done ? "(no thinking)" : ui_g.ell, width, UI_ROLE_NOTE);
+            thought_body(out, &t->th[i], width);
         }
-        if (t->done && t->reason == PD_DONE_CANCELLED) {
-            snprintf(buf, sizeof buf, "%s stopped", ui_g.stop);
-            ui_wrap(out, buf, width, UI_ROLE_SUPPRESSED);
-        }
-        ui_wrap(out, "", width, UI_ROLE_THINK);
+        if (t->n_th == 0)
+            ui_wrap(out, t->done ? "(no thinking)" : ui_g.ell, width, UI_ROLE_NOTE);
     }
+    if (t->done && t->reason == PD_DONE_CANCELLED) {
+        snprintf(buf, sizeof buf, "%s stopped", ui_g.stop);
+        ui_wrap(out, buf, width, UI_ROLE_SUPPRESSED);
+    }
+    ui_wrap(out, "", width, UI_ROLE_THINK);
+    return 1;
 }
 
 /* A line already fitted to the width. */
@@ -194,21 +191,22 @@ static void answer_ab(ui_lines *out, const ui_turn *a, const ui_turn *b, int wid
     ui_lines_free(&lb);
 }
 
-static void answer_build(const ui_pane_ctx *ctx, ui_lines *out, int width)
+static int answer_build(const ui_pane_ctx *ctx, int e, int num, ui_lines *out, int width)
 {
-    for (int e = 0; e < ctx->tr->n; e++) {
-        const ui_entry *en = &ctx->tr->v[e];
-        if (en->kind == UI_ENTRY_NOTE) {
-            ui_wrap(out, en->note, width, en->note_role);
-        } else if (width >= 40 && is_ab(en, 'A') && e + 1 < ctx->tr->n &&
-                   is_ab(&ctx->tr->v[e + 1], 'B')) {
-            answer_ab(out, en->turn, ctx->tr->v[e + 1].turn, width);
-            e++;
-        } else {
-            answer_turn(out, en->turn, width);
-        }
-        ui_wrap(out, "", width, UI_ROLE_ANSWER);
+    (void)num;
+    const ui_entry *en = &ctx->tr->v[e];
+    int taken = 1;
+    if (en->kind == UI_ENTRY_NOTE) {
+        ui_wrap(out, en->note, width, en->note_role);
+    } else if (width >= 40 && is_ab(en, 'A') && e + 1 < ctx->tr->n &&
+               is_ab(&ctx->tr->v[e + 1], 'B')) {
+        answer_ab(out, en->turn, ctx->tr->v[e + 1].turn, width);
+        taken = 2;
+    } else {
+        answer_turn(out, en->turn, width);
     }
+    ui_wrap(out, "", width, UI_ROLE_ANSWER);
+    return taken;
 }
 
 const ui_pane_ops ui_think_pane_ops = {"think", "THINK", think_build};
@@ -223,7 +221,77 @@ void ui_pane_init(ui_pane *p, const ui_pane_ops *ops)
     p->follow = true;
 }
 
-void ui_pane_free(ui_pane *p) { ui_lines_free(&p->lines); }
+static void parts_free(ui_pane *p)
+{
+    for (int i = 0; i < p->n_parts; i++)
+        ui_lines_free(&p->parts[i].lines);
+    free(p->parts);
+    p->parts = NULL;
+    p->n_parts = 0;
+}
+
+void ui_pane_free(ui_pane *p)
+{
+    parts_free(p);
+    free(p->lines.v);   /* a view: the strings belong to the parts */
+    memset(&p->lines, 0, sizeof p->lines);
+}
+
+static void view_append(ui_lines *view, const ui_lines *part)
+{
+    if (view->n + part->n > view->cap) {
+        int cap = view->cap ? view->cap : 256;
+        while (cap < view->n + part->n)
+            cap *= 2;
+        ui_line *v = realloc(view->v, (size_t)cap * sizeof *v);
+        if (!v)
+            abort();
+        view->v = v;
+        view->cap = cap;
+    }
+    if (part->n)
+        memcpy(view->v + view->n, part->v, (size_t)part->n * sizeof *part->v);
+    view->n += part->n;
+}
+
+/* Lines of the whole transcript, re-rendering only the entries whose stamps
+ * changed (during a generation: the turn being written), so a long session
+ * costs no more per frame than a short one. */
+static void rebuild(ui_pane *p, const ui_pane_ctx *ctx, int width, bool all)
+{
+    const ui_transcript *tr = ctx->tr;
+    if (all || p->n_parts > tr->n)
+        parts_free(p);
+    if (p->n_parts < tr->n) {
+        ui_pane_part *v = realloc(p->parts, (size_t)tr->n * sizeof *v);
+        if (!v)
+            abort();
+        memset(v + p->n_parts, 0, (size_t)(tr->n - p->n_parts) * sizeof *v);
+        p->parts = v;
+        p->n_parts = tr->n;
+    }
+    p->lines.n = 0;
+    int num = 0;
+    for (int e = 0; e < tr->n;) {
+        ui_pane_part *part = &p->parts[e];
+        unsigned long s0 = ui_entry_stamp(&tr->v[e]);
+        unsigned long s1 = e + 1 < tr->n ? ui_entry_stamp(&tr->v[e + 1]) : 0;
+        /* the next stamp counts too: a pair may form with the entry after */
+        bool fresh = part->taken > 0 && part->stamp[0] == s0 && part->stamp[1] == s1;
+        if (!fresh) {
+            ui_lines_clear(&part->lines);
+            part->taken = p->ops->build(ctx, e, num + 1, &part->lines, width);
+            part->stamp[0] = s0;
+            part->stamp[1] = s1;
+        }
+        int taken = part->taken > 0 ? part->taken : 1;
+        for (int k = 0; k < taken && e + k < tr->n; k++)
+            if (tr->v[e + k].kind == UI_ENTRY_TURN)
+                num++;
+        view_append(&p->lines, &part->lines);
+        e += taken;
+    }
+}
 
 void ui_pane_update(ui_pane *p, const ui_pane_ctx *ctx)
 {
@@ -233,8 +301,7 @@ void ui_pane_update(ui_pane *p, const ui_pane_ctx *ctx)
         return;
     /* keep the reader's place on re-wrap: same fraction of the text */
     int old_n = p->lines.n, old_top = p->top;
-    ui_lines_clear(&p->lines);
-    p->ops->build(ctx, &p->lines, width);
+    rebuild(p, ctx, width, !p->valid || p->width != width || p->display != ctx->display);
     if (!p->follow && old_n > 0 && p->width != width)
         p->top = (int)((long long)old_top * p->lines.n / old_n);
     p->width = width;

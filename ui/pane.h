@@ -16,9 +16,18 @@ typedef struct ui_pane_ctx {
 typedef struct ui_pane_ops {
     const char *name;    /* "think" / "answer": focus name, /zoom */
     const char *title;   /* in the pane's top border */
-    /* Append the whole transcript as this pane shows it, wrapped to width. */
-    void (*build)(const ui_pane_ctx *ctx, ui_lines *out, int width);
+    /* Append entry e (turn number `num` when it is a turn) as this pane shows
+     * it, wrapped to width. Returns how many entries it took (1, or 2 when
+     * it shows a pair together). */
+    int (*build)(const ui_pane_ctx *ctx, int e, int num, ui_lines *out, int width);
 } ui_pane_ops;
+
+/* The rendered lines of one or two entries, kept while their stamps stay. */
+typedef struct ui_pane_part {
+    unsigned long stamp[2];
+    int taken;           /* entries it covers */
+    ui_lines lines;
+} ui_pane_part;
 
 extern const ui_pane_ops ui_think_pane_ops;
 extern const ui_pane_ops ui_answer_pane_ops;
@@ -27,7 +36,9 @@ typedef struct ui_rect { int y, x, h, w; } ui_rect;
 
 typedef struct ui_pane {
     const ui_pane_ops *ops;
-    ui_lines lines;      /* rendered for `width` */
+    ui_lines lines;      /* all lines for `width`: a view into parts (not owned) */
+    ui_pane_part *parts; /* per entry index */
+    int n_parts;
     int width;
     unsigned version;    /* transcript version rendered */
     ui_display display;  /* display mode rendered */

@@ -53,6 +53,25 @@ void ui_transcript_free(ui_transcript *t)
     memset(t, 0, sizeof *t);
 }
 
+/* Stamps are unique over the whole run, so a cache never mistakes a new
+ * turn at a reused address for an old one. */
+static unsigned long next_stamp(void)
+{
+    static unsigned long stamp;
+    return ++stamp;
+}
+
+unsigned long ui_entry_stamp(const ui_entry *e)
+{
+    return e->kind == UI_ENTRY_TURN ? e->turn->stamp : e->stamp;
+}
+
+void ui_transcript_touch(ui_transcript *t, ui_turn *turn)
+{
+    turn->stamp = next_stamp();
+    t->version++;
+}
+
 static ui_entry *push_entry(ui_transcript *t)
 {
     if (t->n == t->cap) {
@@ -61,6 +80,7 @@ static ui_entry *push_entry(ui_transcript *t)
     }
     ui_entry *e = &t->v[t->n++];
     memset(e, 0, sizeof *e);
+    e->stamp = next_stamp();
     t->version++;
     return e;
 }
@@ -80,6 +100,7 @@ ui_turn *ui_transcript_begin_turn(ui_transcript *t, const char *prompt, const pd
         turn->temperature = p->temperature;
         turn->seed = (unsigned long long)p->seed;
     }
+    turn->stamp = next_stamp();
     ui_entry *e = push_entry(t);
     e->kind = UI_ENTRY_TURN;
     e->turn = turn;
@@ -263,6 +284,7 @@ void ui_turn_event(ui_transcript *t, ui_turn *turn, const pd_event *ev)
         }
         break;
     }
+    turn->stamp = next_stamp();
     t->version++;
 }
 

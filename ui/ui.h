@@ -128,6 +128,7 @@ typedef struct ui_turn {
     unsigned long long seed;
     ui_logev *log;
     int n_log, cap_log;
+    unsigned long stamp;  /* new value on every change (panes cache by it) */
 } ui_turn;
 
 typedef enum { UI_ENTRY_TURN, UI_ENTRY_NOTE } ui_entry_kind;
@@ -137,6 +138,7 @@ typedef struct ui_entry {
     ui_turn *turn;       /* UI_ENTRY_TURN */
     char *note;          /* UI_ENTRY_NOTE: text, may have several lines */
     ui_role note_role;
+    unsigned long stamp; /* of a note; a turn has its own */
 } ui_entry;
 
 typedef struct ui_transcript {
@@ -152,6 +154,10 @@ void ui_transcript_note(ui_transcript *t, ui_role role, const char *fmt, ...)
 /* Apply one engine event to turn (the last turn in t when turn is NULL). */
 void ui_turn_event(ui_transcript *t, ui_turn *turn, const pd_event *ev);
 ui_turn *ui_transcript_last_turn(const ui_transcript *t);
+/* The turn changed outside ui_turn_event (fold, label): redraw it. */
+void ui_transcript_touch(ui_transcript *t, ui_turn *turn);
+/* The stamp of entry e: changes whenever what it shows changes. */
+unsigned long ui_entry_stamp(const ui_entry *e);
 /* Tokens of thought i (positions, or THINK events as a fallback). */
 int ui_thought_tokens(const ui_turn *turn, int i);
 int ui_turn_suppressed(const ui_turn *turn);

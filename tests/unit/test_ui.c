@@ -168,7 +168,7 @@ static void test_panes_and_layout(void)
     T_CHECK(pane_has(&panes[0], "3 thoughts \xc2\xb7 40 tok \xc2\xb7 1 suppressed"));
     T_CHECK(!pane_has(&panes[0], "#1 "));
     ui_transcript_last_turn(&t)->fold = UI_FOLD_EXPANDED;
-    t.version++;
+    ui_transcript_touch(&t, ui_transcript_last_turn(&t));
     ui_pane_update(&panes[0], &ctx);
     T_CHECK(pane_has(&panes[0], "#1 "));
     /* stacked, zoomed, hidden */
@@ -183,6 +183,14 @@ static void test_panes_and_layout(void)
     sl.display = UI_DISPLAY_HIDDEN;
     ui_layout_compute(&sl, panes);
     T_CHECK(!panes[0].visible && panes[1].visible);
+    /* only what changed is rendered again: the first turn's lines are reused */
+    ui_transcript_note(&t, UI_ROLE_NOTE, "a note");
+    ui_pane_update(&panes[1], &ctx);
+    const char *first_line = panes[1].lines.v[0].s;
+    ui_transcript_note(&t, UI_ROLE_NOTE, "a later note");
+    ui_pane_update(&panes[1], &ctx);
+    T_CHECK(panes[1].lines.v[0].s == first_line);
+    T_CHECK(pane_has(&panes[1], "a later note"));
     /* scrollback: follow the bottom, scroll up, back to the end */
     for (int i = 0; i < 30; i++)
         ui_transcript_note(&t, UI_ROLE_NOTE, "note %d", i);
