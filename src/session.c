@@ -344,6 +344,7 @@ typedef struct run {
     pd_detok dt;
     int mode;
     bool part_start;          /* strip blanks that open a think/answer part */
+    bool answer_closed;       /* "</answer>" was written: the turn is over */
     char hold[16];            /* router: bytes that may begin a tag */
     int n_hold;
     sbuf out;                 /* router: text of the current mode, this token */
@@ -467,6 +468,8 @@ static pd_status route_byte(run *r, char c)
         if ((size_t)r->n_hold <= tl && memcmp(tags[i].tag, r->hold, (size_t)r->n_hold) == 0) {
             if ((size_t)r->n_hold == tl) {
                 r->n_hold = 0;
+                if (strcmp(tags[i].tag, "</answer>") == 0)
+                    r->answer_closed = true;
                 return set_mode(r, tags[i].mode);
             }
             prefix = true;
@@ -663,6 +666,7 @@ static pd_status decode(run *r, pd_done_reason *why)
             return st;
         r->step++;
         pending = tok;
+        if (r->answer_closed) { *why = PD_DONE_EOS; return PD_OK; }
         if (r->step % STATS_EVERY == 0)
             emit_stats(r);
     }
@@ -741,5 +745,30 @@ pd_status pd_session_generate(pd_session *s, const char *user_text, pd_event_fn 
     s->busy = false;
     kit_apply(s);
     pthread_mutex_unlock(&s->mu);
+    return st;
+}
+
+pd_status pd_session_route_test(pd_session *s, const char *const *chunks, int n,
+                                bool opens_think, pd_event_fn fn, void *user)
+{
+    run r;
+    memset(&r, 0, sizeof r);
+    r.s = s;
+    r.fn = fn;
+    r.user = user;
+    snapshot(&r);
+    pd_tip_begin(&r.tip, s->vhat);
+    pd_segmenter_reset(s->seg);
+    r.part_start = true;
+    if (opens_think)
+        enter_think(&r, 0);
+    pd_status st = PD_OK;
+    for (int i = 0; i < n && !st && !r.answer_closed; i++, r.step++)
+        st = route(&r, chunks[i], strlen(chunks[i]));
+    if (!st)
+        st = drain(&r);
+    free(r.out.p);
+    free(r.raw.p);
+    emit_done(&r, r.answer_closed ? PD_DONE_EOS : PD_DONE_MAX_TOKENS, NULL);
     return st;
 }

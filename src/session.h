@@ -18,7 +18,8 @@
  * writes <think> gives only answer text. A token counts as a think token
  * when thinking was on before and after it, an answer token likewise.
  *
- * Stops: an end-of-generation token of the model (DONE eos), max_tokens
+ * Stops: an end-of-generation token of the model, or "</answer>" (the
+ * R1-Zero format ends there) (DONE eos), max_tokens
  * (DONE max_tokens), pd_session_cancel (DONE cancelled, checked before every
  * token), a full context or a backend failure (DONE error, with the message).
  */
@@ -41,5 +42,10 @@ int pd_session_cached_tokens(const pd_session *s);
 int pd_session_prefilled_tokens(const pd_session *s);
 /* Forget what the KV cache holds (the next turn prefills everything). */
 void pd_session_drop_cache(pd_session *s);
+/* Test hook: the decoded text of a turn, chunk i standing for the token at
+ * position i, through the tag router and the segmenter (no model run);
+ * stops after a "</answer>" as a turn does. */
+pd_status pd_session_route_test(pd_session *s, const char *const *chunks, int n,
+                                bool opens_think, pd_event_fn fn, void *user);
 
 #endif

@@ -160,6 +160,8 @@ static void on_ev(const pd_event *ev, void *user)
     case PD_EV_DONE:
         T_CHECK(!r->done);
         r->done = true;
+        if (ev->stats)
+            r->last = *ev->stats;
         r->reason = ev->reason;
         snprintf(r->error, sizeof r->error, "%s", ev->error ? ev->error : "");
         break;
@@ -257,6 +259,55 @@ static void test_session_basic(void)
     T_CHECK(r4->set_during == before);
     T_CHECK(pd_session_tipset(s) != before);
     free(r); free(r2); free(r3); free(r4);
+    pd_session_free(s);
+    pd_model_close(m);
+}
+
+static void test_session_router(void)
+{
+    NEED_MODEL(m, "q3moe-Q4_K_M.gguf", 0);
+    pd_session *s;
+    T_CHECK(pd_session_new(m, NULL, &s) == PD_OK);
+    /* R1-Zero style, tags split over tokens, the prompt opened <think> */
+    const char *a[] = {" Let", " me", " add", " a <th", "inking> b", ".", "\n", "Altern",
+                       "atively", ",", " 2+3", "=5", ".</th", "ink", "> <", "ans", "wer>",
+                       " 5 ", "</answer", ">", " never"};
+    rec *r = calloc(1, sizeof *r);
+    r->s = s;
+    T_CHECK(pd_session_route_test(s, a, 21, true, on_ev, r) == PD_OK);
+    char think[256] = "", answer[64] = "";
+    for (int i = 0; i < r->n_tok; i++)
+        strcat(r->kind[i] == 't' ? think : answer, r->piece[i]);
+    T_EQ_STR(think, "Let me add a <thinking> b.\nAlternatively, 2+3=5.");
+    T_EQ_STR(answer, "5 ");
+    T_EQ_INT(r->n_thought, 2);
+    T_EQ_INT(r->thought_pos[0], 0);
+    T_EQ_INT(r->thought_pos[1], 7);         /* "Altern" */
+    T_CHECK(r->done && r->reason == PD_DONE_EOS);
+    T_EQ_INT(r->last.switches, 1);
+    free(r);
+    /* Qwen3 style: the model opens <think> itself */
+    const char *b[] = {"<think>", "\n", "Hmm", ".", "\n", "</think>", "\n\n", "Answer", "<"};
+    r = calloc(1, sizeof *r);
+    r->s = s;
+    T_CHECK(pd_session_route_test(s, b, 9, false, on_ev, r) == PD_OK);
+    think[0] = answer[0] = '\0';
+    for (int i = 0; i < r->n_tok; i++)
+        strcat(r->kind[i] == 't' ? think : answer, r->piece[i]);
+    T_EQ_STR(think, "Hmm.\n");
+    T_EQ_STR(answer, "Answer<");
+    T_EQ_INT(r->n_thought, 1);
+    T_EQ_INT(r->thought_pos[0], 1);
+    T_EQ_INT(r->pos[0], 2);                 /* "Hmm" */
+    free(r);
+    /* a model that never thinks: all answer */
+    const char *c[] = {"Just", " text"};
+    r = calloc(1, sizeof *r);
+    r->s = s;
+    pd_session_route_test(s, c, 2, false, on_ev, r);
+    T_EQ_INT(r->n_thought, 0);
+    T_CHECK(r->n_tok == 2 && r->kind[0] == 'a' && r->kind[1] == 'a');
+    free(r);
     pd_session_free(s);
     pd_model_close(m);
 }
@@ -607,6 +658,7 @@ int main(void)
     T_RUN(test_event_json);
     T_RUN(test_event_json_stats_and_truncation);
     T_RUN(test_session_basic);
+    T_RUN(test_session_router);
     T_RUN(test_session_seed);
     T_RUN(test_session_cancel_and_limits);
     T_RUN(test_session_tip);
