@@ -320,7 +320,8 @@ static pd_status read_rope_scaling(loader *L)
          * deepseek2 pre-divides attn_factor by that term, making it 1 */
         float grow = 1.0f + 0.1f * logf(1.0f / hp->freq_scale);
         hp->rope_mscale = hp->mla ? 1.0f : hp->yarn_attn_factor * grow;
-    } else if (!strcmp(type, "none")) {
+    } else if (!strcmp(type, "none") || !strcmp(type, "llama3")) {
+        /* llama3: the converter stores the frequency factors as rope_freqs */
         hp->freq_scale = 1.0f;
     } else if (strcmp(type, "linear") != 0) {
         return pd_fail(PD_EUNSUPPORTED, "%s: rope scaling '%s' is not supported", L->path, type);
@@ -345,13 +346,17 @@ static pd_status read_rope_scaling(loader *L)
  * ------------------------------------------------------------------------ */
 /* Legacy deepseek2 files hold attn_kv_b {kv_lora, n_head*(nope+v)}: per head
  * nope rows of k then v rows. v_b is a strided view of it; k_b must be
- * transposed, into owned F32 memory: k_b[h][r][n] = kv_b[h*(nope+v)+n][r]. */
+ * transposed into owned memory: k_b[h][r][n] = kv_b[h*(nope+v)+n][r]. An F16
+ * kv_b gives an F16 k_b (the values are copied exactly, so the model computes
+ * as the split file does); other types give F32. */
 static void split_kv_b(loader *L, pd_layer *ly, const pd_weight *kvb)
 {
     pd_model *m = L->m;
     const pd_hparams *hp = &m->hp;
     const int64_t per = hp->qk_nope + hp->head_v;
-    float *kb = own(m, (size_t)hp->n_head * hp->kv_lora * hp->qk_nope * sizeof(float));
+    const bool f16 = kvb->type == PD_TYPE_F16;
+    const size_t esz = f16 ? 2 : 4;
+    uint8_t *kb = own(m, (size_t)hp->n_head * hp->kv_lora * hp->qk_nope * esz);
     float *row = malloc((size_t)hp->kv_lora * sizeof(float));
     if (!kb || !row) {
         free(row);
@@ -361,13 +366,19 @@ static void split_kv_b(loader *L, pd_layer *ly, const pd_weight *kvb)
     for (int h = 0; h < hp->n_head; h++)
         for (int n = 0; n < hp->qk_nope; n++) {
             pd_dequantize_row(kvb->type, pd_weight_row(kvb, 0, h * per + n), row, hp->kv_lora);
-            for (int r = 0; r < hp->kv_lora; r++)
-                kb[((size_t)h * hp->kv_lora + r) * hp->qk_nope + n] = row[r];
+            for (int r = 0; r < hp->kv_lora; r++) {
+                const size_t at = ((size_t)h * hp->kv_lora + r) * hp->qk_nope + n;
+                if (f16)
+                    ((uint16_t *)kb)[at] = pd_f32_to_fp16(row[r]);
+                else
+                    ((float *)kb)[at] = row[r];
+            }
         }
     free(row);
-    ly->wk_b = (pd_weight){ .data = kb, .type = PD_TYPE_F32, .k = hp->qk_nope, .n = hp->kv_lora,
-                            .n_mat = hp->n_head, .row_bytes = (size_t)hp->qk_nope * 4,
-                            .mat_stride = (size_t)hp->qk_nope * hp->kv_lora * 4 };
+    ly->wk_b = (pd_weight){ .data = kb, .type = f16 ? PD_TYPE_F16 : PD_TYPE_F32,
+                            .k = hp->qk_nope, .n = hp->kv_lora, .n_mat = hp->n_head,
+                            .row_bytes = (size_t)hp->qk_nope * esz,
+                            .mat_stride = (size_t)hp->qk_nope * hp->kv_lora * esz };
     ly->wv_b = *kvb;
     ly->wv_b.data = pd_weight_row(kvb, 0, hp->qk_nope);
     ly->wv_b.k = hp->kv_lora;

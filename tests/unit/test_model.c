@@ -5,10 +5,12 @@
 #include "t.h"
 #include "model.h"
 #include "cpu/cpu.h"
+#include "gguf_write.h"
 
 #include <dirent.h>
 #include <jansson.h>
 #include <stdint.h>
+#include <unistd.h>
 
 /* ------------------------------------------------------------------------
  * Files
@@ -539,6 +541,119 @@ static void test_refuses_incomplete_and_foreign(void)
     T_CHECKF(strstr(pd_errmsg(), "'gpt2'"), "%s", pd_errmsg());
 }
 
+/* ------------------------------------------------------------------------
+ * The legacy deepseek2 layout: attn_kv_b instead of attn_k_b + attn_v_b
+ * ------------------------------------------------------------------------ */
+typedef struct kvb_copy {
+    const pd_gguf *src;
+    int nope, vdim, rank, heads;
+} kvb_copy;
+
+/* Rows of the rewritten file: copies, except attn_kv_b built from k_b/v_b:
+ * row h*(nope+v)+n = column n of k_b[h]; row h*(nope+v)+nope+j = v_b[h] row j. */
+static pd_status kvb_fill(void *user, int64_t index, const pd_gguf_tensor *t,
+                          int64_t row0, int64_t n_rows, void *dst)
+{
+    (void)index;
+    kvb_copy *k = user;
+    int layer;
+    char rest[64];
+    if (sscanf(t->name, "blk.%d.%63s", &layer, rest) == 2 && !strcmp(rest, "attn_kv_b.weight")) {
+        char nk[64], nv[64];
+        snprintf(nk, sizeof nk, "blk.%d.attn_k_b.weight", layer);
+        snprintf(nv, sizeof nv, "blk.%d.attn_v_b.weight", layer);
+        const uint16_t *kb = pd_gguf_tensor_by_name(k->src, nk)->data;
+        const uint16_t *vb = pd_gguf_tensor_by_name(k->src, nv)->data;
+        uint16_t *o = dst;
+        const int per = k->nope + k->vdim;
+        for (int64_t r = row0; r < row0 + n_rows; r++, o += k->rank) {
+            const int h = (int)(r / per), i = (int)(r % per);
+            for (int c = 0; c < k->rank; c++)
+                o[c] = i < k->nope ? kb[((size_t)h * k->rank + c) * k->nope + i]
+                                   : vb[((size_t)h * k->vdim + (i - k->nope)) * k->rank + c];
+        }
+        return PD_OK;
+    }
+    const pd_gguf_tensor *s = pd_gguf_tensor_by_name(k->src, t->name);
+    const size_t rb = s->nbytes / (size_t)(s->ne[1] * s->ne[2] * s->ne[3]);
+    memcpy(dst, (const uint8_t *)s->data + (size_t)row0 * rb, (size_t)n_rows * rb);
+    return PD_OK;
+}
+
+static void test_legacy_kv_b(void)
+{
+    const char *dir = t_oracle();
+    if (!dir)
+        T_SKIP("PONDER_ORACLE is not set");
+    char path[1024], out[1100];
+    snprintf(path, sizeof path, "%s/models/ds3-F16.gguf", dir);
+    pd_gguf *g;
+    if (pd_gguf_open(path, &g) != PD_OK)
+        T_SKIP("%.900s is absent", path);
+    kvb_copy kc = { g, 256, 64, 512, 4 };
+    pd_gguf_writer *w;
+    T_CHECK(pd_gguf_writer_new(&w) == PD_OK);
+    for (int64_t i = 0; i < g->n_kv; i++) {   /* metadata without the vocabulary */
+        const pd_gguf_kv *kv = &g->kv[i];
+        char sv[256];
+        switch (kv->type) {
+        case PD_GGUF_U32: T_CHECK(pd_gguf_set_u32(w, kv->key, (uint32_t)kv->v.u) == PD_OK); break;
+        case PD_GGUF_F32: T_CHECK(pd_gguf_set_f32(w, kv->key, (float)kv->v.f) == PD_OK); break;
+        case PD_GGUF_BOOL: T_CHECK(pd_gguf_set_bool(w, kv->key, kv->v.u != 0) == PD_OK); break;
+        case PD_GGUF_STRING:
+            if (kv->v.s.len < sizeof sv && strncmp(kv->key, "tokenizer.", 10)) {
+                memcpy(sv, kv->v.s.ptr, kv->v.s.len);
+                sv[kv->v.s.len] = 0;
+                T_CHECK(pd_gguf_set_str(w, kv->key, sv) == PD_OK);
+            }
+            break;
+        default: break;
+        }
+    }
+    for (int64_t i = 0; i < g->n_tensors; i++) {
+        const pd_gguf_tensor *t = &g->tensors[i];
+        if (strstr(t->name, "attn_v_b"))
+            continue;
+        if (strstr(t->name, "attn_k_b")) {
+            char nm[64];
+            int layer = atoi(t->name + 4);
+            snprintf(nm, sizeof nm, "blk.%d.attn_kv_b.weight", layer);
+            T_CHECK(pd_gguf_add_tensor(w, nm, PD_TYPE_F16, 2,
+                                       (int64_t[]){512, 4 * (256 + 64)}, NULL) == PD_OK);
+            continue;
+        }
+        T_CHECK(pd_gguf_add_tensor(w, t->name, (pd_type)t->type, t->n_dims, t->ne, NULL) == PD_OK);
+    }
+    snprintf(out, sizeof out, "%s/ponder-test-kvb-%d.gguf", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
+             (int)getpid());
+    T_CHECKF(pd_gguf_writer_write(w, out, kvb_fill, &kc, NULL, NULL) == PD_OK, "%s", pd_errmsg());
+    pd_gguf_writer_free(w);
+    pd_gguf_close(g);
+
+    pd_model *a = open_oracle("ds3-F16", 2), *b;
+    pd_model_opts o;
+    pd_model_opts_default(&o);
+    o.backend = PD_BACKEND_CPU;
+    o.n_ctx = 96;
+    o.n_threads = 2;
+    pd_status st = pd_model_load(out, &o, &b);
+    unlink(out);
+    T_CHECKF(st == PD_OK, "%s", pd_errmsg());
+    const int V = pd_model_n_vocab(a), n = 12;
+    int32_t toks[12];
+    for (int i = 0; i < n; i++)
+        toks[i] = (i * 151 + 5) % V;
+    float *la = malloc(sizeof(float) * n * V), *lb = malloc(sizeof(float) * n * V);
+    T_CHECK(pd_model_forward(a, toks, n, 0, la, true) == PD_OK);
+    T_CHECK(pd_model_forward(b, toks, n, 0, lb, true) == PD_OK);
+    int same = memcmp(la, lb, sizeof(float) * n * V) == 0;
+    free(la);
+    free(lb);
+    pd_model_close(a);
+    pd_model_close(b);
+    T_CHECKF(same, "attn_kv_b file gives other logits than the split file");
+}
+
 int main(void)
 {
     T_RUN(test_route_rules);
@@ -554,5 +669,6 @@ int main(void)
     T_RUN(test_threads_exact_mla);
     T_RUN(test_threads_exact_gqa);
     T_RUN(test_hf_fixtures);
+    T_RUN(test_legacy_kv_b);
     T_DONE();
 }
