@@ -67,17 +67,19 @@ static void print_table(const pd_eval_result *a, const pd_eval_result *b)
 {
     if (b)
         printf("%-22s%12s%12s%12s\n", "", "TIP off", "TIP on", "change");
-    double bv[8];
+    double bv[9];
     const double *B = b ? bv : NULL;
     if (b) {
         bv[0] = b->n; bv[1] = b->accuracy; bv[2] = b->think_tokens; bv[3] = b->thoughts;
         bv[4] = b->switches; bv[5] = b->suppressed; bv[6] = b->ut_score; bv[7] = b->tok_per_s;
+        bv[8] = b->tokens_per_thought;
     }
     row("responses", "%.0f", a->n, B);
     row("accuracy", "%.3f", a->accuracy, B ? B + 1 : NULL);
     row("think tokens", "%.1f", a->think_tokens, B ? B + 2 : NULL);
     row("thoughts / response", "%.2f", a->thoughts, B ? B + 3 : NULL);
     row("switches / response", "%.2f", a->switches, B ? B + 4 : NULL);
+    row("tokens / thought", "%.1f", a->tokens_per_thought, B ? B + 8 : NULL);
     row("suppressed / response", "%.2f", a->suppressed, B ? B + 5 : NULL);
     row("UT score", "%.3f", a->ut_score, B ? B + 6 : NULL);
     row("tokens / s", "%.1f", a->tok_per_s, B ? B + 7 : NULL);

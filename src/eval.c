@@ -392,6 +392,7 @@ pd_status pd_eval_run(pd_session *s, const pd_eval_set *set, const pd_params *p,
         out->thoughts = sum_thoughts / out->n;
         out->switches = sum_sw / out->n;
         out->suppressed = sum_sup / out->n;
+        out->tokens_per_thought = sum_thoughts > 0 ? sum_think / sum_thoughts : 0;
     }
     out->ut_score = out->n_wrong ? sum_ut / out->n_wrong : 0;
     out->tok_per_s = seconds > 0 ? tokens / seconds : 0;

@@ -60,6 +60,7 @@ typedef struct pd_eval_result {
     int n_correct, n_wrong;
     double accuracy;
     double think_tokens, thoughts, switches, suppressed;
+    double tokens_per_thought; /* all think tokens / all thoughts */
     double ut_score;
     double tok_per_s;        /* generated tokens / decode time, over the run */
 } pd_eval_result;
