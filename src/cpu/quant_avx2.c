@@ -11,6 +11,7 @@
 #include <immintrin.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <string.h>
 
 #ifndef PD_X86_FILL
@@ -643,17 +644,21 @@ static void tile_q8_0(int64_t n, const void *w, size_t ws, int nr,
     }
 }
 
-/* Q4_K: per column and block the pair sums of bsums (for the mins) and the
- * scale are prepared once per chunk; sums of the 4 columns are folded. */
-static void tile_q4_k(int64_t n, const void *w, size_t ws, int nr,
-                      const void *x, size_t xs, int nc, float *out, size_t os)
+/* Q4_K and Q5_K (q5: a 5th bit from qh): per column and block the pair sums
+ * of bsums (for the mins) and the scale are prepared once per chunk; sums of
+ * the 4 columns are folded. */
+ALWAYS_INLINE void tile_kmin(int64_t n, const void *w, size_t ws, int nr,
+                             const void *x, size_t xs, int nc, float *out, size_t os, bool q5)
 {
     const int64_t nb = n / PD_QK_K;
+    const size_t bb = q5 ? sizeof(pd_block_q5_k) : sizeof(pd_block_q4_k);
+    const size_t qs_off = q5 ? offsetof(pd_block_q5_k, qs) : offsetof(pd_block_q4_k, qs);
+    const __m256i b4 = _mm256_set1_epi8(0x10);
     const __m256i m4 = _mm256_set1_epi8(0x0f);
     float dbv[TILE_KCH][8] __attribute__((aligned(32)));
     int16_t pairs[TILE_KCH][4][8] __attribute__((aligned(16)));
     const int ncg = tile_cols(nc, 4);
-    tile_rest_by_dot(dot_q4_k, n, w, ws, nr, x, xs, ncg, nc, out, os);
+    tile_rest_by_dot(q5 ? dot_q5_k : dot_q4_k, n, w, ws, nr, x, xs, ncg, nc, out, os);
     for (int c0 = 0; c0 < ncg; c0 += 4) {
         int N = ncg - c0 < 4 ? ncg - c0 : 4;
         const pd_block_q8_k *b[4];
@@ -669,12 +674,16 @@ static void tile_q4_k(int64_t n, const void *w, size_t ws, int nr,
                                                                           _mm256_extracti128_si256(bs, 1)));
                 }
             for (int r = 0; r < nr; r++) {
-                const pd_block_q4_k *a = (const pd_block_q4_k *)((const char *)w + (size_t)r * ws) + k0;
+                const uint8_t *row = (const uint8_t *)w + (size_t)r * ws + (size_t)k0 * bb;
                 __m256 acc = _mm256_setzero_ps();
                 __m128 accm = _mm_setzero_ps();
                 for (int i = 0; i < kb; i++) {
+                    /* d, dmin and scales lead both block layouts */
+                    const pd_block_q4_k *a = (const pd_block_q4_k *)(row + (size_t)i * bb);
+                    const uint8_t *qs = row + (size_t)i * bb + qs_off;
+                    __m256i qh = q5 ? load256(((const pd_block_q5_k *)a)->qh) : _mm256_setzero_si256();
                     uint32_t u[4];
-                    unpack_k4_scales(a[i].scales, u);
+                    unpack_k4_scales(a->scales, u);
                     const uint8_t *sc = (const uint8_t *)u;
                     __m128i m16 = _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)(sc + 8)));
                     __m256i sumi[4], sumi2[4];   /* two chains per column */
@@ -686,8 +695,13 @@ static void tile_q4_k(int64_t n, const void *w, size_t ws, int nr,
                     }
 #pragma GCC unroll 4
                     for (int ch = 0; ch < 4; ch++) {
-                        __m256i q = load256(a[i].qs + 32 * ch);
+                        __m256i q = load256(qs + 32 * ch);
                         __m256i lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+                        if (q5) {
+                            lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_slli_epi16(qh, 4), b4));
+                            hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_slli_epi16(qh, 3), b4));
+                            qh = _mm256_srli_epi16(qh, 2);
+                        }
                         __m256i s0 = _mm256_set1_epi16(sc[2 * ch]), s1 = _mm256_set1_epi16(sc[2 * ch + 1]);
 #pragma GCC unroll 4
                         for (int c = 0; c < 4; c++) {
@@ -702,9 +716,9 @@ static void tile_q4_k(int64_t n, const void *w, size_t ws, int nr,
                     for (int c = 0; c < 4; c++)
                         sumi[c] = _mm256_add_epi32(sumi[c], sumi2[c]);
                     __m256 dv = _mm256_load_ps(dbv[i]);
-                    acc = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_set1_ps(h2f(a[i].d)), dv),
+                    acc = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_set1_ps(h2f(a->d)), dv),
                                           _mm256_cvtepi32_ps(fold4(sumi)), acc);
-                    accm = _mm_fmadd_ps(_mm_mul_ps(_mm_set1_ps(h2f(a[i].dmin)), _mm256_castps256_ps128(dv)),
+                    accm = _mm_fmadd_ps(_mm_mul_ps(_mm_set1_ps(h2f(a->dmin)), _mm256_castps256_ps128(dv)),
                                         _mm_cvtepi32_ps(fold4_128(ms)), accm);
                 }
                 __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
@@ -712,6 +726,18 @@ static void tile_q4_k(int64_t n, const void *w, size_t ws, int nr,
             }
         }
     }
+}
+
+static void tile_q4_k(int64_t n, const void *w, size_t ws, int nr,
+                      const void *x, size_t xs, int nc, float *out, size_t os)
+{
+    tile_kmin(n, w, ws, nr, x, xs, nc, out, os, false);
+}
+
+static void tile_q5_k(int64_t n, const void *w, size_t ws, int nr,
+                      const void *x, size_t xs, int nc, float *out, size_t os)
+{
+    tile_kmin(n, w, ws, nr, x, xs, nc, out, os, true);
 }
 
 ALWAYS_INLINE void tile_q6_k_1xN(int64_t nb, const pd_block_q6_k *a, const void *x, size_t xs,
@@ -877,6 +903,7 @@ PD_X86_LINKAGE void PD_X86_FILL(pd_quant_kernels *k)
     k->quantize[PD_TYPE_BF16] = qnt_bf16;
     k->tile[PD_TYPE_Q8_0] = tile_q8_0;
     k->tile[PD_TYPE_Q4_K] = tile_q4_k;
+    k->tile[PD_TYPE_Q5_K] = tile_q5_k;
     k->tile[PD_TYPE_Q6_K] = tile_q6_k;
     k->tile[PD_TYPE_F16] = tile_f16;
 }
