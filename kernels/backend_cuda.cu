@@ -321,14 +321,7 @@ static pd_status create(cu_state *c, const pd_model_opts *o)
     PD_TRY(st);
     PD_TRY(alloc_buffers(c, z, tile));
 
-    c->rope.dim = hp->rope_dim;
-    c->rope.orig_ctx = hp->yarn_orig_ctx;
-    c->rope.base = hp->rope_base;
-    c->rope.freq_scale = hp->freq_scale;
-    c->rope.ext_factor = hp->yarn_ext_factor;
-    c->rope.beta_fast = hp->yarn_beta_fast;
-    c->rope.beta_slow = hp->yarn_beta_slow;
-    c->rope.mscale = hp->rope_mscale;
+    cu_rope_init(&c->rope, hp, c->rope.freqs);   // freqs bound with the weights
     c->route = cu_route{ hp->n_expert, hp->n_expert_used, hp->n_group, hp->n_group_used,
                          hp->gating == PD_GATE_SIGMOID, hp->weights_norm, hp->weights_scale };
     CUDA_TRY(cudaStreamSynchronize(c->st));

@@ -65,12 +65,16 @@ struct cu_act {
     int *s;                 // (rows, k/32) sums of quants
 };
 
-// RoPE parameters of pd_hparams, with rope_freqs on the device.
+// RoPE parameters of pd_hparams, with rope_freqs on the device. The
+// constants the CPU derives with powf/logf are computed on the host (glibc,
+// as the CPU backend) so the angles agree bit for bit.
 struct cu_rope {
-    int dim, orig_ctx;
-    float base, freq_scale, ext_factor, beta_fast, beta_slow, mscale;
+    int dim;
+    float theta_scale;      // base^(-2/dim)
+    float freq_scale, ext_factor, corr_lo, corr_hi, mscale;
     const float *freqs;     // (dim/2) or NULL
 };
+void cu_rope_init(cu_rope *r, const pd_hparams *hp, const float *dev_freqs);
 
 // MoE routing parameters of pd_hparams.
 struct cu_route {
@@ -124,9 +128,10 @@ pd_status cu_rmsnorm(cudaStream_t s, float *y, int64_t ldy, const float *x, int6
                      const float *w, int rows, int n, float eps);
 // cos/sin of rows positions *pos0 + i: (rows, dim) = dim/2 cos then dim/2 sin.
 pd_status cu_rope_cache(cudaStream_t s, const cu_rope *r, const int *pos0, int rows, float *cs);
-// Rotate x + i*ld + h*hs + off (first dim values) for rows i, heads h < nh.
+// Rotate x + i*ld + h*hs + off (first dim values) for rows i, heads h < nh,
+// with row i's cos/sin at cs + i*cs_ld (dim/2 cos, then dim/2 sin, as the CPU).
 pd_status cu_rope_apply(cudaStream_t s, pd_rope_kind kind, float *x, int64_t ld, int nh,
-                        int64_t hs, int off, int dim, const float *cs, int rows);
+                        int64_t hs, int off, int dim, const float *cs, int64_t cs_ld, int rows);
 // x row i (n values, stride ld) += b
 pd_status cu_add_bias(cudaStream_t s, float *x, int64_t ld, const float *b, int rows, int n);
 // x[i] += y[i]

@@ -65,8 +65,10 @@ static pd_status attention_gqa(cu_state *c, int il, int n)
         PD_TRY(cu_rmsnorm(s, c->q, dk, c->q, dk, ly->q_norm, n * H, dk, hp->eps));
         PD_TRY(cu_rmsnorm(s, c->k, dk, c->k, dk, ly->k_norm, n * Hkv, dk, hp->eps));
     }
-    PD_TRY(cu_rope_apply(s, hp->rope_kind, c->q, qw, H, dk, 0, hp->rope_dim, c->rope_cs, n));
-    PD_TRY(cu_rope_apply(s, hp->rope_kind, c->k, kw, Hkv, dk, 0, hp->rope_dim, c->rope_cs, n));
+    PD_TRY(cu_rope_apply(s, hp->rope_kind, c->q, qw, H, dk, 0, hp->rope_dim, c->rope_cs,
+                         hp->rope_dim, n));
+    PD_TRY(cu_rope_apply(s, hp->rope_kind, c->k, kw, Hkv, dk, 0, hp->rope_dim, c->rope_cs,
+                         hp->rope_dim, n));
     void *kc = kv_layer(c, c->kv_k, kw, il), *vc = kv_layer(c, c->kv_v, vw, il);
     PD_TRY(cu_kv_store(s, kc, c->kv_f16, kw, c->k, kw, n, kw, c->d_pos));
     PD_TRY(cu_kv_store(s, vc, c->kv_f16, vw, c->v, vw, n, vw, c->d_pos));
@@ -97,8 +99,10 @@ static pd_status attention_mla(cu_state *c, int il, int n)
 
     // normalize the latent, rotate q_pe and the shared k_pe, cache [c, k_pe]
     PD_TRY(cu_rmsnorm(s, c->k, kvw, c->k, kvw, ly->kv_a_norm, n, R, hp->eps));
-    PD_TRY(cu_rope_apply(s, hp->rope_kind, c->q, qw, H, dq, hp->qk_nope, dr, c->rope_cs, n));
-    PD_TRY(cu_rope_apply(s, hp->rope_kind, c->k, kvw, 1, 0, R, dr, c->rope_cs, n));
+    PD_TRY(cu_rope_apply(s, hp->rope_kind, c->q, qw, H, dq, hp->qk_nope, dr, c->rope_cs,
+                         hp->rope_dim, n));
+    PD_TRY(cu_rope_apply(s, hp->rope_kind, c->k, kvw, 1, 0, R, dr, c->rope_cs, hp->rope_dim,
+                         n));
     void *kc = kv_layer(c, c->kv_k, kvw, il);
     PD_TRY(cu_kv_store(s, kc, c->kv_f16, kvw, c->k, kvw, n, kvw, c->d_pos));
 

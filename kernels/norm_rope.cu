@@ -54,13 +54,32 @@ pd_status cu_rmsnorm(cudaStream_t s, float *y, int64_t ldy, const float *x, int6
 // ---------------------------------------------------------------------------
 // RoPE
 // ---------------------------------------------------------------------------
-__device__ float yarn_corr_dim(int n_dims, int n_ctx_orig, float n_rot, float base)
+// YaRN correction dimension: the pair index whose wavelength fits n_rot
+// turns into the original context (host side, glibc's logf as the CPU).
+static float yarn_corr_dim(int n_dims, int n_ctx_orig, float n_rot, float base)
 {
     return n_dims * logf(n_ctx_orig / (n_rot * 2 * (float)M_PI)) / (2 * logf(base));
 }
 
+void cu_rope_init(cu_rope *r, const pd_hparams *hp, const float *dev_freqs)
+{
+    r->dim = hp->rope_dim;
+    r->theta_scale = powf(hp->rope_base, -2.0f / hp->rope_dim);
+    r->freq_scale = hp->freq_scale;
+    r->ext_factor = hp->yarn_ext_factor;
+    r->corr_lo = r->corr_hi = 0;
+    if (hp->yarn_ext_factor != 0) {
+        float lo = floorf(yarn_corr_dim(hp->rope_dim, hp->yarn_orig_ctx, hp->yarn_beta_fast, hp->rope_base));
+        float hi = ceilf(yarn_corr_dim(hp->rope_dim, hp->yarn_orig_ctx, hp->yarn_beta_slow, hp->rope_base));
+        r->corr_lo = fmaxf(0, lo);
+        r->corr_hi = fminf(hp->rope_dim - 1, hi);
+    }
+    r->mscale = hp->rope_mscale;
+    r->freqs = dev_freqs;
+}
+
 // One thread per row: the CPU's loop exactly (theta stepped by a constant
-// factor in float).
+// factor in float, no fused multiply-adds).
 __global__ void k_rope_cache(cu_rope r, const int *pos0, int rows, float *cs)
 {
     const int row = blockIdx.x * blockDim.x + threadIdx.x;
@@ -68,28 +87,21 @@ __global__ void k_rope_cache(cu_rope r, const int *pos0, int rows, float *cs)
         return;
     const int half = r.dim / 2;
     float *c = cs + (size_t)row * r.dim, *sn = c + half;
-    float lo = 0, hi = 0;
-    if (r.ext_factor != 0) {
-        lo = floorf(yarn_corr_dim(r.dim, r.orig_ctx, r.beta_fast, r.base));
-        hi = ceilf(yarn_corr_dim(r.dim, r.orig_ctx, r.beta_slow, r.base));
-        lo = fmaxf(0, lo);
-        hi = fminf(r.dim - 1, hi);
-    }
-    const float theta_scale = powf(r.base, -2.0f / r.dim);
+    const float lo = r.corr_lo, hi = r.corr_hi;
     float theta = (float)(*pos0 + row);
     for (int i = 0; i < half; i++) {
         const float ff = r.freqs ? r.freqs[i] : 1.0f;
-        const float extrap = theta / ff;
+        const float extrap = __fdiv_rn(theta, ff);
         const float interp = __fmul_rn(r.freq_scale, extrap);
         float t = interp;
         if (r.ext_factor != 0) {
-            const float yv = (i - lo) / fmaxf(0.001f, hi - lo);
-            const float ramp = (1 - fminf(1, fmaxf(0, yv))) * r.ext_factor;
+            const float yv = __fdiv_rn(i - lo, fmaxf(0.001f, hi - lo));
+            const float ramp = __fmul_rn(1 - fminf(1, fmaxf(0, yv)), r.ext_factor);
             t = __fadd_rn(__fmul_rn(interp, 1 - ramp), __fmul_rn(extrap, ramp));
         }
-        c[i] = cosf(t) * r.mscale;
-        sn[i] = sinf(t) * r.mscale;
-        theta = __fmul_rn(theta, theta_scale);
+        c[i] = __fmul_rn(cosf(t), r.mscale);
+        sn[i] = __fmul_rn(sinf(t), r.mscale);
+        theta = __fmul_rn(theta, r.theta_scale);
     }
 }
 
@@ -104,7 +116,7 @@ pd_status cu_rope_cache(cudaStream_t s, const cu_rope *r, const int *pos0, int r
 
 // One thread per (row, head, pair).
 __global__ void k_rope_apply(pd_rope_kind kind, float *x, int64_t ld, int nh, int64_t hs,
-                             int off, int dim, const float *cs, int rows)
+                             int off, int dim, const float *cs, int64_t cs_ld, int rows)
 {
     const int half = dim / 2;
     const int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
@@ -113,7 +125,7 @@ __global__ void k_rope_apply(pd_rope_kind kind, float *x, int64_t ld, int nh, in
     const int p = (int)(i % half);
     const int64_t h = (i / half) % nh, row = i / ((int64_t)half * nh);
     float *v = x + row * ld + h * hs + off;
-    const float *c = cs + row * dim, *sn = c + half;
+    const float *c = cs + row * cs_ld, *sn = c + half;
     float *a = kind == PD_ROPE_NEOX ? &v[p] : &v[2 * p];
     float *b = kind == PD_ROPE_NEOX ? &v[p + half] : &v[2 * p + 1];
     const float x0 = *a, x1 = *b;
@@ -122,12 +134,12 @@ __global__ void k_rope_apply(pd_rope_kind kind, float *x, int64_t ld, int nh, in
 }
 
 pd_status cu_rope_apply(cudaStream_t s, pd_rope_kind kind, float *x, int64_t ld, int nh,
-                        int64_t hs, int off, int dim, const float *cs, int rows)
+                        int64_t hs, int off, int dim, const float *cs, int64_t cs_ld, int rows)
 {
     const int64_t n = (int64_t)rows * nh * (dim / 2);
     if (n <= 0)
         return PD_OK;
-    k_rope_apply<<<blocks(n, 256), 256, 0, s>>>(kind, x, ld, nh, hs, off, dim, cs, rows);
+    k_rope_apply<<<blocks(n, 256), 256, 0, s>>>(kind, x, ld, nh, hs, off, dim, cs, cs_ld, rows);
     CUDA_LAUNCHED();
     return PD_OK;
 }
