@@ -260,7 +260,9 @@ pd_status pd_matmul(pd_pool *pool, pd_mm_scratch *s, const pd_mm *mm, int n_mm)
     mm_job j = { .mm = mm, .plan = plan, .n_mm = n_mm, .n_units = units,
                  .n_rows = rows, .q = s->q };
     atomic_init(&j.next, 0);
-    if (q_bytes)
+    if (q_bytes && rows <= 4)
+        mm_convert(&j, 0, 1);   /* decode: not worth waking the pool twice */
+    else if (q_bytes)
         pd_pool_run(pool, mm_convert, &j);
     pd_pool_run(pool, mm_compute, &j);
     if (plan != stackplan)
