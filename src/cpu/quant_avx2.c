@@ -790,7 +790,7 @@ ALWAYS_INLINE void tile_q6_k_1xN(int64_t nb, const pd_block_q6_k *a, const void 
 #endif
 
 ALWAYS_INLINE void f16_rows_x4(const float (*xf)[F16_KCH], int kn, const uint16_t *const a[F16_ROWS],
-                               int R, float *out, size_t os, int N, bool add)
+                               int R, float *out, size_t os, int N, bool add, bool bf)
 {
     __m256 acc[F16_ROWS][4];
 #pragma GCC unroll 4
@@ -803,7 +803,7 @@ ALWAYS_INLINE void f16_rows_x4(const float (*xf)[F16_KCH], int kn, const uint16_
         __m256 wv[F16_ROWS];
 #pragma GCC unroll 4
         for (int r = 0; r < R; r++)
-            wv[r] = ld_f16(a[r], k);
+            wv[r] = bf ? ld_bf16(a[r], k) : ld_f16(a[r], k);
 #pragma GCC unroll 4
         for (int c = 0; c < 4; c++) {
             __m256 xv = _mm256_load_ps(xf[c] + k);
@@ -818,24 +818,30 @@ ALWAYS_INLINE void f16_rows_x4(const float (*xf)[F16_KCH], int kn, const uint16_
         for (int c = 0; c < N; c++) {
             float v = hsum_ps(acc[r][c]);
             for (int j = k; j < kn; j++)
-                v += h2f(a[r][j]) * xf[c][j];
+                v += (bf ? pd_bf16_to_f32(a[r][j]) : h2f(a[r][j])) * xf[c][j];
             float *o = out + (size_t)c * os + r;
             *o = add ? *o + v : v;
         }
 }
 
-static void tile_f16(int64_t n, const void *w, size_t ws, int nr,
-                     const void *x, size_t xs, int nc, float *out, size_t os)
+/* F16 and BF16 (bf) */
+ALWAYS_INLINE void tile_half(int64_t n, const void *w, size_t ws, int nr,
+                             const void *x, size_t xs, int nc, float *out, size_t os, bool bf)
 {
     float xf[4][F16_KCH] __attribute__((aligned(32)));
     const int ncg = tile_cols(nc, 4);
-    tile_rest_by_dot(dot_f16, n, w, ws, nr, x, xs, ncg, nc, out, os);
+    tile_rest_by_dot(bf ? dot_bf16 : dot_f16, n, w, ws, nr, x, xs, ncg, nc, out, os);
     for (int c0 = 0; c0 < ncg; c0 += 4) {
         int N = ncg - c0 < 4 ? ncg - c0 : 4;
         for (int64_t k0 = 0; k0 < n; k0 += F16_KCH) {
             int kn = (int)(n - k0 < F16_KCH ? n - k0 : F16_KCH);
-            for (int c = 0; c < 4; c++)   /* missing columns repeat the first */
-                deq_f16((const uint16_t *)XROW(x, xs, c0 + (c < N ? c : 0)) + k0, xf[c], kn);
+            for (int c = 0; c < 4; c++) {   /* missing columns repeat the first */
+                const uint16_t *xc = (const uint16_t *)XROW(x, xs, c0 + (c < N ? c : 0)) + k0;
+                if (bf)
+                    deq_bf16(xc, xf[c], kn);
+                else
+                    deq_f16(xc, xf[c], kn);
+            }
             for (int r0 = 0; r0 < nr; r0 += F16_ROWS) {
                 int R = nr - r0 < F16_ROWS ? nr - r0 : F16_ROWS;
                 const uint16_t *a[F16_ROWS];
@@ -844,15 +850,27 @@ static void tile_f16(int64_t n, const void *w, size_t ws, int nr,
                 float *o = out + (size_t)c0 * os + r0;
                 switch (R) {
 #if F16_ROWS == 4
-                case 4: f16_rows_x4(xf, kn, a, 4, o, os, N, k0 > 0); break;
-                case 3: f16_rows_x4(xf, kn, a, 3, o, os, N, k0 > 0); break;
+                case 4: f16_rows_x4(xf, kn, a, 4, o, os, N, k0 > 0, bf); break;
+                case 3: f16_rows_x4(xf, kn, a, 3, o, os, N, k0 > 0, bf); break;
 #endif
-                case 2: f16_rows_x4(xf, kn, a, 2, o, os, N, k0 > 0); break;
-                default: f16_rows_x4(xf, kn, a, 1, o, os, N, k0 > 0); break;
+                case 2: f16_rows_x4(xf, kn, a, 2, o, os, N, k0 > 0, bf); break;
+                default: f16_rows_x4(xf, kn, a, 1, o, os, N, k0 > 0, bf); break;
                 }
             }
         }
     }
+}
+
+static void tile_f16(int64_t n, const void *w, size_t ws, int nr,
+                     const void *x, size_t xs, int nc, float *out, size_t os)
+{
+    tile_half(n, w, ws, nr, x, xs, nc, out, os, false);
+}
+
+static void tile_bf16(int64_t n, const void *w, size_t ws, int nr,
+                      const void *x, size_t xs, int nc, float *out, size_t os)
+{
+    tile_half(n, w, ws, nr, x, xs, nc, out, os, true);
 }
 
 /* Rows one at a time (a row of 4096 Q4_K is 2.3 KB: it stays in L1 while
@@ -906,4 +924,5 @@ PD_X86_LINKAGE void PD_X86_FILL(pd_quant_kernels *k)
     k->tile[PD_TYPE_Q5_K] = tile_q5_k;
     k->tile[PD_TYPE_Q6_K] = tile_q6_k;
     k->tile[PD_TYPE_F16] = tile_f16;
+    k->tile[PD_TYPE_BF16] = tile_bf16;
 }

@@ -592,7 +592,7 @@ static void test_simd_long_rows(void)
         T_SKIP("no SIMD level on this CPU");
     static const struct { pd_type t; int64_t n; } k[] = {
         { PD_TYPE_Q8_0, 67 * 32 }, { PD_TYPE_Q4_K, 65 * 256 }, { PD_TYPE_Q6_K, 65 * 256 },
-        { PD_TYPE_F16, 2061 }, { PD_TYPE_F32, 1003 }, { PD_TYPE_BF16, 77 }, { PD_TYPE_Q4_0, 67 * 32 },
+        { PD_TYPE_F16, 2061 }, { PD_TYPE_F32, 1003 }, { PD_TYPE_BF16, 1101 }, { PD_TYPE_Q4_0, 67 * 32 },
         { PD_TYPE_Q5_K, 65 * 256 },
     };
     enum { R = 5, C = 9, NMAX = 65 * 256 };
