@@ -484,6 +484,18 @@ static void loop(tui *t)
     }
 }
 
+static void tui_free(tui *t)
+{
+    ui_pane_free(&t->panes[0]);
+    ui_pane_free(&t->panes[1]);
+    ui_app_free(&t->app);
+    free(t->job_prompt);
+    close(t->wake[0]);
+    close(t->wake[1]);
+    pthread_mutex_destroy(&t->mu);
+    free(t);
+}
+
 int ui_tui_run(cli_common *c, const ui_prefs *prefs, bool model_given)
 {
     tui *t = calloc(1, sizeof *t);
@@ -497,23 +509,28 @@ int ui_tui_run(cli_common *c, const ui_prefs *prefs, bool model_given)
     pthread_mutex_init(&t->mu, NULL);
     if (pipe(t->wake) != 0) {
         cli_error("cannot create a pipe: %s", strerror(errno));
+        ui_app_free(&t->app);
         free(t);
         return CLI_EXIT_INPUT;
     }
     for (int i = 0; i < 2; i++)
         fcntl(t->wake[i], F_SETFL, fcntl(t->wake[i], F_GETFL) | O_NONBLOCK);
 
+    /* a model that cannot be opened is an error before the screen starts,
+     * like every other command (exit 1, one line); /model switches later */
     char *model = cli_model_path(c->model ? c->model : prefs->model[0] ? prefs->model : NULL);
-    if (model)
-        ui_app_open_model(&t->app, model);   /* a failure is shown in the answer pane */
+    if (!model || ui_app_open_model(&t->app, model) != 0) {
+        if (model && t->app.tr.n > 0)
+            cli_error("%s", t->app.tr.v[t->app.tr.n - 1].note);
+        free(model);
+        tui_free(t);
+        return CLI_EXIT_INPUT;
+    }
+    free(model);
 
     screen_init(t);
     load_theme(t, c->theme ? c->theme : prefs->theme, false);
     welcome(t, model_given);
-    if (!model)
-        ui_transcript_note(&t->app.tr, UI_ROLE_ERROR, "the built-in demo model was not found: "
-                           "open a model with /model PATH (or start with -m MODEL.gguf)");
-    free(model);
     char *hist = ui_history_path();
     ui_input_hooks hooks = {t, in_line, in_eof, in_redisplay, in_message, in_suspend};
     ui_input_init(&hooks, hist);
@@ -526,14 +543,7 @@ int ui_tui_run(cli_common *c, const ui_prefs *prefs, bool model_given)
     ui_input_finish();
     bracketed_paste(false);
     endwin();
-    ui_pane_free(&t->panes[0]);
-    ui_pane_free(&t->panes[1]);
-    ui_app_free(&t->app);
-    free(t->job_prompt);
-    close(t->wake[0]);
-    close(t->wake[1]);
-    pthread_mutex_destroy(&t->mu);
-    free(t);
+    tui_free(t);
     return CLI_EXIT_OK;
 }
 

@@ -18,6 +18,16 @@ grep -q '^layout = side' "$T/config/ponder/config" 2>/dev/null &&
 grep -qF "What is 12 + 35?" "$T/state/ponder/history" 2>/dev/null &&
     pass "fake: history persisted" || fail "fake: history persisted"
 
+# a model that cannot be opened: one line, exit 1, before the screen starts
+tm_sock=ponder-test-$$-m
+tm_start 80 24 "'$bin' -m '$T/missing.gguf'"
+if tm_wait "[exit 1]" 10 && tm_wait "ponder: $T/missing.gguf: No such file" 2; then
+    pass "fake: a missing model is an error, exit 1"
+else
+    fail "fake: a missing model is an error, exit 1"; tm_dump
+fi
+tm_stop
+
 # screen dump: the whole screen after one turn matches the expected dump
 # (tig's habit), speeds masked; PONDER_UPDATE_SCREENS=1 rewrites the dump
 tm_sock=ponder-test-$$-d
