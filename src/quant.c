@@ -7,6 +7,9 @@
 
 #include <math.h>
 #include <pthread.h>
+#ifdef PD_HAVE_X86
+#include <cpuid.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,12 +18,21 @@ static bool g_have[PD_SIMD_LEVELS];
 static const pd_quant_kernels *g_active;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
+#ifdef PD_HAVE_X86
+/* F16C straight from cpuid: not every compiler's __builtin_cpu_supports
+ * knows "f16c" (leaf 1, ecx bit 29). */
+static bool cpu_has_f16c(void)
+{
+    unsigned a, b, c, d;
+    return __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 29));
+}
+#endif
+
 static bool cpu_has_avx2(void)
 {
 #ifdef PD_HAVE_X86
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
-        && __builtin_cpu_supports("f16c");
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && cpu_has_f16c();
 #else
     return false;
 #endif
