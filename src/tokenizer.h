@@ -3,9 +3,11 @@
  * streaming detokenizer.
  *
  * Encoding, step by step (the same steps llama.cpp takes):
- *   1. Invalid UTF-8 in the input: every byte that does not start a valid,
- *      shortest-form sequence (or that is a surrogate / > U+10FFFF) becomes
- *      U+FFFD, one per byte, as llama.cpp's decoder does. Never a crash.
+ *   1. Invalid UTF-8 in the input: every byte that does not belong to a
+ *      valid, shortest-form sequence (surrogates and > U+10FFFF included)
+ *      becomes U+FFFD, one per byte, as llama.cpp does with bytes it cannot
+ *      decode (llama.cpp accepts overlong forms and surrogates; we do not).
+ *      Never a crash; detokenizing gives back the text with those U+FFFD.
  *   2. Added tokens are cut out first, longest first (llama.cpp's
  *      tokenizer_st_partition): with parse_special, CONTROL, USER_DEFINED and
  *      UNKNOWN tokens; without it only USER_DEFINED ones (Qwen3's <think>).
