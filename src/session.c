@@ -635,10 +635,18 @@ static pd_status choose(run *r, int32_t *out)
 /* Route one chosen token and account for it. */
 static pd_status emit_token(run *r, int32_t tok)
 {
-    char text[512];
+    char buf[1024], *text = buf;
+    size_t len = 0, cap = sizeof buf;
+    pd_token_piece(r->s->tok, tok, &len);
+    if (len + 16 > cap && (text = malloc(len + 16)))   /* a very long piece */
+        cap = len + 16;
+    else if (!text)
+        return pd_fail(PD_ENOMEM, "session: out of memory");
     int before = r->mode;
-    size_t n = pd_detok_push(&r->dt, r->s->tok, tok, text, sizeof text);
+    size_t n = pd_detok_push(&r->dt, r->s->tok, tok, text, cap);
     pd_status st = route(r, text, n);
+    if (text != buf)
+        free(text);
     bool think_tok = before == MODE_THINK && r->mode == MODE_THINK;
     if (think_tok) r->st.think_tokens++;
     else if (before == MODE_ANSWER && r->mode == MODE_ANSWER) r->st.answer_tokens++;
