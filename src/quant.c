@@ -143,7 +143,7 @@ void pd_quant_kernels_tile(const pd_quant_kernels *k, pd_type t, int64_t n,
                 out[(size_t)c * os + (size_t)r] = NAN;
         return;
     }
-    if (k->tile[t]) {
+    if (k->tile[t] && n > 0) {    /* (the chunked kernels write nothing for n = 0) */
         k->tile[t](n, w, ws, nr, x, xs, nc, out, os);
         return;
     }

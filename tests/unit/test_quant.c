@@ -667,6 +667,14 @@ static void test_dispatch(void)
     T_EQ_STR(pd_simd_level(), pd_quant_kernels_get(best)->name);
     T_CHECK(pd_quant_kernels_get(PD_SIMD_SCALAR) != NULL);
     T_CHECK(isnan(pd_vec_dot(PD_TYPE_Q3_K, 256, "", "")));
+    /* empty rows: every tile writes zeros */
+    float out[6] = { 1, 1, 1, 1, 1, 1 };
+    static const pd_type ts[] = { PD_TYPE_Q8_0, PD_TYPE_Q4_K, PD_TYPE_F16, PD_TYPE_Q6_K };
+    for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++) {
+        pd_vec_dot_tile(ts[i], 0, "", 0, 2, "", 0, 3, out, 2);
+        for (int j = 0; j < 6; j++)
+            T_CHECK(out[j] == 0.0f);
+    }
 }
 
 int main(void)
