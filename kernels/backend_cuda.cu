@@ -420,7 +420,7 @@ static pd_status cuda_forward(void *state, const int32_t *tokens, int n, int pos
     c->wide_rows = 0;
     if (n == 1 && c->use_graph && !m->route_fn)
         return decode_graph(c, tokens[0], pos0, logits);
-    const int wide_end = n / CU_CPU_WIDE * CU_CPU_WIDE;   // rows in full CPU micro-batches
+    const int wide_end = pd_cu_wide_rows(n);   // rows the CPU runs on its wide path
     for (int t0 = 0; t0 < n; t0 += CU_UBATCH) {
         const int nb = n - t0 < CU_UBATCH ? n - t0 : CU_UBATCH;
         c->wide_rows = wide_end - t0 < 0 ? 0 : wide_end - t0 > nb ? nb : wide_end - t0;

@@ -21,9 +21,12 @@ pd_status pd_cu_plan_add(pd_cu_plan *p, const void *host, size_t bytes)
     for (int i = 0; i < p->n; i++)
         if (p->v[i].host == host) {
             if (bytes > p->v[i].bytes) {   /* grow it: move it to the end */
+                const size_t padded = (bytes + PD_CU_ALIGN - 1) & ~(size_t)(PD_CU_ALIGN - 1);
+                if (padded < bytes || p->total > SIZE_MAX - padded)
+                    return pd_fail(PD_ELIMIT, "cuda: weight sizes overflow");
                 p->v[i].bytes = bytes;
                 p->v[i].off = p->total;
-                p->total += (bytes + PD_CU_ALIGN - 1) & ~(size_t)(PD_CU_ALIGN - 1);
+                p->total += padded;
             }
             return PD_OK;
         }
@@ -113,6 +116,12 @@ pd_status pd_cu_check_fit(const char *what, size_t need, size_t avail, size_t re
                        "but only %.0f MiB are free; try --backend cpu or a smaller --ctx",
                        what, need / MiB, reserve / MiB, avail / MiB);
     return PD_OK;
+}
+
+int pd_cu_wide_rows(int n)
+{
+    const int full = n / PD_CU_CPU_UBATCH * PD_CU_CPU_UBATCH, rest = n - full;
+    return full + (rest >= PD_CU_CPU_WIDE ? rest : 0);
 }
 
 pd_status pd_cu_group_experts(const int32_t *sel, int n, int K, int X,

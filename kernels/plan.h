@@ -45,6 +45,15 @@ size_t pd_cu_weight_bytes(const pd_weight *w);
  * CUDA context and cuBLAS? If not, fail with a message naming both sizes. */
 pd_status pd_cu_check_fit(const char *what, size_t need, size_t avail, size_t reserve);
 
+/* The CPU backend's micro-batch (PD_CPU_UBATCH in src/cpu/cpu.h) and the
+ * batch size from which its attention takes llama.cpp's wide path (F32)
+ * instead of the half-precision accumulator: the GPU reproduces which rows
+ * of a prompt take which path, so both backends round alike. */
+#define PD_CU_CPU_UBATCH 256
+#define PD_CU_CPU_WIDE 64
+/* Rows [0, result) of an n-row forward call run the wide path on the CPU. */
+int pd_cu_wide_rows(int n);
+
 /* Group the n*K choices sel[t*K+s] by expert (experts < X): count[e],
  * start[e] (X+1 entries), rows[] = token rows expert by expert, slot[t*K+s]
  * = where that pair went in rows[]. Fails on an expert id out of range. */

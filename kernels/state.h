@@ -10,9 +10,6 @@
 // mat-vec kernels (decode and tiny batches) instead of cuBLAS.
 #define CU_UBATCH 256
 #define CU_MATVEC_ROWS 4
-// The CPU backend runs prompts in micro-batches of this many rows, and a
-// full one takes llama.cpp's wide-batch attention path (see attention.cu).
-#define CU_CPU_WIDE 64
 
 struct cu_layer {
     const float *attn_norm, *ffn_norm, *bq, *bk, *bv, *q_norm, *k_norm;

@@ -5,7 +5,7 @@
 #
 #   check  op-by-op kernels vs the CPU scalar reference (test_ops); whole-model
 #          logits of every model in build-gpu/oracle and tests/fixtures/hf,
-#          CUDA vs CPU (prefill 80 tokens, 3 tokens on the mat-vec path, one
+#          CUDA vs CPU (prefill 300 tokens, 3 tokens on the mat-vec path, one
 #          decode step) within 1e-3; greedy 64-token generations identical
 #          (graph and no graph); compute-sanitizer memcheck of a prefill and
 #          of decode steps
@@ -50,20 +50,21 @@ export PONDER_CUDA_PLUGIN="$G/kernels/ponder-cuda.so"
 echo "gpu: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null | head -1)"
 echo "cublas: ${cub:-not found}"
 
-# 80 token ids below 384 (the smallest vocabulary): 64 rows take the CPU's
-# wide attention path, 16 the narrow one
-toks80=$(awk 'BEGIN { for (i = 0; i < 80; i++) printf "%s%d", i ? "," : "", (i * 37 + 11) % 383 + 1 }')
-toks3=$(echo "$toks80" | cut -d, -f1-3)
-toks1=$(echo "$toks80" | cut -d, -f1)
+# 300 token ids below 384 (the smallest vocabulary): the first 256 rows take
+# the CPU's wide attention path (a full micro-batch), the last 44 the narrow
+# one (kernels/plan.h: pd_cu_wide_rows)
+toks300=$(awk 'BEGIN { for (i = 0; i < 300; i++) printf "%s%d", i ? "," : "", (i * 37 + 11) % 383 + 1 }')
+toks3=$(echo "$toks300" | cut -d, -f1-3)
+toks1=$(echo "$toks300" | cut -d, -f1)
 models=$(ls "$G"/oracle/*.gguf tests/fixtures/hf/*.gguf 2>/dev/null)
 first_model=$(echo "$models" | head -1)
 
 logits_pair() {   # model, label, tokens
     m=$1; name=$(basename "$m" .gguf); n=$(echo "$3" | tr ',' '\n' | wc -l)
-    if ! timeout 300 "$P" logits -m "$m" --tokens "$3" --all --backend cpu --out "$O/cpu.f32" >/dev/null 2>"$O/err.txt"; then
+    if ! timeout 300 "$P" logits -m "$m" --tokens "$3" --all --ctx 512 --backend cpu --out "$O/cpu.f32" >/dev/null 2>"$O/err.txt"; then
         row "$name logits $2" skip "cpu: $(head -c 100 "$O/err.txt")"; return
     fi
-    if ! timeout 300 "$P" logits -m "$m" --tokens "$3" --all --backend cuda --out "$O/gpu.f32" >/dev/null 2>"$O/err.txt"; then
+    if ! timeout 300 "$P" logits -m "$m" --tokens "$3" --all --ctx 512 --backend cuda --out "$O/gpu.f32" >/dev/null 2>"$O/err.txt"; then
         row "$name logits $2" FAIL "cuda: $(head -c 160 "$O/err.txt")"; return
     fi
     V=$(( $(stat -c %s "$O/cpu.f32") / 4 / n ))
@@ -102,7 +103,7 @@ do_check() {
     if [ $rc -eq 0 ]; then row "op checks (test_ops)" ok "$summary"; else row "op checks (test_ops)" FAIL "$summary"; fi
     grep '^FAIL' "$O/test_ops.log" | head -20
     for m in $models; do
-        logits_pair "$m" "prefill 80" "$toks80"
+        logits_pair "$m" "prefill 300" "$toks300"
         logits_pair "$m" "matvec 3" "$toks3"
         logits_pair "$m" "decode 1" "$toks1"
         env_extra=
@@ -113,7 +114,7 @@ do_check() {
     env_extra=
     if command -v compute-sanitizer >/dev/null 2>&1; then
         for what in prefill decode; do
-            if [ $what = prefill ]; then set -- logits -m "$first_model" --tokens "$toks80" --all --backend cuda
+            if [ $what = prefill ]; then set -- logits -m "$first_model" --tokens "$toks300" --all --ctx 512 --backend cuda
             else set -- run -m "$first_model" --raw -p "Hello" -n 4 --temp 0 --backend cuda; fi
             timeout 400 compute-sanitizer --tool memcheck "$P" "$@" >"$O/sanitizer-$what.log" 2>&1
             s=$(grep -o 'ERROR SUMMARY: [0-9]* error' "$O/sanitizer-$what.log" | tail -1)

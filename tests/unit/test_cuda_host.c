@@ -4,6 +4,7 @@
 #include "t.h"
 #include "../../kernels/plan.h"
 #include "model.h"
+#include "cpu/cpu.h"
 
 #include <stdint.h>
 
@@ -92,6 +93,21 @@ static void test_group_experts_rejects(void)
     T_EQ_INT(pd_cu_group_experts(neg, 1, 2, 4, count, start, rows, slot), PD_EBACKEND);
 }
 
+/* Which prompt rows the CPU runs on llama.cpp's wide attention path; the
+ * constants must follow the CPU backend's micro-batch. */
+static void test_wide_rows(void)
+{
+    T_EQ_INT(PD_CU_CPU_UBATCH, PD_CPU_UBATCH);
+    T_EQ_INT(PD_CU_CPU_WIDE, 64);   /* `j->n >= 64` in src/cpu/attention.c */
+    T_EQ_INT(pd_cu_wide_rows(1), 0);
+    T_EQ_INT(pd_cu_wide_rows(63), 0);
+    T_EQ_INT(pd_cu_wide_rows(64), 64);
+    T_EQ_INT(pd_cu_wide_rows(80), 80);
+    T_EQ_INT(pd_cu_wide_rows(256), 256);
+    T_EQ_INT(pd_cu_wide_rows(300), 256);    /* a last micro-batch of 44 rows: narrow */
+    T_EQ_INT(pd_cu_wide_rows(600), 600);    /* 256 + 256 + 88 */
+}
+
 /* Every weight the forward pass reads gets an arena offset, inside the arena. */
 static void check_weight(const pd_cu_plan *p, const pd_weight *w)
 {
@@ -152,6 +168,7 @@ int main(void)
     T_RUN(test_check_fit);
     T_RUN(test_group_experts);
     T_RUN(test_group_experts_rejects);
+    T_RUN(test_wide_rows);
     T_RUN(test_plan_oracle_mla);
     T_RUN(test_plan_oracle_moe);
     T_DONE();
