@@ -56,6 +56,8 @@ static pd_status prompt_ids(pd_model *m, const cli_common *c, const char *text,
                             int32_t **ids, int *n)
 {
     const pd_tokenizer *t = m->tok;
+    if (!t)
+        return pd_fail(PD_EARG, "%s has no vocabulary: use --tokens", pd_model_name(m));
     const char *bos = pd_tokenizer_add_bos(t) && pd_token_bos(t) >= 0
                       ? pd_token_text(t, pd_token_bos(t)) : NULL;
     char *rendered;

@@ -632,7 +632,9 @@ pd_status pd_model_open(const char *path, const pd_model_opts *opts, pd_model **
         *out = NULL;
         return st;
     }
-    st = pd_tokenizer_load(m->gguf, &m->tok);
+    /* a file without a vocabulary still runs on token ids (logits --tokens, bench) */
+    if (pd_gguf_find_key(m->gguf, "tokenizer.ggml.model") >= 0)
+        st = pd_tokenizer_load(m->gguf, &m->tok);
     if (st == PD_OK)
         st = pd_backend_attach(m, &m->opts);
     if (st != PD_OK) {
