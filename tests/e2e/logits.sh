@@ -72,6 +72,7 @@ check_error "logits id out of range" 1 logits -m "$M" --tokens 1,99999
 check_error "logits prompt and tokens" 2 logits -m "$M" --tokens 1 --prompt hi
 check_error "logits missing model" 1 logits -m "$tmp/none.gguf" --tokens 1
 check_error "logits cuda without plugin" 1 logits -m "$M" --tokens 1 --backend cuda
+check_error "logits memory plan refuses a huge --ctx" 1 logits -m "$M" --tokens 1 --ctx 16000000
 check_error "logits unwritable out" 1 logits -m "$M" --tokens 1 --out "$tmp/no/such/dir/x.f32"
 if ls "$tmp/no" >/dev/null 2>&1; then echo "FAIL: logits left a partial file"; fi
 
