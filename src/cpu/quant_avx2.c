@@ -223,7 +223,7 @@ static float dot_q4_k(int64_t n, const void *w, const void *x)
         unpack_k4_scales(a[i].scales, u);
         const uint8_t *sc = (const uint8_t *)u;
         __m128i ms = k4_min_sums(sc + 8, b[i].bsums);
-        __m256i sumi = _mm256_setzero_si256();
+        __m256i sumi = _mm256_setzero_si256(), sumi2 = sumi;   /* two chains */
 #pragma GCC unroll 4
         for (int c = 0; c < 4; c++) {
             __m256i q = load256(a[i].qs + 32 * c);
@@ -231,8 +231,9 @@ static float dot_q4_k(int64_t n, const void *w, const void *x)
             __m256i p1 = _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4),
                                               load256(b[i].qs + 64 * c + 32));
             sumi = madd16(sumi, p0, _mm256_set1_epi16(sc[2 * c]));
-            sumi = madd16(sumi, p1, _mm256_set1_epi16(sc[2 * c + 1]));
+            sumi2 = madd16(sumi2, p1, _mm256_set1_epi16(sc[2 * c + 1]));
         }
+        sumi = _mm256_add_epi32(sumi, sumi2);
         float dy = b[i].d;
         acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(a[i].d) * dy), _mm256_cvtepi32_ps(sumi), acc);
         accm = _mm_fmadd_ps(_mm_set1_ps(h2f(a[i].dmin) * dy), _mm_cvtepi32_ps(ms), accm);
@@ -253,7 +254,7 @@ static float dot_q5_k(int64_t n, const void *w, const void *x)
         const uint8_t *sc = (const uint8_t *)u;
         __m128i ms = k4_min_sums(sc + 8, b[i].bsums);
         __m256i qh = load256(a[i].qh);
-        __m256i sumi = _mm256_setzero_si256();
+        __m256i sumi = _mm256_setzero_si256(), sumi2 = sumi;   /* two chains */
 #pragma GCC unroll 4
         for (int c = 0; c < 4; c++) {
             __m256i q = load256(a[i].qs + 32 * c);
@@ -265,8 +266,9 @@ static float dot_q5_k(int64_t n, const void *w, const void *x)
             __m256i p0 = _mm256_maddubs_epi16(lo, load256(b[i].qs + 64 * c));
             __m256i p1 = _mm256_maddubs_epi16(hi, load256(b[i].qs + 64 * c + 32));
             sumi = madd16(sumi, p0, _mm256_set1_epi16(sc[2 * c]));
-            sumi = madd16(sumi, p1, _mm256_set1_epi16(sc[2 * c + 1]));
+            sumi2 = madd16(sumi2, p1, _mm256_set1_epi16(sc[2 * c + 1]));
         }
+        sumi = _mm256_add_epi32(sumi, sumi2);
         float dy = b[i].d;
         acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(a[i].d) * dy), _mm256_cvtepi32_ps(sumi), acc);
         accm = _mm_fmadd_ps(_mm_set1_ps(h2f(a[i].dmin) * dy), _mm_cvtepi32_ps(ms), accm);
@@ -279,16 +281,19 @@ ALWAYS_INLINE __m256i q6_k_block_sum(const pd_block_q6_k *a, const pd_block_q8_k
 {
     __m128i sc8 = _mm_loadu_si128((const __m128i *)a->scales);
     __m256i corr = _mm256_madd_epi16(_mm256_cvtepi8_epi16(sc8), load256(b->bsums));
-    __m256i sumi = _mm256_setzero_si256();
+    __m256i sumi = _mm256_setzero_si256(), sumi2 = sumi;   /* two chains */
 #pragma GCC unroll 2
     for (int h = 0; h < 2; h++)
 #pragma GCC unroll 4
         for (int k = 0; k < 4; k++) {
             __m256i e = q6_unpack(a->ql + 64 * h, a->qh + 32 * h, k);
             __m256i p = _mm256_maddubs_epi16(e, load256(b->qs + 128 * h + 32 * k));
-            sumi = madd16(sumi, p, q6_scale_pair(sc8, 8 * h + 2 * k));
+            if (k & 1)
+                sumi2 = madd16(sumi2, p, q6_scale_pair(sc8, 8 * h + 2 * k));
+            else
+                sumi = madd16(sumi, p, q6_scale_pair(sc8, 8 * h + 2 * k));
         }
-    return _mm256_sub_epi32(sumi, _mm256_slli_epi32(corr, 5));
+    return _mm256_sub_epi32(_mm256_add_epi32(sumi, sumi2), _mm256_slli_epi32(corr, 5));
 }
 
 static float dot_q6_k(int64_t n, const void *w, const void *x)
