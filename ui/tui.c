@@ -128,8 +128,13 @@ static void drain_events(tui *t)
         if (q->job_end) {
             pthread_join(t->worker, NULL);
             t->worker_running = false;
+            t->cancel_asked = false;
             ui_app_job_done(&t->app, q->st, q->error ? q->error : "");
         } else {
+            /* a cancel that came before the generation had begun may have
+             * been reset by its start: ask again once it is running */
+            if (t->cancel_asked && q->ev.type != PD_EV_DONE)
+                pd_session_cancel(t->app.sess);
             ui_app_event(&t->app, &q->ev);
         }
         free(q->text); free(q->trigger); free(q->piece); free(q->error);
@@ -236,6 +241,7 @@ static void in_line(void *u, const char *text)
 {
     tui *t = u;
     ui_app_submit(&t->app, text);
+    start_jobs(t);   /* now: a Ctrl-C typed right after Enter must find it running */
     t->panes[1].follow = true;
     t->dirty = true;
 }
@@ -274,6 +280,7 @@ static void on_ctrl_c(tui *t)
 {
     if (t->app.busy) {
         pd_session_cancel(t->app.sess);
+        t->cancel_asked = true;
         tui_set_flash(t, "stopping...");
     } else if (!ui_input_empty()) {
         ui_input_clear();

@@ -37,6 +37,7 @@ typedef struct tui {
     /* generation thread and its event queue */
     pthread_t worker;
     bool worker_running;
+    bool cancel_asked;        /* Ctrl-C during this job: repeated on its events */
     char *job_prompt;
     pthread_mutex_t mu;
     tui_qev *qhead, *qtail;
