@@ -29,9 +29,14 @@ void ui_status_format(const ui_status_info *si, int width, char *out, size_t siz
     }
     /* the model, cut to keep room for the numbers */
     if (si->model) {
+        /* "name · arch" from the engine: the name is enough here */
         char m[160];
-        snprintf(m, sizeof m, "%s %s %s", si->model, ui_g.dot, si->backend ? si->backend : "?");
-        char *fit = ui_fit(m, 32);
+        snprintf(m, sizeof m, "%s", si->model);
+        char *cut = strstr(m, " \xc2\xb7 ");
+        if (cut)
+            *cut = '\0';
+        snprintf(m + strlen(m), sizeof m - strlen(m), "/%s", si->backend ? si->backend : "?");
+        char *fit = ui_fit(m, 28);
         snprintf(f[n].text, sizeof f[n].text, "%s", fit);
         free(fit);
     } else {
@@ -45,8 +50,8 @@ void ui_status_format(const ui_status_info *si, int width, char *out, size_t siz
         ui_fmt_count(b, sizeof b, st->answer_tokens);
         snprintf(f[n].text, sizeof f[n].text, "think %s ans %s", a, b);
         f[n++].prio = 5;
-        snprintf(f[n].text, sizeof f[n].text, "%d thoughts %d sw %d supp",
-                 st->thoughts, st->switches, st->suppressed);
+        snprintf(f[n].text, sizeof f[n].text, "%d thought%s %d sw %d supp",
+                 st->thoughts, st->thoughts == 1 ? "" : "s", st->switches, st->suppressed);
         f[n++].prio = 6;
     }
     if (p) {

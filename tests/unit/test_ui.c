@@ -240,10 +240,10 @@ static void test_status(void)
     pd_params_default(&p);
     pd_stats st = {.tok_per_s = 41.2, .think_tokens = 1804, .answer_tokens = 12, .thoughts = 5,
                    .switches = 4, .suppressed = 2, .tip_window_left = 212};
-    ui_status_info si = {"ds3-F16", "cpu", &p, &st, true, "answer"};
+    ui_status_info si = {"ds3-F16 \xc2\xb7 deepseek2", "cpu", &p, &st, true, "answer"};
     char line[512];
     ui_status_format(&si, 200, line, sizeof line);
-    T_CHECKF(strstr(line, "ds3-F16") && strstr(line, "41.2 tok/s") && strstr(line, "1,804") &&
+    T_CHECKF(strstr(line, "ds3-F16/cpu") && strstr(line, "41.2 tok/s") && strstr(line, "1,804") &&
              strstr(line, "\xce\xb1" "3.0") && strstr(line, "\xce\xb2" "600") &&
              strstr(line, "win 212") && strstr(line, "seed 42") && strstr(line, "2 supp"),
              "%s", line);
