@@ -75,6 +75,27 @@ tm_resize 3 2
 tm_resize 80 24
 if tm_wait "The answer is 47" 10 && tm_wait "TIP on" 2; then pass "fake: a tiny terminal and back"
 else fail "fake: a tiny terminal and back"; tm_dump; fi
+# scrollback: PgUp shows older lines (the title counts those below), Home
+# the top, End back to the newest
+tm_type "/help"
+tm_type "/help"
+tm_keys PPage
+if tm_wait_re "ANSWER ─+ [0-9]+ more below" 5; then
+    tm_keys Home
+    if tm_wait "type a question; /help" 5; then
+        tm_keys End
+        if tm_wait_re "Ctrl-R history search" 5 && ! tm_screen | grep -q "more below"; then
+            pass "fake: PgUp, Home and End scroll the answer pane"
+        else
+            fail "fake: End"; tm_dump
+        fi
+    else
+        fail "fake: Home"; tm_dump
+    fi
+else
+    fail "fake: PgUp"; tm_dump
+fi
+
 # the input line: completion, Alt-Enter, paste, $EDITOR, history search
 tm_keys /zo Tab
 tm_wait_re "^> /zoom" 5 && pass "fake: Tab completes /commands" || { fail "fake: Tab completion"; tm_dump; }
