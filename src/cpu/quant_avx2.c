@@ -745,12 +745,21 @@ static void tile_q5_k(int64_t n, const void *w, size_t ws, int nr,
     tile_kmin(n, w, ws, nr, x, xs, nc, out, os, true);
 }
 
+/* Q6_K: one weight row against up to Q6_W columns; unpacking the 6-bit
+ * values is the costly part, so it is shared by as many columns as the
+ * registers allow (8 with AVX-512's 32 registers). */
+#ifdef __AVX512F__
+#define Q6_W 8
+#else
+#define Q6_W 4
+#endif
+
 ALWAYS_INLINE void tile_q6_k_1xN(int64_t nb, const pd_block_q6_k *a, const void *x, size_t xs,
                                  int N, float *out, size_t os)
 {
-    __m256 acc[4];
-    const pd_block_q8_k *b[4];
-#pragma GCC unroll 4
+    __m256 acc[Q6_W];
+    const pd_block_q8_k *b[Q6_W];
+#pragma GCC unroll 8
     for (int c = 0; c < N; c++) {
         acc[c] = _mm256_setzero_ps();
         b[c] = (const pd_block_q8_k *)XROW(x, xs, c);
@@ -758,8 +767,8 @@ ALWAYS_INLINE void tile_q6_k_1xN(int64_t nb, const pd_block_q6_k *a, const void 
     for (int64_t i = 0; i < nb; i++) {
         __m128i sc8 = _mm_loadu_si128((const __m128i *)a[i].scales);
         __m256i sc16 = _mm256_cvtepi8_epi16(sc8);
-        __m256i sumi[4];
-#pragma GCC unroll 4
+        __m256i sumi[Q6_W];
+#pragma GCC unroll 8
         for (int c = 0; c < N; c++)     /* start at -32 * sum_j sc_j * bsum_j */
             sumi[c] = _mm256_sub_epi32(_mm256_setzero_si256(),
                           _mm256_slli_epi32(_mm256_madd_epi16(sc16, load256(b[c][i].bsums)), 5));
@@ -769,18 +778,18 @@ ALWAYS_INLINE void tile_q6_k_1xN(int64_t nb, const pd_block_q6_k *a, const void 
             for (int k = 0; k < 4; k++) {
                 __m256i e = q6_unpack(a[i].ql + 64 * h, a[i].qh + 32 * h, k);
                 __m256i sp = q6_scale_pair(sc8, 8 * h + 2 * k);
-#pragma GCC unroll 4
+#pragma GCC unroll 8
                 for (int c = 0; c < N; c++) {
                     __m256i p = _mm256_maddubs_epi16(e, load256(b[c][i].qs + 128 * h + 32 * k));
                     sumi[c] = madd16(sumi[c], p, sp);
                 }
             }
         float d = h2f(a[i].d);
-#pragma GCC unroll 4
+#pragma GCC unroll 8
         for (int c = 0; c < N; c++)
             acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(d * b[c][i].d), _mm256_cvtepi32_ps(sumi[c]), acc[c]);
     }
-#pragma GCC unroll 4
+#pragma GCC unroll 8
     for (int c = 0; c < N; c++)
         out[(size_t)c * os] = hsum_ps(acc[c]);
 }
@@ -878,26 +887,32 @@ static void tile_bf16(int64_t n, const void *w, size_t ws, int nr,
     tile_half(n, w, ws, nr, x, xs, nc, out, os, true);
 }
 
-/* Rows one at a time (a row of 4096 Q4_K is 2.3 KB: it stays in L1 while
- * its columns stream), columns in groups of 4. */
-#define PD_TILE_DRIVER(NAME, KERNEL, WT, COUNT)                                  \
-    static void NAME(int64_t n, const void *w, size_t ws, int nr,               \
-                     const void *x, size_t xs, int nc, float *out, size_t os)   \
-    {                                                                           \
-        for (int r = 0; r < nr; r++) {                                          \
-            const WT *a = (const WT *)((const char *)w + (size_t)r * ws);       \
-            int c = 0;                                                          \
-            for (; c + 4 <= nc; c += 4)                                         \
-                KERNEL(COUNT, a, XROW(x, xs, c), xs, 4, out + (size_t)c * os + r, os); \
-            switch (nc - c) {                                                   \
-            case 3: KERNEL(COUNT, a, XROW(x, xs, c), xs, 3, out + (size_t)c * os + r, os); break; \
-            case 2: KERNEL(COUNT, a, XROW(x, xs, c), xs, 2, out + (size_t)c * os + r, os); break; \
-            case 1: KERNEL(COUNT, a, XROW(x, xs, c), xs, 1, out + (size_t)c * os + r, os); break; \
-            default: break;                                                     \
-            }                                                                   \
-        }                                                                       \
+/* Rows one at a time (a row of 4096 Q6_K is 3.3 KB: it stays in L1 while
+ * its columns stream), columns in groups of Q6_W. */
+static void tile_q6_k(int64_t n, const void *w, size_t ws, int nr,
+                      const void *x, size_t xs, int nc, float *out, size_t os)
+{
+    const int64_t nb = n / PD_QK_K;
+    for (int r = 0; r < nr; r++) {
+        const pd_block_q6_k *a = (const pd_block_q6_k *)((const char *)w + (size_t)r * ws);
+        for (int c = 0; c < nc; c += Q6_W) {
+            const void *xc = XROW(x, xs, c);
+            float *o = out + (size_t)c * os + r;
+            switch (nc - c < Q6_W ? nc - c : Q6_W) {
+#if Q6_W == 8
+            case 8: tile_q6_k_1xN(nb, a, xc, xs, 8, o, os); break;
+            case 7: tile_q6_k_1xN(nb, a, xc, xs, 7, o, os); break;
+            case 6: tile_q6_k_1xN(nb, a, xc, xs, 6, o, os); break;
+            case 5: tile_q6_k_1xN(nb, a, xc, xs, 5, o, os); break;
+#endif
+            case 4: tile_q6_k_1xN(nb, a, xc, xs, 4, o, os); break;
+            case 3: tile_q6_k_1xN(nb, a, xc, xs, 3, o, os); break;
+            case 2: tile_q6_k_1xN(nb, a, xc, xs, 2, o, os); break;
+            default: tile_q6_k_1xN(nb, a, xc, xs, 1, o, os); break;
+            }
+        }
     }
-PD_TILE_DRIVER(tile_q6_k, tile_q6_k_1xN, pd_block_q6_k, n / PD_QK_K)
+}
 
 /* ========================================================================
  * Table
