@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 typedef struct plain {
@@ -66,6 +67,39 @@ static void flush_held(plain *p)
     p->held.len = 0;
 }
 
+/* Think text is printed HOLD bytes late: the segmenter reports a thought
+ * after the text of its trigger, and the header should come before it. */
+enum { HOLD = 48 };
+
+static void think_push(plain *p, const char *s, size_t n)
+{
+    ui_buf_append(&p->held, s, n);
+    if (p->held.len <= HOLD)
+        return;
+    size_t cut = p->held.len - HOLD;
+    while (cut > 0 && ((unsigned char)p->held.s[cut] & 0xc0) == 0x80)
+        cut--;   /* never split a UTF-8 sequence */
+    think_text(p, p->held.s, cut);
+    memmove(p->held.s, p->held.s + cut, p->held.len - cut + 1);
+    p->held.len -= cut;
+}
+
+static void print_header(plain *p, const pd_event *ev)
+{
+    char h[256];
+    newline(p);
+    if (ev->trigger && ev->trigger[0])
+        snprintf(h, sizeof h, "#%d %s \"%s\"\n", ev->index, ui_g.dot, ev->trigger);
+    else
+        snprintf(h, sizeof h, "#%d\n", ev->index);
+    if (p->color) {
+        printf("\033[1m%s\033[0m", h);
+        p->at_bol = true;
+    } else {
+        think_text(p, h, strlen(h));
+    }
+}
+
 static void print_event(plain *p, const pd_event *ev)
 {
     if (ev->type != PD_EV_THOUGHT && ev->type != PD_EV_THINK && ev->type != PD_EV_STATS)
@@ -73,30 +107,26 @@ static void print_event(plain *p, const pd_event *ev)
     switch (ev->type) {
     case PD_EV_THINK:
         p->in_think = true;
-        flush_held(p);
         if (ev->text)
-            ui_buf_append(&p->held, ev->text, ev->len);
+            think_push(p, ev->text, ev->len);
         break;
     case PD_EV_THOUGHT: {
-        char h[256];
-        const char *held = p->held.len ? p->held.s + strspn(p->held.s, " \n") : "";
-        bool trigger_held = ev->trigger && ev->trigger[0] && p->held.len &&
-                            strncmp(held, ev->trigger, strlen(ev->trigger)) == 0;
-        if (trigger_held)  /* the header goes before its trigger phrase */
-            p->held.len = 0;   /* still readable through `held` */
-        else
-            flush_held(p);
-        newline(p);
-        if (ev->trigger && ev->trigger[0])
-            snprintf(h, sizeof h, "#%d %s \"%s\"\n", ev->index, ui_g.dot, ev->trigger);
-        else
-            snprintf(h, sizeof h, "#%d\n", ev->index);
-        if (p->color)
-            printf("\033[1m%s\033[0m", h), p->at_bol = true;
-        else
-            think_text(p, h, strlen(h));
-        if (trigger_held)
-            think_text(p, held, strlen(held));
+        /* the last occurrence of the trigger in the held text starts the thought */
+        size_t tl = ev->trigger ? strlen(ev->trigger) : 0, at = p->held.len;
+        for (size_t i = p->held.len; tl && i-- > 0;)
+            if (p->held.len - i >= tl && strncasecmp(p->held.s + i, ev->trigger, tl) == 0) {
+                at = i;
+                break;
+            }
+        size_t keep = at;
+        while (keep > 0 && (p->held.s[keep - 1] == ' ' || p->held.s[keep - 1] == '\n'))
+            keep--;
+        if (keep)
+            think_text(p, p->held.s, keep);
+        print_header(p, ev);
+        if (at < p->held.len)
+            think_text(p, p->held.s + at, p->held.len - at);
+        p->held.len = 0;
         break;
     }
     case PD_EV_SUPPRESSED: {

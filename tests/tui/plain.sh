@@ -55,6 +55,13 @@ if [ -x "$fake" ]; then
     else
         fail "plain: /save FILE.jsonl"
     fi
+    printf '/tip off\nWhat is 12 + 35?\n' | PONDER_FAKE_DELAY_MS=0 "$fake" -m fake.gguf >"$T/out" 2>/dev/null
+    if grep -A1 '^| #1 · "Alternatively"' "$T/out" | grep -q '^| Alternatively, I could' &&
+       grep -A1 '^| #2 · "Wait"' "$T/out" | grep -q '^| Wait, the direct'; then
+        pass "plain: thought headers come before their trigger phrase"
+    else
+        fail "plain: thought headers come before their trigger phrase"; sed 's/^/    | /' "$T/out"
+    fi
     printf 'What is 2 + 2?\n' > "$T/q.txt"
     printf '/model %s\n/load %s\n/load %s\n/save %s\n/retry\n' "$T/missing.gguf" "$T/s.jsonl" \
         "$T/q.txt" "$T/nodir/x.md" |
