@@ -144,7 +144,9 @@ static const struct { const char *suffix, *label; } arch_keys[] = {
 
 static void print_hparams(const pd_gguf *g, const char *arch)
 {
-    printf("hyperparameters (%s.*):\n", arch);
+    fputs("hyperparameters (", stdout);
+    put_escaped(arch, strlen(arch), 128);
+    fputs(".*):\n", stdout);
     int shown = 0;
     for (size_t i = 0; i < sizeof arch_keys / sizeof *arch_keys; i++) {
         char key[300];
@@ -315,7 +317,10 @@ static void print_keys(const pd_gguf *g)
 {
     printf("metadata (%" PRId64 " keys):\n", g->n_kv);
     for (int64_t i = 0; i < g->n_kv; i++) {
-        printf("  %-50s %-7s ", g->kv[i].key, pd_gguf_vtype_name(g->kv[i].type));
+        size_t len = strlen(g->kv[i].key);
+        fputs("  ", stdout);
+        put_escaped(g->kv[i].key, len, 200);   /* keys are UTF-8 but may hold controls */
+        printf("%*s %-7s ", len < 50 ? (int)(50 - len) : 0, "", pd_gguf_vtype_name(g->kv[i].type));
         put_value(&g->kv[i]);
         putchar('\n');
     }
@@ -360,7 +365,12 @@ static void describe(const pd_gguf *g, bool keys)
     if (pd_gguf_get_str(g, "general.architecture", &s) && s.len < sizeof arch &&
         !memchr(s.ptr, 0, s.len))
         memcpy(arch, s.ptr, s.len), arch[s.len] = '\0';
-    printf("architecture:                %s\n", arch[0] ? arch : "(none)");
+    printf("architecture:                ");
+    if (arch[0])
+        put_escaped(arch, strlen(arch), sizeof arch);
+    else
+        fputs("(none)", stdout);
+    putchar('\n');
     if (pd_gguf_get_str(g, "general.name", &s)) {
         printf("name:                        ");
         put_escaped(s.ptr, s.len, 100);
