@@ -59,6 +59,7 @@ void ui_app_free(ui_app *app)
     close_model(app);
     ui_transcript_free(&app->tr);
     free(app->model_path);
+    free(app->model_name);
     free(app->phrases);
     free(app->strings[0]);
     free(app->strings[1]);
@@ -88,12 +89,17 @@ int ui_app_open_model(ui_app *app, const char *path)
     free(app->model_path);
     app->model_path = strdup(path);
     app->session_turns = 0;
+    const char *name = pd_model_name(m);
+    ui_buf b = {0};
+    ui_sanitize_append(&b, name, strlen(name));
+    free(app->model_name);
+    app->model_name = b.s ? b.s : strdup("?");
     return 0;
 }
 
 const char *ui_app_model_name(const ui_app *app)
 {
-    return app->model ? pd_model_name(app->model) : NULL;
+    return app->model ? app->model_name : NULL;
 }
 
 void ui_app_params_changed(ui_app *app)
@@ -384,7 +390,7 @@ static void run_command(ui_app *app, const ui_cmd *c)
         break;
     case UI_CMD_MODEL:
         if (need_idle(app, c) && ui_app_open_model(app, c->arg) == 0)
-            say(app, UI_ROLE_NOTE, "model %s (%s)", pd_model_name(app->model),
+            say(app, UI_ROLE_NOTE, "model %s (%s)", ui_app_model_name(app),
                 pd_model_backend_name(app->model));
         break;
     case UI_CMD_PHRASES:

@@ -31,6 +31,7 @@ struct ui_app {
     pd_model *model;
     pd_session *sess;
     char *model_path;
+    char *model_name;         /* pd_model_name, made safe to print (from the file) */
     char *phrases;            /* current phrase set file, NULL = built-in */
     pd_params params;
     char *strings[2];         /* owned: system, template */

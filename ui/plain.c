@@ -31,12 +31,19 @@ static void on_sigint(int sig)
         pd_session_cancel(g_sess);   /* async-signal-safe by contract */
 }
 
+/* Model text may hold control characters (escape sequences): print it
+ * sanitised like the TUI shows it. */
 static void out(plain *p, const char *s, size_t n)
 {
-    if (n) {
-        fwrite(s, 1, n, stdout);
-        p->at_bol = s[n - 1] == '\n';
+    if (!n)
+        return;
+    ui_buf b = {0};
+    ui_sanitize_append(&b, s, n);
+    if (b.len) {
+        fwrite(b.s, 1, b.len, stdout);
+        p->at_bol = b.s[b.len - 1] == '\n';
     }
+    ui_buf_free(&b);
 }
 
 static void newline(plain *p)
@@ -53,10 +60,14 @@ static void think_text(plain *p, const char *s, size_t n)
         fputs("\033[0m", stdout);
         return;
     }
-    for (size_t i = 0; i < n; i++) {   /* "| " before every think line */
+    while (n > 0) {   /* "| " before every think line */
+        const char *nl = memchr(s, '\n', n);
+        size_t k = nl ? (size_t)(nl - s) + 1 : n;
         if (p->at_bol)
             out(p, "| ", 2);
-        out(p, s + i, 1);
+        out(p, s, k);
+        s += k;
+        n -= k;
     }
 }
 
@@ -279,7 +290,7 @@ int ui_plain_run(cli_common *c, const ui_prefs *prefs)
         if (hist && ui_mkdir_parent(hist) == 0)
             read_history(hist);
         fprintf(stderr, "ponder %s %s %s %s /help for commands, Ctrl-D to quit\n", pd_version(),
-                ui_g.dot, pd_model_name(p->app.model), ui_g.dot);
+                ui_g.dot, ui_app_model_name(&p->app), ui_g.dot);
     }
     struct sigaction sa = {0}, old;
     sa.sa_handler = on_sigint;

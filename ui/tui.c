@@ -444,7 +444,7 @@ static void welcome(tui *t, bool model_given)
                        "ponder %s %s type a question; /help for commands, Ctrl-D to quit",
                        pd_version(), ui_g.dot);
     if (app->model)
-        ui_transcript_note(&app->tr, UI_ROLE_NOTE, "model %s %s %s", pd_model_name(app->model),
+        ui_transcript_note(&app->tr, UI_ROLE_NOTE, "model %s %s %s", ui_app_model_name(app),
                            ui_g.dot, pd_model_backend_name(app->model));
     if (!model_given) {
         ui_buf b = {0};
