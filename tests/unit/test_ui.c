@@ -395,6 +395,21 @@ static void test_save_load(void)
     T_EQ_INT(ui_thought_tokens(b, 1), ui_thought_tokens(a, 1));
     T_EQ_INT(ui_turn_suppressed(b), 1);
     T_CHECK(ui_transcript_load_jsonl(&u, md, err, sizeof err) != 0);  /* not JSONL */
+    /* hostile lines: wrong types, huge numbers, control characters */
+    char bad[512];
+    snprintf(bad, sizeof bad, "%s/bad.jsonl", tmpdir);
+    FILE *f = fopen(bad, "w");
+    T_CHECK(f);
+    fputs("{\"type\":\"thought\",\"index\":\"x\",\"position\":99999999999999,\"trigger\":7}\n"
+          "{\"type\":\"think\",\"text\":\"\\u001b[2Jok\"}\n"
+          "{\"type\":\"done\",\"reason\":5}\n[1,2]\n{\"type\":\"nosuch\"}\n", f);
+    fclose(f);
+    ui_transcript v = {0};
+    T_CHECK(ui_transcript_load_jsonl(&v, bad, err, sizeof err) != 0);   /* the [1,2] line */
+    T_CHECK(strstr(err, ":4:"));
+    ui_turn *vt = ui_transcript_last_turn(&v);
+    T_CHECK(vt && vt->n_th == 1 && !strchr(ui_buf_str(&vt->th[0].text), '\x1b'));
+    ui_transcript_free(&v);
     ui_transcript_free(&u);
     ui_transcript_free(&t);
 }
