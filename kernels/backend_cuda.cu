@@ -52,7 +52,7 @@ struct sizes {
 
 static size_t mx(size_t a, size_t b) { return a > b ? a : b; }
 
-static sizes get_sizes(const pd_model *m)
+static sizes get_sizes(const pd_model *m, int mv_rows)
 {
     const pd_hparams *hp = &m->hp;
     sizes z = {};
@@ -66,7 +66,7 @@ static sizes get_sizes(const pd_model *m)
     z.att = H * hp->head_v;
     z.ff = mx(mx(hp->n_ff, hp->n_ff_exp), hp->n_ff_shexp);
     z.kmax = mx(mx(mx(hp->n_embd, z.ff), mx(z.qa, z.att)), mx(hp->kv_lora, hp->qk_nope));
-    z.act_rows = CU_MATVEC_ROWS * mx(mx(K, H), 1);
+    z.act_rows = (size_t)mv_rows * mx(mx(K, H), 1);
     return z;
 }
 
@@ -286,11 +286,15 @@ static pd_status create(cu_state *c, const pd_model_opts *o)
     c->gemm.stream = c->st;
     c->gemm.half = env_is("PONDER_CUDA_GEMM", "f16");
     c->use_graph = !env_is("PONDER_CUDA_GRAPH", "0");
+    const char *mv = getenv("PONDER_CUDA_MATVEC_ROWS");
+    c->mv_rows = mv ? atoi(mv) : CU_MATVEC_ROWS;
+    if (c->mv_rows < 1 || c->mv_rows > CU_UBATCH)
+        c->mv_rows = CU_MATVEC_ROWS;
 
     // does it fit?
     pd_cu_plan plan = {};
     pd_status st = pd_cu_plan_model(&plan, m);
-    const sizes z = get_sizes(m);
+    const sizes z = get_sizes(m, c->mv_rows);
     const size_t tile = 64u << 20;
     const size_t kv = pd_kvcache_bytes(hp, m->n_ctx, m->kv_f16);
     const size_t need = plan.total + kv + act_bytes(m, z, tile);

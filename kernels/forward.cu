@@ -13,7 +13,7 @@
 static pd_status proj(cu_state *c, const cu_w *w, const float *x, int64_t ldx, int rows,
                       float *y, int64_t ldy)
 {
-    if (rows <= CU_MATVEC_ROWS) {
+    if (rows <= c->mv_rows) {
         PD_TRY(cu_act_quantize(c->st, pd_type_vec_dot(w->type), x, ldx, rows, w->k, &c->act));
         return cu_matvec(c->st, w, &c->act, rows, NULL, 1, y, ldy);
     }
@@ -27,7 +27,7 @@ static pd_status per_head(cu_state *c, const cu_w *w, const float *x, int64_t hs
                           float *y, int64_t ys)
 {
     const int H = (int)w->n_mat;
-    if (rows <= CU_MATVEC_ROWS) {
+    if (rows <= c->mv_rows) {
         PD_TRY(cu_act_quantize(c->st, pd_type_vec_dot(w->type), x, hs, rows * H, w->k, &c->act));
         return cu_matvec(c->st, w, &c->act, rows * H, NULL, 1, y, ys);
     }
@@ -197,7 +197,7 @@ static pd_status ffn_moe(cu_state *c, int il, int n, bool hook)
     const pd_hparams *hp = &c->m->hp;
     const cu_layer *ly = &c->L[il];
     const int E = hp->n_embd, X = hp->n_expert, K = hp->n_expert_used;
-    const bool grouped = n > CU_MATVEC_ROWS;
+    const bool grouped = n > c->mv_rows;
 
     PD_TRY(proj(c, &ly->gate_inp, c->xn, E, n, c->router, X));
     PD_TRY(cu_moe_route(c->st, &c->route, c->router, ly->exp_probs_b, n, c->sel, c->selw));

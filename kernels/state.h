@@ -7,7 +7,9 @@
 #include "cuda.h"
 
 // Rows per prefill micro-batch, and the most rows a step runs through the
-// mat-vec kernels (decode and tiny batches) instead of cuBLAS.
+// mat-vec kernels (decode and tiny batches) instead of cuBLAS by default
+// (PONDER_CUDA_MATVEC_ROWS=N changes it: N=256 runs prompts on the mat-vec
+// path too, which tells a GEMM fault from a mat-vec one).
 #define CU_UBATCH 256
 #define CU_MATVEC_ROWS 4
 
@@ -45,6 +47,7 @@ struct cu_state {
     float *router, *selw, *ffa, *ffb, *eout, *logits;
     int *sel, *erows, *eslot;
     int wide_rows;           // rows of this step on the wide attention path
+    int mv_rows;             // steps of at most this many rows use the mat-vecs
     cu_act act;              // converted activations for the mat-vec kernels
     float *h_logits;         // pinned copy of the last row's logits
     // host copies for prefill expert grouping

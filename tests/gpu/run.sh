@@ -69,7 +69,12 @@ logits_pair() {   # model, label, tokens
     fi
     V=$(( $(stat -c %s "$O/cpu.f32") / 4 / n ))
     res=$("$T" --cmp "$O/gpu.f32" "$O/cpu.f32" 1e-3 "$V")
-    if [ $? -eq 0 ]; then row "$name logits $2" ok "${res#cmp: }"; else row "$name logits $2" FAIL "${res#cmp: }"; fi
+    if [ $? -eq 0 ]; then row "$name logits $2" ok "${res#cmp: }"; return; fi
+    # triage: the same rows through the mat-vec kernels instead of cuBLAS
+    PONDER_CUDA_MATVEC_ROWS=256 timeout 300 "$P" logits -m "$m" --tokens "$3" --all --ctx 512 \
+        --backend cuda --out "$O/gpu-mv.f32" >/dev/null 2>&1
+    mv=$("$T" --cmp "$O/gpu-mv.f32" "$O/cpu.f32" 1e-3 "$V" 2>&1)
+    row "$name logits $2" FAIL "${res#cmp: } | mat-vec path: ${mv#cmp: }"
 }
 
 greedy() {   # model, [env assignment for the cuda run]
