@@ -194,7 +194,9 @@ pd_status pd_session_generate(pd_session *s, const char *user_text,
                               pd_event_fn fn, void *user);
 
 /* Ask the running generation to stop; async-signal-safe. Takes effect
- * before the next token. */
+ * before the next token. A cancel made just before pd_session_generate
+ * starts (e.g. from another thread) stops that turn at once: the request is
+ * forgotten only when a turn ends. */
 void pd_session_cancel(pd_session *s);
 
 /* Forget the conversation (KV cache and history). */

@@ -743,7 +743,9 @@ static pd_status run_turn(pd_session *s, const char *user_text, pd_event_fn fn, 
 
 pd_status pd_session_generate(pd_session *s, const char *user_text, pd_event_fn fn, void *user)
 {
-    atomic_store(&s->cancel, 0);
+    /* the cancel flag is cleared when a turn ends, not when one starts: a
+     * cancel sent with the request (Ctrl-C right after Enter, before this
+     * thread got here) still stops the turn */
     pthread_mutex_lock(&s->mu);
     kit_apply(s);
     s->busy = true;
@@ -753,6 +755,7 @@ pd_status pd_session_generate(pd_session *s, const char *user_text, pd_event_fn 
     s->busy = false;
     kit_apply(s);
     pthread_mutex_unlock(&s->mu);
+    atomic_store(&s->cancel, 0);
     return st;
 }
 

@@ -349,6 +349,20 @@ static void test_session_cancel_and_limits(void)
     T_CHECK(r->done && r->reason == PD_DONE_CANCELLED);
     T_EQ_INT(r->pos[r->n_tok - 1], 5);   /* stopped before the next token */
     free(r);
+    /* a cancel sent just before the turn starts stops it; the next runs */
+    pd_session_clear(s);
+    pd_session_cancel(s);
+    r = gen(s, "Hi", NULL);
+    T_CHECKF(r->done && r->reason == PD_DONE_CANCELLED && r->n_tok == 0, "reason %d, %d tokens, %s", (int)r->reason, r->n_tok, r->error);
+    free(r);
+    p.max_tokens = 3;
+    pd_session_set_params(s, &p);
+    pd_session_clear(s);
+    r = gen(s, "Hi", NULL);
+    T_CHECK(r->done && r->reason == PD_DONE_MAX_TOKENS);
+    free(r);
+    p.max_tokens = 1000;
+    pd_session_set_params(s, &p);
     /* the context (64) fills up: a clear error, no crash */
     pd_session_clear(s);
     pd_status st;
