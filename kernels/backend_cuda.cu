@@ -422,8 +422,13 @@ static pd_status cuda_forward(void *state, const int32_t *tokens, int n, int pos
         if (tokens[i] < 0 || tokens[i] >= V)
             return pd_fail(PD_EARG, "token id %d is outside the vocabulary of %d", tokens[i], V);
     c->wide_rows = 0;
-    if (n == 1 && c->use_graph && !m->route_fn)
-        return decode_graph(c, tokens[0], pos0, logits);
+    if (n == 1 && c->use_graph && !m->route_fn) {
+        const pd_status st = decode_graph(c, tokens[0], pos0, logits);
+        if (st == PD_OK || c->graph)   // done, or the replay itself failed: a real error
+            return st;
+        c->use_graph = false;   // capture failed: decode without a graph from now on
+        cudaGetLastError();
+    }
     const int wide_end = pd_cu_wide_rows(n);   // rows the CPU runs on its wide path
     for (int t0 = 0; t0 < n; t0 += CU_UBATCH) {
         const int nb = n - t0 < CU_UBATCH ? n - t0 : CU_UBATCH;
