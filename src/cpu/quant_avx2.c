@@ -650,38 +650,67 @@ static void tile_q8_0(int64_t n, const void *w, size_t ws, int nr,
 }
 
 /* Q4_K and Q5_K (q5: a 5th bit from qh): per column and block the pair sums
- * of bsums (for the mins) and the scale are prepared once per chunk; sums of
- * the 4 columns are folded. */
+ * of bsums (for the mins) and the scale are prepared once per chunk; the
+ * weight block is unpacked once for KW columns (8 with AVX-512's registers)
+ * whose integer sums are folded into one vector before scaling. */
+#ifdef __AVX512F__
+#define KW 8
+#else
+#define KW 4
+#endif
+
+/* KW columns' 8-lane sums -> one vector with column c's total in lane c
+ * (KW = 8) or split over lanes c and c+4 (KW = 4); the mins' 4-lane sums
+ * -> column c's total in lane c only. */
+ALWAYS_INLINE __m256i fold_kw(const __m256i p[KW])
+{
+#if KW == 8
+    __m256i a = fold4(p), b = fold4(p + 4);
+    return _mm256_add_epi32(_mm256_permute2x128_si256(a, b, 0x20), _mm256_permute2x128_si256(a, b, 0x31));
+#else
+    return fold4(p);
+#endif
+}
+
+ALWAYS_INLINE __m256i fold_kw_128(const __m128i p[KW])
+{
+#if KW == 8
+    return _mm256_set_m128i(fold4_128(p + 4), fold4_128(p));
+#else
+    return _mm256_set_m128i(_mm_setzero_si128(), fold4_128(p));
+#endif
+}
+
 ALWAYS_INLINE void tile_kmin(int64_t n, const void *w, size_t ws, int nr,
                              const void *x, size_t xs, int nc, float *out, size_t os, bool q5)
 {
     const int64_t nb = n / PD_QK_K;
     const size_t bb = q5 ? sizeof(pd_block_q5_k) : sizeof(pd_block_q4_k);
     const size_t qs_off = q5 ? offsetof(pd_block_q5_k, qs) : offsetof(pd_block_q4_k, qs);
-    const __m256i b4 = _mm256_set1_epi8(0x10);
-    const __m256i m4 = _mm256_set1_epi8(0x0f);
+    const __m256i m4 = _mm256_set1_epi8(0x0f), b4 = _mm256_set1_epi8(0x10);
     float dbv[TILE_KCH][8] __attribute__((aligned(32)));
-    int16_t pairs[TILE_KCH][4][8] __attribute__((aligned(16)));
-    const int ncg = tile_cols(nc, 4);
+    int16_t pairs[TILE_KCH][KW][8] __attribute__((aligned(16)));
+    const int ncg = tile_cols(nc, KW);
     tile_rest_by_dot(q5 ? dot_q5_k : dot_q4_k, n, w, ws, nr, x, xs, ncg, nc, out, os);
-    for (int c0 = 0; c0 < ncg; c0 += 4) {
-        int N = ncg - c0 < 4 ? ncg - c0 : 4;
-        const pd_block_q8_k *b[4];
-        for (int c = 0; c < 4; c++)
+    for (int c0 = 0; c0 < ncg; c0 += KW) {
+        int N = ncg - c0 < KW ? ncg - c0 : KW;
+        const pd_block_q8_k *b[KW];
+        for (int c = 0; c < KW; c++)     /* missing columns repeat the first */
             b[c] = (const pd_block_q8_k *)XROW(x, xs, c0 + (c < N ? c : 0));
         for (int64_t k0 = 0; k0 < nb; k0 += TILE_KCH) {
             int kb = (int)(nb - k0 < TILE_KCH ? nb - k0 : TILE_KCH);
             for (int i = 0; i < kb; i++)
-                for (int c = 0; c < 4; c++) {
-                    dbv[i][c] = dbv[i][c + 4] = b[c][k0 + i].d;
+                for (int c = 0; c < KW; c++) {
+                    dbv[i][c] = b[c][k0 + i].d;
+                    if (KW == 4)
+                        dbv[i][c + 4] = b[c][k0 + i].d;
                     __m256i bs = load256(b[c][k0 + i].bsums);
                     _mm_store_si128((__m128i *)pairs[i][c], _mm_hadd_epi16(_mm256_castsi256_si128(bs),
                                                                           _mm256_extracti128_si256(bs, 1)));
                 }
             for (int r = 0; r < nr; r++) {
                 const uint8_t *row = (const uint8_t *)w + (size_t)r * ws + (size_t)k0 * bb;
-                __m256 acc = _mm256_setzero_ps();
-                __m128 accm = _mm_setzero_ps();
+                __m256 acc = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
                 for (int i = 0; i < kb; i++) {
                     /* d, dmin and scales lead both block layouts */
                     const pd_block_q4_k *a = (const pd_block_q4_k *)(row + (size_t)i * bb);
@@ -691,10 +720,10 @@ ALWAYS_INLINE void tile_kmin(int64_t n, const void *w, size_t ws, int nr,
                     unpack_k4_scales(a->scales, u);
                     const uint8_t *sc = (const uint8_t *)u;
                     __m128i m16 = _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)(sc + 8)));
-                    __m256i sumi[4], sumi2[4];   /* two chains per column */
-                    __m128i ms[4];
-#pragma GCC unroll 4
-                    for (int c = 0; c < 4; c++) {
+                    __m256i sumi[KW], sumi2[KW];   /* two chains per column */
+                    __m128i ms[KW];
+#pragma GCC unroll 8
+                    for (int c = 0; c < KW; c++) {
                         sumi[c] = sumi2[c] = _mm256_setzero_si256();
                         ms[c] = _mm_madd_epi16(m16, _mm_load_si128((const __m128i *)pairs[i][c]));
                     }
@@ -708,26 +737,40 @@ ALWAYS_INLINE void tile_kmin(int64_t n, const void *w, size_t ws, int nr,
                             qh = _mm256_srli_epi16(qh, 2);
                         }
                         __m256i s0 = _mm256_set1_epi16(sc[2 * ch]), s1 = _mm256_set1_epi16(sc[2 * ch + 1]);
-#pragma GCC unroll 4
-                        for (int c = 0; c < 4; c++) {
+#pragma GCC unroll 8
+                        for (int c = 0; c < KW; c++) {
                             const int8_t *y = b[c][k0 + i].qs + 64 * ch;
                             __m256i p0 = _mm256_maddubs_epi16(lo, load256(y));
                             __m256i p1 = _mm256_maddubs_epi16(hi, load256(y + 32));
-                            sumi[c] = madd16(sumi[c], p0, s0);
-                            sumi2[c] = madd16(sumi2[c], p1, s1);
+                            if (KW == 8) {      /* 8 columns are chains enough */
+                                sumi[c] = madd16(madd16(sumi[c], p0, s0), p1, s1);
+                            } else {
+                                sumi[c] = madd16(sumi[c], p0, s0);
+                                sumi2[c] = madd16(sumi2[c], p1, s1);
+                            }
                         }
                     }
-#pragma GCC unroll 4
-                    for (int c = 0; c < 4; c++)
-                        sumi[c] = _mm256_add_epi32(sumi[c], sumi2[c]);
+                    if (KW == 4)
+#pragma GCC unroll 8
+                        for (int c = 0; c < KW; c++)
+                            sumi[c] = _mm256_add_epi32(sumi[c], sumi2[c]);
                     __m256 dv = _mm256_load_ps(dbv[i]);
                     acc = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_set1_ps(h2f(a->d)), dv),
-                                          _mm256_cvtepi32_ps(fold4(sumi)), acc);
-                    accm = _mm_fmadd_ps(_mm_mul_ps(_mm_set1_ps(h2f(a->dmin)), _mm256_castps256_ps128(dv)),
-                                        _mm_cvtepi32_ps(fold4_128(ms)), accm);
+                                          _mm256_cvtepi32_ps(fold_kw(sumi)), acc);
+                    accm = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_set1_ps(h2f(a->dmin)), dv),
+                                           _mm256_cvtepi32_ps(fold_kw_128(ms)), accm);
                 }
-                __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
-                tile_store4(out + (size_t)c0 * os + r, os, N, _mm_sub_ps(s, accm), k0 > 0);
+                float *o = out + (size_t)c0 * os + r;
+                acc = _mm256_sub_ps(acc, accm);
+#if KW == 8
+                float v[8];
+                _mm256_storeu_ps(v, acc);
+                for (int c = 0; c < N; c++)
+                    o[(size_t)c * os] = k0 > 0 ? o[(size_t)c * os] + v[c] : v[c];
+#else
+                tile_store4(o, os, N, _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1)),
+                            k0 > 0);
+#endif
             }
         }
     }
