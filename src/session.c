@@ -274,6 +274,11 @@ const pd_tipset *pd_session_tipset(const pd_session *s) { return s->vhat; }
 int pd_session_cached_tokens(const pd_session *s) { return s->n_cache; }
 int pd_session_prefilled_tokens(const pd_session *s) { return s->prefilled; }
 void pd_session_drop_cache(pd_session *s) { s->n_cache = 0; }
+const float *pd_session_logits(const pd_session *s, int *n_vocab)
+{
+    *n_vocab = s->n_vocab;
+    return s->logits;
+}
 
 void pd_session_stats(pd_session *s, pd_stats *out)
 {

@@ -40,6 +40,9 @@ void pd_session_stats(pd_session *s, pd_stats *out);
 int pd_session_cached_tokens(const pd_session *s);
 /* Tokens the last turn prefilled (after prefix reuse). */
 int pd_session_prefilled_tokens(const pd_session *s);
+/* The logits the last forward pass left: [n_vocab] (after a turn with
+ * max_tokens 0, those of the prompt's last position). */
+const float *pd_session_logits(const pd_session *s, int *n_vocab);
 /* Forget what the KV cache holds (the next turn prefills everything). */
 void pd_session_drop_cache(pd_session *s);
 /* Test hook: the decoded text of a turn, chunk i standing for the token at

@@ -22,6 +22,7 @@ struct pd_segmenter {
     chunk *chunks;           /* where each token's text begins */
     int n_chunks, cap_chunks;
     size_t scan;             /* no match starts before this offset */
+    size_t first_text;       /* offset of the first non-blank byte (len if none yet) */
     bool open;
     /* thoughts of the turn */
     pd_thought *th;
@@ -178,6 +179,7 @@ pd_status pd_segmenter_new(const pd_phrases *ph, pd_segmenter **out)
 
 void pd_segmenter_reset(pd_segmenter *s)
 {
+    s->first_text = 0;
     s->len = 0;
     s->n_chunks = 0;
     s->scan = 0;
@@ -211,6 +213,7 @@ static pd_thought *new_thought(pd_segmenter *s, int pos, int group, const char *
 
 const pd_thought *pd_segmenter_begin(pd_segmenter *s, int pos)
 {
+    s->first_text = 0;
     s->len = 0;
     s->n_chunks = 0;
     s->scan = 0;
@@ -230,10 +233,7 @@ static int pos_of(const pd_segmenter *s, size_t off)
 
 static bool only_blank_before(const pd_segmenter *s, size_t off)
 {
-    for (size_t i = 0; i < off; i++)
-        if (!strchr(" \t\r\n*", s->text[i]))
-            return false;
-    return true;
+    return off <= s->first_text;
 }
 
 /* Find complete matches from s->scan; stop at a partial one unless final. */
@@ -294,6 +294,12 @@ pd_status pd_segmenter_push(pd_segmenter *s, const char *text, size_t len, int p
         s->cap_chunks = cap;
     }
     s->chunks[s->n_chunks++] = (chunk){s->len, pos};
+    if (s->first_text == s->len) {
+        size_t k = 0;
+        while (k < len && strchr(" \t\r\n*", text[k]) && text[k])
+            k++;
+        s->first_text += k;
+    }
     memcpy(s->text + s->len, text, len);
     s->len += len;
     s->text[s->len] = '\0';

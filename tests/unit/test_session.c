@@ -210,7 +210,7 @@ static rec *gen(pd_session *s, const char *prompt, pd_status *st_out)
 
 static void test_session_basic(void)
 {
-    NEED_MODEL(m, "q3moe-Q4_K_M.gguf", 0);
+    NEED_MODEL(m, "q3moe-F16.gguf", 0);
     pd_params p = base_params();
     pd_session *s;
     T_CHECK(pd_session_new(m, &p, &s) == PD_OK);
@@ -232,33 +232,51 @@ static void test_session_basic(void)
     T_CHECK(st == PD_OK && r2->done);
     T_CHECK(pd_session_prefilled_tokens(s) < r2->last.prompt_tokens);
     T_CHECK(r2->last.prompt_tokens > r->last.prompt_tokens);
-    /* ...and gives what a full prefill gives */
+    /* ...and its prompt gives the logits a full prefill gives (to the
+     * rounding of batched against split evaluation) */
+    T_CHECK(pd_session_pop_turn(s, NULL));
+    p.max_tokens = 0;
+    pd_session_set_params(s, &p);
+    rec *r3 = gen(s, "And again", &st);
+    T_CHECK(pd_session_prefilled_tokens(s) < r3->last.prompt_tokens);
+    int nv;
+    const float *lg = pd_session_logits(s, &nv);
+    float *reuse = malloc((size_t)nv * sizeof *reuse);
+    memcpy(reuse, lg, (size_t)nv * sizeof *reuse);
     char *u = NULL;
     T_CHECK(pd_session_pop_turn(s, &u));
     T_EQ_STR(u, "And again");
     free(u);
     pd_session_drop_cache(s);
-    rec *r3 = gen(s, "And again", &st);
-    T_EQ_INT(pd_session_prefilled_tokens(s), r3->last.prompt_tokens);
-    /* (batched and one-by-one evaluation round differently, so a near-tie
-     * of this random model may part them later: the first 10 tokens) */
-    T_CHECK(r2->n_tok >= 10 && r3->n_tok >= 10);
-    for (int i = 0; i < 10; i++)
-        T_CHECKF(strcmp(r2->piece[i], r3->piece[i]) == 0 && r2->pos[i] == r3->pos[i],
-                 "token %d: reused cache gave '%s', full prefill '%s'", i, r2->piece[i], r3->piece[i]);
+    rec *r4 = gen(s, "And again", &st);
+    T_EQ_INT(pd_session_prefilled_tokens(s), r4->last.prompt_tokens);
+    lg = pd_session_logits(s, &nv);
+    double maxd = 0, maxl = 0;
+    for (int i = 0; i < nv; i++) {
+        maxd = fmax(maxd, fabs((double)lg[i] - reuse[i]));
+        maxl = fmax(maxl, fabs((double)lg[i]));
+    }
+    printf("# prefix reuse vs full prefill: max |dlogit| %.2g (max |logit| %.3g)\n", maxd, maxl);
+    /* the oracle's tolerance for F16 files; a wrong position or a stale
+     * cache entry gives differences of the size of the logits */
+    T_CHECKF(maxd <= 0.05, "max |dlogit| %g", maxd);
+    free(reuse);
+    free(r4);
     pd_session_clear(s);
     T_CHECK(!pd_session_pop_turn(s, NULL));
     /* a phrase set loaded during a turn is used from the next turn */
     const void *before = pd_session_tipset(s);
-    rec *r4 = calloc(1, sizeof *r4);
-    r4->s = s;
+    p.max_tokens = 20;
+    pd_session_set_params(s, &p);
+    rec *r5 = calloc(1, sizeof *r5);
+    r5->s = s;
     char zh[1024];
     snprintf(zh, sizeof zh, "%s/share/ponder/phrases/zh.txt", t_srcdir());
-    r4->phrases = zh;
-    T_CHECK(pd_session_generate(s, "Hi", on_ev, r4) == PD_OK);
-    T_CHECK(r4->set_during == before);
+    r5->phrases = zh;
+    T_CHECK(pd_session_generate(s, "Hi", on_ev, r5) == PD_OK);
+    T_CHECK(r5->set_during == before);
     T_CHECK(pd_session_tipset(s) != before);
-    free(r); free(r2); free(r3); free(r4);
+    free(r); free(r2); free(r3); free(r5);
     pd_session_free(s);
     pd_model_close(m);
 }
