@@ -126,6 +126,10 @@ pd_status cu_gemm(cu_gemm_ctx *g, const cu_w *w, int64_t mat, const float *x, in
 // y row i = rmsnorm(x row i) * w (w may be NULL); rows of n at strides ldx/ldy.
 pd_status cu_rmsnorm(cudaStream_t s, float *y, int64_t ldy, const float *x, int64_t ldx,
                      const float *w, int rows, int n, float eps);
+// The residual add fused into the next norm: x row i += add row i, then
+// y row i = rmsnorm(x row i) * w; rows of n, contiguous.
+pd_status cu_add_rmsnorm(cudaStream_t s, float *y, float *x, const float *add, const float *w,
+                         int rows, int n, float eps);
 // cos/sin of rows positions *pos0 + i: (rows, dim) = dim/2 cos then dim/2 sin.
 pd_status cu_rope_cache(cudaStream_t s, const cu_rope *r, const int *pos0, int rows, float *cs);
 // Rotate x + i*ld + h*hs + off (first dim values) for rows i, heads h < nh,

@@ -20,6 +20,27 @@ static pd_status proj(cu_state *c, const cu_w *w, const float *x, int64_t ldx, i
     return cu_gemm(&c->gemm, w, 0, x, ldx, NULL, rows, y, ldy);
 }
 
+// Products of the same input rows (q/k/v, gate/up): on the mat-vec path the
+// input is converted once for consecutive weights of the same dot format.
+static pd_status proj_many(cu_state *c, int nw, const cu_w *const *w, float *const *y,
+                           const int64_t *ldy, const float *x, int64_t ldx, int rows)
+{
+    pd_type have = PD_TYPE_COUNT;
+    for (int i = 0; i < nw; i++) {
+        if (rows > c->mv_rows) {
+            PD_TRY(cu_gemm(&c->gemm, w[i], 0, x, ldx, NULL, rows, y[i], ldy[i]));
+            continue;
+        }
+        const pd_type vt = pd_type_vec_dot(w[i]->type);
+        if (vt != have || c->act.k != w[i]->k) {
+            PD_TRY(cu_act_quantize(c->st, vt, x, ldx, rows, w[i]->k, &c->act));
+            have = vt;
+        }
+        PD_TRY(cu_matvec(c->st, w[i], &c->act, rows, NULL, 1, y[i], ldy[i]));
+    }
+    return PD_OK;
+}
+
 // Per-head products (MLA absorb): w holds H matrices; input row (t, h) at
 // x + (t*H + h) * hs (so the row stride is H * hs), output at
 // y + (t*H + h) * ys.
@@ -53,9 +74,10 @@ static pd_status attention_gqa(cu_state *c, int il, int n)
     const int dk = hp->head_k, dv = hp->head_v, qw = H * dk, kw = Hkv * dk, vw = Hkv * dv;
     cudaStream_t s = c->st;
 
-    PD_TRY(proj(c, &ly->wq, c->xn, E, n, c->q, qw));
-    PD_TRY(proj(c, &ly->wk, c->xn, E, n, c->k, kw));
-    PD_TRY(proj(c, &ly->wv, c->xn, E, n, c->v, vw));
+    const cu_w *ws[3] = { &ly->wq, &ly->wk, &ly->wv };
+    float *const ys[3] = { c->q, c->k, c->v };
+    const int64_t lds[3] = { qw, kw, vw };
+    PD_TRY(proj_many(c, 3, ws, ys, lds, c->xn, E, n));
     if (ly->bq) {
         PD_TRY(cu_add_bias(s, c->q, qw, ly->bq, n, qw));
         PD_TRY(cu_add_bias(s, c->k, kw, ly->bk, n, kw));
@@ -126,8 +148,10 @@ static pd_status ffn_dense(cu_state *c, const cu_w *gate, const cu_w *up, const 
 {
     const int E = c->m->hp.n_embd;
     const int64_t ff = gate->n;
-    PD_TRY(proj(c, gate, c->xn, E, n, ffa, ff));
-    PD_TRY(proj(c, up, c->xn, E, n, ffb, ff));
+    const cu_w *ws[2] = { gate, up };
+    float *const ys[2] = { ffa, ffb };
+    const int64_t lds[2] = { ff, ff };
+    PD_TRY(proj_many(c, 2, ws, ys, lds, c->xn, E, n));
     PD_TRY(cu_silu_mul(c->st, ffa, ffb, n * ff));
     return proj(c, down, ffa, ff, n, out, E);
 }
@@ -223,24 +247,28 @@ pd_status cu_forward_rows(cu_state *c, int n, bool want_logits, bool all_logits,
     const int E = hp->n_embd;
     cudaStream_t s = c->st;
 
+    if (hp->n_layer < 1)
+        return pd_fail(PD_EUNSUPPORTED, "cuda: a model without layers");
+    // each residual add x += out is fused into the norm that follows it
     PD_TRY(cu_embed(s, &c->tok_embd, c->d_tok, n, c->x));
     PD_TRY(cu_rope_cache(s, &c->rope, c->d_pos, n, c->rope_cs));
+    PD_TRY(cu_rmsnorm(s, c->xn, E, c->x, E, c->L[0].attn_norm, n, E, hp->eps));
     for (int il = 0; il < hp->n_layer; il++) {
         const cu_layer *ly = &c->L[il];
-        PD_TRY(cu_rmsnorm(s, c->xn, E, c->x, E, ly->attn_norm, n, E, hp->eps));
         PD_TRY(hp->mla ? attention_mla(c, il, n) : attention_gqa(c, il, n));
-        PD_TRY(cu_add(s, c->x, c->out, (int64_t)n * E));
-        PD_TRY(cu_rmsnorm(s, c->xn, E, c->x, E, ly->ffn_norm, n, E, hp->eps));
+        PD_TRY(cu_add_rmsnorm(s, c->xn, c->x, c->out, ly->ffn_norm, n, E, hp->eps));
         if (ly->moe)
             PD_TRY(ffn_moe(c, il, n, hook));
         else
             PD_TRY(ffn_dense(c, &ly->ffn_gate, &ly->ffn_up, &ly->ffn_down, n, c->ffa, c->ffb, c->out));
-        PD_TRY(cu_add(s, c->x, c->out, (int64_t)n * E));
+        if (il + 1 < hp->n_layer)
+            PD_TRY(cu_add_rmsnorm(s, c->xn, c->x, c->out, c->L[il + 1].attn_norm, n, E, hp->eps));
     }
     if (!want_logits)
-        return PD_OK;
+        return PD_OK;   // the last block's output is not needed
+    // final norm and the output projection (every row, or the last one)
     const int first = all_logits ? 0 : n - 1;
-    PD_TRY(cu_rmsnorm(s, c->xn, E, c->x + (int64_t)first * E, E, m->output_norm ? c->output_norm : NULL,
-                      n - first, E, hp->eps));
+    PD_TRY(cu_add_rmsnorm(s, c->xn, c->x + (int64_t)first * E, c->out + (int64_t)first * E,
+                          m->output_norm ? c->output_norm : NULL, n - first, E, hp->eps));
     return proj(c, &c->output, c->xn, E, n - first, c->logits, hp->n_vocab);
 }

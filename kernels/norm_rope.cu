@@ -15,16 +15,26 @@ static unsigned blocks(int64_t n, int per)
 // ---------------------------------------------------------------------------
 // RMSNorm: one block of 256 threads per row
 // ---------------------------------------------------------------------------
-__global__ void k_rmsnorm(float *y, int64_t ldy, const float *x, int64_t ldx, const float *w,
-                          int n, float eps)
+// add != NULL: x += add first (x is then written, ldx == ldy == n).
+__global__ void k_rmsnorm(float *y, int64_t ldy, float *x, int64_t ldx, const float *add,
+                          const float *w, int n, float eps)
 {
     __shared__ double part[8];
     __shared__ float scale;
-    const float *xr = x + blockIdx.x * ldx;
+    float *xr = x + blockIdx.x * ldx;
     float *yr = y + blockIdx.x * ldy;
     double ss = 0;
-    for (int i = threadIdx.x; i < n; i += blockDim.x)
-        ss += (double)xr[i] * xr[i];
+    if (add) {
+        const float *ar = add + blockIdx.x * ldx;
+        for (int i = threadIdx.x; i < n; i += blockDim.x) {
+            const float v = xr[i] + ar[i];
+            xr[i] = v;   // each thread reads back only what it wrote
+            ss += (double)v * v;
+        }
+    } else {
+        for (int i = threadIdx.x; i < n; i += blockDim.x)
+            ss += (double)xr[i] * xr[i];
+    }
     for (int o = 16; o > 0; o >>= 1)
         ss += __shfl_xor_sync(0xffffffffu, ss, o);
     if (threadIdx.x % 32 == 0)
@@ -46,7 +56,17 @@ pd_status cu_rmsnorm(cudaStream_t s, float *y, int64_t ldy, const float *x, int6
 {
     if (rows <= 0)
         return PD_OK;
-    k_rmsnorm<<<rows, 256, 0, s>>>(y, ldy, x, ldx, w, n, eps);
+    k_rmsnorm<<<rows, 256, 0, s>>>(y, ldy, (float *)x, ldx, NULL, w, n, eps);
+    CUDA_LAUNCHED();
+    return PD_OK;
+}
+
+pd_status cu_add_rmsnorm(cudaStream_t s, float *y, float *x, const float *add, const float *w,
+                         int rows, int n, float eps)
+{
+    if (rows <= 0)
+        return PD_OK;
+    k_rmsnorm<<<rows, 256, 0, s>>>(y, n, x, n, add, w, n, eps);
     CUDA_LAUNCHED();
     return PD_OK;
 }

@@ -292,6 +292,25 @@ static void test_rmsnorm(int rows, int n, bool weight)
     cudaFree(dx); cudaFree(dw); cudaFree(dy);
 }
 
+static void test_add_rmsnorm(int rows, int n)
+{
+    std::vector<float> x = randv((size_t)rows * n, 4.0f), add = randv(x.size()), w = randv(n);
+    std::vector<float> xr = x, ref(x.size());
+    float *dx = dev(x.data(), x.size()), *da = dev(add.data(), add.size());
+    float *dw = dev(w.data(), w.size()), *dy = dev_poison(x.size());
+    PK(cu_add_rmsnorm(S, dy, dx, da, dw, rows, n, 1e-5f));
+    for (size_t i = 0; i < x.size(); i++)
+        xr[i] += add[i];
+    for (int r = 0; r < rows; r++)
+        pd_rmsnorm(&ref[r * n], &xr[r * n], w.data(), n, 1e-5f);
+    char what[64];
+    snprintf(what, sizeof what, "add+rmsnorm rows=%d n=%d: sum", rows, n);
+    check(what, back(dx, x.size()), xr, 0);
+    snprintf(what, sizeof what, "add+rmsnorm rows=%d n=%d: norm", rows, n);
+    check(what, back(dy, x.size()), ref, 1e-6);
+    cudaFree(dx); cudaFree(da); cudaFree(dw); cudaFree(dy);
+}
+
 static void test_rope(pd_rope_kind kind, bool yarn, bool freqs, int pos0)
 {
     pd_hparams hp{};
@@ -627,6 +646,7 @@ int main(int argc, char **argv)
     test_rmsnorm(7, 2048, true);
     test_rmsnorm(64, 128, true);
     test_rmsnorm(3, 512, false);
+    test_add_rmsnorm(5, 2048);
     for (int kind = 0; kind < 2; kind++) {
         pd_rope_kind rk = kind ? PD_ROPE_NEOX : PD_ROPE_NORM;
         test_rope(rk, false, false, 0);
