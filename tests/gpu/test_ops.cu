@@ -543,11 +543,14 @@ static void bench(void)
     for (pd_type t : types) {
         size_t rb = 0;
         pd_type_row_bytes(t, k, &rb);
+        // 64 distinct quantized rows repeated (random bytes could make NaN scales)
         std::vector<uint8_t> bytes(rb * n);
-        for (size_t i = 0; i < bytes.size(); i++) bytes[i] = (uint8_t)(i * 2654435761u >> 13);
-        // keep half scales finite: quantize one real row and repeat it
-        std::vector<float> row = randv(k);
-        for (int64_t r = 0; r < n; r++) pd_quantize_row_ref(t, row.data(), bytes.data() + r * rb, k);
+        std::vector<float> row;
+        for (int64_t r = 0; r < 64; r++) {
+            row = randv(k);
+            pd_quantize_row_ref(t, row.data(), bytes.data() + r * rb, k);
+        }
+        for (int64_t r = 64; r < n; r++) memcpy(bytes.data() + r * rb, bytes.data() + (r % 64) * rb, rb);
         cu_w w{ dev(bytes.data(), bytes.size()), t, k, n, 1, rb, rb * n };
         cu_act a = alloc_act(1, k);
         float *x = dev(row.data(), k), *y = dev_poison(n);
