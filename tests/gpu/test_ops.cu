@@ -539,10 +539,11 @@ static void bench(void)
     printf("bench: %-5s %-14s %9s %9s %7s\n", "type", "shape", "us", "GB/s", "%copy");
     const pd_type types[] = { PD_TYPE_F16, PD_TYPE_BF16, PD_TYPE_Q8_0, PD_TYPE_Q4_0,
                               PD_TYPE_Q4_K, PD_TYPE_Q5_K, PD_TYPE_Q6_K };
-    const int64_t k = 4096, n = 14336;
+    const int64_t k = 4096;
     for (pd_type t : types) {
         size_t rb = 0;
         pd_type_row_bytes(t, k, &rb);
+        const int64_t n = (int64_t)((256u << 20) / rb);   // 256 MiB: well past the L2
         // 64 distinct quantized rows repeated (random bytes could make NaN scales)
         std::vector<uint8_t> bytes(rb * n);
         std::vector<float> row;
