@@ -178,7 +178,9 @@ typedef struct pd_session pd_session;
 pd_status pd_session_new(pd_model *m, const pd_params *p, pd_session **out);
 void pd_session_free(pd_session *s);
 
-/* Live parameters: safe from any thread; effective from the next token. */
+/* Live parameters: safe from any thread; effective from the next token.
+ * The session keeps its own copies of the strings; those returned by
+ * get_params stay valid until the next set_params. */
 void pd_session_set_params(pd_session *s, const pd_params *p);
 void pd_session_get_params(pd_session *s, pd_params *p);
 

@@ -308,30 +308,40 @@ static pd_status pick_family(pd_session *s, const pd_params *p, pd_chat_family *
 
 pd_status pd_session_render(pd_session *s, const char *user_text, char **out)
 {
+    /* own copies of the strings: another thread may set new ones meanwhile */
     pd_params p;
-    pd_session_get_params(s, &p);
+    pthread_mutex_lock(&s->mu);
+    p = s->params;
+    char *tmpl = p.template_name ? strdup(p.template_name) : NULL;
+    char *sys = p.system ? strdup(p.system) : NULL;
+    pthread_mutex_unlock(&s->mu);
+    p.template_name = tmpl;
+    p.system = sys;
     *out = NULL;
     pd_chat_family f;
     pd_status st = pick_family(s, &p, &f);
-    if (st)
-        return st;
-    size_t n = 0;
-    pd_chat_msg *msgs = calloc((size_t)s->n_turns * 2 + 2, sizeof *msgs);
-    if (!msgs)
-        return pd_fail(PD_ENOMEM, "session: out of memory");
-    if (p.system && f != PD_CHAT_RAW)
-        msgs[n++] = (pd_chat_msg){"system", p.system};
-    for (int i = 0; i < s->n_turns; i++) {
-        msgs[n++] = (pd_chat_msg){"user", s->turns[i].user};
-        msgs[n++] = (pd_chat_msg){"assistant", s->turns[i].raw};
+    pd_chat_msg *msgs = NULL;
+    if (!st && !(msgs = calloc((size_t)s->n_turns * 2 + 2, sizeof *msgs)))
+        st = pd_fail(PD_ENOMEM, "session: out of memory");
+    if (!st) {
+        size_t n = 0;
+        if (p.system && f != PD_CHAT_RAW)
+            msgs[n++] = (pd_chat_msg){"system", p.system};
+        for (int i = 0; i < s->n_turns; i++) {
+            msgs[n++] = (pd_chat_msg){"user", s->turns[i].user};
+            msgs[n++] = (pd_chat_msg){"assistant", s->turns[i].raw};
+        }
+        msgs[n++] = (pd_chat_msg){"user", user_text};
+        const char *bos = NULL;
+        if (pd_tokenizer_add_bos(s->tok) && pd_token_bos(s->tok) >= 0)
+            bos = pd_token_text(s->tok, pd_token_bos(s->tok));
+        if (!(*out = pd_chat_render(f, msgs, n, true, bos)))
+            st = PD_EARG;   /* pd_chat_render said why */
     }
-    msgs[n++] = (pd_chat_msg){"user", user_text};
-    const char *bos = NULL;
-    if (pd_tokenizer_add_bos(s->tok) && pd_token_bos(s->tok) >= 0)
-        bos = pd_token_text(s->tok, pd_token_bos(s->tok));
-    *out = pd_chat_render(f, msgs, n, true, bos);
     free(msgs);
-    return *out ? PD_OK : PD_EARG;   /* pd_chat_render said why */
+    free(tmpl);
+    free(sys);
+    return st;
 }
 
 /* --------------------------------------------------------- generation -- */
