@@ -8,6 +8,7 @@
 #include "gguf.h"
 #include "tokenizer.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,5 +132,10 @@ int cmd_tokenize(int argc, char **argv)
     }
     free(ids);
     pd_tokenizer_free(t);
-    return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+    /* a full disk or a closed pipe must not look like success */
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        cli_error("tokenize: cannot write the output: %s", strerror(errno));
+        return CLI_EXIT_INPUT;
+    }
+    return CLI_EXIT_OK;
 }
