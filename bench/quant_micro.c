@@ -158,7 +158,8 @@ int main(void)
     printf("in cache (1 MiB matrix, compute-bound rate):\n");
     for (size_t i = 0; i < sizeof mv / sizeof mv[0]; i++)
         bench_matvec(mv[i], 1);
-    static const pd_type tl[] = { PD_TYPE_Q8_0, PD_TYPE_Q4_K, PD_TYPE_Q5_K, PD_TYPE_Q6_K, PD_TYPE_F16 };
+    static const pd_type tl[] = { PD_TYPE_Q8_0, PD_TYPE_Q4_0, PD_TYPE_Q4_K, PD_TYPE_Q5_K, PD_TYPE_Q6_K,
+                                  PD_TYPE_F16 };
     for (size_t i = 0; i < sizeof tl / sizeof tl[0]; i++)
         bench_tile(tl[i]);
     return 0;

@@ -65,9 +65,19 @@ static void pack_q8_0(pk_q8_0 *pk, const pd_block_q8_0 *const b[PK_COLS], int64_
     }
 }
 
-ALWAYS_INLINE void q8_0_rows_x7(const pk_q8_0 *pk, int kb, const pd_block_q8_0 *const a[4], int R,
-                                float *out, size_t os, int N, bool add)
+/* R rows (Q8_0, or Q4_0 when q4: unpacked to bytes first) x 7 columns */
+ALWAYS_INLINE void q8_0_rows_x7(const pk_q8_0 *pk, int kb, const uint8_t *const a[4], int R,
+                                float *out, size_t os, int N, bool add, bool q4)
 {
+    const size_t bb = q4 ? sizeof(pd_block_q4_0) : sizeof(pd_block_q8_0);
+    /* Q4_0: the chunk's rows unpacked to bytes up front, so the broadcasts
+     * below read settled memory instead of waiting on fresh stores */
+    int8_t wq[4][PK_KCH][32] __attribute__((aligned(32)));
+    if (q4)
+        for (int r = 0; r < R; r++)
+            for (int i = 0; i < kb; i++)
+                _mm256_store_si256((__m256i *)wq[r][i],
+                                   q4_0_unpack(a[r] + (size_t)i * bb + offsetof(pd_block_q4_0, qs)));
     const __m256i lane7 = _mm256_set1_epi32(7);
     __m256 acc[4];
 #pragma GCC unroll 4
@@ -76,17 +86,20 @@ ALWAYS_INLINE void q8_0_rows_x7(const pk_q8_0 *pk, int kb, const pd_block_q8_0 *
     for (int i = 0; i < kb; i++) {
         /* two chains per row: vpdpbusd's latency would otherwise bound it */
         __m256i s[4], s2[4];
+        const int8_t *qs[4];
 #pragma GCC unroll 4
-        for (int r = 0; r < R; r++)
+        for (int r = 0; r < R; r++) {
             s[r] = s2[r] = _mm256_setzero_si256();
+            qs[r] = q4 ? wq[r][i] : (const int8_t *)(a[r] + (size_t)i * bb + offsetof(pd_block_q8_0, qs));
+        }
 #pragma GCC unroll 8
         for (int g = 0; g < 8; g += 2) {
             __m256i xv = _mm256_load_si256(&pk->x[i][g]), xv2 = _mm256_load_si256(&pk->x[i][g + 1]);
 #pragma GCC unroll 4
             for (int r = 0; r < R; r++) {
                 int32_t wg, wg2;
-                memcpy(&wg, a[r][i].qs + 4 * g, 4);
-                memcpy(&wg2, a[r][i].qs + 4 * g + 4, 4);
+                memcpy(&wg, qs[r] + 4 * g, 4);
+                memcpy(&wg2, qs[r] + 4 * g + 4, 4);
                 s[r] = _mm256_dpbusd_epi32(s[r], xv, _mm256_set1_epi32(wg));
                 s2[r] = _mm256_dpbusd_epi32(s2[r], xv2, _mm256_set1_epi32(wg2));
             }
@@ -99,7 +112,7 @@ ALWAYS_INLINE void q8_0_rows_x7(const pk_q8_0 *pk, int kb, const pd_block_q8_0 *
         for (int r = 0; r < R; r++) {
             __m256i corr = _mm256_slli_epi32(_mm256_permutexvar_epi32(lane7, s[r]), 7);
             __m256 v = _mm256_cvtepi32_ps(_mm256_sub_epi32(s[r], corr));
-            acc[r] = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_set1_ps(h2f(a[r][i].d)), dv), v, acc[r]);
+            acc[r] = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_set1_ps(x8_0_d(a[r] + (size_t)i * bb)), dv), v, acc[r]);
         }
     }
 #pragma GCC unroll 4
@@ -113,14 +126,15 @@ ALWAYS_INLINE void q8_0_rows_x7(const pk_q8_0 *pk, int kb, const pd_block_q8_0 *
     }
 }
 
-static void tile_q8_0_packed(int64_t n, const void *w, size_t ws, int nr,
-                             const void *x, size_t xs, int nc, float *out, size_t os)
+ALWAYS_INLINE void tile_x8_0_packed(int64_t n, const void *w, size_t ws, int nr,
+                                    const void *x, size_t xs, int nc, float *out, size_t os, bool q4)
 {
     const int64_t nb = n / PD_QK_0;
+    const size_t bb = q4 ? sizeof(pd_block_q4_0) : sizeof(pd_block_q8_0);
     pk_q8_0 pk __attribute__((aligned(64)));
     const int ncg = tile_cols(nc, PK_COLS);
     if (ncg < nc)          /* a few columns left: the 4-column kernel */
-        tile_q8_0(n, w, ws, nr, XROW(x, xs, ncg), xs, nc - ncg, out + (size_t)ncg * os, os);
+        tile_x8_0(n, w, ws, nr, XROW(x, xs, ncg), xs, nc - ncg, out + (size_t)ncg * os, os, q4);
     for (int c0 = 0; c0 < ncg; c0 += PK_COLS) {
         int N = ncg - c0 < PK_COLS ? ncg - c0 : PK_COLS;
         const pd_block_q8_0 *b[PK_COLS];
@@ -130,24 +144,37 @@ static void tile_q8_0_packed(int64_t n, const void *w, size_t ws, int nr,
             int kb = (int)(nb - k0 < PK_KCH ? nb - k0 : PK_KCH);
             pack_q8_0(&pk, b, k0, kb);
             for (int r0 = 0; r0 < nr; r0 += 4) {
-                const pd_block_q8_0 *a[4];
+                const uint8_t *a[4];
                 int R = nr - r0 < 4 ? nr - r0 : 4;
                 for (int r = 0; r < 4; r++)
-                    a[r] = (const pd_block_q8_0 *)((const char *)w + (size_t)(r0 + (r < R ? r : 0)) * ws) + k0;
+                    a[r] = (const uint8_t *)w + (size_t)(r0 + (r < R ? r : 0)) * ws + (size_t)k0 * bb;
                 float *o = out + (size_t)c0 * os + r0;
                 switch (R) {
-                case 4: q8_0_rows_x7(&pk, kb, a, 4, o, os, N, k0 > 0); break;
-                case 3: q8_0_rows_x7(&pk, kb, a, 3, o, os, N, k0 > 0); break;
-                case 2: q8_0_rows_x7(&pk, kb, a, 2, o, os, N, k0 > 0); break;
-                default: q8_0_rows_x7(&pk, kb, a, 1, o, os, N, k0 > 0); break;
+                case 4: q8_0_rows_x7(&pk, kb, a, 4, o, os, N, k0 > 0, q4); break;
+                case 3: q8_0_rows_x7(&pk, kb, a, 3, o, os, N, k0 > 0, q4); break;
+                case 2: q8_0_rows_x7(&pk, kb, a, 2, o, os, N, k0 > 0, q4); break;
+                default: q8_0_rows_x7(&pk, kb, a, 1, o, os, N, k0 > 0, q4); break;
                 }
             }
         }
     }
 }
 
+static void tile_q8_0_packed(int64_t n, const void *w, size_t ws, int nr,
+                             const void *x, size_t xs, int nc, float *out, size_t os)
+{
+    tile_x8_0_packed(n, w, ws, nr, x, xs, nc, out, os, false);
+}
+
+static void tile_q4_0_packed(int64_t n, const void *w, size_t ws, int nr,
+                             const void *x, size_t xs, int nc, float *out, size_t os)
+{
+    tile_x8_0_packed(n, w, ws, nr, x, xs, nc, out, os, true);
+}
+
 void pd_quant_kernels_avx512(pd_quant_kernels *k)
 {
     x86_fill_256(k);
     k->tile[PD_TYPE_Q8_0] = tile_q8_0_packed;
+    k->tile[PD_TYPE_Q4_0] = tile_q4_0_packed;
 }
