@@ -58,8 +58,10 @@ struct pd_sampler {
     int hist_n, hist_head; /* ring: next write at hist_head */
     /* last draw, for tests */
     int32_t *last_ids;
-    float *last_probs;
+    float *last_probs;    /* weights of the last draw, probabilities once asked */
+    double last_total;
     int last_n;
+    bool last_normalised;
 };
 
 void pd_sampler_params_from(pd_sampler_params *sp, const pd_params *p)
@@ -166,7 +168,7 @@ static int cmp_cand(const void *pa, const void *pb)
 
 /* Rearrange c[0..n) so that c[0..k) are the k best, in no particular order
  * (quickselect, median-of-three pivot, Lomuto partition). */
-static void select_best(cand *c, size_t n, size_t k)
+static void quickselect_best(cand *c, size_t n, size_t k)
 {
     size_t lo = 0, hi = n;
     while (k > lo && k < hi && hi - lo > 1) {
@@ -191,20 +193,60 @@ static void select_best(cand *c, size_t n, size_t k)
     }
 }
 
+/* c[0..k) as a heap whose root is the worst of them. */
+static void sift_down(cand *h, size_t k, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, w = i;
+        if (l < k && better(&h[w], &h[l])) w = l;
+        if (r < k && better(&h[w], &h[r])) w = r;
+        if (w == i)
+            return;
+        swap_cand(&h[i], &h[w]);
+        i = w;
+    }
+}
+
+/* The same for small k: one pass against a heap of the k best so far, which
+ * rejects almost every candidate with one comparison. */
+static void select_best(cand *c, size_t n, size_t k)
+{
+    if (k >= n || k == 0)
+        return;
+    if (k > 1024) {
+        quickselect_best(c, n, k);
+        return;
+    }
+    for (size_t i = k / 2; i-- > 0;)
+        sift_down(c, k, i);
+    for (size_t i = k; i < n; i++)
+        if (better(&c[i], &c[0])) {
+            swap_cand(&c[0], &c[i]);
+            sift_down(c, k, 0);
+        }
+}
+
+/* Weight of a candidate: e^((logit - max) / T). Candidates keep their raw
+ * logits so that the order (and its ties) is the order of the input. */
+static inline float weight(const cand *c, float max, float inv_t)
+{
+    return expf((c->logit - max) * inv_t);
+}
+
 /* Top-p over c[0..n): returns how many of the best survive; leaves that
- * prefix sorted best-first. max = the best logit. */
-static size_t top_p_prefix(cand *c, size_t n, float p, float max)
+ * prefix sorted best-first. */
+static size_t top_p_prefix(cand *c, size_t n, float p, float max, float inv_t)
 {
     double z = 0;
     for (size_t i = 0; i < n; i++)
-        z += exp((double)c[i].logit - max);
+        z += weight(&c[i], max, inv_t);
     double target = (double)p * z, cum = 0;
     size_t start = 0, m = n < TOP_P_FIRST ? n : TOP_P_FIRST;
     for (;;) {
         select_best(c + start, n - start, m - start);
         qsort(c + start, m - start, sizeof *c, cmp_cand);
         for (size_t i = start; i < m; i++) {
-            cum += exp((double)c[i].logit - max);
+            cum += weight(&c[i], max, inv_t);
             if (cum >= target)
                 return i + 1;
         }
@@ -215,46 +257,47 @@ static size_t top_p_prefix(cand *c, size_t n, float p, float max)
     }
 }
 
+/* Logits further than this below the best (after temperature) weigh less
+ * than e^-60 ~ 1e-26 of it: even 10^6 of them change no probability a
+ * float can hold, so they are left out before any work is done. */
+#define NEGLIGIBLE 60.0f
+
 int32_t pd_sampler_draw(pd_sampler *s, const pd_sampler_params *sp, float *logits)
 {
     s->last_n = 0;
+    s->last_normalised = false;
     if (!(sp->temperature > 0))
         return pd_argmax(logits, s->n_vocab);
+    int32_t best = pd_argmax(logits, s->n_vocab);
+    if (best < 0)
+        return -1;                          /* every logit -inf or NaN */
+    float max = logits[best];
+    if (isinf(max))
+        return best;                        /* +inf: certain */
 
-    /* gather the drawable candidates, scaled by 1/T, clamped finite */
-    float inv_t = 1.0f / sp->temperature, max = -FLT_MAX;
-    size_t n = 0;
-    for (int i = 0; i < s->n_vocab; i++) {
-        float x = logits[i];
-        if (!(x > -INFINITY))
-            continue;                      /* -inf and NaN */
-        x = x > FLT_MAX ? FLT_MAX : x;
-        x *= inv_t;
-        if (x > FLT_MAX) x = FLT_MAX;
-        if (x < -FLT_MAX) x = -FLT_MAX;
-        s->c[n].logit = x;
-        s->c[n].id = i;
-        if (x > max)
-            max = x;
-        n++;
-    }
-    if (n == 0)
-        return -1;
+    /* gather the candidates that weigh anything */
+    float inv_t = 1.0f / sp->temperature;
+    float floor_raw = max - NEGLIGIBLE * sp->temperature;
     cand *c = s->c;
+    size_t n = 0;
+    for (int i = 0; i < s->n_vocab; i++)
+        if (logits[i] >= floor_raw) {      /* also drops -inf and NaN */
+            c[n].logit = logits[i];
+            c[n].id = i;
+            n++;
+        }
     if (sp->top_k > 0 && (size_t)sp->top_k < n) {
         select_best(c, n, (size_t)sp->top_k);
         n = (size_t)sp->top_k;
         qsort(c, n, sizeof *c, cmp_cand);
     }
-    if (sp->top_p < 1.0f) {
-        n = top_p_prefix(c, n, sp->top_p > 0 ? sp->top_p : 0, max);
-    }
+    if (sp->top_p < 1.0f)
+        n = top_p_prefix(c, n, sp->top_p > 0 ? sp->top_p : 0, max, inv_t);
     if (sp->min_p > 0) {
-        /* p_i >= min_p * p_max  <=>  x_i >= max + ln(min_p); the best survives */
-        float thr = max + logf(sp->min_p);
+        /* p_i >= min_p * p_max  <=>  w_i >= min_p; the best (w = 1) survives */
         size_t w = 0;
         for (size_t i = 0; i < n; i++)
-            if (c[i].logit >= thr || c[i].logit == max)
+            if (weight(&c[i], max, inv_t) >= sp->min_p || c[i].logit == max)
                 c[w++] = c[i];
         n = w;
     }
@@ -263,7 +306,7 @@ int32_t pd_sampler_draw(pd_sampler *s, const pd_sampler_params *sp, float *logit
     float *w = s->last_probs;
     double total = 0;
     for (size_t i = 0; i < n; i++) {
-        w[i] = (float)exp((double)c[i].logit - max);
+        w[i] = weight(&c[i], max, inv_t);
         total += w[i];
     }
     double u = pd_rng_uniform(&s->rng) * total, cum = 0;
@@ -275,16 +318,21 @@ int32_t pd_sampler_draw(pd_sampler *s, const pd_sampler_params *sp, float *logit
             break;
         }
     }
-    for (size_t i = 0; i < n; i++) {
-        s->last_ids[i] = c[i].id;
-        w[i] = (float)(w[i] / total);
-    }
     s->last_n = (int)n;
+    s->last_total = total;
     return pick;
 }
 
-int pd_sampler_last_candidates(const pd_sampler *s, const int32_t **ids, const float **probs)
+int pd_sampler_last_candidates(pd_sampler *s, const int32_t **ids, const float **probs)
 {
+    /* made here, not in every draw: only tests look */
+    if (!s->last_normalised) {
+        for (int i = 0; i < s->last_n; i++) {
+            s->last_ids[i] = s->c[i].id;
+            s->last_probs[i] = (float)(s->last_probs[i] / s->last_total);
+        }
+        s->last_normalised = true;
+    }
     *ids = s->last_ids;
     *probs = s->last_probs;
     return s->last_n;

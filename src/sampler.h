@@ -18,7 +18,9 @@
  *   min-p       keep tokens whose probability is >= min_p * the best one's.
  *   draw        one uniform number in [0, 1) times the kept mass, walked
  *               best-first.
- * A logit of -INFINITY (or NaN) is never drawn.
+ * A logit of -INFINITY (or NaN) is never drawn; +INFINITY always is (the
+ * lowest such id). Tokens more than 60/T below the best weigh < 1e-26 of
+ * it and are left out before any work (no probability changes by that).
  */
 #ifndef PD_SRC_SAMPLER_H
 #define PD_SRC_SAMPLER_H
@@ -55,9 +57,8 @@ void pd_sampler_accept(pd_sampler *s, int32_t token);
 
 /* Repetition penalty, in place on logits[n_vocab]. */
 void pd_sampler_penalize(pd_sampler *s, const pd_sampler_params *sp, float *logits);
-/* Temperature, top-k, top-p, min-p and the draw. logits is used as scratch
- * (values are scaled in place). Returns the token, or -1 when every logit is
- * -inf/NaN. */
+/* Temperature, top-k, top-p, min-p and the draw; logits are only read.
+ * Returns the token, or -1 when every logit is -inf/NaN. */
 int32_t pd_sampler_draw(pd_sampler *s, const pd_sampler_params *sp, float *logits);
 
 /* The highest logit, lowest id on ties; -1 if none is finite or +inf. */
@@ -66,6 +67,6 @@ int32_t pd_argmax(const float *logits, int n);
 /* For tests: after pd_sampler_draw, the candidates that survived the
  * filters (ids best-first) and their normalised probabilities. Valid until
  * the next draw; n = 0 after a greedy draw. */
-int pd_sampler_last_candidates(const pd_sampler *s, const int32_t **ids, const float **probs);
+int pd_sampler_last_candidates(pd_sampler *s, const int32_t **ids, const float **probs);
 
 #endif
