@@ -24,6 +24,10 @@ static inline int clampi(int v, int lo, int hi)
     return v < lo ? lo : v > hi ? hi : v;
 }
 
+/* plain compares: fminf/fmaxf keep NaN rules that cost a libm call each */
+static inline float minf(float a, float b) { return b < a ? b : a; }
+static inline float maxf(float a, float b) { return b > a ? b : a; }
+
 /* 6-bit (scale, min) pair j of a Q4_K/Q5_K super-block, ggml's packing:
  * bytes 0-3 hold scales 0-3 (+ the top 2 bits of scales 4-7), 4-7 mins 0-3
  * (+ top bits of mins 4-7), 8-11 the low nibbles of scales/mins 4-7. */
@@ -204,7 +208,7 @@ static void qnt_q8_0(const float *src, void *dst, int64_t n)
     for (int64_t i = 0; i < n / PD_QK_0; i++, src += PD_QK_0) {
         float amax = 0.0f;
         for (int j = 0; j < PD_QK_0; j++)
-            amax = fmaxf(amax, fabsf(src[j]));
+            amax = maxf(amax, fabsf(src[j]));
         b[i].d = pd_f32_to_fp16(amax / 127.f);
         float id = amax != 0.0f ? 127.f / amax : 0.0f;
         for (int j = 0; j < PD_QK_0; j++)
@@ -279,13 +283,13 @@ static void qnt_kmin(const float *x, int nmax, uint16_t *pd, uint16_t *pdmin,
     for (int j = 0; j < 8; j++) {
         float lo = 0.0f, hi = 0.0f;
         for (int l = 0; l < 32; l++) {
-            lo = fminf(lo, x[32 * j + l]);
-            hi = fmaxf(hi, x[32 * j + l]);
+            lo = minf(lo, x[32 * j + l]);
+            hi = maxf(hi, x[32 * j + l]);
         }
         sc[j] = (hi - lo) / nmax;
         mn[j] = -lo;
-        max_sc = fmaxf(max_sc, sc[j]);
-        max_mn = fmaxf(max_mn, mn[j]);
+        max_sc = maxf(max_sc, sc[j]);
+        max_mn = maxf(max_mn, mn[j]);
     }
     *pd = pd_f32_to_fp16(max_sc / 63);
     *pdmin = pd_f32_to_fp16(max_mn / 63);
@@ -295,8 +299,9 @@ static void qnt_kmin(const float *x, int nmax, uint16_t *pd, uint16_t *pdmin,
         ls[j] = (uint8_t)(d > 0 ? clampi(nearest_int(sc[j] / d), 0, 63) : 0);
         lm[j] = (uint8_t)(dmin > 0 ? clampi(nearest_int(mn[j] / dmin), 0, 63) : 0);
         float de = d * ls[j], dm = dmin * lm[j];
+        float ide = de > 0 ? 1.0f / de : 0.0f;   /* q = 0 everywhere when de = 0 */
         for (int l = 0; l < 32; l++) {
-            int q = de > 0 ? nearest_int((x[32 * j + l] + dm) / de) : 0;
+            int q = nearest_int((x[32 * j + l] + dm) * ide);
             L[32 * j + l] = (uint8_t)clampi(q, 0, nmax);
         }
     }
@@ -363,9 +368,10 @@ static void qnt_q6_k(const float *src, void *dst, int64_t n)
         for (int j = 0; j < 16; j++) {
             int s = clampi(nearest_int(iscale * sc[j]), -128, 127);
             b[i].scales[j] = (int8_t)s;
+            float ids = d * s != 0 ? 1.0f / (d * s) : 0.0f;
             for (int l = 0; l < 16; l++) {
                 int e = 16 * j + l;
-                int q = d * s != 0 ? nearest_int(src[e] / (d * s)) : 0;
+                int q = nearest_int(src[e] * ids);
                 q = clampi(q, -32, 31) + 32;
                 int h = e / 128, k = (e % 128) / 32, r = e % 32;
                 uint8_t *ql = &b[i].ql[64 * h + r + 32 * (k & 1)];
