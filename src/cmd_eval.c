@@ -8,8 +8,10 @@
  * Greedy unless --samples K > 1 (then --temp, default 0.6) or --temp given.
  */
 #include "cli.h"
+#include "chat.h"
 #include "eval.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,7 +105,12 @@ int cmd_eval(int argc, char **argv)
     bool compare = false;
     int opt;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, opts, NULL)) != -1) {
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":" CLI_COMMON_SHORT, opts, NULL)) != -1) {
+        if (opt == ':')
+            return cli_usage_error("eval", "eval: option '%s' needs a value", argv[optind - 1]);
+        if (opt == '?')
+            return cli_usage_error("eval", "eval: unknown option '%s'", argv[optind - 1]);
         if (opt == OPT_SET) { set_path = optarg; continue; }
         if (opt == OPT_SAMPLES) {
             if (!cli_parse_int("--samples", optarg, 1, 1000, &samples)) return CLI_EXIT_USAGE;
@@ -112,12 +119,16 @@ int cmd_eval(int argc, char **argv)
         if (opt == OPT_COMPARE) { compare = true; continue; }
         int r = cli_common_option(&c, opt, optarg);
         if (r < 0) return CLI_EXIT_USAGE;
-        if (r == 0) return cli_usage_error("eval", "eval: unknown option");
+        if (r == 0) return cli_usage_error("eval", "eval: unknown option '%s'", argv[optind - 1]);
     }
     if (optind < argc)
         return cli_usage_error("eval", "eval: unexpected argument '%s'", argv[optind]);
     if (!set_path)
         return cli_usage_error("eval", "eval: --set FILE is required");
+    pd_chat_family fam;
+    if (c.params.template_name && !pd_chat_family_from_name(c.params.template_name, &fam))
+        return cli_usage_error("eval", "eval: --template: '%s' is not one of deepseek-r1, "
+                               "qwen3, r1-zero, chatml, raw", c.params.template_name);
     if (c.params.temperature < 0)
         c.params.temperature = samples > 1 ? 0.6f : 0.0f;
 
@@ -165,6 +176,10 @@ int cmd_eval(int argc, char **argv)
         }
     } else {
         print_table(compare ? &a : &b, compare ? &b : NULL);
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        cli_error("eval: cannot write the output: %s", strerror(errno ? errno : EIO));
+        rc = CLI_EXIT_INPUT;
     }
 done:
     pd_session_free(s);

@@ -9,7 +9,9 @@
  * kills as usual.
  */
 #include "cli.h"
+#include "chat.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +37,7 @@ typedef struct out {
     pd_done_reason reason;
     char error[512];
     pd_stats stats;      /* the last STATS event */
+    int write_error;     /* errno of a failed write to stdout */
 } out;
 
 static void write_think(out *o, const char *t, size_t n)
@@ -80,6 +83,11 @@ static void on_event(const pd_event *ev, void *user)
     }
     if (ev->type == PD_EV_STATS && ev->stats)
         o->stats = *ev->stats;
+    if (ferror(stdout) && !o->write_error) {
+        o->write_error = errno ? errno : EIO;   /* nobody reads: stop */
+        if (running)
+            pd_session_cancel(running);
+    }
     if (ev->type == PD_EV_DONE) {
         o->reason = ev->reason;
         if (ev->reason == PD_DONE_ERROR)
@@ -120,16 +128,23 @@ int cmd_run(int argc, char **argv)
     const char *prompt = NULL;
     int opt;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT "p:", opts, NULL)) != -1) {
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":" CLI_COMMON_SHORT "p:", opts, NULL)) != -1) {
         if (opt == 'p' || opt == OPT_PROMPT) { prompt = optarg; continue; }
-        int r = cli_common_option(&c, opt, optarg);
+        if (opt == ':')
+            return cli_usage_error("run", "run: option '%s' needs a value", argv[optind - 1]);
+        int r = opt == '?' ? 0 : cli_common_option(&c, opt, optarg);
         if (r < 0) return CLI_EXIT_USAGE;
-        if (r == 0) return cli_usage_error("run", "run: unknown option");
+        if (r == 0) return cli_usage_error("run", "run: unknown option '%s'", argv[optind - 1]);
     }
     if (optind < argc)
         return cli_usage_error("run", "run: unexpected argument '%s'", argv[optind]);
     if (!prompt)
         return cli_usage_error("run", "run: -p PROMPT is required");
+    pd_chat_family fam;
+    if (c.params.template_name && !pd_chat_family_from_name(c.params.template_name, &fam))
+        return cli_usage_error("run", "run: --template: '%s' is not one of deepseek-r1, qwen3, "
+                               "r1-zero, chatml, raw", c.params.template_name);
     char *text = strcmp(prompt, "-") == 0 ? read_stdin() : strdup(prompt);
     if (!text) {
         cli_error("run: cannot read the prompt");
@@ -155,7 +170,12 @@ int cmd_run(int argc, char **argv)
     pd_session_generate(s, text, on_event, &o);
     signal(SIGINT, SIG_DFL);
     running = NULL;
-    if (o.reason == PD_DONE_ERROR) {
+    if (fflush(stdout) != 0 && !o.write_error)
+        o.write_error = errno ? errno : EIO;
+    if (o.write_error) {
+        cli_error("run: cannot write the output: %s", strerror(o.write_error));
+        rc = CLI_EXIT_INPUT;
+    } else if (o.reason == PD_DONE_ERROR) {
         cli_error("run: %s", o.error);
         rc = CLI_EXIT_INPUT;
     } else {

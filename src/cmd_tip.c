@@ -9,6 +9,7 @@
 #include "tip.h"
 #include "tokenizer.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,11 +38,14 @@ int cmd_tip(int argc, char **argv)
     const char *phrases = NULL;
     int opt;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, opts, NULL)) != -1) {
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":" CLI_COMMON_SHORT, opts, NULL)) != -1) {
         if (opt == OPT_PHRASES) { phrases = optarg; continue; }
-        int r = cli_common_option(&c, opt, optarg);
+        if (opt == ':')
+            return cli_usage_error("tip", "tip: option '%s' needs a value", argv[optind - 1]);
+        int r = opt == '?' ? 0 : cli_common_option(&c, opt, optarg);
         if (r < 0) return CLI_EXIT_USAGE;
-        if (r == 0) return cli_usage_error("tip", "tip: unknown option");
+        if (r == 0) return cli_usage_error("tip", "tip: unknown option '%s'", argv[optind - 1]);
     }
     if (optind < argc)
         return cli_usage_error("tip", "tip: unexpected argument '%s'", argv[optind]);
@@ -68,6 +72,10 @@ int cmd_tip(int argc, char **argv)
                    e->group == (PD_GROUP_SWITCH | PD_GROUP_REFLECT) ? "switch,reflect"
                                                                     : pd_group_name(e->group));
         }
+    }
+    if (rc == CLI_EXIT_OK && (fflush(stdout) != 0 || ferror(stdout))) {
+        cli_error("tip: cannot write the output: %s", strerror(errno ? errno : EIO));
+        rc = CLI_EXIT_INPUT;
     }
     pd_tipset_free(set);
     pd_phrases_free(ph);
