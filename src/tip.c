@@ -127,7 +127,7 @@ static pd_status add_phrase_forms(pd_tipset *s, const pd_tokenizer *tok, const p
     variant[2][0] = (char)toupper((unsigned char)variant[2][0]);
     for (int v = 0; v < 3; v++)
         for (size_t p = 0; p < sizeof prefix / sizeof prefix[0]; p++) {
-            char form[PD_PHRASE_MAX + 8];
+            char form[sizeof variant + 8];  /* (sized so gcc sees no truncation) */
             snprintf(form, sizeof form, "%s%s", prefix[p], variant[v]);
             int32_t id;
             pd_status st = form_token(tok, form, variant[v], &id);
