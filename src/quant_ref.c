@@ -7,7 +7,7 @@
 #include <math.h>
 #include <string.h>
 
-#define F16(h) pd_fp16_to_f32(h)
+#define F16(h) pd_fp16_to_f32_inline(h)
 
 /* ggml's nearest_int: round half to even through the float mantissa
  * (valid for |v| < 2^22, which every caller guarantees). */

@@ -10,6 +10,28 @@
 
 #include "quant.h"
 
+#include <string.h>
+
+/* IEEE half -> float, branch-free (loops over it vectorize): shift exponent
+ * and mantissa into place and rescale by 2^-112 for normals, inf and nan;
+ * build subnormals as (0.5 + man * 2^-24) - 0.5, exactly.  Inline for the
+ * scalar reference's loops; pd_fp16_to_f32() is the same. */
+static inline float pd_fp16_to_f32_inline(uint16_t h)
+{
+    uint32_t w = (uint32_t)h << 16, two_w = w + w, u;   /* two_w drops the sign */
+    uint32_t nb = (two_w >> 4) + (0xe0u << 23), sb = (two_w >> 17) | (126u << 23);
+    float normal, subnormal;
+    memcpy(&normal, &nb, 4);
+    memcpy(&subnormal, &sb, 4);
+    normal *= 0x1p-112f;
+    subnormal -= 0.5f;
+    memcpy(&u, two_w < (1u << 27) ? &subnormal : &normal, 4);
+    u |= w & 0x80000000u;
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
 /* dot of one weight row with one activation row (vec_dot format) */
 typedef float (*pd_dot_fn)(int64_t n, const void *w, const void *x);
 typedef void (*pd_dequant_fn)(const void *src, float *dst, int64_t n);

@@ -2,7 +2,7 @@
  * fp16 / bf16 conversions.  Pure C with no SIMD so that the GGUF reader and
  * its fuzzer can link it alone.
  */
-#include "quant.h"
+#include "quant_simd.h"   /* the inline fp16 conversion; no SIMD code */
 
 #include <string.h>
 
@@ -132,18 +132,9 @@ static inline float bits_f32(uint32_t u)
     return f;
 }
 
-/* Branch-free (so loops over it vectorize): shift the half's exponent and
- * mantissa into place and rescale by 2^-112 for normals, inf and nan; build
- * subnormals as (0.5 + man * 2^-24) - 0.5 exactly. */
 float pd_fp16_to_f32(uint16_t h)
 {
-    uint32_t w = (uint32_t)h << 16;
-    uint32_t sign = w & 0x80000000u;
-    uint32_t two_w = w + w;                                   /* drops the sign */
-    float normal = bits_f32((two_w >> 4) + (0xe0u << 23)) * 0x1p-112f;
-    float subnormal = bits_f32((two_w >> 17) | (126u << 23)) - 0.5f;
-    uint32_t r = two_w < (1u << 27) ? f32_bits(subnormal) : f32_bits(normal);
-    return bits_f32(sign | r);
+    return pd_fp16_to_f32_inline(h);
 }
 
 uint16_t pd_f32_to_fp16(float f)
