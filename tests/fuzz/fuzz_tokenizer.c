@@ -2,8 +2,11 @@
  * and without special-token parsing (and through the mask), decode the ids with
  * the streaming detokenizer, and trap when an invariant breaks. The vocabulary
  * is loaded once: $PONDER_FUZZ_VOCAB, else $PONDER_ORACLE/vocab/qwen3-vocab.gguf,
- * else the small Qwen3 fixture in the source tree. Build and run with
+ * else the small Qwen3 fixture in the source tree. The input is also used as
+ * the contents of a chat in every template family: whatever a message holds,
+ * the CONTROL tokens of the prompt are exactly the template's. Build and run with
  * `make fuzz-tokenizer` (clang). */
+#include "chat.h"
 #include "gguf.h"
 #include "pretok.h"
 #include "tokenizer.h"
@@ -178,6 +181,52 @@ static void detok_random(const uint8_t *data, size_t size)
     free(want); free(got); free(cat); free(ids);
 }
 
+/* The CONTROL tokens of a tokenized chat, in order (other ids dropped). */
+static size_t controls(const int32_t *ids, size_t n, int32_t *out)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (pd_token_type(tok, ids[i]) == PD_TOK_CONTROL) out[k++] = ids[i];
+    return k;
+}
+
+static int32_t *chat_ids(pd_chat_family f, const pd_chat_msg *m, size_t n, bool gen, size_t *n_ids)
+{
+    int32_t *ids;
+    if (pd_chat_tokenize(tok, f, m, n, gen, &ids, n_ids)) die(pd_errmsg());
+    check_ids(ids, *n_ids, "chat: token id out of range");
+    return ids;
+}
+
+/* Message contents never add or remove a CONTROL token; the rendered text
+ * round-trips through the tokenizer. text: the input up to its first NUL. */
+static void chat_check(const char *text)
+{
+    const pd_chat_msg full[] = { {"system", text}, {"user", text}, {"assistant", text},
+                                 {"user", text}, {"assistant", text} };
+    const pd_chat_msg empty[] = { {"system", ""}, {"user", ""}, {"assistant", ""},
+                                  {"user", ""}, {"assistant", ""} };
+    for (int f = 0; f < PD_CHAT_COUNT; f++)
+        for (size_t n = 4; n <= 5; n++) {
+            size_t na, nb;
+            int32_t *a = chat_ids((pd_chat_family)f, full, n, n == 4, &na);
+            int32_t *b = chat_ids((pd_chat_family)f, empty, n, n == 4, &nb);
+            int32_t *ca = malloc((na + 1) * sizeof *ca), *cb = malloc((nb + 1) * sizeof *cb);
+            if (!ca || !cb) die("out of memory");
+            if (!same_ids(ca, controls(a, na, ca), cb, controls(b, nb, cb)))
+                die("chat: message text changed the control tokens");
+            uint8_t *mask;
+            char *r = pd_chat_render_mask((pd_chat_family)f, full, n, n == 4, NULL, &mask);
+            if (!r || !mask) die("chat: render failed");
+            size_t rl = strlen(r);
+            uint8_t *want = malloc(3 * rl + 3);
+            if (!want) die("out of memory");
+            size_t wl = sanitize((const uint8_t *)r, rl, false, want);
+            roundtrip((const uint8_t *)r, rl, want, wl, 2, mask, NULL, NULL);
+            free(want); free(r); free(mask); free(ca); free(cb); free(a); free(b);
+        }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > 4096) return 0;   /* BPE cost grows with piece length: keep execs fast */
@@ -212,6 +261,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (pd_token_type(tok, plain[i]) == PD_TOK_CONTROL) die("control token without parse_special");
 
     detok_random(data, size);
+    if (size <= 1024) {
+        char *text = malloc(size + 1);
+        if (!text) die("out of memory");
+        memcpy(text, data, size);
+        text[size] = 0;
+        chat_check(text);
+        free(text);
+    }
     free(plain); free(special); free(want); free(mask);
     return 0;
 }
