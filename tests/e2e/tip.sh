@@ -111,8 +111,10 @@ if [ -n "$O" ] && [ -f "$O/models/q3moe-Q4_K_M.gguf" ]; then
     Q=$O/models/q3moe-Q4_K_M.gguf
     "$PONDER" run -m "$Q" -p Hello --json --temp 0 -n 300 --threads 2 --template deepseek-r1 \
         --tip off >"$tmp/probe" 2>/dev/null
-    word=$(sed -n 's/^{"type":"think","text":" \([A-Za-z][A-Za-z][A-Za-z]*\)","position".*/\1/p' "$tmp/probe" |
-           sort | uniq -c | sort -rn | awk 'NR == 1 { print $2 }')
+    # the word that comes back within 50 tokens most often
+    word=$(sed -n 's/^{"type":"think","text":" \([A-Za-z][A-Za-z][A-Za-z]*\)","position":\([0-9]*\)}$/\1 \2/p' "$tmp/probe" |
+           awk '{ if ($1 in last && $2 - last[$1] < 50) n[$1]++; last[$1] = $2 }
+                END { for (w in n) if (n[w] > best) { best = n[w]; bw = w }; print bw }')
     printf '[switch]\n%s\n' "$word" >"$tmp/word.txt"
     echo "# switch word: '$word'"
     PHRASES=$tmp/word.txt TEMPLATE=deepseek-r1 e2e "tip e2e (oracle q3moe)" \

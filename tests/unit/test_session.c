@@ -403,9 +403,10 @@ static void test_session_cancel_and_limits(void)
     pd_model_close(m);
 }
 
-/* The switch word of these tests: the most frequent think token that is a
- * space and a word of 3+ letters in a TIP-off run of the random model (so
- * the test does not hang on one trajectory of one engine version). */
+/* The switch word of these tests: of the think tokens of a TIP-off run of
+ * the random model that are a space and a word of 3+ letters, the one that
+ * comes back within 50 tokens most often (so the test does not hang on one
+ * trajectory of one engine version). */
 static char word[48];
 
 static void pick_word(const rec *r)
@@ -417,9 +418,12 @@ static void pick_word(const rec *r)
         if (r->kind[i] != 't' || p[0] != ' ' || strlen(p) < 4 || strspn(p + 1,
             "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(p) - 1)
             continue;
-        int n = 0;
+        int n = 0, last = -1000;
         for (int j = 0; j < r->n_tok; j++)
-            n += r->kind[j] == 't' && strcmp(r->piece[j], p) == 0;
+            if (r->kind[j] == 't' && strcmp(r->piece[j], p) == 0) {
+                n += r->pos[j] - last < 50;
+                last = r->pos[j];
+            }
         if (n > best) {
             best = n;
             snprintf(word, sizeof word, "%s", p);
