@@ -146,25 +146,30 @@ static void deq_q5_k(const void *src, float *dst, int64_t n)
     }
 }
 
-/* Q6_K element e (0..255) as a signed 6-bit value; halves of 128: element
- * h*128 + 32k + l takes its low nibble from ql[64h + l + 32*(k&1)] (low
- * nibble for k<2, high for k>=2) and 2 high bits from qh[32h + l] >> 2k. */
-static inline int q6_k_value(const pd_block_q6_k *b, int e)
+/* Q6_K block -> 256 signed 6-bit values.  Per half h of 128: element
+ * 128h + 32k + l takes its low nibble from ql[64h + l + 32*(k&1)] (low nibble
+ * for k < 2, high for k >= 2) and its 2 high bits from qh[32h + l] >> 2k. */
+static void q6_k_unpack(const pd_block_q6_k *b, int8_t q[PD_QK_K])
 {
-    int h = e / 128, k = (e % 128) / 32, l = e % 32;
-    int ql = b->ql[64 * h + l + 32 * (k & 1)];
-    int lo = k < 2 ? (ql & 0xf) : (ql >> 4);
-    int hi = (b->qh[32 * h + l] >> (2 * k)) & 3;
-    return (lo | (hi << 4)) - 32;
+    for (int h = 0; h < 2; h++)
+        for (int k = 0; k < 4; k++)
+            for (int l = 0; l < 32; l++) {
+                int ql = b->ql[64 * h + l + 32 * (k & 1)];
+                int lo = k < 2 ? (ql & 0xf) : (ql >> 4);
+                int hi = (b->qh[32 * h + l] >> (2 * k)) & 3;
+                q[128 * h + 32 * k + l] = (int8_t)((lo | (hi << 4)) - 32);
+            }
 }
 
 static void deq_q6_k(const void *src, float *dst, int64_t n)
 {
     const pd_block_q6_k *b = src;
+    int8_t q[PD_QK_K];
     for (int64_t i = 0; i < n / PD_QK_K; i++, dst += PD_QK_K) {
         float d = F16(b[i].d);
+        q6_k_unpack(&b[i], q);
         for (int e = 0; e < PD_QK_K; e++)
-            dst[e] = d * b[i].scales[e / 16] * q6_k_value(&b[i], e);
+            dst[e] = d * b[i].scales[e / 16] * q[e];
     }
 }
 
@@ -495,12 +500,14 @@ static float dot_q6_k(int64_t n, const void *w, const void *x)
     const pd_block_q6_k *a = w;
     const pd_block_q8_k *b = x;
     float s = 0.0f;
+    int8_t q[PD_QK_K];
     for (int64_t i = 0; i < n / PD_QK_K; i++) {
         int32_t isum = 0;
+        q6_k_unpack(&a[i], q);
         for (int j = 0; j < 16; j++) {
             int si = 0;
             for (int l = 0; l < 16; l++)
-                si += q6_k_value(&a[i], 16 * j + l) * b[i].qs[16 * j + l];
+                si += q[16 * j + l] * b[i].qs[16 * j + l];
             isum += a[i].scales[j] * si;
         }
         s += F16(a[i].d) * b[i].d * isum;
