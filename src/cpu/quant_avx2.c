@@ -1,6 +1,7 @@
 /* quant_avx2.c - 256-bit x86 kernels for the quant formats: dot products
  * (integer maddubs for the quantized types), dequantize, the Q8_0/Q8_K
- * activation quantizers and 1x4 micro-tiles for prefill.
+ * activation quantizers and the prefill tiles (a weight block unpacked once
+ * for 4-8 activation columns).
  *
  * Built with -mavx2 -mfma -mf16c.  quant_avx512.c includes this file again
  * with AVX-512 VNNI enabled, which turns the integer multiply-adds into
@@ -538,8 +539,8 @@ static void qnt_bf16(const float *src, void *dst, int64_t n)
 }
 
 /* ========================================================================
- * Micro-tiles: one weight row against up to 4 activation columns, the
- * weight block unpacked once per column group.
+ * Tiles: a weight block is unpacked once for 4 (AVX2) or 8 (AVX-512 registers)
+ * activation columns; a few leftover columns take the row kernels.
  * ======================================================================== */
 #define XROW(x, xs, c) ((const char *)(x) + (size_t)(c) * (xs))
 
