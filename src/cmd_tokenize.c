@@ -17,14 +17,20 @@
 
 enum { OPT_SPECIAL = OPT_CMD_BASE, OPT_PIECES };
 
-static char *read_stdin(size_t *len)
+/* The tokenizer takes at most 512 MiB: read one byte more to know when the
+ * input is longer (stdin may be /dev/zero: never read without a bound). */
+#define MAX_STDIN ((size_t)1 << 29)
+
+static char *read_stdin(size_t *len, bool *too_long)
 {
     size_t cap = 1 << 16, n = 0;
     char *b = malloc(cap);
+    *too_long = false;
     if (!b) return NULL;
     for (;;) {
         if (n == cap) {
-            char *nb = cap <= SIZE_MAX / 2 ? realloc(b, cap * 2) : NULL;
+            if (n > MAX_STDIN) { free(b); *too_long = true; return NULL; }
+            char *nb = realloc(b, cap * 2);
             if (!nb) { free(b); return NULL; }
             b = nb;
             cap *= 2;
@@ -34,6 +40,7 @@ static char *read_stdin(size_t *len)
         n += r;
     }
     if (ferror(stdin)) { free(b); return NULL; }
+    if (n > MAX_STDIN) { free(b); *too_long = true; return NULL; }
     *len = n;
     return b;
 }
@@ -103,10 +110,13 @@ int cmd_tokenize(int argc, char **argv)
     size_t len = strlen(text);
     char *owned = NULL;
     if (strcmp(text, "-") == 0) {
-        owned = read_stdin(&len);
+        bool too_long;
+        errno = 0;
+        owned = read_stdin(&len, &too_long);
         if (!owned) {
             pd_tokenizer_free(t);
-            cli_error("tokenize: cannot read stdin");
+            if (too_long) cli_error("tokenize: the text on stdin is longer than 512 MiB");
+            else cli_error("tokenize: cannot read stdin: %s", errno ? strerror(errno) : "out of memory");
             return CLI_EXIT_INPUT;
         }
         text = owned;
