@@ -111,6 +111,29 @@ else
     echo "SKIP: robust: unreadable model (running as root)"
 fi
 
+# Hyperparameters that disagree with the tensors (u32 values patched in a copy
+# of the fixture; offsets checked against the expected values first)
+bad= n=0
+for f in 279:2 315:40960 353:64 394:128 436:4 481:2 613:32 657:32; do
+    off=${f%%:*}
+    if [ "$(od -An -tu4 -j "$off" -N 4 "$H" | tr -d ' ')" != "${f#*:}" ]; then
+        bad="$bad; the fixture changed (offset $off)"; continue
+    fi
+    for v in '\000\000\000\000' '\001\000\000\000' '\240\206\001\000' '\377\377\377\377'; do
+        cp "$H" "$tmp/hp.gguf"
+        printf "$v" | dd of="$tmp/hp.gguf" bs=1 seek="$off" conv=notrunc 2>/dev/null
+        "$PONDER" run -m "$tmp/hp.gguf" -p hi -n 2 --ctx 64 </dev/null >"$tmp/out" 2>"$tmp/err"
+        rc=$?
+        n=$((n + 1))
+        if [ $rc -ne 0 ] || [ -s "$tmp/err" ]; then
+            why=$(err_why 1 $rc)
+            [ -n "$why" ] && bad="$bad; offset $off = $(printf "$v" | od -An -tu4 | tr -d ' '): $why"
+        fi
+    done
+done
+if [ -z "$bad" ]; then pass "run with $n patched hyperparameters: a clear error or a run"
+else fail "patched hyperparameters${bad}" | cut -c1-600; fi
+
 # A vocabulary-only file: the tokenizer works, inference is refused clearly
 if [ -n "$V" ]; then
     check_error "run on a vocab-only file" 1 run -m "$V" -p hi -n 2
@@ -288,6 +311,13 @@ printf '[switch]\n' >"$tmp/nophr.txt"
 check_error "tip: binary phrase file" 1 tip -m "$H" --phrases "$tmp/bin.txt"
 check_error "tip: phrase file without phrases" 1 tip -m "$H" --phrases "$tmp/nophr.txt"
 check_error "run --tip-phrases missing" 1 run -m "$H" -p hi --tip-phrases /nonexistent.txt
+# endless inputs are read with a bound (eval --set /dev/zero is not: see the report)
+if [ -c /dev/zero ]; then
+    check_error "tip --phrases /dev/zero" 1 tip -m "$H" --phrases /dev/zero
+    "$PONDER" run -m "$H" -p - -n 2 </dev/zero >"$tmp/out" 2>"$tmp/err"
+    why=$(err_why 1 $?)
+    if [ -z "$why" ]; then pass "run -p - < /dev/zero"; else fail "run -p - < /dev/zero: $why"; fi
+fi
 
 # ---------------------------------------------------------------------------
 # 7. The plain REPL fed from a pipe: bad commands, bad files, a prompt too
