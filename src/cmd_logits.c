@@ -52,41 +52,50 @@ static bool parse_ids(const char *s, int32_t **out, int *n_out)
 }
 
 /* Prompt text -> ids: the chat template (unless raw), BOS as the file asks. */
+/* --raw: the user wrote the whole input, special tokens included. */
+static pd_status raw_ids(const pd_tokenizer *t, const char *text, int32_t **ids, size_t *n)
+{
+    const char *bos = pd_tokenizer_add_bos(t) && pd_token_bos(t) >= 0
+                      ? pd_token_text(t, pd_token_bos(t)) : NULL;
+    size_t len = strlen(text) + (bos ? strlen(bos) : 0) + 1;
+    char *input = malloc(len);
+    if (!input)
+        return pd_fail(PD_ENOMEM, "cannot render the prompt");
+    snprintf(input, len, "%s%s", bos ? bos : "", text);
+    pd_status st = pd_tokenize(t, input, strlen(input), true, ids, n);
+    free(input);
+    return st;
+}
+
+/* The chat template around the text; special tokens only where the template
+ * wrote them, so user text never becomes a control token. */
+static pd_status template_ids(pd_model *m, const cli_common *c, const char *text,
+                              int32_t **ids, size_t *n)
+{
+    pd_chat_family f;
+    bool known;
+    if (c->params.template_name) {
+        if (!pd_chat_family_from_name(c->params.template_name, &f))
+            return pd_fail(PD_EARG, "--template: unknown template '%s'", c->params.template_name);
+    } else {
+        f = pd_chat_detect(m->gguf, m->tok, &known);
+    }
+    pd_chat_msg msgs[2];
+    size_t nm = 0;
+    if (c->params.system)
+        msgs[nm++] = (pd_chat_msg){ "system", c->params.system };
+    msgs[nm++] = (pd_chat_msg){ "user", text };
+    return pd_chat_tokenize(m->tok, f, msgs, nm, true, ids, n);
+}
+
 static pd_status prompt_ids(pd_model *m, const cli_common *c, const char *text,
                             int32_t **ids, int *n)
 {
-    const pd_tokenizer *t = m->tok;
-    if (!t)
+    if (!m->tok)
         return pd_fail(PD_EARG, "%s has no vocabulary: use --tokens", pd_model_name(m));
-    const char *bos = pd_tokenizer_add_bos(t) && pd_token_bos(t) >= 0
-                      ? pd_token_text(t, pd_token_bos(t)) : NULL;
-    char *rendered;
-    if (c->params.raw) {
-        size_t len = strlen(text) + (bos ? strlen(bos) : 0) + 1;
-        rendered = malloc(len);
-        if (rendered)
-            snprintf(rendered, len, "%s%s", bos ? bos : "", text);
-    } else {
-        pd_chat_family f;
-        bool known;
-        if (c->params.template_name) {
-            if (!pd_chat_family_from_name(c->params.template_name, &f))
-                return pd_fail(PD_EARG, "--template: unknown template '%s'", c->params.template_name);
-        } else {
-            f = pd_chat_detect(m->gguf, t, &known);
-        }
-        pd_chat_msg msgs[2];
-        size_t nm = 0;
-        if (c->params.system)
-            msgs[nm++] = (pd_chat_msg){ "system", c->params.system };
-        msgs[nm++] = (pd_chat_msg){ "user", text };
-        rendered = pd_chat_render(f, msgs, nm, true, bos);
-    }
-    if (!rendered)
-        return pd_fail(PD_ENOMEM, "cannot render the prompt");
     size_t nid = 0;
-    pd_status st = pd_tokenize(t, rendered, strlen(rendered), true, ids, &nid);
-    free(rendered);
+    pd_status st = c->params.raw ? raw_ids(m->tok, text, ids, &nid)
+                                 : template_ids(m, c, text, ids, &nid);
     if (st == PD_OK && (nid == 0 || nid > INT32_MAX))
         st = pd_fail(PD_EARG, "the prompt has no tokens");
     *n = (int)nid;

@@ -306,7 +306,8 @@ static pd_status pick_family(pd_session *s, const pd_params *p, pd_chat_family *
     return PD_OK;
 }
 
-pd_status pd_session_render(pd_session *s, const char *user_text, char **out)
+pd_status pd_session_render(pd_session *s, const char *user_text, char **out,
+                            uint8_t **mask)
 {
     /* own copies of the strings: another thread may set new ones meanwhile */
     pd_params p;
@@ -335,8 +336,11 @@ pd_status pd_session_render(pd_session *s, const char *user_text, char **out)
         const char *bos = NULL;
         if (pd_tokenizer_add_bos(s->tok) && pd_token_bos(s->tok) >= 0)
             bos = pd_token_text(s->tok, pd_token_bos(s->tok));
-        if (!(*out = pd_chat_render(f, msgs, n, true, bos)))
+        if (!(*out = pd_chat_render_mask(f, msgs, n, true, bos, mask)))
             st = PD_EARG;   /* pd_chat_render said why */
+        else if (f == PD_CHAT_RAW)
+            /* --raw: the user wrote the whole input, special tokens included */
+            memset(*mask, 1, strlen(*out));
     }
     free(msgs);
     free(tmpl);
@@ -555,18 +559,25 @@ static pd_status prefill(run *r, const char *user_text, bool *opens_think)
 {
     pd_session *s = r->s;
     char *text;
-    pd_status st = pd_session_render(s, user_text, &text);
+    uint8_t *mask = NULL;
+    pd_status st = pd_session_render(s, user_text, &text, &mask);
     if (st)
         return st;
-    /* inside <think> when the last <think> of the prompt is not closed */
+    /* inside <think> when the template's last <think> is not closed; tags the
+     * user typed (mask 0) are text, not structure */
     const char *o = NULL, *c = NULL;
-    for (const char *q = text; (q = strstr(q, "<think>")); q++) o = q;
-    for (const char *q = text; (q = strstr(q, "</think>")); q++) c = q;
+    for (const char *q = text; (q = strstr(q, "<think>")); q++)
+        if (mask[q - text]) o = q;
+    for (const char *q = text; (q = strstr(q, "</think>")); q++)
+        if (mask[q - text]) c = q;
     *opens_think = o && (!c || c < o);
     int32_t *ids = NULL;
     size_t n = 0;
-    st = pd_tokenize(s->tok, text, strlen(text), true, &ids, &n);
+    /* special tokens only where the template wrote them: user text never
+     * becomes a control token */
+    st = pd_tokenize_masked(s->tok, text, strlen(text), mask, &ids, &n);
     free(text);
+    free(mask);
     if (st)
         return st;
     int n_ctx = pd_model_n_ctx(s->m);

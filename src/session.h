@@ -30,8 +30,10 @@
 #include "tip.h"
 
 /* Render the conversation plus `user_text` as the model will see it
- * (malloc'd), the same way pd_session_generate does. */
-pd_status pd_session_render(pd_session *s, const char *user_text, char **out);
+ * (malloc'd), the same way pd_session_generate does; *mask (malloc'd) marks
+ * the bytes the template wrote, where special tokens may match. */
+pd_status pd_session_render(pd_session *s, const char *user_text, char **out,
+                            uint8_t **mask);
 /* The switch-token set in use (for `ponder tip` and the UI). */
 const pd_tipset *pd_session_tipset(const pd_session *s);
 /* Statistics of the last (or running) turn. */
