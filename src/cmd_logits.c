@@ -143,26 +143,19 @@ static void print_top(const pd_model *m, int pos, const float *row, int V, int k
     putchar('\n');
 }
 
-/* Write to PATH.tmp.PID, then rename: a reader never sees half a file. */
-static int write_atomic(const char *path, const float *v, size_t n)
+/* float32 little-endian (the machines we build for are little-endian),
+ * written whole or not at all. */
+static int write_logits(const char *path, const float *v, size_t n)
 {
-    size_t tl = strlen(path) + 32;
-    char *tmp = malloc(tl);
-    if (!tmp)
+    pd_outfile *o;
+    if (pd_outfile_open(path, &o) != PD_OK)
+        return cli_engine_error();
+    if (fwrite(v, sizeof *v, n, pd_outfile_stream(o)) != n) {
+        cli_error("%s: write failed: %s", path, strerror(errno));
+        pd_outfile_abort(o);
         return CLI_EXIT_INPUT;
-    snprintf(tmp, tl, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    bool ok = f != NULL;
-    /* float32 little-endian: the machines we build for are little-endian */
-    if (ok) ok = fwrite(v, sizeof *v, n, f) == n;
-    if (f && fclose(f) != 0) ok = false;
-    if (ok && rename(tmp, path) != 0) ok = false;
-    if (!ok) {
-        cli_error("%s: %s", path, strerror(errno));
-        unlink(tmp);
     }
-    free(tmp);
-    return ok ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+    return pd_outfile_commit(o) == PD_OK ? CLI_EXIT_OK : cli_engine_error();
 }
 
 int cmd_logits(int argc, char **argv)
@@ -245,7 +238,7 @@ int cmd_logits(int argc, char **argv)
         for (int p = all ? 0 : n - 1, r = 0; p < n && top > 0; p++, r++)
             print_top(m, p, lg + (size_t)r * V, V, (int)top);
         if (out)
-            rc = write_atomic(out, lg, (size_t)(all ? n : 1) * V);
+            rc = write_logits(out, lg, (size_t)(all ? n : 1) * V);
     }
     free(lg);
 done:

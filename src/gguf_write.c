@@ -296,7 +296,7 @@ uint64_t pd_gguf_writer_file_size(const pd_gguf_writer *w)
  * ------------------------------------------------------------------------ */
 typedef struct out {
     FILE *f;
-    const char *tmp;
+    const char *tmp;           /* the name used in messages */
     uint64_t done, total;
     pd_gguf_progress_fn progress;
     void *progress_user;
@@ -390,62 +390,43 @@ static pd_status write_all(pd_gguf_writer *w, out *o, pd_gguf_fill_fn fill, void
     return st;
 }
 
-pd_status pd_gguf_writer_write(pd_gguf_writer *w, const char *path,
-                               pd_gguf_fill_fn fill, void *fill_user,
-                               pd_gguf_progress_fn progress, void *progress_user)
+/* The directory a file is in, for the free-space check (malloc'd). */
+static char *dir_of(const char *file)
 {
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 16), *dir = malloc(plen + 2);
-    if (!tmp || !dir) {
-        free(tmp);
-        free(dir);
-        return pd_fail(PD_ENOMEM, "gguf writer: out of memory");
-    }
-    snprintf(tmp, plen + 16, "%s.tmp-XXXXXX", path);
-    /* The directory of path, for the free-space check. */
-    strcpy(dir, path);
+    char *dir = malloc(strlen(file) + 2);
+    if (!dir)
+        return NULL;
+    strcpy(dir, file);
     char *slash = strrchr(dir, '/');
     if (!slash) strcpy(dir, ".");
     else if (slash == dir) dir[1] = '\0';
     else *slash = '\0';
+    return dir;
+}
+
+pd_status pd_gguf_writer_write(pd_gguf_writer *w, const char *path,
+                               pd_gguf_fill_fn fill, void *fill_user,
+                               pd_gguf_progress_fn progress, void *progress_user)
+{
+    pd_outfile *of;
+    pd_status st = pd_outfile_open(path, &of);
+    if (st)
+        return st;
     uint64_t total = pd_gguf_writer_file_size(w);
-    pd_status st = check_space(dir, total, path);
+    char *dir = dir_of(pd_outfile_final_path(of));
+    st = dir ? check_space(dir, total, path) : pd_fail(PD_ENOMEM, "gguf writer: out of memory");
     free(dir);
-    if (st) {
-        free(tmp);
-        return st;
-    }
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        st = pd_fail(PD_EIO, "%s: cannot create a file there: %s", path, strerror(errno));
-        free(tmp);
-        return st;
-    }
-    out o = { fdopen(fd, "wb"), tmp, 0, total, progress, progress_user };
-    if (!o.f) {
-        close(fd);
-        st = pd_fail(PD_EIO, "%s: %s", tmp, strerror(errno));
-    } else {
+    out o = { pd_outfile_stream(of), path, 0, total, progress, progress_user };
+    if (!st) {
         setvbuf(o.f, NULL, _IOFBF, 1 << 20);
         st = write_all(w, &o, fill, fill_user);
-        if (st == PD_OK && o.done != total)
-            st = pd_fail(PD_EIO, "%s: wrote %" PRIu64 " bytes, expected %" PRIu64,
-                         tmp, o.done, total);
-        if (st == PD_OK && (fflush(o.f) != 0 || fsync(fileno(o.f)) != 0))
-            st = pd_fail(PD_EIO, "%s: write failed: %s", tmp, strerror(errno));
-        /* mkstemp made it 0600: give it the permissions of a normal new file. */
-        mode_t um = umask(0);
-        umask(um);
-        if (st == PD_OK && fchmod(fileno(o.f), 0666 & ~um) != 0)
-            st = pd_fail(PD_EIO, "%s: %s", tmp, strerror(errno));
-        if (fclose(o.f) != 0 && st == PD_OK)
-            st = pd_fail(PD_EIO, "%s: write failed: %s", tmp, strerror(errno));
     }
-    if (st == PD_OK && rename(tmp, path) != 0)
-        st = pd_fail(PD_EIO, "%s: cannot rename the finished file into place: %s",
-                     path, strerror(errno));
-    if (st)
-        unlink(tmp);
-    free(tmp);
-    return st;
+    if (!st && o.done != total)
+        st = pd_fail(PD_EIO, "%s: wrote %" PRIu64 " bytes, expected %" PRIu64,
+                     path, o.done, total);
+    if (st) {
+        pd_outfile_abort(of);
+        return st;
+    }
+    return pd_outfile_commit(of);
 }

@@ -3,6 +3,7 @@
  * (ui/) starts on the given model or the built-in demo model. */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -104,6 +105,19 @@ static int cmd_help(int argc, char **argv)
     return CLI_EXIT_OK;
 }
 
+/* A command that printed its results must not report success when they
+ * never arrived (a full disk, /dev/full, a closed pipe). */
+static int close_stdout(int rc)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        if (rc == CLI_EXIT_OK) {
+            cli_error("standard output: write failed: %s", strerror(errno ? errno : EIO));
+            rc = CLI_EXIT_INPUT;
+        }
+    }
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 2) {
@@ -122,7 +136,7 @@ int main(int argc, char **argv)
             const command *c = find_command(a);
             if (!c)
                 return cli_usage_error(NULL, "unknown command '%s'", a);
-            return c->fn(argc - 1, argv + 1);
+            return close_stdout(c->fn(argc - 1, argv + 1));
         }
     }
     return ui_main(argc, argv);

@@ -444,6 +444,13 @@ static void bind_ffn(loader *L, pd_layer *ly, int i)
     if (!ly->moe) {
         bind_mat(L, &ly->ffn_gate, true, E, -1, 0, "blk.%d.ffn_gate.weight", i);
         int64_t ff = ly->ffn_gate.data ? ly->ffn_gate.n : hp->n_ff;
+        /* the scratch buffers are sized from n_ff: the key (or, without it,
+         * the first dense layer) must agree with every dense layer's tensors */
+        if (ly->ffn_gate.data && hp->n_ff == 0)
+            hp->n_ff = (int)ff;
+        else if (ly->ffn_gate.data && ff != hp->n_ff)
+            bad(L, PD_EFORMAT, "blk.%d.ffn_gate.weight: %lld rows, but feed_forward_length is %d",
+                i, (long long)ff, hp->n_ff);
         bind_mat(L, &ly->ffn_up, true, E, ff, 0, "blk.%d.ffn_up.weight", i);
         bind_mat(L, &ly->ffn_down, true, ff, E, 0, "blk.%d.ffn_down.weight", i);
         return;

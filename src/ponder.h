@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -205,6 +206,22 @@ void pd_session_cancel(pd_session *s);
 void pd_session_clear(pd_session *s);
 /* Forget the last turn (for /retry); false when there is none. */
 bool pd_session_pop_turn(pd_session *s, char **user_text_out);
+
+/* ------------------------------------------------------------------------
+ * Saving a user's file: never a partial write (DESIGN.md §7). The data goes
+ * to a temporary file beside the target, which replaces the target only on
+ * a successful commit; symbolic links are followed (the link stays);
+ * devices and FIFOs are written in place.
+ * ------------------------------------------------------------------------ */
+typedef struct pd_outfile pd_outfile;
+pd_status pd_outfile_open(const char *path, pd_outfile **out);
+FILE *pd_outfile_stream(pd_outfile *o);
+/* Where the data will end up (links resolved), e.g. for a free-space check. */
+const char *pd_outfile_final_path(const pd_outfile *o);
+/* Flush, sync, rename into place; frees o. On failure the target is as it was. */
+pd_status pd_outfile_commit(pd_outfile *o);
+/* Drop what was written; frees o (NULL is fine). */
+void pd_outfile_abort(pd_outfile *o);
 
 /* ------------------------------------------------------------------------
  * Installed data (phrase sets, themes, demo model)
