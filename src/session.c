@@ -8,6 +8,7 @@
 #include "sampler.h"
 #include "phrases.h"
 #include "thoughts.h"
+#include "strbuf.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -34,34 +35,6 @@ void pd_params_default(pd_params *p)
     p->tip_beta = 600;
     p->tip_groups = PD_GROUP_SWITCH;
     p->tip_schedule = PD_TIP_STEP;
-}
-
-/* ------------------------------------------------------------ buffers -- */
-
-typedef struct sbuf { char *p; size_t n, cap; bool oom; } sbuf;
-
-static void sb_add(sbuf *b, const char *s, size_t n)
-{
-    if (b->oom || n == 0)
-        return;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = (b->n + n + 1) * 2;
-        char *p = realloc(b->p, cap);
-        if (!p) { b->oom = true; return; }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-}
-static char *sb_take(sbuf *b)
-{
-    char *p = b->oom ? NULL : b->p ? b->p : strdup("");
-    if (b->oom)
-        free(b->p);
-    memset(b, 0, sizeof *b);
-    return p;
 }
 
 /* ------------------------------------------------------------ session -- */
@@ -366,8 +339,8 @@ typedef struct run {
     bool answer_closed;       /* "</answer>" was written: the turn is over */
     char hold[16];            /* router: bytes that may begin a tag */
     int n_hold;
-    sbuf out;                 /* router: text of the current mode, this token */
-    sbuf raw;                 /* everything decoded, tags included (history) */
+    pd_strbuf out;                 /* router: text of the current mode, this token */
+    pd_strbuf raw;                 /* everything decoded, tags included (history) */
     int step;                 /* index of the token being decided */
     int32_t forced[32];       /* tokens the think budget forces */
     int n_forced, i_forced;
@@ -477,7 +450,7 @@ static const struct { const char *tag; int mode; } tags[] = {
 static pd_status route_byte(run *r, char c)
 {
     if (r->n_hold == 0 && c != '<') {
-        sb_add(&r->out, &c, 1);
+        pd_strbuf_add(&r->out, &c, 1);
         return PD_OK;
     }
     r->hold[r->n_hold++] = c;
@@ -500,7 +473,7 @@ static pd_status route_byte(run *r, char c)
     char again[16];
     int n = r->n_hold - 1;
     memcpy(again, r->hold + 1, (size_t)n);
-    sb_add(&r->out, r->hold, 1);
+    pd_strbuf_add(&r->out, r->hold, 1);
     r->n_hold = 0;
     for (int i = 0; i < n; i++) {
         pd_status st = route_byte(r, again[i]);
@@ -512,7 +485,7 @@ static pd_status route_byte(run *r, char c)
 
 static pd_status route(run *r, const char *text, size_t n)
 {
-    sb_add(&r->raw, text, n);
+    pd_strbuf_add(&r->raw, text, n);
     for (size_t i = 0; i < n; i++) {
         pd_status st = route_byte(r, text[i]);
         if (st)
@@ -528,7 +501,7 @@ static pd_status drain(run *r)
     size_t n = pd_detok_flush(&r->dt, buf, sizeof buf);
     pd_status st = route(r, buf, n);
     if (!st && r->n_hold) {
-        sb_add(&r->out, r->hold, (size_t)r->n_hold);
+        pd_strbuf_add(&r->out, r->hold, (size_t)r->n_hold);
         r->n_hold = 0;
         st = flush_text(r);
     }
@@ -715,7 +688,7 @@ static void save_turn(pd_session *s, const char *user_text, run *r)
     t = &s->turns[s->n_turns];
     memset(t, 0, sizeof *t);
     t->user = strdup(user_text);
-    t->raw = sb_take(&r->raw);
+    t->raw = pd_strbuf_take(&r->raw);
     if (t->user && t->raw)
         s->n_turns++;
     else

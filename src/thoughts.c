@@ -2,6 +2,7 @@
  * pattern built from the phrase set; rules in thoughts.h. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "thoughts.h"
+#include "strbuf.h"
 
 #include <pcre2.h>
 #include <stdio.h>
@@ -31,25 +32,6 @@ struct pd_segmenter {
 
 /* ------------------------------------------------------------ pattern -- */
 
-typedef struct sbuf { char *p; size_t n, cap; bool oom; } sbuf;
-
-static void sb_add(sbuf *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = (b->n + n + 1) * 2;
-        char *p = realloc(b->p, cap);
-        if (!p) { b->oom = true; return; }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-}
-static void sb_str(sbuf *b, const char *s) { sb_add(b, s, strlen(s)); }
-
 /* Last code point of a UTF-8 string (validated by the phrase parser). */
 static unsigned last_cp(const char *s)
 {
@@ -74,25 +56,25 @@ static bool unspaced_script(unsigned cp)
            (cp >= 0x20000 && cp <= 0x2ffff);
 }
 
-static void add_phrase_re(sbuf *b, const char *ph)
+static void add_phrase_re(pd_strbuf *b, const char *ph)
 {
-    sb_str(b, "(");
+    pd_strbuf_str(b, "(");
     for (const unsigned char *c = (const unsigned char *)ph; *c; c++) {
         if (*c == ' ')
-            sb_str(b, "\\s+");
+            pd_strbuf_str(b, "\\s+");
         else if (*c == '\'')
-            sb_str(b, "['\xe2\x80\x99]");
+            pd_strbuf_str(b, "['\xe2\x80\x99]");
         else if (*c < 0x80 && !((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
                                 (*c >= '0' && *c <= '9'))) {
             char esc[3] = {'\\', (char)*c, 0};
-            sb_str(b, esc);
+            pd_strbuf_str(b, esc);
         } else {
-            sb_add(b, (const char *)c, 1);
+            pd_strbuf_add(b, (const char *)c, 1);
         }
     }
     if (!unspaced_script(last_cp(ph)))
-        sb_str(b, "(?![\\p{L}\\p{N}_]|-\\p{L})");
-    sb_str(b, ")");
+        pd_strbuf_str(b, "(?![\\p{L}\\p{N}_]|-\\p{L})");
+    pd_strbuf_str(b, ")");
 }
 
 static int by_len_desc(const void *a, const void *b)
@@ -134,8 +116,8 @@ pd_status pd_segmenter_new(const pd_phrases *ph, pd_segmenter **out)
     for (int i = 0; i < ph->n; i++)
         s->phrase[i] = ph->v[i].text;
     qsort(s->phrase, (size_t)ph->n, sizeof *s->phrase, by_len_desc);
-    sbuf b = {0};
-    sb_str(&b, "(?:(?<=\\n)[ \\t]*(?:\\*\\*)?|(?<=[.!?:])[ \\t]+|"
+    pd_strbuf b = {0};
+    pd_strbuf_str(&b, "(?:(?<=\\n)[ \\t]*(?:\\*\\*)?|(?<=[.!?:])[ \\t]+|"
                "(?<=[\xe3\x80\x82\xef\xbc\x81\xef\xbc\x9f\xef\xbc\x9a\xef\xbc\x9b])\\s*)(?:");
     for (int i = 0; i < ph->n; i++) {
         const char *txt = s->phrase[i];
@@ -146,10 +128,10 @@ pd_status pd_segmenter_new(const pd_phrases *ph, pd_segmenter **out)
         if (!(s->phrase[i] = strdup(txt)))
             b.oom = true;
         if (i)
-            sb_str(&b, "|");
+            pd_strbuf_str(&b, "|");
         add_phrase_re(&b, txt);
     }
-    sb_str(&b, ")");
+    pd_strbuf_str(&b, ")");
     if (b.oom) {
         free(b.p);
         pd_segmenter_free(s);
