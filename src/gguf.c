@@ -84,8 +84,7 @@ const char *pd_gguf_vtype_name(pd_gguf_vtype t)
     return (unsigned)t < PD_GGUF_VTYPE_COUNT ? vtype_names[t] : "?";
 }
 
-/* Bytes of one fixed-size value; 0 for STRING and ARRAY. */
-static unsigned vtype_size(pd_gguf_vtype t)
+unsigned pd_gguf_vtype_size(pd_gguf_vtype t)
 {
     switch (t) {
     case PD_GGUF_U8: case PD_GGUF_I8: case PD_GGUF_BOOL: return 1;
@@ -137,7 +136,7 @@ static bool utf8_valid(const uint8_t *s, uint64_t n)
  * split into u (unsigned types, bool) or i (signed), floats as f. */
 static void decode_fixed(pd_gguf_vtype t, const uint8_t *p, uint64_t *u, int64_t *i, double *f)
 {
-    uint64_t raw = le_u64(p, vtype_size(t));
+    uint64_t raw = le_u64(p, pd_gguf_vtype_size(t));
     switch (t) {
     case PD_GGUF_I8: *i = (int8_t)raw; break;
     case PD_GGUF_I16: *i = (int16_t)raw; break;
@@ -272,20 +271,20 @@ static pd_status parse_array(rd *r, const char *key, int depth, pd_gguf_kv *kv)
         return pd_fail(PD_EFORMAT, "%s: key '%s': arrays nested more than %d deep",
                        r->path, key, GGUF_MAX_NESTING);
     /* Every element takes at least this many bytes: bounds the count. */
-    unsigned min_elem = et == PD_GGUF_STRING ? 8 : et == PD_GGUF_ARRAY ? 12 : vtype_size(et);
+    unsigned min_elem = et == PD_GGUF_STRING ? 8 : et == PD_GGUF_ARRAY ? 12 : pd_gguf_vtype_size(et);
     if (count > rd_left(r) / min_elem)
         return pd_fail(PD_EFORMAT, "%s: key '%s': array of %" PRIu64 " %s values runs"
                        " past the end of the file", r->path, key, count,
                        pd_gguf_vtype_name(et));
     uint64_t start = r->pos;
-    if (vtype_size(et)) {
+    if (pd_gguf_vtype_size(et)) {
         if (et == PD_GGUF_BOOL)
             for (uint64_t i = 0; i < count; i++)
                 if (r->base[start + i] > 1)
                     return pd_fail(PD_EFORMAT, "%s: key '%s': element %" PRIu64
                                    " is not a valid bool (%u)", r->path, key, i,
                                    r->base[start + i]);
-        r->pos += count * vtype_size(et);
+        r->pos += count * pd_gguf_vtype_size(et);
     } else {
         for (uint64_t i = 0; i < count; i++) {
             pd_status st = parse_value(r, et, key, depth + 1, NULL);
@@ -323,7 +322,7 @@ static pd_status parse_value(rd *r, pd_gguf_vtype type, const char *key, int dep
             kv->v.s = s;
         return st;
     }
-    unsigned n = vtype_size(type);
+    unsigned n = pd_gguf_vtype_size(type);
     if (rd_left(r) < n)
         return value_truncated(r, key);
     const uint8_t *p = r->base + r->pos;
@@ -714,7 +713,7 @@ const pd_gguf_kv *pd_gguf_get_kv(const pd_gguf *g, const char *key)
 /* An integer value as (negative?, magnitude); false for non-integers. */
 static bool as_int(pd_gguf_vtype t, uint64_t u, int64_t i, bool *neg, uint64_t *mag)
 {
-    if (vtype_float(t) || t == PD_GGUF_BOOL || vtype_size(t) == 0)
+    if (vtype_float(t) || t == PD_GGUF_BOOL || pd_gguf_vtype_size(t) == 0)
         return false;
     if (vtype_signed(t)) {
         *neg = i < 0;
@@ -814,7 +813,7 @@ static bool arr_elem(const pd_gguf_kv *kv, uint64_t i, uint64_t *u, int64_t *s, 
 {
     if (!kv || kv->type != PD_GGUF_ARRAY || i >= kv->arr_count)
         return false;
-    unsigned n = vtype_size(kv->arr_type);
+    unsigned n = pd_gguf_vtype_size(kv->arr_type);
     if (n == 0)
         return false;
     decode_fixed(kv->arr_type, (const uint8_t *)kv->arr_data + i * n, u, s, f);

@@ -131,5 +131,7 @@ bool pd_gguf_get_arch_f32(const pd_gguf *g, const char *arch, const char *suffix
 bool pd_gguf_get_arch_bool(const pd_gguf *g, const char *arch, const char *suffix, bool *out);
 
 const char *pd_gguf_vtype_name(pd_gguf_vtype t);
+/* Bytes of one fixed-size value; 0 for STRING and ARRAY. */
+unsigned pd_gguf_vtype_size(pd_gguf_vtype t);
 
 #endif /* PD_GGUF_H */

@@ -60,17 +60,6 @@ static bool put_str(bytes *b, const char *s, size_t len)
     return put_le(b, len, 8) && put(b, s, len);
 }
 
-static unsigned elem_size(pd_gguf_vtype t)
-{
-    switch (t) {
-    case PD_GGUF_U8: case PD_GGUF_I8: case PD_GGUF_BOOL: return 1;
-    case PD_GGUF_U16: case PD_GGUF_I16: return 2;
-    case PD_GGUF_U32: case PD_GGUF_I32: case PD_GGUF_F32: return 4;
-    case PD_GGUF_U64: case PD_GGUF_I64: case PD_GGUF_F64: return 8;
-    default: return 0;
-    }
-}
-
 /* ------------------------------------------------------------------------
  * Building
  * ------------------------------------------------------------------------ */
@@ -136,7 +125,7 @@ static pd_status begin_kv(pd_gguf_writer *w, const char *key, pd_gguf_vtype type
 static pd_status scalar(pd_gguf_writer *w, const char *key, pd_gguf_vtype t, uint64_t raw)
 {
     pd_status st = begin_kv(w, key, t);
-    if (st == PD_OK && !put_le(&w->kv, raw, elem_size(t)))
+    if (st == PD_OK && !put_le(&w->kv, raw, pd_gguf_vtype_size(t)))
         st = pd_fail(PD_ENOMEM, "gguf writer: out of memory");
     return st;
 }
@@ -179,7 +168,7 @@ pd_status pd_gguf_set_str(pd_gguf_writer *w, const char *key, const char *v)
 pd_status pd_gguf_set_arr(pd_gguf_writer *w, const char *key, pd_gguf_vtype elem,
                           const void *data, uint64_t n)
 {
-    unsigned size = elem_size(elem);
+    unsigned size = pd_gguf_vtype_size(elem);
     if (!size)
         return pd_fail(PD_EARG, "gguf writer: key '%s': arrays of %s need their own call",
                        key, pd_gguf_vtype_name(elem));
