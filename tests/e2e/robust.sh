@@ -145,6 +145,14 @@ else
     echo "SKIP: robust: vocab-only file (no PONDER_ORACLE)"
 fi
 
+# A broken CUDA plugin (a truncated shared object): refused, never loaded blindly
+head -c 5000 "$PONDER" >"$tmp/junk.so"
+PONDER_CUDA_PLUGIN=$tmp/junk.so "$PONDER" run -m "$H" -p hi -n 2 --backend cuda </dev/null \
+    >"$tmp/out" 2>"$tmp/err"
+why=$(err_why 1 $?)
+if [ -z "$why" ]; then pass "--backend cuda with a truncated plugin"
+else fail "--backend cuda with a truncated plugin: $why"; fi
+
 # ---------------------------------------------------------------------------
 # 2. Usage: unknown options, missing arguments, bad values (exit 2)
 # ---------------------------------------------------------------------------
@@ -166,6 +174,7 @@ for a in "--temp -1" "--temp nan" "--top-p 2" "--top-k -1" "--min-p 5" "--thread
     check_error "run $a" 2 run -m "$H" -p hi $a
 done
 check_error "run --template nope" 2 run -m "$H" -p hi --template nope
+check_error "run --threads 300 (the CPU pool takes 256)" 2 run -m "$H" -p hi --threads 300
 check_error "run without -p" 2 run -m "$H"
 check_error "logits with both --prompt and --tokens" 2 logits -m "$H" -p hi --tokens 1
 check_error "bench -p 0" 2 bench -m "$H" -p 0
