@@ -113,7 +113,7 @@ fi
 
 # Hyperparameters that disagree with the tensors (u32 values patched in a copy
 # of the fixture; offsets checked against the expected values first)
-bad= n=0
+bad='' n=0
 for f in 279:2 315:40960 353:64 394:128 436:4 481:2 613:32 657:32; do
     off=${f%%:*}
     if [ "$(od -An -tu4 -j "$off" -N 4 "$H" | tr -d ' ')" != "${f#*:}" ]; then
@@ -121,12 +121,14 @@ for f in 279:2 315:40960 353:64 394:128 436:4 481:2 613:32 657:32; do
     fi
     for v in '\000\000\000\000' '\001\000\000\000' '\240\206\001\000' '\377\377\377\377'; do
         cp "$H" "$tmp/hp.gguf"
+        # shellcheck disable=SC2059
         printf "$v" | dd of="$tmp/hp.gguf" bs=1 seek="$off" conv=notrunc 2>/dev/null
         "$PONDER" run -m "$tmp/hp.gguf" -p hi -n 2 --ctx 64 </dev/null >"$tmp/out" 2>"$tmp/err"
         rc=$?
         n=$((n + 1))
         if [ $rc -ne 0 ] || [ -s "$tmp/err" ]; then
             why=$(err_why 1 $rc)
+            # shellcheck disable=SC2059
             [ -n "$why" ] && bad="$bad; offset $off = $(printf "$v" | od -An -tu4 | tr -d ' '): $why"
         fi
     done
@@ -264,7 +266,9 @@ if [ $rc -eq 1 ] && [ "$(grep -c '^ponder: ' "$tmp/err")" -eq 1 ] && [ -d "$tmp/
    [ -z "$(ls "$tmp/dir.gguf")" ] && [ -z "$(crashed $rc)" ]; then
     pass "synth -o a directory fails and leaves nothing"
 else fail "synth -o a directory: exit $rc: $(grep '^ponder: ' "$tmp/err" | head -n 1)"; fi
-ls "$tmp" | grep -e '\.tmp' >/dev/null && fail "temporary files left in $tmp: $(ls "$tmp" | grep '\.tmp')"
+for f in "$tmp"/*.tmp* "$tmp"/o/*.tmp*; do
+    [ -e "$f" ] && fail "temporary file left: $f"
+done
 
 # ---------------------------------------------------------------------------
 # 5. SIGINT mid-generation and a broken pipe (need a model that talks long)
