@@ -259,6 +259,18 @@ if [ -c /dev/full ]; then
 else
     echo "SKIP: robust: no /dev/full"
 fi
+# A file the user may not replace: a read-only directory (not as root), /proc
+if [ "$(id -u)" -ne 0 ]; then
+    mkdir "$tmp/ro" && echo "precious" >"$tmp/ro/old.f32" && chmod 444 "$tmp/ro/old.f32" && chmod 555 "$tmp/ro"
+    check_error "logits --out in a read-only directory" 1 logits -m "$H" --tokens 1,2 --out "$tmp/ro/old.f32"
+    if [ "$(cat "$tmp/ro/old.f32")" = precious ] && [ "$(ls "$tmp/ro")" = old.f32 ]; then
+        pass "a read-only file survives a refused logits --out"
+    else fail "read-only directory after logits --out: $(ls "$tmp/ro" | tr '\n' ' ')"; fi
+    chmod 755 "$tmp/ro"
+else
+    echo "SKIP: robust: read-only directory (running as root)"
+fi
+[ -r /proc/version ] && check_error "logits --out /proc/version" 1 logits -m "$H" --tokens 1 --out /proc/version
 check_error "synth -o in a missing directory" 1 synth --preset test-moe --type Q4_0 -o /nonexistent/x.gguf
 "$PONDER" synth --preset test-moe --type Q4_0 -o "$tmp/dir.gguf" </dev/null >"$tmp/out" 2>"$tmp/err"
 rc=$?
