@@ -169,6 +169,10 @@ check_error "tip --phrases (no argument)" 2 tip -m "$H" --phrases
 check_error "eval --set (no argument)" 2 eval -m "$H" --set
 check_error "synth -o (no argument)" 2 synth --preset test-moe -o
 check_error "unknown command" 2 frobnicate
+check_error "REPL --bogus" 2 --bogus
+check_error "REPL -m (no argument)" 2 -m
+check_error "REPL unexpected argument" 2 -m "$H" --plain extra
+check_error "help for an unknown command" 2 help frobnicate
 for a in "--temp -1" "--temp nan" "--top-p 2" "--top-k -1" "--min-p 5" "--threads 0" \
          "--threads x" "--ctx 1" "--ctx 99999999999" "-n 0" "-n -1" "--seed -1" "--tip maybe" \
          "--tip-alpha -1" "--tip-beta -1" "--backend gpu" "--repeat-penalty 0" "--think-budget -1"; do
@@ -250,7 +254,7 @@ if [ -c /dev/full ]; then
     else fail "synth -o a link to /dev/full: exit $rc, link $([ -L "$tmp/o/full.gguf" ] && echo kept || echo replaced)"; fi
     # stdout on a full disk: an error, not a silent success
     for args in "tokenize -m $H hello" "info -m $H" "run -m $H -p hi -n 64" "logits -m $H --tokens 1,2" \
-                "tip -m $H"; do
+                "tip -m $H" "--help" "help run" "synth --list"; do
         # shellcheck disable=SC2086
         "$PONDER" $args </dev/null >/dev/full 2>"$tmp/err"
         why=$(err_why 1 $?)
