@@ -11,6 +11,9 @@ SRC=${PONDER_SRCDIR:-.}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ponder-robust.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 export PONDER_FORCE_CPU=1    # no GPU plugin probing: the same path everywhere
+# the REPL's config and history: never the user's own
+XDG_CONFIG_HOME=$tmp/config XDG_STATE_HOME=$tmp/state
+export XDG_CONFIG_HOME XDG_STATE_HOME
 
 H=$SRC/tests/fixtures/hf/hf-qwen3.gguf      # dense qwen3, 384 tokens, in the tree
 if [ ! -f "$H" ]; then
