@@ -5,10 +5,12 @@
 #include "backend.h"
 
 #include <dlfcn.h>
+#include <elf.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Candidate paths of the plugin, most specific first. */
@@ -39,6 +41,35 @@ static int plugin_paths(char paths[][PATH_MAX], int max)
     return n;
 }
 
+/* dlopen maps a shared object's segments straight from the file, so a
+ * truncated or damaged plugin would fault inside the loader (SIGBUS) rather
+ * than fail: check that it is a 64-bit ELF whose loadable segments lie
+ * inside the file before handing it over. */
+static bool plugin_intact(const char *path, char *why, size_t why_size)
+{
+    FILE *f = fopen(path, "rb");
+    Elf64_Ehdr eh;
+    struct stat sb;
+    bool ok = f && fstat(fileno(f), &sb) == 0 && fread(&eh, sizeof eh, 1, f) == 1
+              && memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0 && eh.e_ident[EI_CLASS] == ELFCLASS64
+              && eh.e_phentsize == sizeof(Elf64_Phdr) && eh.e_phnum > 0
+              && eh.e_phoff <= (uint64_t)sb.st_size
+              && (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr) <= (uint64_t)sb.st_size - eh.e_phoff
+              && fseek(f, (long)eh.e_phoff, SEEK_SET) == 0;
+    for (int i = 0; ok && i < eh.e_phnum; i++) {
+        Elf64_Phdr ph;
+        ok = fread(&ph, sizeof ph, 1, f) == 1;
+        if (ok && ph.p_type == PT_LOAD)
+            ok = ph.p_offset <= (uint64_t)sb.st_size
+                 && ph.p_filesz <= (uint64_t)sb.st_size - ph.p_offset;
+    }
+    if (f)
+        fclose(f);
+    if (!ok)
+        snprintf(why, why_size, "%.120s is not an intact shared object (truncated or damaged)", path);
+    return ok;
+}
+
 /* Load the CUDA plugin; on failure *why says what was missing. */
 static const pd_backend_ops *load_cuda(pd_model *m, char *why, size_t why_size)
 {
@@ -52,6 +83,8 @@ static const pd_backend_ops *load_cuda(pd_model *m, char *why, size_t why_size)
         snprintf(why, why_size, "CUDA plugin ponder-cuda.so not found (this build has no CUDA backend)");
         return NULL;
     }
+    if (!plugin_intact(found, why, why_size))
+        return NULL;
     void *dl = dlopen(found, RTLD_NOW | RTLD_LOCAL);
     if (!dl) {
         const char *e = dlerror();

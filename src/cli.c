@@ -101,7 +101,8 @@ int cli_common_option(cli_common *c, int opt, const char *arg)
         if (!cli_parse_int("--max-tokens", arg, 1, 1 << 24, &l)) return -1;
         p->max_tokens = (int)l; return 1;
     case OPT_THREADS:
-        if (!cli_parse_int("--threads", arg, 1, 1024, &l)) return -1;
+        /* the CPU pool takes at most 256 threads */
+        if (!cli_parse_int("--threads", arg, 1, 256, &l)) return -1;
         c->mopts.n_threads = (int)l; return 1;
     case OPT_BACKEND:
         if (strcmp(arg, "cpu") == 0) c->mopts.backend = PD_BACKEND_CPU;

@@ -124,14 +124,14 @@ int main(int argc, char **argv)
         const char *a = argv[1];
         if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
             printf("ponder %s\n", pd_version());
-            return CLI_EXIT_OK;
+            return close_stdout(CLI_EXIT_OK);
         }
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             print_help();
-            return CLI_EXIT_OK;
+            return close_stdout(CLI_EXIT_OK);
         }
         if (strcmp(a, "help") == 0)
-            return cmd_help(argc - 1, argv + 1);
+            return close_stdout(cmd_help(argc - 1, argv + 1));
         if (a[0] != '-') {
             const command *c = find_command(a);
             if (!c)
