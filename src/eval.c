@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+
+#define EVAL_MAX_BYTES (256 << 20)
 
 /* ---------------------------------------------------------------- set -- */
 
@@ -79,6 +82,18 @@ pd_status pd_eval_load(const char *path, pd_eval_set **out)
     FILE *f = fopen(path, "rb");
     if (!f)
         return pd_fail(PD_EIO, "%s: %s", path, strerror(errno));
+    /* an eval set is a file of reasonable size: not a directory, not an
+     * endless device like /dev/zero */
+    struct stat sb;
+    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        fclose(f);
+        return pd_fail(PD_EARG, "%s: not a regular file", path);
+    }
+    if (sb.st_size > EVAL_MAX_BYTES) {
+        fclose(f);
+        return pd_fail(PD_ELIMIT, "%s: %lld bytes; an eval set may have at most %d MiB",
+                       path, (long long)sb.st_size, EVAL_MAX_BYTES >> 20);
+    }
     pd_eval_set *set = calloc(1, sizeof *set);
     if (!set) {
         fclose(f);
@@ -350,8 +365,12 @@ pd_status pd_eval_run(pd_session *s, const pd_eval_set *set, const pd_params *p,
             pd_session_clear(s);
             collect_reset(&c);
             st = pd_session_generate(s, set->v[i].prompt, on_event, &c);
-            if (st == PD_ELIMIT)
-                st = PD_OK;   /* a response that filled the context: judged as it is */
+            /* a response that filled the context is judged as it is; a
+             * prompt that did not fit at all is an error worth naming */
+            if (st == PD_ELIMIT && c.stats.think_tokens + c.stats.answer_tokens > 0)
+                st = PD_OK;
+            else if (st)
+                st = pd_fail(st, "eval: item %d: %s", i + 1, pd_errmsg());
             if (!st && c.oom)
                 st = pd_fail(PD_ENOMEM, "eval: out of memory");
             if (st)

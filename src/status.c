@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static const char *const status_text[] = {
 #define PD_X_TEXT(code, text) text,
@@ -29,10 +30,14 @@ const char *pd_errmsg(void)
 
 pd_status pd_fail(pd_status s, const char *fmt, ...)
 {
+    /* format aside first: callers may pass pd_errmsg() itself as an
+     * argument, to add context to the message below */
+    char msg[sizeof last_error];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(last_error, sizeof last_error, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    memcpy(last_error, msg, sizeof msg);
     return s;
 }
 
