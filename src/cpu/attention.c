@@ -59,7 +59,7 @@ static void row_f16(const pd_attn_kernels *K, const float *q, const uint16_t *k,
             vw = expf(s - M);
         }
         K->mad(acc, v + p * vs, vw, dv);
-        S = S * ms + vw;
+        S = fmaf(S, ms, vw);   /* ggml's S*ms + vs, contracted */
     }
     const float inv = S == 0 ? 0 : 1 / S;
     for (int i = 0; i < dv; i++)

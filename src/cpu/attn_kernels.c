@@ -11,12 +11,29 @@
 /* ------------------------------------------------------------------------
  * Scalar
  * ------------------------------------------------------------------------ */
+/* q . k in the order of ggml_vec_dot_f16 built for AVX-512 (llama.cpp's
+ * flash attention scores): four 16-lane fma accumulators over steps of 64,
+ * folded 0+2, 1+3, 0+1, the 16 lanes reduced as _mm512_reduce_add_ps does
+ * (upper 8 + lower 8, upper 4 + lower 4, (0+2) + (1+3)), the tail added in
+ * double. The scores feed roundings to half precision, so the order shows. */
 static float dot_h_ref(const float *q, const uint16_t *k, int n)
 {
-    float s = 0;
-    for (int i = 0; i < n; i++)
-        s += q[i] * pd_h2f(k[i]);
-    return s;
+    float acc[4][16] = {{0}}, t8[8], t4[4];
+    const int np = n & ~63;
+    for (int i = 0; i < np; i += 64)
+        for (int j = 0; j < 4; j++)
+            for (int l = 0; l < 16; l++)
+                acc[j][l] = fmaf(q[i + 16 * j + l], pd_h2f(k[i + 16 * j + l]), acc[j][l]);
+    for (int l = 0; l < 16; l++)
+        acc[0][l] = (acc[0][l] + acc[2][l]) + (acc[1][l] + acc[3][l]);
+    for (int l = 0; l < 8; l++)
+        t8[l] = acc[0][l + 8] + acc[0][l];
+    for (int l = 0; l < 4; l++)
+        t4[l] = t8[l + 4] + t8[l];
+    double s = (t4[0] + t4[2]) + (t4[1] + t4[3]);
+    for (int i = np; i < n; i++)
+        s += (double)(q[i] * pd_h2f(k[i]));
+    return (float)s;
 }
 
 static void scale_h_ref(uint16_t *a, float m, int n)
@@ -44,28 +61,30 @@ static void axpy_h_ref(float *a, const uint16_t *v, float w, int n)
 #include <immintrin.h>
 #define TGT __attribute__((target("avx2,fma,f16c")))
 
-TGT static float hsum8(__m256 v)
-{
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-
+/* dot_h_ref's order: each 16-lane accumulator as two 8-lane halves */
 TGT static float dot_h_avx2(const float *q, const uint16_t *k, int n)
 {
-    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
-    int i = 0;
-    for (; i + 16 <= n; i += 16) {
-        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i),
-                             _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k + i))), a0);
-        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 8),
-                             _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k + i + 8))), a1);
-    }
-    float s = hsum8(_mm256_add_ps(a0, a1));
-    for (; i < n; i++)
-        s += q[i] * pd_h2f(k[i]);
-    return s;
+    __m256 lo[4], hi[4];
+    for (int j = 0; j < 4; j++)
+        lo[j] = hi[j] = _mm256_setzero_ps();
+    const int np = n & ~63;
+    for (int i = 0; i < np; i += 64)
+        for (int j = 0; j < 4; j++) {
+            const int o = i + 16 * j;
+            lo[j] = _mm256_fmadd_ps(_mm256_loadu_ps(q + o),
+                                    _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k + o))), lo[j]);
+            hi[j] = _mm256_fmadd_ps(_mm256_loadu_ps(q + o + 8),
+                                    _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k + o + 8))), hi[j]);
+        }
+    __m256 l = _mm256_add_ps(_mm256_add_ps(lo[0], lo[2]), _mm256_add_ps(lo[1], lo[3]));
+    __m256 h = _mm256_add_ps(_mm256_add_ps(hi[0], hi[2]), _mm256_add_ps(hi[1], hi[3]));
+    __m256 t8 = _mm256_add_ps(h, l);
+    __m128 t4 = _mm_add_ps(_mm256_extractf128_ps(t8, 1), _mm256_castps256_ps128(t8));
+    __m128 t2 = _mm_add_ps(t4, _mm_movehl_ps(t4, t4));
+    double s = _mm_cvtss_f32(t2) + _mm_cvtss_f32(_mm_shuffle_ps(t2, t2, 1));
+    for (int i = np; i < n; i++)
+        s += (double)(q[i] * pd_h2f(k[i]));
+    return (float)s;
 }
 
 TGT static void scale_h_avx2(uint16_t *a, float m, int n)

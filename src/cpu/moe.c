@@ -63,11 +63,12 @@ void pd_moe_route(const pd_hparams *hp, const float *logits, const float *bias,
                 sel[e] = -INFINITY;
     }
     top_k(sel, X, K, ids);
-    float sum = 0;
+    double dsum = 0;   /* ggml_sum_rows adds in double */
     for (int i = 0; i < K; i++) {
         weights[i] = probs[ids[i]];
-        sum += weights[i];
+        dsum += weights[i];
     }
+    float sum = (float)dsum;
     if (hp->weights_norm) {
         sum = fmaxf(sum, 6.103515625e-5f);   /* llama.cpp clamps the divisor */
         for (int i = 0; i < K; i++)
@@ -146,10 +147,10 @@ static pd_status ffn_moe(pd_cpu *c, int il, int n, int pos0)
             continue;
         list[nm++] = (pd_mm){ .w = &ly->gate_exps, .mat = e, .x = c->xn, .ldx = E,
                               .xrows = c->erows + start[e], .n = count[e],
-                              .y = c->ffa + (size_t)start[e] * ff, .ldy = ff };
+                              .y = c->ffa + (size_t)start[e] * ff, .ldy = ff, .expert = true };
         list[nm++] = (pd_mm){ .w = &ly->up_exps, .mat = e, .x = c->xn, .ldx = E,
                               .xrows = c->erows + start[e], .n = count[e],
-                              .y = c->ffb + (size_t)start[e] * ff, .ldy = ff };
+                              .y = c->ffb + (size_t)start[e] * ff, .ldy = ff, .expert = true };
     }
     const size_t sh_off = (size_t)n * K * ff;   /* shared expert rows follow */
     const int64_t sff = hp->n_ff_shexp;
@@ -172,7 +173,7 @@ static pd_status ffn_moe(pd_cpu *c, int il, int n, int pos0)
             continue;
         list[nm++] = (pd_mm){ .w = &ly->down_exps, .mat = e, .x = c->ffa + (size_t)start[e] * ff,
                               .ldx = ff, .n = count[e], .y = c->eout + (size_t)start[e] * E,
-                              .ldy = E };
+                              .ldy = E, .expert = true };
     }
     if (ly->gate_shexp.data)
         list[nm++] = (pd_mm){ .w = &ly->down_shexp, .x = c->ffa + sh_off, .ldx = sff, .n = n,

@@ -37,6 +37,7 @@ typedef struct pd_mm {
     float *y;               /* output row i at y + i * ldy */
     int64_t ldy;
     int64_t r0, r1;         /* output columns [r0, r1); 0,0 = all */
+    bool expert;            /* a routed expert's product (ggml's mul_mat_id) */
 } pd_mm;
 
 /* Scratch shared by the products: the activations converted to each
@@ -47,6 +48,17 @@ typedef struct pd_mm_scratch {
 } pd_mm_scratch;
 
 pd_status pd_matmul(pd_pool *pool, pd_mm_scratch *s, const pd_mm *mm, int n_mm);
+
+/* ggml-exact mode (PONDER_GGML_EXACT=1 in the environment, or the setter):
+ * Q4_K, Q6_K and F32 products use the float rounding order of llama.cpp's
+ * x86 CPU kernels (repacked Q4_K gemm for rows in groups of 4, gemv for the
+ * other rows and for experts, the plain vec_dot for 3-D weights and Q6_K,
+ * tinyBLAS for F32) and SiLU uses ggml's vectorised exp, in scalar code.
+ * Slow; it reproduces llama.cpp's logits on the oracle files almost bit for
+ * bit, and shows what the SIMD kernels must do to get there
+ * (tools/precision/NOTES.md). */
+bool pd_matmul_ggml_exact(void);
+void pd_matmul_set_ggml_exact(bool on);   /* overrides the environment */
 void pd_mm_scratch_free(pd_mm_scratch *s);
 
 /* Half floats at the speed attention needs: a 64K-entry table for
