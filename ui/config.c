@@ -226,44 +226,20 @@ int ui_mkdir_parent(const char *path)
 
 int ui_write_atomic(const char *path, const char *data, size_t len)
 {
-    size_t n = strlen(path);
-    char *tmp = malloc(n + 16);
-    if (!tmp)
+    /* the engine's safe save: temp beside the target, links followed */
+    pd_outfile *o;
+    if (pd_outfile_open(path, &o) != PD_OK)
         return -1;
-    snprintf(tmp, n + 16, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        free(tmp);
-        return -1;
-    }
-    size_t off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, data + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            break;
-        off += (size_t)w;
-    }
-    int saved = 0;
-    mode_t um = umask(0);
-    umask(um);
-    (void)fchmod(fd, 0666 & ~um);  /* mkstemp makes 0600; a saved file is ordinary */
-    if (off != len || fsync(fd) != 0)
-        saved = errno ? errno : EIO;
-    if (close(fd) != 0 && !saved)
-        saved = errno;
-    if (!saved) {
-        if (rename(tmp, path) != 0)
-            saved = errno;
-    }
-    if (saved) {
-        unlink(tmp);
-        free(tmp);
-        errno = saved;
+    if (fwrite(data, 1, len, pd_outfile_stream(o)) != len) {
+        int e = errno ? errno : EIO;
+        pd_outfile_abort(o);
+        errno = e;
         return -1;
     }
-    free(tmp);
+    if (pd_outfile_commit(o) != PD_OK) {
+        errno = EIO;
+        return -1;
+    }
     return 0;
 }
 

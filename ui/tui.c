@@ -595,13 +595,16 @@ int ui_main(int argc, char **argv)
 
     static const struct option opts[] = {CLI_COMMON_OPTIONS, {0, 0, 0, 0}};
     optind = 1;
+    opterr = 0;   /* one error line, ours */
     int opt;
-    while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, opts, NULL)) != -1) {
-        int r = cli_common_option(&c, opt, optarg);
+    while ((opt = getopt_long(argc, argv, ":" CLI_COMMON_SHORT, opts, NULL)) != -1) {
+        if (opt == ':')
+            return cli_usage_error(NULL, "option '%s' needs a value", argv[optind - 1]);
+        int r = opt == '?' ? 0 : cli_common_option(&c, opt, optarg);
         if (r < 0)
             return CLI_EXIT_USAGE;
         if (r == 0)
-            return cli_usage_error(NULL, "unknown option");
+            return cli_usage_error(NULL, "unknown option '%s'", argv[optind - 1]);
     }
     if (optind < argc)
         return cli_usage_error(NULL, "unexpected argument '%s'", argv[optind]);
