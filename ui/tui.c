@@ -341,7 +341,12 @@ static void on_function_key(tui *t, int k)
     case KEY_ENTER: feed("\r"); break;
     case KEY_BTAB: t->focus = !t->focus; break;
     case KEY_MOUSE: on_mouse(t); break;
-    case KEY_RESIZE: break;   /* curses resized stdscr; the redraw relays out */
+    case KEY_RESIZE:
+        /* curses resized stdscr; the redraw relays out. The terminal may have
+         * reflowed or cleared what was on it, which curses cannot know: the
+         * next frame repaints every cell instead of only the changed ones. */
+        clearok(curscr, TRUE);
+        break;
     default: break;
     }
     t->dirty = true;
