@@ -2,9 +2,10 @@
 
   tokenizer -> train -> export GGUF -> check the export -> eval set -> Python eval
 
-Every step is seeded. Training stops at --steps or --max-minutes, whichever
-comes first (the learning-rate schedule follows the same clock), and keeps a
-checkpoint every 3 minutes in WORK/ckpt.pt.
+Every step is seeded. Training runs in two phases (70 + 12 minutes by
+default); each stops at --steps or its time limit, whichever comes first (its
+learning-rate schedule follows the same clock), and keeps a checkpoint every
+3 minutes in WORK/ckpt.pt.
 """
 import argparse
 import json
@@ -32,6 +33,8 @@ def main():
     ap.add_argument("--eval-out", default=os.path.join(ROOT, "share/ponder/eval/arith-300.jsonl"))
     ap.add_argument("--steps", type=int, default=100000)
     ap.add_argument("--max-minutes", type=float, default=70)
+    ap.add_argument("--phase2-minutes", type=float, default=12,
+                    help="second phase: resume with fresh data at lr 1e-3 (0: skip)")
     ap.add_argument("--skip-train", action="store_true", help="export/eval WORK/ckpt.pt as it is")
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
@@ -41,6 +44,11 @@ def main():
         run("train.py", "--work", a.work, "--threads", "1", "--steps", str(a.steps),
             "--max-minutes", str(a.max_minutes), "--tok-budget", "1536",
             "--config", json.dumps(MODEL_CONFIG))
+        if a.phase2_minutes > 0:
+            run("train.py", "--work", a.work, "--threads", "1", "--resume", "--seed", "1235",
+                "--lr", "1e-3", "--warmup", "20", "--steps", str(a.steps),
+                "--max-minutes", str(a.phase2_minutes), "--tok-budget", "1536",
+                "--config", json.dumps(MODEL_CONFIG))
     run("export_gguf.py", "--ckpt", w("ckpt.pt"), "--tokenizer", w("tokenizer.json"),
         "--out", a.out, "--description",
         "ponder demo model: tiny DeepSeek-V3 (MLA + MoE) trained on generated arithmetic "

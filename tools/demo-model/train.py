@@ -57,6 +57,9 @@ def main():
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--config", default="{}", help="JSON overrides of model.Config")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--resume", action="store_true",
+                    help="continue from WORK/ckpt.pt (second phase: fresh data, new schedule)")
+    ap.add_argument("--warmup", type=int, default=50)
     args = ap.parse_args()
     quiet_malloc()
     torch.set_num_threads(args.threads)
@@ -67,15 +70,19 @@ def main():
     cfg = Config(vocab=tk.get_vocab_size(), **json.loads(args.config))
     model = Model(cfg)
     model.init_weights(args.seed)
+    ckpt = os.path.join(args.work, "ckpt.pt")
+    if args.resume:
+        prev = torch.load(ckpt, map_location="cpu", weights_only=False)
+        assert prev["config"] == cfg.to_dict(), "resume: config differs"
+        model.load_state_dict(prev["model"])
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
     other = [p for n, p in model.named_parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05},
                              {"params": other, "weight_decay": 0.0}],
                             lr=args.lr, betas=(0.9, 0.98), eps=1e-8)
     rng = random.Random(args.seed)
-    ckpt = os.path.join(args.work, "ckpt.pt")
     log = open(os.path.join(args.work, "train.log"), "a")
-    seen = open(os.path.join(args.work, "train-problems.txt"), "w")
+    seen = open(os.path.join(args.work, "train-problems.txt"), "a" if args.resume else "w")
     prefix = torch.tensor([enc.prefix])
     P = prefix.shape[1]
     t0 = last_save = time.time()
@@ -89,7 +96,7 @@ def main():
             seen.flush()
         x, y = queue.pop()
         for g in opt.param_groups:
-            g["lr"] = lr_at(step, args.steps, args.lr, 50, (time.time() - t0) / (60 * args.max_minutes))
+            g["lr"] = lr_at(step, args.steps, args.lr, args.warmup, (time.time() - t0) / (60 * args.max_minutes))
         B = x.shape[0]
         _, caches = model(prefix)
         caches = [(a.expand(B, -1, -1, -1), b.expand(B, -1, -1)) for a, b in caches]
