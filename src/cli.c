@@ -115,7 +115,7 @@ int cli_common_option(cli_common *c, int opt, const char *arg)
         c->mopts.n_ctx = (int)l; return 1;
     case OPT_TEMP:
         if (!cli_parse_float("--temp", arg, 0, 100, &d)) return -1;
-        p->temperature = (float)d; return 1;
+        p->temperature = (float)d; c->temp_given = true; return 1;
     case OPT_TOP_K:
         if (!cli_parse_int("--top-k", arg, 0, 1 << 30, &l)) return -1;
         p->top_k = (int)l; return 1;
@@ -177,6 +177,12 @@ int cli_common_option(cli_common *c, int opt, const char *arg)
     case OPT_VERBOSE: c->verbose = true; c->mopts.verbose = true; return 1;
     default: return 0;
     }
+}
+
+void cli_demo_defaults(cli_common *c)
+{
+    if (!c->model && !c->temp_given)
+        c->params.temperature = 0.0f;
 }
 
 char *cli_model_path(const char *given)

@@ -30,6 +30,7 @@ typedef struct cli_common {
     const char *tip_phrases;
     const char *theme;
     bool plain, json, verbose;
+    bool temp_given;            /* --temp was on the command line */
 } cli_common;
 
 /* The common options, to splice into a command's getopt_long table:
@@ -81,6 +82,10 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_engine_error(void);
 /* Usage error: message + "try 'ponder help CMD'"; returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The demo model does its arithmetic best greedily: with no -m and no
+ * --temp, sample at temperature 0 (a model file keeps the usual default). */
+void cli_demo_defaults(cli_common *c);
 
 /* Resolve -m: the given path, or the built-in demo model when NULL.
  * Returns a malloc'd path or NULL (error printed). */

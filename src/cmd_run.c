@@ -150,6 +150,7 @@ int cmd_run(int argc, char **argv)
         cli_error("run: cannot read the prompt");
         return CLI_EXIT_INPUT;
     }
+    cli_demo_defaults(&c);
     char *path = cli_model_path(c.model);
     pd_model *m = NULL;
     pd_session *s = NULL;

@@ -615,6 +615,8 @@ int ui_main(int argc, char **argv)
         return cli_usage_error(NULL, "unexpected argument '%s'", argv[optind]);
     if (c.json)
         return cli_usage_error(NULL, "--json belongs to 'ponder run'");
+    if (!prefs.model[0] && !prefs.have_temp)
+        cli_demo_defaults(&c);
     if (c.plain || !isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
         return ui_plain_run(&c, &prefs);
     if (!terminal_can_tui()) {

@@ -293,9 +293,9 @@ done
 # 5. SIGINT mid-generation and a broken pipe (need a model that talks long)
 # ---------------------------------------------------------------------------
 # wait_output FILE: wait (at most 30 s) until FILE is not empty
-wait_output() {
+wait_output() {   # poll finely: a random model may stop by itself within a second
     i=0
-    while [ ! -s "$1" ] && [ $i -lt 30 ]; do sleep 1; i=$((i + 1)); done
+    while [ ! -s "$1" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 }
 if [ -n "$Q" ]; then
     for mode in json text; do
@@ -303,7 +303,6 @@ if [ -n "$Q" ]; then
         "$PONDER" run -m "$Q" -p hi -n 100000 --ctx 40000 $flag </dev/null >"$tmp/out" 2>"$tmp/err" &
         pid=$!
         wait_output "$tmp/out"
-        sleep 1
         kill -INT $pid 2>/dev/null
         wait $pid
         rc=$?
