@@ -71,7 +71,7 @@ static bool plugin_intact(const char *path, char *why, size_t why_size)
 }
 
 /* Load the CUDA plugin; on failure *why says what was missing. */
-static const pd_backend_ops *load_cuda(pd_model *m, char *why, size_t why_size)
+static const pd_backend_ops *load_cuda(pd_model *m, char *why, size_t why_size, bool *absent)
 {
     char paths[5][PATH_MAX];
     int n = plugin_paths(paths, 5);
@@ -81,6 +81,7 @@ static const pd_backend_ops *load_cuda(pd_model *m, char *why, size_t why_size)
             found = paths[i];
     if (!found) {
         snprintf(why, why_size, "CUDA plugin ponder-cuda.so not found (this build has no CUDA backend)");
+        *absent = true;
         return NULL;
     }
     if (!plugin_intact(found, why, why_size))
@@ -119,20 +120,21 @@ pd_status pd_backend_attach(pd_model *m, const pd_model_opts *opts)
     const pd_backend_ops *ops = NULL;
     if (opts->backend == PD_BACKEND_CUDA || opts->backend == PD_BACKEND_AUTO) {
         char why[200] = "";
+        bool absent = false;   /* a CPU-only build: choosing the CPU is no news */
         if (getenv("PONDER_FORCE_CPU") && opts->backend == PD_BACKEND_AUTO)
-            snprintf(why, sizeof why, "PONDER_FORCE_CPU is set");
+            absent = true;
         else
-            ops = load_cuda(m, why, sizeof why);
+            ops = load_cuda(m, why, sizeof why, &absent);
         if (!ops && opts->backend == PD_BACKEND_CUDA)
             return pd_fail(PD_EBACKEND, "backend cuda: %s", why);
-        if (!ops)
-            snprintf(m->be_note, sizeof m->be_note, "using cpu: %s", why);
+        if (!ops && !absent)
+            snprintf(m->be_note, sizeof m->be_note, "using the cpu backend: %s", why);
     }
     if (!ops)
         ops = pd_backend_cpu();
     pd_status st = ops->create(m, opts, &m->be_state);
     if (st != PD_OK && ops != pd_backend_cpu() && opts->backend == PD_BACKEND_AUTO) {
-        snprintf(m->be_note, sizeof m->be_note, "using cpu: cuda backend failed: %s", pd_errmsg());
+        snprintf(m->be_note, sizeof m->be_note, "using the cpu backend: the cuda backend failed: %s", pd_errmsg());
         dlclose(m->be_dl);
         m->be_dl = NULL;
         ops = pd_backend_cpu();

@@ -87,6 +87,10 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
  * --temp, sample at temperature 0 (a model file keeps the usual default). */
 void cli_demo_defaults(cli_common *c);
 
+/* The model's notes (backend fallback, guessed template), one stderr line
+ * each: "ponder: note: ...". */
+void cli_model_notes(const pd_model *m);
+
 /* Resolve -m: the given path, or the built-in demo model when NULL.
  * Returns a malloc'd path or NULL (error printed). */
 char *cli_model_path(const char *given);

@@ -57,7 +57,9 @@ int cmd_bench(int argc, char **argv)
     pd_model *m = NULL;
     pd_bench_result r;
     int rc = CLI_EXIT_OK;
-    if (pd_model_open(path, &c.mopts, &m) != PD_OK || pd_bench_run(m, (int)n_prompt, n_gen, &r) != PD_OK) {
+    if (pd_model_open(path, &c.mopts, &m) == PD_OK)
+        cli_model_notes(m);
+    if (!m || pd_bench_run(m, (int)n_prompt, n_gen, &r) != PD_OK) {
         rc = cli_engine_error();
     } else if (c.json) {
         printf("{\"model\":\"");

@@ -144,6 +144,7 @@ int cmd_eval(int argc, char **argv)
         rc = path ? cli_engine_error() : CLI_EXIT_INPUT;
         goto done;
     }
+    cli_model_notes(m);
     progress pr = {.tty = isatty(STDERR_FILENO), .verbose = c.verbose, .set = set};
     pd_eval_result a, b;
     pd_params p = c.params;

@@ -216,6 +216,7 @@ int cmd_logits(int argc, char **argv)
         rc = cli_engine_error();
         goto done;
     }
+    cli_model_notes(m);
     if (prompt && prompt_ids(m, &c, prompt, &ids, &n) != PD_OK) {
         rc = cli_engine_error();
         goto done;

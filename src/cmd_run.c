@@ -162,6 +162,7 @@ int cmd_run(int argc, char **argv)
             cli_engine_error();
         goto done;
     }
+    cli_model_notes(m);
     out o = {.json = c.json, .kind = -1, .line_start = true};
     bool tty = isatty(STDOUT_FILENO);
     o.dim = tty && !c.plain && !getenv("NO_COLOR");

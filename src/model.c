@@ -6,6 +6,7 @@
 #include "backend.h"
 #include "kvcache.h"
 #include "tokenizer.h"
+#include "chat.h"
 #include "cpu/cpu.h"
 
 #include <math.h>
@@ -631,6 +632,23 @@ fail:
     return st;
 }
 
+/* Say so, rather than guess silently, when the file carries a Jinja chat
+ * template that none of our families recognises. */
+static void note_chat_template(pd_model *m)
+{
+    pd_gguf_str tmpl;
+    bool recognised = true;
+    if (!m->tok || !pd_gguf_get_str(m->gguf, "tokenizer.chat_template", &tmpl))
+        return;
+    pd_chat_family f = pd_chat_detect(m->gguf, m->tok, &recognised);
+    if (!recognised)
+        snprintf(m->chat_note, sizeof m->chat_note,
+                 "the file's chat template is not one ponder knows; using the %s "
+                 "template (--template chooses another)", pd_chat_family_name(f));
+}
+
+const char *pd_model_template_note(const pd_model *m) { return m ? m->chat_note : ""; }
+
 pd_status pd_model_open(const char *path, const pd_model_opts *opts, pd_model **out)
 {
     pd_model *m;
@@ -642,6 +660,8 @@ pd_status pd_model_open(const char *path, const pd_model_opts *opts, pd_model **
     /* a file without a vocabulary still runs on token ids (logits --tokens, bench) */
     if (pd_gguf_find_key(m->gguf, "tokenizer.ggml.model") >= 0)
         st = pd_tokenizer_load(m->gguf, &m->tok);
+    if (st == PD_OK)
+        note_chat_template(m);
     if (st == PD_OK)
         st = pd_backend_attach(m, &m->opts);
     if (st != PD_OK) {

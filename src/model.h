@@ -132,6 +132,7 @@ struct pd_model {
     void *be_state;
     void *be_dl;                      /* dlopen handle of a plugin */
     char be_note[256];                /* why auto picked what it picked */
+    char chat_note[200];              /* a chat template we do not recognise */
     pd_route_fn route_fn;
     void *route_user;
 };

@@ -80,6 +80,8 @@ int pd_model_n_ctx(const pd_model *m);
 /* Why --backend auto chose what it chose ("using cpu: CUDA plugin ... not
  * found"); "" when the requested backend runs. For a status line, not an error. */
 const char *pd_model_backend_note(const pd_model *m);
+/* "" or why the chat template was guessed (an unrecognised Jinja template). */
+const char *pd_model_template_note(const pd_model *m);
 
 /* ------------------------------------------------------------------------
  * Generation parameters. A session copies them; pd_session_set_params may be

@@ -36,7 +36,7 @@ if tm_wait "TIP on" 10; then
     tm_type "What is 12 + 35?"
     tm_wait "The answer is 47" 10
     tm_keys F4 F6
-    tm_wait "α3.5 β650" 5
+    tm_wait "α3.5 β650" 15
     tm_screen | sed -E 's/[0-9]+\.[0-9] tok\/s/N tok\/s/g; s/ponder [0-9][0-9.]* /ponder V /; s/[[:space:]]+$//' > "$T/screen.txt"
     want=$srcdir/tests/tui/screens/fake-turn.txt
     if [ -n "$PONDER_UPDATE_SCREENS" ]; then cp "$T/screen.txt" "$want"; fi
@@ -80,11 +80,11 @@ else fail "fake: a tiny terminal and back"; tm_dump; fi
 tm_type "/help"
 tm_type "/help"
 tm_keys PPage
-if tm_wait_re "ANSWER ─+ [0-9]+ more below" 5; then
+if tm_wait_re "ANSWER ─+ [0-9]+ more below" 15; then
     tm_keys Home
-    if tm_wait "type a question; /help" 5; then
+    if tm_wait "type a question; /help" 15; then
         tm_keys End
-        if tm_wait_re "Ctrl-R history search" 5 && ! tm_screen | grep -q "more below"; then
+        if tm_wait_re "Ctrl-R history search" 15 && ! tm_screen | grep -q "more below"; then
             pass "fake: PgUp, Home and End scroll the answer pane"
         else
             fail "fake: End"; tm_dump
@@ -98,16 +98,16 @@ fi
 
 # the input line: completion, Alt-Enter, paste, $EDITOR, history search
 tm_keys /zo Tab
-tm_wait_re "^> /zoom" 5 && pass "fake: Tab completes /commands" || { fail "fake: Tab completion"; tm_dump; }
+tm_wait_re "^> /zoom" 15 && pass "fake: Tab completes /commands" || { fail "fake: Tab completion"; tm_dump; }
 tm_keys C-u a M-Enter b
-tm_wait "> a⏎b" 5 && pass "fake: Alt-Enter inserts a newline" || { fail "fake: Alt-Enter"; tm_dump; }
+tm_wait "> a⏎b" 15 && pass "fake: Alt-Enter inserts a newline" || { fail "fake: Alt-Enter"; tm_dump; }
 printf 'pasted\ntext' > "$T/paste"
 tm load-buffer "$T/paste" && tm_keys C-u && tm paste-buffer -p -t t
-tm_wait "> pasted⏎text" 5 && pass "fake: bracketed paste keeps newlines" || { fail "fake: paste"; tm_dump; }
+tm_wait "> pasted⏎text" 15 && pass "fake: bracketed paste keeps newlines" || { fail "fake: paste"; tm_dump; }
 tm_keys C-u C-x C-e
-tm_wait "> from the editor" 5 && pass "fake: Ctrl-X Ctrl-E edits in \$EDITOR" || { fail "fake: Ctrl-X Ctrl-E"; tm_dump; }
+tm_wait "> from the editor" 15 && pass "fake: Ctrl-X Ctrl-E edits in \$EDITOR" || { fail "fake: Ctrl-X Ctrl-E"; tm_dump; }
 tm_keys C-u C-r 12
-tm_wait "(reverse-i-search)\`12': What is 12 + 35?" 5 && pass "fake: Ctrl-R searches the history" ||
+tm_wait "(reverse-i-search)\`12': What is 12 + 35?" 15 && pass "fake: Ctrl-R searches the history" ||
     { fail "fake: Ctrl-R"; tm_dump; }
 tm_keys C-g C-u C-d
 tm_wait "[exit 0]" 10 && pass "fake: Ctrl-D quits" || { fail "fake: Ctrl-D quits"; tm_dump; }

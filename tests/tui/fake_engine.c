@@ -60,6 +60,8 @@ pd_status pd_model_open(const char *path, const pd_model_opts *opts, pd_model **
 void pd_model_close(pd_model *m) { free(m); }
 const char *pd_model_name(const pd_model *m) { return m->name; }
 const char *pd_model_backend_name(const pd_model *m) { (void)m; return "cpu"; }
+const char *pd_model_backend_note(const pd_model *m) { (void)m; return ""; }
+const char *pd_model_template_note(const pd_model *m) { (void)m; return ""; }
 int pd_model_n_ctx(const pd_model *m) { (void)m; return 4096; }
 
 static const char *const ev_names[] = {"think", "answer", "thought", "suppressed", "stats", "done"};
