@@ -558,6 +558,8 @@ static void test_refuses_incomplete_and_foreign(void)
     char path[1024];
     pd_model *m;
     snprintf(path, sizeof path, "%s/vocab/qwen3-vocab.gguf", dir);
+    if (access(path, R_OK) != 0)
+        T_SKIP("%.900s is absent", path);
     T_CHECK(pd_model_load(path, NULL, &m) == PD_EFORMAT);
     T_CHECKF(strstr(pd_errmsg(), "token_embd.weight") && strstr(pd_errmsg(), "blk.0.attn_q.weight"),
              "%s", pd_errmsg());
