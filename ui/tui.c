@@ -283,7 +283,10 @@ static void on_ctrl_c(tui *t)
         t->cancel_asked = true;
         tui_set_flash(t, "stopping...");
     } else if (!ui_input_empty()) {
+        /* like a shell: Ctrl-C drops the line; say how to quit all the same
+         * (readline may still hold the text of a line just accepted) */
         ui_input_clear();
+        tui_set_flash(t, "line cleared; to quit press Ctrl-D or type /quit");
     } else {
         tui_set_flash(t, "Ctrl-C stops a generation; to quit press Ctrl-D or type /quit");
     }
