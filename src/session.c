@@ -695,17 +695,23 @@ static void save_turn(pd_session *s, const char *user_text, run *r)
         free_turn(t);
 }
 
+/* A turn's state at its start: parameters snapshot, TIP and segmenter reset. */
+static void run_begin(run *r, pd_session *s, pd_event_fn fn, void *user)
+{
+    memset(r, 0, sizeof *r);
+    r->s = s;
+    r->fn = fn;
+    r->user = user;
+    snapshot(r);
+    pd_tip_begin(&r->tip, s->vhat);
+    pd_segmenter_reset(s->seg);
+    r->part_start = true;
+}
+
 static pd_status run_turn(pd_session *s, const char *user_text, pd_event_fn fn, void *user)
 {
     run r;
-    memset(&r, 0, sizeof r);
-    r.s = s;
-    r.fn = fn;
-    r.user = user;
-    snapshot(&r);
-    pd_tip_begin(&r.tip, s->vhat);
-    pd_segmenter_reset(s->seg);
-    r.part_start = true;
+    run_begin(&r, s, fn, user);
     bool opens_think = false;
     pd_status st = prefill(&r, user_text ? user_text : "", &opens_think);
     if (st) {
@@ -762,14 +768,7 @@ pd_status pd_session_route_test(pd_session *s, const char *const *chunks, int n,
                                 bool opens_think, pd_event_fn fn, void *user)
 {
     run r;
-    memset(&r, 0, sizeof r);
-    r.s = s;
-    r.fn = fn;
-    r.user = user;
-    snapshot(&r);
-    pd_tip_begin(&r.tip, s->vhat);
-    pd_segmenter_reset(s->seg);
-    r.part_start = true;
+    run_begin(&r, s, fn, user);
     if (opens_think)
         enter_think(&r, 0);
     pd_status st = PD_OK;
