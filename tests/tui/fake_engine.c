@@ -28,21 +28,6 @@ void pd_model_opts_default(pd_model_opts *o)
     memset(o, 0, sizeof *o);
 }
 
-void pd_params_default(pd_params *p)
-{
-    memset(p, 0, sizeof *p);
-    p->temperature = 0.6f;
-    p->top_p = 0.95f;
-    p->repeat_penalty = 1.0f;
-    p->repeat_last_n = 64;
-    p->seed = 42;
-    p->max_tokens = 2048;
-    p->tip_on = true;
-    p->tip_alpha = 3.0f;
-    p->tip_beta = 600;
-    p->tip_groups = PD_GROUP_SWITCH;
-}
-
 pd_status pd_model_open(const char *path, const pd_model_opts *opts, pd_model **out)
 {
     (void)opts;
