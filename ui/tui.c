@@ -33,7 +33,16 @@ void tui_set_flash(tui *t, const char *msg)
 {
     snprintf(t->flash, sizeof t->flash, "%s", msg);
     clock_gettime(CLOCK_MONOTONIC, &t->flash_until);
+    t->flash_sticky = false;
     t->dirty = true;
+}
+
+/* A flash that stays until the next key: an answer to a key the user
+ * pressed (Ctrl-C at the prompt) should not vanish before it is read. */
+void tui_set_hint(tui *t, const char *msg)
+{
+    tui_set_flash(t, msg);
+    t->flash_sticky = true;
 }
 
 /* ---- the generation thread ------------------------------------------------- */
@@ -286,9 +295,9 @@ static void on_ctrl_c(tui *t)
         /* like a shell: Ctrl-C drops the line; say how to quit all the same
          * (readline may still hold the text of a line just accepted) */
         ui_input_clear();
-        tui_set_flash(t, "line cleared; to quit press Ctrl-D or type /quit");
+        tui_set_hint(t, "line cleared; to quit press Ctrl-D or type /quit");
     } else {
-        tui_set_flash(t, "Ctrl-C stops a generation; to quit press Ctrl-D or type /quit");
+        tui_set_hint(t, "Ctrl-C stops a generation; to quit press Ctrl-D or type /quit");
     }
 }
 
@@ -407,6 +416,11 @@ static void drain_keys(tui *t)
     wint_t wc;
     int r;
     while (!t->app.quit && (r = get_wch(&wc)) != ERR) {
+        if (t->flash_sticky) {   /* a hint lasts until the next key */
+            t->flash[0] = '\0';
+            t->flash_sticky = false;
+            t->dirty = true;
+        }
         if (r == KEY_CODE_YES)
             on_function_key(t, (int)wc);
         else
@@ -469,7 +483,7 @@ static void loop(tui *t)
 {
     while (!t->app.quit) {
         start_jobs(t);
-        if (t->flash[0] && ms_since(&t->flash_until) > FLASH_MS) {
+        if (t->flash[0] && !t->flash_sticky && ms_since(&t->flash_until) > FLASH_MS) {
             t->flash[0] = '\0';
             t->dirty = true;
         }
@@ -481,7 +495,7 @@ static void loop(tui *t)
             else
                 timeout = (int)(FRAME_MS - since);
         }
-        if (t->flash[0] && timeout < 0)
+        if (t->flash[0] && !t->flash_sticky && timeout < 0)
             timeout = 500;
         if (ui_input_escape_pending() && (timeout < 0 || timeout > 50))
             timeout = 50;   /* a lone Esc: pass it on if nothing follows */

@@ -33,6 +33,7 @@ typedef struct tui {
     struct timespec last_draw;
     char flash[256];          /* transient message in the status row */
     struct timespec flash_until;
+    bool flash_sticky;        /* stays until the next key, not FLASH_MS */
 
     /* generation thread and its event queue */
     pthread_t worker;
@@ -47,5 +48,6 @@ typedef struct tui {
 void tui_theme_apply(tui *t);
 void tui_draw(tui *t);
 void tui_set_flash(tui *t, const char *msg);
+void tui_set_hint(tui *t, const char *msg);
 
 #endif
