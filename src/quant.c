@@ -161,3 +161,11 @@ void pd_vec_dot_tile(pd_type t, int64_t n, const void *w, size_t w_stride, int n
 {
     pd_quant_kernels_tile(active(), t, n, w, w_stride, nr, x, x_stride, nc, out, out_stride);
 }
+
+void pd_q4k_tile_ordered(pd_q4k_order order, int64_t n, const void *w, size_t w_stride, int nr,
+                         const void *x, size_t x_stride, int nc, float *out, size_t out_stride)
+{
+    const pd_quant_kernels *k = active();
+    pd_tile_fn f = order == PD_Q4K_GEMM ? k->q4k_gemm : k->q4k_gemv;
+    f(n, w, w_stride, nr, x, x_stride, nc, out, out_stride);
+}

@@ -108,6 +108,20 @@ void pd_vec_dot_tile(pd_type t, int64_t n, const void *w, size_t w_stride, int n
 void pd_vec_dot_tile_ref(pd_type t, int64_t n, const void *w, size_t w_stride, int nr,
                          const void *x, size_t x_stride, int nc, float *out, size_t out_stride);
 
+/* Q4_K x Q8_K products in the float order of llama.cpp's repacked x86 kernels
+ * (tools/precision/NOTES.md): GEMV folds each super-block's integer sums into
+ * the float sums, GEMM each 64-value pair. Same layout as pd_vec_dot_tile;
+ * any nr >= 1, nc >= 1; results are bit-identical across SIMD levels. */
+typedef enum pd_q4k_order { PD_Q4K_GEMV, PD_Q4K_GEMM } pd_q4k_order;
+void pd_q4k_tile_ordered(pd_q4k_order order, int64_t n, const void *w, size_t w_stride, int nr,
+                         const void *x, size_t x_stride, int nc, float *out, size_t out_stride);
+
+/* F32 x F32 dot products with n % 16 == 0 (pd_vec_dot, every level, the
+ * scalar reference included) round as llamafile's tinyBLAS on AVX-512: 16
+ * lanes of fmas along k, then lanes 8..15 added to 0..7, 4..7 to 0..3, and
+ * (l0 + l2) + (l1 + l3).  Bit-identical across levels; other lengths keep
+ * each level's own order. */
+
 /* Which implementation the dispatcher picked: "avx512", "avx2" or "scalar".
  * PONDER_SIMD=scalar|avx2|avx512 in the environment caps it (for tests). */
 const char *pd_simd_level(void);

@@ -390,9 +390,27 @@ static void qnt_q6_k(const float *src, void *dst, int64_t n)
 /* ========================================================================
  * Dot products (weights . activations in the vec_dot format)
  * ======================================================================== */
+/* F32 with n % 16 == 0 in the order of llamafile's tinyBLAS on AVX-512
+ * (quant.h): every level computes exactly this. */
+static float dot_f32_tinyblas(int64_t n, const float *a, const float *b)
+{
+    float l16[16] = { 0 }, t8[8], t4[4];
+    for (int64_t i = 0; i < n; i += 16)
+        for (int l = 0; l < 16; l++)
+            l16[l] = fmaf(a[i + l], b[i + l], l16[l]);
+    for (int l = 0; l < 8; l++)
+        t8[l] = l16[l] + l16[l + 8];
+    for (int l = 0; l < 4; l++)
+        t4[l] = t8[l] + t8[l + 4];
+    const float e = t4[0] + t4[2], o = t4[1] + t4[3];
+    return e + o;
+}
+
 static float dot_f32(int64_t n, const void *w, const void *x)
 {
     const float *a = w, *b = x;
+    if (n % 16 == 0)
+        return dot_f32_tinyblas(n, a, b);
     double s = 0.0;
     for (int64_t i = 0; i < n; i++)
         s += a[i] * b[i];
@@ -529,6 +547,74 @@ static float dot_q8_k(int64_t n, const void *w, const void *x)
 }
 
 /* ========================================================================
+ * Q4_K x Q8_K in the float order of llama.cpp's repacked kernels (quant.h)
+ * ======================================================================== */
+/* Integer sums of one super-block per 64-value pair p (sub-blocks 2p and
+ * 2p+1): isum[p] = sum_j sc_j * (q4 . q8)_j, msum[p] = sum_j m_j * bsum_j. */
+static void q4k_pair_sums(const pd_block_q4_k *a, const pd_block_q8_k *b, int32_t isum[4], int32_t msum[4])
+{
+    for (int p = 0; p < 4; p++) {
+        int sc0, m0, sc1, m1;
+        scale_min_k4(2 * p, a->scales, &sc0, &m0);
+        scale_min_k4(2 * p + 1, a->scales, &sc1, &m1);
+        int32_t lo = 0, hi = 0;
+        for (int l = 0; l < 32; l++) {
+            lo += (a->qs[32 * p + l] & 15) * b->qs[64 * p + l];
+            hi += (a->qs[32 * p + l] >> 4) * b->qs[64 * p + 32 + l];
+        }
+        isum[p] = sc0 * lo + sc1 * hi;
+        msum[p] = m0 * (b->bsums[4 * p] + b->bsums[4 * p + 1])
+                + m1 * (b->bsums[4 * p + 2] + b->bsums[4 * p + 3]);
+    }
+}
+
+/* One row . one column: scales and mins in two running float sums over the
+ * whole row, one fma per super-block (gemv) or per pair (gemm), the
+ * products d*dy and dmin*dy rounded first; the mins subtracted last. */
+static float dot_q4_k_ordered(int64_t n, const pd_block_q4_k *a, const pd_block_q8_k *b, bool gemm)
+{
+    float acc = 0.0f, accm = 0.0f;
+    for (int64_t i = 0; i < n / PD_QK_K; i++) {
+        int32_t isum[4], msum[4];
+        q4k_pair_sums(&a[i], &b[i], isum, msum);
+        const float dd = F16(a[i].d) * b[i].d;
+        const float dm = F16(a[i].dmin) * b[i].d;
+        if (gemm) {
+            for (int p = 0; p < 4; p++) {
+                acc = fmaf((float)isum[p], dd, acc);
+                accm = fmaf((float)msum[p], dm, accm);
+            }
+        } else {
+            acc = fmaf((float)(isum[0] + isum[1] + isum[2] + isum[3]), dd, acc);
+            accm = fmaf((float)(msum[0] + msum[1] + msum[2] + msum[3]), dm, accm);
+        }
+    }
+    return acc - accm;
+}
+
+static void tile_q4_k_ordered(int64_t n, const void *w, size_t ws, int nr,
+                              const void *x, size_t xs, int nc, float *out, size_t os, bool gemm)
+{
+    for (int c = 0; c < nc; c++)
+        for (int r = 0; r < nr; r++)
+            out[(size_t)c * os + (size_t)r] = dot_q4_k_ordered(n,
+                (const pd_block_q4_k *)((const char *)w + (size_t)r * ws),
+                (const pd_block_q8_k *)((const char *)x + (size_t)c * xs), gemm);
+}
+
+static void q4k_gemv(int64_t n, const void *w, size_t ws, int nr,
+                     const void *x, size_t xs, int nc, float *out, size_t os)
+{
+    tile_q4_k_ordered(n, w, ws, nr, x, xs, nc, out, os, false);
+}
+
+static void q4k_gemm(int64_t n, const void *w, size_t ws, int nr,
+                     const void *x, size_t xs, int nc, float *out, size_t os)
+{
+    tile_q4_k_ordered(n, w, ws, nr, x, xs, nc, out, os, true);
+}
+
+/* ========================================================================
  * Table and public reference entry points
  * ======================================================================== */
 void pd_quant_kernels_ref(pd_quant_kernels *k)
@@ -547,6 +633,8 @@ void pd_quant_kernels_ref(pd_quant_kernels *k)
     PD_REF_SET(PD_TYPE_Q6_K, q6_k);
     PD_REF_SET(PD_TYPE_Q8_K, q8_k);
 #undef PD_REF_SET
+    k->q4k_gemv = q4k_gemv;
+    k->q4k_gemm = q4k_gemm;
 }
 
 static const pd_quant_kernels *ref_table(void)

@@ -46,6 +46,7 @@ typedef struct pd_quant_kernels {
     pd_dequant_fn dequantize[PD_TYPE_COUNT];
     pd_quant_fn quantize[PD_TYPE_COUNT];
     pd_tile_fn tile[PD_TYPE_COUNT];         /* NULL: loop over dot[] */
+    pd_tile_fn q4k_gemv, q4k_gemm;          /* pd_q4k_tile_ordered's orders (never NULL) */
 } pd_quant_kernels;
 
 enum { PD_SIMD_SCALAR = 0, PD_SIMD_AVX2 = 1, PD_SIMD_AVX512 = 2, PD_SIMD_LEVELS = 3 };

@@ -157,7 +157,22 @@ ALWAYS_INLINE __m256 ld_bf16(const void *p, int64_t i)
 #define SC_F32(p, i) (((const float *)(p))[i])
 #define SC_F16(p, i) h2f(((const uint16_t *)(p))[i])
 #define SC_BF16(p, i) pd_bf16_to_f32(((const uint16_t *)(p))[i])
-PD_FLOAT_DOT(dot_f32, ld_f32, SC_F32)
+PD_FLOAT_DOT(dot_f32_any, ld_f32, SC_F32)
+
+/* F32 with n % 16 == 0 in tinyBLAS's order (quant.h): two 8-lane chains
+ * are its 16 lanes; hsum_ps then adds 8..15 to 0..7, 4..7 to 0..3 and
+ * (l0 + l2) + (l1 + l3), which is that order's reduction. */
+static float dot_f32(int64_t n, const void *w, const void *x)
+{
+    if (n % 16 != 0)
+        return dot_f32_any(n, w, x);
+    __m256 lo = _mm256_setzero_ps(), hi = lo;
+    for (int64_t i = 0; i < n; i += 16) {
+        lo = _mm256_fmadd_ps(ld_f32(w, i), ld_f32(x, i), lo);
+        hi = _mm256_fmadd_ps(ld_f32(w, i + 8), ld_f32(x, i + 8), hi);
+    }
+    return hsum_ps(_mm256_add_ps(lo, hi));
+}
 PD_FLOAT_DOT(dot_f16, ld_f16, SC_F16)
 PD_FLOAT_DOT(dot_bf16, ld_bf16, SC_BF16)
 
