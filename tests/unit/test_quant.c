@@ -631,6 +631,236 @@ static void test_simd_long_rows(void)
     }
 }
 
+/* ---- Q4_K x Q8_K in llama.cpp's repacked orders (pd_q4k_tile_ordered) ---- */
+
+/* fp16 scale of any size from subnormal (2^-24) to 2^3, zero now and then */
+static uint16_t rand_scale16_wide(void)
+{
+    if (rnd() % 16 == 0)
+        return 0;
+    return pd_f32_to_fp16(ldexpf(1.0f + (frand() + 1.0f) * 0.5f, -24 + (int)(rnd() % 28)));
+}
+
+/* Random Q4_K blocks (all 6-bit scales and mins possible) with known
+ * integers: sc[b][8], m[b][8], q[b][256] for the order check below. */
+static void rand_q4k_known(pd_block_q4_k *b, int nb, int (*sc)[8], int (*m)[8], int (*q)[256])
+{
+    for (int i = 0; i < nb; i++) {
+        for (int j = 0; j < 8; j++) {
+            sc[i][j] = (int)(rnd() % 64);
+            m[i][j] = (int)(rnd() % 64);
+        }
+        if (i % 5 == 1)                        /* extremes */
+            for (int j = 0; j < 8; j++)
+                sc[i][j] = m[i][j] = 63;
+        pack_k4(sc[i], m[i], b[i].scales);
+        for (int e = 0; e < 256; e++)
+            q[i][e] = (int)(rnd() % 16);
+        for (int c = 0; c < 4; c++)
+            for (int l = 0; l < 32; l++)
+                b[i].qs[32 * c + l] = (uint8_t)(q[i][64 * c + l] | (q[i][64 * c + 32 + l] << 4));
+        b[i].d = rand_scale16_wide();
+        b[i].dmin = rand_scale16_wide();
+    }
+}
+
+static void rand_q8k_cols(void *x, size_t xs, int nc, int64_t n)
+{
+    float *f = malloc((size_t)n * sizeof *f);
+    for (int c = 0; c < nc; c++) {
+        float mag = ldexpf(1.0f, (int)(rnd() % 40) - 20);
+        for (int64_t i = 0; i < n; i++)
+            f[i] = grand() * mag * (i % 256 < 16 && c % 3 == 2 ? 1000.0f : 1.0f);
+        pd_quantize_row_ref(PD_TYPE_Q8_K, f, (char *)x + (size_t)c * xs, n);
+    }
+    free(f);
+}
+
+/* The order written out from tools/precision/NOTES.md with integers taken
+ * from the test's own block description: exact expected floats. */
+static float q4k_expected(int nb, const pd_block_q4_k *a, int (*sc)[8], int (*m)[8], int (*q)[256],
+                          const pd_block_q8_k *y, bool gemm)
+{
+    float acc = 0, accm = 0;
+    for (int i = 0; i < nb; i++) {
+        int32_t is[4], ms[4];
+        for (int p = 0; p < 4; p++) {
+            is[p] = ms[p] = 0;
+            for (int h = 0; h < 2; h++) {
+                int j = 2 * p + h, dot = 0, ysum = 0;
+                for (int l = 0; l < 32; l++) {
+                    dot += q[i][32 * j + l] * y[i].qs[32 * j + l];
+                    ysum += y[i].qs[32 * j + l];
+                }
+                is[p] += sc[i][j] * dot;
+                ms[p] += m[i][j] * ysum;
+            }
+        }
+        float dd = pd_fp16_to_f32(a[i].d) * y[i].d;
+        float dm = pd_fp16_to_f32(a[i].dmin) * y[i].d;
+        if (gemm)
+            for (int p = 0; p < 4; p++) {
+                acc = fmaf((float)is[p], dd, acc);
+                accm = fmaf((float)ms[p], dm, accm);
+            }
+        else {
+            acc = fmaf((float)(is[0] + is[1] + is[2] + is[3]), dd, acc);
+            accm = fmaf((float)(ms[0] + ms[1] + ms[2] + ms[3]), dm, accm);
+        }
+    }
+    return acc - accm;
+}
+
+static void test_q4k_ordered_ref(void)
+{
+    enum { NB = 6, R = 3, C = 2 };
+    static pd_block_q4_k w[R][NB];
+    static pd_block_q8_k x[C][NB];
+    static int sc[R][NB][8], m[R][NB][8], q[R][NB][256];
+    static float got[C * R];
+    const pd_quant_kernels *k = pd_quant_kernels_get(PD_SIMD_SCALAR);
+    g_rng = 31;
+    int differ = 0;
+    for (int rep = 0; rep < 20; rep++) {
+        for (int r = 0; r < R; r++)
+            rand_q4k_known(w[r], NB, sc[r], m[r], q[r]);
+        rand_q8k_cols(x, sizeof x[0], C, NB * 256);
+        for (int o = 0; o < 2; o++) {
+            (o ? k->q4k_gemm : k->q4k_gemv)(NB * 256, w, sizeof w[0], R, x, sizeof x[0], C, got, R);
+            for (int c = 0; c < C; c++)
+                for (int r = 0; r < R; r++) {
+                    float want = q4k_expected(NB, w[r], sc[r], m[r], q[r], x[c], o);
+                    T_CHECKF(u32_of(got[c * R + r]) == u32_of(want), "%s rep %d [%d,%d]: %a vs %a",
+                             o ? "gemm" : "gemv", rep, r, c, got[c * R + r], want);
+                    double mag, dd = dot_double(PD_TYPE_Q4_K, NB * 256, w[r], x[c], &mag);
+                    T_CHECKF(fabs(got[c * R + r] - dd) <= 2e-6 * mag + 1e-30, "vs double: %g vs %g",
+                             got[c * R + r], dd);
+                    differ += o && u32_of(want) != u32_of(q4k_expected(NB, w[r], sc[r], m[r], q[r], x[c], 0));
+                }
+        }
+    }
+    T_CHECKF(differ > 0, "the gemm and gemv orders never differed: the test is blind");
+}
+
+/* Every SIMD level bit for bit as the scalar reference, every shape. */
+static void q4k_ordered_levels(int64_t n, int maxr, const int *ncs, int n_ncs)
+{
+    const pd_quant_kernels *lv[PD_SIMD_LEVELS];
+    int nl = simd_levels(lv);
+    if (!nl)
+        T_SKIP("no SIMD level on this CPU");
+    const int64_t nb = n / 256;
+    const int maxc = ncs[n_ncs - 1];
+    const size_t ws = (size_t)nb * sizeof(pd_block_q4_k) + 16, xs = (size_t)nb * sizeof(pd_block_q8_k) + 8;
+    uint8_t *w = malloc(ws * (size_t)maxr), *x = malloc(xs * (size_t)maxc);
+    int (*sc)[8] = malloc(sizeof *sc * (size_t)nb), (*m)[8] = malloc(sizeof *m * (size_t)nb);
+    int (*q)[256] = malloc(sizeof *q * (size_t)nb);
+    float *ref = malloc(sizeof *ref * (size_t)(maxr + 3) * (size_t)maxc);
+    float *got = malloc(sizeof *got * (size_t)(maxr + 3) * (size_t)maxc);
+    for (int r = 0; r < maxr; r++)   /* (unaligned rows: the stride is not a block multiple) */
+        rand_q4k_known((pd_block_q4_k *)(w + (size_t)r * ws), (int)nb, sc, m, q);
+    rand_q8k_cols(x, xs, maxc, n);
+    const size_t os = (size_t)maxr + 3;
+    for (int o = 0; o < 2; o++)
+        for (int nr = 1; nr <= maxr; nr++)
+            for (int ic = 0; ic < n_ncs; ic++) {
+                int nc = ncs[ic];
+                const pd_quant_kernels *k0 = pd_quant_kernels_get(PD_SIMD_SCALAR);
+                (o ? k0->q4k_gemm : k0->q4k_gemv)(n, w, ws, nr, x, xs, nc, ref, os);
+                for (int l = 0; l < nl; l++) {
+                    for (size_t j = 0; j < os * (size_t)nc; j++)
+                        got[j] = -12345.0f;
+                    (o ? lv[l]->q4k_gemm : lv[l]->q4k_gemv)(n, w, ws, nr, x, xs, nc, got, os);
+                    for (int c = 0; c < nc; c++)
+                        for (size_t r = 0; r < os; r++) {
+                            size_t j = (size_t)c * os + r;
+                            if (r < (size_t)nr)
+                                T_CHECKF(u32_of(got[j]) == u32_of(ref[j]), "%s %s n=%lld %dx%d [%zu,%d]: %a vs %a",
+                                         lv[l]->name, o ? "gemm" : "gemv", (long long)n, nr, nc, r, c,
+                                         got[j], ref[j]);
+                            else
+                                T_CHECKF(got[j] == -12345.0f, "%s wrote outside", lv[l]->name);
+                        }
+                }
+            }
+    free(w); free(x); free(sc); free(m); free(q); free(ref); free(got);
+}
+
+static void test_q4k_ordered_simd_shapes(void)
+{
+    static const int ncs[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 64 };
+    g_rng = 37;
+    q4k_ordered_levels(3 * 256, 9, ncs, 11);
+}
+
+static void test_q4k_ordered_simd_long(void)
+{
+    static const int ncs[] = { 1, 3, 4, 8, 11 };
+    g_rng = 41;
+    q4k_ordered_levels(131 * 256, 5, ncs, 5);   /* crosses the kernels' K chunks */
+}
+
+/* F32 dots with n % 16 == 0: tinyBLAS's order at every level, bit for bit;
+ * the reference is checked against that order written out here. */
+static void test_f32_tinyblas_order(void)
+{
+    enum { NMAX = 4096 };
+    static float a[NMAX], b[NMAX];
+    static const int ns[] = { 16, 32, 48, 1024, 4096 };
+    g_rng = 43;
+    for (size_t t = 0; t < sizeof ns / sizeof ns[0]; t++)
+        for (int rep = 0; rep < 8; rep++) {
+            int n = ns[t];
+            for (int i = 0; i < n; i++) {
+                a[i] = grand() * ldexpf(1.0f, (int)(rnd() % 20) - 10);
+                b[i] = grand();
+            }
+            float lane[16] = { 0 };
+            for (int i = 0; i < n; i++)
+                lane[i % 16] = fmaf(a[i], b[i], lane[i % 16]);
+            for (int l = 0; l < 8; l++)
+                lane[l] += lane[l + 8];
+            for (int l = 0; l < 4; l++)
+                lane[l] += lane[l + 4];
+            float want = (lane[0] + lane[2]) + (lane[1] + lane[3]);
+            for (int l = 0; l < PD_SIMD_LEVELS; l++) {
+                const pd_quant_kernels *k = pd_quant_kernels_get(l);
+                if (!k)
+                    continue;
+                float got = k->dot[PD_TYPE_F32](n, a, b);
+                T_CHECKF(u32_of(got) == u32_of(want), "%s n=%d: %a vs %a", k->name, n, got, want);
+            }
+        }
+}
+
+/* Q6_K tiles round as the row kernel of the same level (llama.cpp runs
+ * vec_dot_q6_K_q8_K everywhere on x86). */
+static void test_q6_k_tile_is_dot(void)
+{
+    enum { NB = 67, R = 5, C = 11 };
+    static uint8_t w[R][NB * sizeof(pd_block_q6_k)], x[C][NB * sizeof(pd_block_q8_k)];
+    static float xf[NB * 256], got[C * R];
+    g_rng = 47;
+    for (int r = 0; r < R; r++)
+        rand_weights(PD_TYPE_Q6_K, NB * 256, w[r]);
+    for (int c = 0; c < C; c++)
+        rand_acts(PD_TYPE_Q6_K, NB * 256, x[c], xf);
+    for (int l = 0; l < PD_SIMD_LEVELS; l++) {
+        const pd_quant_kernels *k = pd_quant_kernels_get(l);
+        if (!k)
+            continue;
+        for (int nc = 1; nc <= C; nc++) {
+            pd_quant_kernels_tile(k, PD_TYPE_Q6_K, NB * 256, w, sizeof w[0], R, x, sizeof x[0], nc, got, R);
+            for (int c = 0; c < nc; c++)
+                for (int r = 0; r < R; r++) {
+                    float want = k->dot[PD_TYPE_Q6_K](NB * 256, w[r], x[c]);
+                    T_CHECKF(u32_of(got[c * R + r]) == u32_of(want), "%s nc=%d [%d,%d]: %a vs %a",
+                             k->name, nc, r, c, got[c * R + r], want);
+                }
+        }
+    }
+}
+
 /* Zero rows and zero activations give exactly zero at every level. */
 static void test_zero_rows(void)
 {
@@ -695,6 +925,11 @@ int main(void)
     T_RUN(test_simd_quantize_exact);
     T_RUN(test_simd_dot_and_tile);
     T_RUN(test_simd_long_rows);
+    T_RUN(test_q4k_ordered_ref);
+    T_RUN(test_q4k_ordered_simd_shapes);
+    T_RUN(test_q4k_ordered_simd_long);
+    T_RUN(test_f32_tinyblas_order);
+    T_RUN(test_q6_k_tile_is_dot);
     T_RUN(test_zero_rows);
     T_RUN(test_dispatch);
     T_DONE();
