@@ -2,6 +2,7 @@
  * models, running /commands, queueing generations (/retry, /ab), and
  * remembering preferences. Used by both the TUI and plain mode. */
 #include "app.h"
+#include "theme.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -411,6 +412,16 @@ static void run_command(ui_app *app, const ui_cmd *c)
     case UI_CMD_STATS:
         cmd_stats(app);
         break;
+    case UI_CMD_THEME: {
+        /* checked here for both front ends: a bad name keeps the theme
+         * (and the config) as they are, also where the TUI shows mono */
+        ui_theme th;
+        if (ui_theme_load(&th, c->arg, err, sizeof err) != 0)
+            say(app, UI_ROLE_ERROR, "/theme: %s", err);
+        else
+            app->fe->command(app, c);
+        break;
+    }
     case UI_CMD_EXPAND:
         cmd_fold(app, c, UI_FOLD_EXPANDED);
         break;

@@ -155,8 +155,7 @@ int ui_theme_load(ui_theme *t, const char *name, char *err, size_t errsz)
         path = pd_data_path(rel);
     }
     if (!path) {
-        snprintf(err, errsz, "theme '%s' not found (themes: default, light, high-contrast, mono)",
-                 name);
+        snprintf(err, errsz, "unknown theme '%s' (themes: %s)", name, UI_THEMES_SHIPPED);
         return -1;
     }
     char *text = ui_read_file(path, 1 << 20, NULL);

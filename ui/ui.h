@@ -187,6 +187,9 @@ void ui_status_format(const ui_status_info *si, int width, char *out, size_t siz
 /* ------------------------------------------------------------------------
  * Commands (commands.c): parsing is pure; the app executes them.
  * ------------------------------------------------------------------------ */
+/* The themes installed with ponder (themes/NAME.theme), for messages. */
+#define UI_THEMES_SHIPPED "default, light, high-contrast, mono"
+
 #define UI_CMD_LIST(X) \
     X(HELP, "help", "", "this list") \
     X(TIP, "tip", "on|off", "thought-switching penalty") \
@@ -209,7 +212,7 @@ void ui_status_format(const ui_status_info *si, int width, char *out, size_t siz
     X(SAVE, "save", "FILE", "transcript: FILE.md or FILE.jsonl") \
     X(LOAD, "load", "FILE", "view a .jsonl transcript, or send a file as the prompt") \
     X(MODEL, "model", "PATH", "open another model") \
-    X(THEME, "theme", "NAME", "colour theme (default, light, high-contrast, mono)") \
+    X(THEME, "theme", "NAME", "colour theme (" UI_THEMES_SHIPPED ")") \
     X(LAYOUT, "layout", "side|stacked", "pane arrangement (F7)") \
     X(DISPLAY, "display", "full|collapsed|hidden", "how finished thinking is shown (F9)") \
     X(EXPAND, "expand", "[N]", "show turn N's thoughts (default: last)") \

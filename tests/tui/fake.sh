@@ -70,6 +70,13 @@ if tm_wait "The answer is 47" 10; then
 else
     fail "fake: turn at 80x24"; tm_dump
 fi
+# an unknown theme is refused, also where no colours make it mono anyway
+tm_type "/theme nope"
+if tm_wait "/theme: unknown theme 'nope'" 15 && tm_wait "high-contrast, mono)" 2; then
+    pass "fake: /theme refuses an unknown theme"
+else
+    fail "fake: /theme refuses an unknown theme"; tm_dump
+fi
 tm_resize 10 3
 tm_resize 3 2
 tm_resize 80 24

@@ -62,6 +62,18 @@ if [ -x "$fake" ]; then
     else
         fail "plain: thought headers come before their trigger phrase"; sed 's/^/    | /' "$T/out"
     fi
+    # an unknown theme: one error line naming the themes; the config keeps
+    # the last good one
+    printf '/theme light\n/theme nope\n' | PONDER_FAKE_DELAY_MS=0 "$fake" -m fake.gguf \
+        >/dev/null 2>"$T/err"
+    if [ "$(grep -c nope "$T/err")" -eq 1 ] &&
+       grep -q "^ponder: /theme: unknown theme 'nope' (themes: default, light, high-contrast, mono)\$" "$T/err" &&
+       grep -q '^theme = light$' "$T/config/ponder/config"; then
+        pass "plain: /theme NAME refuses an unknown theme"
+    else
+        fail "plain: /theme NAME refuses an unknown theme"; sed 's/^/    | /' "$T/err" "$T/config/ponder/config"
+    fi
+    rm -f "$T/config/ponder/config"
     printf 'What is 2 + 2?\n' > "$T/q.txt"
     printf '/model %s\n/load %s\n/load %s\n/save %s\n/retry\n' "$T/missing.gguf" "$T/s.jsonl" \
         "$T/q.txt" "$T/nodir/x.md" |
