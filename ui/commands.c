@@ -104,8 +104,12 @@ static int check_arg(ui_cmd *c, char *err, size_t errsz)
         double v = sp.kind == ARG_INT ? (double)strtoll(a, &end, 10) : strtod(a, &end);
         if (errno || end == a || *end || !isfinite(v) || v < sp.lo || v > sp.hi) {
             char why[128];
-            snprintf(why, sizeof why, "'%.32s' is not a %s from %g to %g", a,
-                     sp.kind == ARG_INT ? "whole number" : "number", sp.lo, sp.hi);
+            if (sp.kind == ARG_INT)   /* %g would print 1 << 24 as 1.67772e+07 */
+                snprintf(why, sizeof why, "'%.32s' is not a whole number from %lld to %lld", a,
+                         (long long)sp.lo, (long long)sp.hi);
+            else
+                snprintf(why, sizeof why, "'%.32s' is not a number from %g to %g", a, sp.lo,
+                         sp.hi);
             return usage(err, errsz, c->id, why);
         }
         c->num = v;

@@ -74,6 +74,17 @@ if [ -x "$fake" ]; then
         fail "plain: /theme NAME refuses an unknown theme"; sed 's/^/    | /' "$T/err" "$T/config/ponder/config"
     fi
     rm -f "$T/config/ponder/config"
+    # range messages print whole numbers as such (not 1.67772e+07)
+    printf '/max x\n/beta -1\n/top-k many\n/alpha -1\n' | PONDER_FAKE_DELAY_MS=0 "$fake" -m fake.gguf \
+        >/dev/null 2>"$T/err"
+    if grep -q "/max: 'x' is not a whole number from 1 to 16777216 " "$T/err" &&
+       grep -q "/beta: '-1' is not a whole number from 0 to 16777216 " "$T/err" &&
+       grep -q "/top-k: 'many' is not a whole number from 0 to 1073741824 " "$T/err" &&
+       grep -q "/alpha: '-1' is not a number from 0 to 10000 " "$T/err"; then
+        pass "plain: range messages give the bounds in full"
+    else
+        fail "plain: range messages give the bounds in full"; sed 's/^/    | /' "$T/err"
+    fi
     printf 'What is 2 + 2?\n' > "$T/q.txt"
     printf '/model %s\n/load %s\n/load %s\n/save %s\n/retry\n' "$T/missing.gguf" "$T/s.jsonl" \
         "$T/q.txt" "$T/nodir/x.md" |
