@@ -1,6 +1,7 @@
 /* cmd_synth.c - `ponder synth --preset NAME --type TYPE -o FILE`: write a
  * random-weight GGUF with the shapes of a real model (see synth.h), with
- * progress on stderr; Ctrl-C stops it and leaves no partial file. */
+ * progress on stderr when it is a terminal and a one-line summary at the
+ * end; Ctrl-C stops it and leaves no partial file. */
 #include "cli.h"
 #include "synth.h"
 
@@ -27,7 +28,7 @@ static void on_signal(int sig)
 typedef struct progress {
     const char *path;
     bool tty;
-    int last_step;            /* last printed tenth of a percent (tty) or tenth */
+    int last_step;            /* last printed tenth of a percent */
     struct timespec t0;
 } progress;
 
@@ -43,14 +44,16 @@ static bool on_progress(void *user, uint64_t done, uint64_t total)
     progress *p = user;
     if (interrupted)
         return false;
-    int step = total ? (int)(done * (p->tty ? 1000 : 10) / total) : 0;
+    if (!p->tty)   /* a log file gets the summary line only */
+        return true;
+    int step = total ? (int)(done * 1000 / total) : 0;
     if (step == p->last_step)
         return true;
     p->last_step = step;
     double s = since(&p->t0), mb = (double)done / 1e6;
-    fprintf(stderr, "%s%s: %.1f / %.1f MB (%.0f%%), %.0f MB/s%s", p->tty ? "\r" : "",
-            p->path, mb, (double)total / 1e6, total ? 100.0 * (double)done / (double)total : 100.0,
-            s > 0 ? mb / s : 0.0, p->tty ? "   " : "\n");
+    fprintf(stderr, "\r%s: %.1f / %.1f MB (%.0f%%), %.0f MB/s   ", p->path, mb,
+            (double)total / 1e6, total ? 100.0 * (double)done / (double)total : 100.0,
+            s > 0 ? mb / s : 0.0);
     return true;
 }
 

@@ -39,6 +39,14 @@ synth_info test-mla-q6k --preset test-mla --type Q6_K -- \
     '^  dense lead blocks +1$' '^  Q8_0 +2 tensors' '^chat template: +deepseek-r1 '
 synth_info test-mla-bf16 --preset test-mla --type BF16 -- '^  BF16 +' '^file type: +mostly BF16'
 
+# stderr not a terminal (a CI log): the summary line only, no progress lines
+"$PONDER" synth --preset test-moe --type Q4_K -o "$tmp/quiet.gguf" 2>"$tmp/err"
+if [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q "^wrote $tmp/quiet.gguf: preset test-moe, " "$tmp/err"; then
+    echo "PASS: no progress lines off a terminal"
+else
+    echo "FAIL: no progress lines off a terminal: $(cat "$tmp/err")"
+fi
+
 # same seed, same bytes
 "$PONDER" synth --preset test-moe --type Q4_K -o "$tmp/again.gguf" 2>/dev/null
 if cmp -s "$tmp/again.gguf" "$tmp/test-moe-q4k.gguf"; then echo "PASS: deterministic"
