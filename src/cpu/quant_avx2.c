@@ -830,6 +830,322 @@ static void tile_q5_k(int64_t n, const void *w, size_t ws, int nr,
     tile_kmin(n, w, ws, nr, x, xs, nc, out, os, true);
 }
 
+/* ========================================================================
+ * Q4_K x Q8_K in the float order of llama.cpp's repacked kernels (quant.h):
+ * each SIMD lane (a row, or a column) does exactly the scalar reference's
+ * float operations, so the results are bit-identical to it.  The integer
+ * sums are exact in any order; only the folding into floats is fixed: one
+ * fma per super-block (gemv) or per 64-value pair (gemm), d*dy and dmin*dy
+ * rounded first, the mins subtracted at the end.
+ *
+ * Two micro-kernels: Q4K_W rows x 1 column (lanes = rows: decode, and the
+ * columns left over) and 1 row x Q4K_W columns (lanes = columns: prefill).
+ * ======================================================================== */
+#ifndef Q4K_W
+#ifdef __AVX512F__
+#define Q4K_W 8       /* 32 registers */
+#else
+#define Q4K_W 4
+#endif
+#endif
+#define Q4K_RCH 64    /* rows whose float sums wait while the next K chunk is prepared */
+
+/* The 8 scales as 16-bit lanes (in both 128-bit halves) and the 8 mins as
+ * 16-bit lanes of a Q4_K block's 12 packed bytes; reads 16 bytes at s (the
+ * 4 after the scales are the block's qs). Vector form of unpack_k4_scales. */
+ALWAYS_INLINE void k4_scales_vec(const uint8_t *s, __m256i *sc2, __m128i *mn)
+{
+    const __m128i v = _mm_loadu_si128((const __m128i *)s);
+    const __m128i x = _mm_shuffle_epi32(v, _MM_SHUFFLE(1, 1, 0, 0));   /* a0 a0 a1 a1 */
+    const __m128i y = _mm_srlv_epi32(_mm_shuffle_epi32(v, _MM_SHUFFLE(2, 2, 2, 2)), _mm_setr_epi32(0, 0, 0, 4));
+    const __m128i lo = _mm_and_si128(x, _mm_set1_epi8(0x3f));
+    const __m128i hi = _mm_or_si128(_mm_and_si128(y, _mm_set1_epi8(0x0f)),
+                                    _mm_slli_epi32(_mm_and_si128(_mm_srli_epi32(x, 6), _mm_set1_epi8(0x03)), 4));
+    const __m128i u = _mm_blend_epi32(lo, hi, 0xa);                     /* sc0-3 sc4-7 m0-3 m4-7 */
+    *sc2 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(u));
+    *mn = _mm_cvtepu8_epi16(_mm_srli_si128(u, 8));
+}
+
+/* scale j of k4_scales_vec's sc2 in every 16-bit lane */
+ALWAYS_INLINE __m256i k4_scale(__m256i sc2, int j)
+{
+    return _mm256_shuffle_epi8(sc2, _mm256_set1_epi16((short)(0x0100 + 0x0202 * j)));
+}
+
+/* lane j (j < N <= 8) = the sum of p[j]'s 8 lanes; lanes from N on are 0 */
+ALWAYS_INLINE __m256i fold8_n(const __m256i *p, int N)
+{
+    const __m256i z = _mm256_setzero_si256();
+    __m256i a = _mm256_hadd_epi32(_mm256_hadd_epi32(p[0], N > 1 ? p[1] : z),
+                                  _mm256_hadd_epi32(N > 2 ? p[2] : z, N > 3 ? p[3] : z));
+    if (N <= 4)
+        return _mm256_set_m128i(_mm_setzero_si128(),
+                                _mm_add_epi32(_mm256_castsi256_si128(a), _mm256_extracti128_si256(a, 1)));
+    __m256i b = _mm256_hadd_epi32(_mm256_hadd_epi32(p[4], N > 5 ? p[5] : z),
+                                  _mm256_hadd_epi32(N > 6 ? p[6] : z, N > 7 ? p[7] : z));
+    return _mm256_add_epi32(_mm256_permute2x128_si256(a, b, 0x20), _mm256_permute2x128_si256(a, b, 0x31));
+}
+
+/* lane j (j < N <= 8) = the sum of q[j]'s 4 lanes */
+ALWAYS_INLINE __m256i fold4_n(const __m128i *q, int N)
+{
+    const __m128i z = _mm_setzero_si128();
+    __m128i a = _mm_hadd_epi32(_mm_hadd_epi32(q[0], N > 1 ? q[1] : z), _mm_hadd_epi32(N > 2 ? q[2] : z, N > 3 ? q[3] : z));
+    __m128i b = z;
+    if (N > 4)
+        b = _mm_hadd_epi32(_mm_hadd_epi32(q[4], N > 5 ? q[5] : z), _mm_hadd_epi32(N > 6 ? q[6] : z, N > 7 ? q[7] : z));
+    return _mm256_set_m128i(b, a);
+}
+
+ALWAYS_INLINE void transpose4x4(__m128i a, __m128i b, __m128i c, __m128i d, __m128i out[4])
+{
+    __m128i t0 = _mm_unpacklo_epi32(a, b), t1 = _mm_unpacklo_epi32(c, d);
+    __m128i t2 = _mm_unpackhi_epi32(a, b), t3 = _mm_unpackhi_epi32(c, d);
+    out[0] = _mm_unpacklo_epi64(t0, t1);
+    out[1] = _mm_unpackhi_epi64(t0, t1);
+    out[2] = _mm_unpacklo_epi64(t2, t3);
+    out[3] = _mm_unpackhi_epi64(t2, t3);
+}
+
+/* out[p] lane j (j < N <= 8) = q[j] lane p */
+ALWAYS_INLINE void transpose4_n(const __m128i *q, int N, __m256i out[4])
+{
+    const __m128i z = _mm_setzero_si128();
+    __m128i lo[4], hi[4] = { z, z, z, z };
+    transpose4x4(q[0], N > 1 ? q[1] : z, N > 2 ? q[2] : z, N > 3 ? q[3] : z, lo);
+    if (N > 4)
+        transpose4x4(q[4], N > 5 ? q[5] : z, N > 6 ? q[6] : z, N > 7 ? q[7] : z, hi);
+    for (int p = 0; p < 4; p++)
+        out[p] = _mm256_set_m128i(hi[p], lo[p]);
+}
+
+ALWAYS_INLINE uint32_t load_u32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+/* lanes j < N: d and dmin (the first 4 bytes of a Q4_K block) of blk[j] */
+ALWAYS_INLINE void k4_d_dmin(const uint8_t *const blk[8], int N, __m256 *d, __m256 *dmin)
+{
+    const __m128i lo = _mm_setr_epi32((int)load_u32(blk[0]), N > 1 ? (int)load_u32(blk[1]) : 0,
+                                      N > 2 ? (int)load_u32(blk[2]) : 0, N > 3 ? (int)load_u32(blk[3]) : 0);
+    __m128i hi = _mm_setzero_si128();
+    if (N > 4)
+        hi = _mm_setr_epi32((int)load_u32(blk[4]), N > 5 ? (int)load_u32(blk[5]) : 0,
+                            N > 6 ? (int)load_u32(blk[6]) : 0, N > 7 ? (int)load_u32(blk[7]) : 0);
+    const __m256 f0 = _mm256_cvtph_ps(lo), f1 = _mm256_cvtph_ps(hi);   /* d0 m0 d1 m1 .. */
+    const __m256 ds = _mm256_shuffle_ps(f0, f1, _MM_SHUFFLE(2, 0, 2, 0));  /* d0 d1 d4 d5 | d2 d3 d6 d7 */
+    const __m256 ms = _mm256_shuffle_ps(f0, f1, _MM_SHUFFLE(3, 1, 3, 1));
+    *d = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(ds), _MM_SHUFFLE(3, 1, 2, 0)));
+    *dmin = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(ms), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
+#define K4_QS 16    /* offsetof(pd_block_q4_k, qs) */
+#define K4_BB 144   /* sizeof(pd_block_q4_k) */
+
+/* R rows (row r's blocks at a[r]) x one Q8_K column, lanes = rows. */
+ALWAYS_INLINE void q4k_rows_x1(int64_t nb, const uint8_t *const a[Q4K_W], int R,
+                               const pd_block_q8_k *y, float *out, bool gemm)
+{
+    const __m256i m4 = _mm256_set1_epi8(0x0f), z = _mm256_setzero_si256();
+    __m256 acc = _mm256_setzero_ps(), accm = acc;
+    for (int64_t i = 0; i < nb; i++) {
+        const uint8_t *blk[8];
+        __m256i sc2[Q4K_W], sum[Q4K_W], pc[Q4K_W];
+        __m128i ms[Q4K_W];
+        const __m256i bs = load256(y[i].bsums);
+        const __m128i pairs = _mm_hadd_epi16(_mm256_castsi256_si128(bs), _mm256_extracti128_si256(bs, 1));
+#pragma GCC unroll 8
+        for (int r = 0; r < R; r++) {
+            __m128i mn;
+            blk[r] = a[r] + (size_t)i * K4_BB;
+            k4_scales_vec(blk[r] + 4, &sc2[r], &mn);
+            ms[r] = _mm_madd_epi16(mn, pairs);
+            sum[r] = z;
+        }
+        __m256 dw, mw;
+        k4_d_dmin(blk, R, &dw, &mw);
+        const __m256 dy = _mm256_set1_ps(y[i].d);
+        const __m256 dd = _mm256_mul_ps(dw, dy), dm = _mm256_mul_ps(mw, dy);
+#pragma GCC unroll 4
+        for (int ch = 0; ch < 4; ch++) {
+            const __m256i yl = load256(y[i].qs + 64 * ch), yh = load256(y[i].qs + 64 * ch + 32);
+#pragma GCC unroll 8
+            for (int r = 0; r < R; r++) {
+                const __m256i q = load256(blk[r] + K4_QS + 32 * ch);
+                const __m256i p0 = _mm256_maddubs_epi16(_mm256_and_si256(q, m4), yl);
+                const __m256i p1 = _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4), yh);
+                if (gemm)
+                    pc[r] = madd16(madd16(z, p0, k4_scale(sc2[r], 2 * ch)), p1, k4_scale(sc2[r], 2 * ch + 1));
+                else
+                    sum[r] = madd16(madd16(sum[r], p0, k4_scale(sc2[r], 2 * ch)), p1, k4_scale(sc2[r], 2 * ch + 1));
+            }
+            if (gemm)
+                acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(fold8_n(pc, R)), dd, acc);
+        }
+        if (gemm) {
+            __m256i mp[4];
+            transpose4_n(ms, R, mp);
+#pragma GCC unroll 4
+            for (int p = 0; p < 4; p++)
+                accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(mp[p]), dm, accm);
+        } else {
+            acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(fold8_n(sum, R)), dd, acc);
+            accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(fold4_n(ms, R)), dm, accm);
+        }
+    }
+    float v[8];
+    _mm256_storeu_ps(v, _mm256_sub_ps(acc, accm));
+    for (int r = 0; r < R; r++)
+        out[r] = v[r];
+}
+
+/* One row (kb blocks from row) x Q4K_W columns, lanes = columns: dyv[i]
+ * holds the columns' d of block i, pairs[i][c] column c's sums of bsums pairs. */
+ALWAYS_INLINE void q4k_row_xw(int kb, const uint8_t *row, const pd_block_q8_k *const b[Q4K_W],
+                              const float (*dyv)[8], const int16_t (*pairs)[Q4K_W][8],
+                              __m256 *pacc, __m256 *paccm, bool gemm)
+{
+    const __m256i m4 = _mm256_set1_epi8(0x0f), z = _mm256_setzero_si256();
+    __m256 acc = *pacc, accm = *paccm;
+    for (int i = 0; i < kb; i++) {
+        const uint8_t *blk = row + (size_t)i * K4_BB;
+        __m256i sc2, sum[Q4K_W], pc[Q4K_W];
+        __m128i mn, ms[Q4K_W];
+        k4_scales_vec(blk + 4, &sc2, &mn);
+#pragma GCC unroll 8
+        for (int c = 0; c < Q4K_W; c++) {
+            ms[c] = _mm_madd_epi16(mn, _mm_load_si128((const __m128i *)pairs[i][c]));
+            sum[c] = z;
+        }
+        uint16_t dh[2];
+        memcpy(dh, blk, 4);
+        const __m256 dv = _mm256_load_ps(dyv[i]);
+        const __m256 dd = _mm256_mul_ps(_mm256_set1_ps(h2f(dh[0])), dv);
+        const __m256 dm = _mm256_mul_ps(_mm256_set1_ps(h2f(dh[1])), dv);
+#pragma GCC unroll 4
+        for (int ch = 0; ch < 4; ch++) {
+            const __m256i q = load256(blk + K4_QS + 32 * ch);
+            const __m256i lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+            const __m256i s0 = k4_scale(sc2, 2 * ch), s1 = k4_scale(sc2, 2 * ch + 1);
+#pragma GCC unroll 8
+            for (int c = 0; c < Q4K_W; c++) {
+                const int8_t *y = b[c][i].qs + 64 * ch;
+                const __m256i p0 = _mm256_maddubs_epi16(lo, load256(y));
+                const __m256i p1 = _mm256_maddubs_epi16(hi, load256(y + 32));
+                if (gemm)
+                    pc[c] = madd16(madd16(z, p0, s0), p1, s1);
+                else
+                    sum[c] = madd16(madd16(sum[c], p0, s0), p1, s1);
+            }
+            if (gemm)
+                acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(fold8_n(pc, Q4K_W)), dd, acc);
+        }
+        if (gemm) {
+            __m256i mp[4];
+            transpose4_n(ms, Q4K_W, mp);
+#pragma GCC unroll 4
+            for (int p = 0; p < 4; p++)
+                accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(mp[p]), dm, accm);
+        } else {
+            acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(fold8_n(sum, Q4K_W)), dd, acc);
+            accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(fold4_n(ms, Q4K_W)), dm, accm);
+        }
+    }
+    *pacc = acc;
+    *paccm = accm;
+}
+
+/* Rows r0.. in groups of Q4K_W against one column */
+ALWAYS_INLINE void q4k_rows(int64_t nb, const void *w, size_t ws, int r0, int nr,
+                            const pd_block_q8_k *y, float *out, bool gemm)
+{
+    for (; r0 < nr; r0 += Q4K_W) {
+        const uint8_t *a[Q4K_W];
+        const int R = nr - r0 < Q4K_W ? nr - r0 : Q4K_W;
+        for (int r = 0; r < R; r++)
+            a[r] = (const uint8_t *)w + (size_t)(r0 + r) * ws;
+        switch (R) {
+#if Q4K_W == 8
+        case 8: q4k_rows_x1(nb, a, 8, y, out + r0, gemm); break;
+        case 7: q4k_rows_x1(nb, a, 7, y, out + r0, gemm); break;
+        case 6: q4k_rows_x1(nb, a, 6, y, out + r0, gemm); break;
+        case 5: q4k_rows_x1(nb, a, 5, y, out + r0, gemm); break;
+#endif
+        case 4: q4k_rows_x1(nb, a, 4, y, out + r0, gemm); break;
+        case 3: q4k_rows_x1(nb, a, 3, y, out + r0, gemm); break;
+        case 2: q4k_rows_x1(nb, a, 2, y, out + r0, gemm); break;
+        default: q4k_rows_x1(nb, a, 1, y, out + r0, gemm); break;
+        }
+    }
+}
+
+ALWAYS_INLINE void q4k_ordered(int64_t n, const void *w, size_t ws, int nr,
+                               const void *x, size_t xs, int nc, float *out, size_t os, bool gemm)
+{
+    const int64_t nb = n / PD_QK_K;
+    const int ncg = tile_cols(nc, Q4K_W);
+    /* the columns left over: rows-by-one-column, Q4K_W rows at a time so
+     * those rows stay in L1 for every leftover column */
+    for (int r0 = 0; r0 < nr; r0 += Q4K_RCH) {
+        const int rn = nr - r0 < Q4K_RCH ? nr - r0 : Q4K_RCH;
+        for (int c = ncg; c < nc; c++)
+            q4k_rows(nb, (const char *)w + (size_t)r0 * ws, ws, 0, rn,
+                     (const pd_block_q8_k *)XROW(x, xs, c), out + (size_t)c * os + r0, gemm);
+    }
+    float dyv[TILE_KCH][8] __attribute__((aligned(32)));
+    int16_t pairs[TILE_KCH][Q4K_W][8] __attribute__((aligned(16)));
+    __m256 stash[Q4K_RCH][2];
+    for (int c0 = 0; c0 < ncg; c0 += Q4K_W) {
+        const int N = ncg - c0 < Q4K_W ? ncg - c0 : Q4K_W;
+        const pd_block_q8_k *b[Q4K_W];
+        for (int c = 0; c < Q4K_W; c++)     /* missing columns repeat the first */
+            b[c] = (const pd_block_q8_k *)XROW(x, xs, c0 + (c < N ? c : 0));
+        for (int r0 = 0; r0 < nr; r0 += Q4K_RCH) {
+            const int rn = nr - r0 < Q4K_RCH ? nr - r0 : Q4K_RCH;
+            for (int r = 0; r < rn; r++)
+                stash[r][0] = stash[r][1] = _mm256_setzero_ps();
+            for (int64_t k0 = 0; k0 < nb; k0 += TILE_KCH) {
+                const int kb = (int)(nb - k0 < TILE_KCH ? nb - k0 : TILE_KCH);
+                const pd_block_q8_k *bk[Q4K_W];
+                for (int c = 0; c < Q4K_W; c++)
+                    bk[c] = b[c] + k0;
+                for (int i = 0; i < kb; i++)
+                    for (int c = 0; c < Q4K_W; c++) {
+                        dyv[i][c] = bk[c][i].d;
+                        __m256i bs = load256(bk[c][i].bsums);
+                        _mm_store_si128((__m128i *)pairs[i][c], _mm_hadd_epi16(_mm256_castsi256_si128(bs),
+                                                                              _mm256_extracti128_si256(bs, 1)));
+                    }
+                for (int r = 0; r < rn; r++)
+                    q4k_row_xw(kb, (const uint8_t *)w + (size_t)(r0 + r) * ws + (size_t)k0 * K4_BB, bk,
+                               (const float (*)[8])dyv, (const int16_t (*)[Q4K_W][8])pairs,
+                               &stash[r][0], &stash[r][1], gemm);
+            }
+            for (int r = 0; r < rn; r++) {
+                float v[8];
+                _mm256_storeu_ps(v, _mm256_sub_ps(stash[r][0], stash[r][1]));
+                for (int c = 0; c < N; c++)
+                    out[(size_t)(c0 + c) * os + (size_t)(r0 + r)] = v[c];
+            }
+        }
+    }
+}
+
+static void q4k_gemv(int64_t n, const void *w, size_t ws, int nr,
+                     const void *x, size_t xs, int nc, float *out, size_t os)
+{
+    q4k_ordered(n, w, ws, nr, x, xs, nc, out, os, false);
+}
+
+static void q4k_gemm(int64_t n, const void *w, size_t ws, int nr,
+                     const void *x, size_t xs, int nc, float *out, size_t os)
+{
+    q4k_ordered(n, w, ws, nr, x, xs, nc, out, os, true);
+}
+
 /* Q6_K: one weight row against up to Q6_W columns; unpacking the 6-bit
  * values is the costly part, so it is shared by as many columns as the
  * registers allow (8 with AVX-512's 32 registers). */
@@ -1031,4 +1347,6 @@ PD_X86_LINKAGE void PD_X86_FILL(pd_quant_kernels *k)
     k->tile[PD_TYPE_Q6_K] = tile_q6_k;
     k->tile[PD_TYPE_F16] = tile_f16;
     k->tile[PD_TYPE_BF16] = tile_bf16;
+    k->q4k_gemv = q4k_gemv;
+    k->q4k_gemm = q4k_gemm;
 }
