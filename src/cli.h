@@ -1,7 +1,9 @@
 /* cli.h - shared command-line handling for the subcommands (src/cmd_*.c) and
  * the REPL: the common options of DESIGN.md §6, error/exit conventions.
  *
- * Exit codes: 0 ok, 1 bad input (a file, a model), 2 bad usage.
+ * Exit codes: 0 ok, 1 bad input (a file, a model), 2 bad usage, 130 `ponder
+ * run` stopped by SIGINT (the shell's code for a death by SIGINT, as the
+ * partial output is there); man/ponder.1's EXIT STATUS lists each one.
  * Errors are one line on stderr: "ponder: <what>: <why>".
  */
 #ifndef PD_CLI_H
@@ -10,7 +12,7 @@
 #include <getopt.h>
 #include "ponder.h"
 
-enum { CLI_EXIT_OK = 0, CLI_EXIT_INPUT = 1, CLI_EXIT_USAGE = 2 };
+enum { CLI_EXIT_OK = 0, CLI_EXIT_INPUT = 1, CLI_EXIT_USAGE = 2, CLI_EXIT_CANCELLED = 130 };
 
 /* Long-option ids of the common options (above the ASCII range). */
 enum {

@@ -181,7 +181,7 @@ int cmd_run(int argc, char **argv)
         cli_error("run: %s", o.error);
         rc = CLI_EXIT_INPUT;
     } else {
-        rc = o.reason == PD_DONE_CANCELLED ? 130 : CLI_EXIT_OK;
+        rc = o.reason == PD_DONE_CANCELLED ? CLI_EXIT_CANCELLED : CLI_EXIT_OK;
     }
     if (c.verbose) {
         const pd_stats *st = &o.stats;
