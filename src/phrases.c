@@ -121,6 +121,21 @@ static int normalise_line(const char *s, size_t n, char *dst, const char **why)
     return out;
 }
 
+/* The first chat-template marker in s (<think>, </answer>, <|im_end|>,
+ * DeepSeek's <｜Assistant｜>): '<', then no blank or angle bracket, then '>'.
+ * Returns its start and sets *len, or NULL. */
+static const char *find_marker(const char *s, int *len)
+{
+    for (const char *lt = strchr(s, '<'); lt; lt = strchr(lt + 1, '<')) {
+        size_t n = strcspn(lt + 1, " <>");
+        if (n > 0 && lt[1 + n] == '>' && !(n == 1 && lt[1] == '/')) {
+            *len = (int)n + 2;
+            return lt;
+        }
+    }
+    return NULL;
+}
+
 static pd_status add_phrase(pd_phrases *ph, const char *text, int group, int line, const char *name)
 {
     for (int i = 0; i < ph->n; i++)
@@ -170,6 +185,16 @@ static pd_status parse_into(pd_phrases *ph, const char *text, size_t len, const 
         if (!group)
             return pd_fail(PD_EFORMAT, "%s:%d: phrase '%s' before any [switch] or "
                            "[reflect] section", name, line, buf);
+        /* a marker is the template's, not the model's words: penalising it
+         * would stop the model from closing its thinking */
+        int mlen;
+        const char *m = find_marker(buf, &mlen);
+        if (m && mlen == k)
+            return pd_fail(PD_EFORMAT, "%s:%d: '%s' is a chat-template marker, not a phrase",
+                           name, line, buf);
+        if (m)
+            return pd_fail(PD_EFORMAT, "%s:%d: phrase '%s' holds the chat-template marker "
+                           "'%.*s'", name, line, buf, mlen, m);
         pd_status st = add_phrase(ph, buf, group, line, name);
         if (st)
             return st;

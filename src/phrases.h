@@ -8,7 +8,9 @@
  * Surrounding blanks are trimmed and inner runs of blanks become one space.
  * Errors name the line: a phrase before any section, an unknown section,
  * invalid UTF-8 or control characters, a phrase over PD_PHRASE_MAX bytes, a
- * phrase repeated (case-insensitively), or a file without phrases.
+ * phrase repeated (case-insensitively), a chat-template marker such as
+ * <think>, </think>, <answer> or <|im_end|> in a phrase, or a file without
+ * phrases.
  */
 #ifndef PD_SRC_PHRASES_H
 #define PD_SRC_PHRASES_H

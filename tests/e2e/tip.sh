@@ -54,6 +54,35 @@ else
     echo "SKIP: tip: vocabularies: no oracle (PONDER_ORACLE)"
 fi
 
+# ---- a chat-template marker is not a phrase ------------------------------
+# (as a switch phrase it would penalise the template's own tokens); the
+# error names the file and the line, in `ponder tip` and in `ponder run`
+V=$SRC/share/ponder/models/ponder-demo.gguf
+[ -f "$V" ] || V=${O:+$O/vocab/qwen3-vocab.gguf}
+if [ -n "$V" ] && [ -f "$V" ]; then
+    for marker in '<think>' '</think>' '<answer>' '<|im_end|>' 'Alternatively </answer>'; do
+        printf '[switch]\nAlternatively, no\n\n%s\n' "$marker" >"$tmp/marker.txt"
+        "$PONDER" tip -m "$V" --phrases "$tmp/marker.txt" >/dev/null 2>"$tmp/err"
+        rc=$?
+        if [ $rc = 1 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] &&
+           grep -q "^ponder: .*marker.txt:4: .*chat-template marker" "$tmp/err"; then
+            pass "tip: phrase file line '$marker' refused"
+        else
+            fail "tip: phrase file line '$marker' refused: exit $rc: $(cat "$tmp/err")"
+        fi
+    done
+    printf '[reflect]\nWait\n[switch]\n<think>\n' >"$tmp/marker.txt"
+    "$PONDER" run -m "$V" -p hi -n 1 --tip-phrases "$tmp/marker.txt" >/dev/null 2>"$tmp/err"
+    rc=$?
+    if [ $rc = 1 ] && grep -q "marker.txt:4: .*chat-template marker" "$tmp/err"; then
+        pass "tip: run --tip-phrases refuses a marker"
+    else
+        fail "tip: run --tip-phrases refuses a marker: exit $rc: $(cat "$tmp/err")"
+    fi
+else
+    echo "SKIP: tip: chat-template markers: no demo model and no oracle vocabulary"
+fi
+
 # ---- the penalty end to end ----------------------------------------------
 # window_check FILE PIECES: "N INSIDE": N tokens whose think text is one of
 # PIECES (quoted JSON strings, one per line), INSIDE of them within 50 tokens
