@@ -6,7 +6,6 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
-#include <string.h>
 
 /* ------------------------------------------------------------------------
  * Elementwise
@@ -34,37 +33,6 @@ void pd_softmax(float *x, int n)
     const float inv = (float)(1.0 / sum);
     for (int i = 0; i < n; i++)
         x[i] *= inv;
-}
-
-/* exp as ggml_v_expf computes it in its AVX-512 form (softmax, SiLU): a
- * rounding to a multiple of ln 2, a degree-5 polynomial, then the scaling
- * by 2^n, exact (scalef). Beyond |n| > 192 ggml returns 0 or inf. */
-static float v_expf(float x)
-{
-    const float r = 0x1.8p23f;
-    const float z = fmaf(x, 0x1.715476p+0f, r);
-    const float n = z - r;
-    const float b = fmaf(-n, 0x1.7f7d1cp-20f, fmaf(-n, 0x1.62e4p-1f, x));
-    if (fabsf(n) > 192)
-        return n <= 0 ? 0.0f : INFINITY;
-    const float u = b * b;
-    const float j = fmaf(fmaf(fmaf(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u,
-                              fmaf(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)),
-                         u, fmaf(0x1.ffffecp-1f, b, 1.0f));
-    return ldexpf(j, (int)n);
-}
-
-void pd_silu_mul(float *a, const float *b, int64_t n)
-{
-    /* ggml_vec_swiglu_f32: ggml_v_silu on whole 16-lane vectors of a row,
-     * the scalar silu (libm expf) on the rest; rows here are ff wide */
-    if (pd_matmul_ggml_exact()) {
-        for (int64_t i = 0; i < n; i++)
-            a[i] = a[i] / (1.0f + v_expf(-a[i])) * b[i];
-        return;
-    }
-    for (int64_t i = 0; i < n; i++)
-        a[i] = pd_silu(a[i]) * b[i];
 }
 
 float pd_h2f_table[65536];
@@ -166,7 +134,6 @@ typedef struct mm_job {
     int n_mm;
     int64_t n_units, n_rows;
     uint8_t *q;
-    bool exact;              /* ggml-exact products */
     atomic_llong next;
 } mm_job;
 
@@ -194,137 +161,49 @@ static void mm_convert(void *arg, int ith, int nth)
     }
 }
 
-/* ------------------------------------------------------------------------
- * ggml-exact products (a reference: scalar, see ops.h)
- * ------------------------------------------------------------------------ */
-static atomic_int ggml_exact = -1;   /* -1: not read from the environment yet */
+#define MM_TOKEN_BLOCK 64
 
-bool pd_matmul_ggml_exact(void)
-{
-    int v = atomic_load_explicit(&ggml_exact, memory_order_relaxed);
-    if (v < 0) {
-        const char *e = getenv("PONDER_GGML_EXACT");
-        v = e && *e && strcmp(e, "0") != 0;
-        atomic_store_explicit(&ggml_exact, v, memory_order_relaxed);
-    }
-    return v;
-}
-
-void pd_matmul_set_ggml_exact(bool on)
-{
-    atomic_store_explicit(&ggml_exact, on, memory_order_relaxed);
-}
-
-/* Integer sums of one Q4_K x Q8_K super-block per 64-value pair p (two
- * sub-blocks): isum[p] = sum_j sc_j * q4.q8 over the pair, msum[p] =
- * sum_j m_j * (q8 sums of sub-block j). */
-static void q4k_pair_sums(const pd_block_q4_k *a, const pd_block_q8_k *b, int isum[4], int msum[4])
-{
-    const uint8_t *q = a->scales;
-    int sc[8], mn[8];
-    for (int j = 0; j < 4; j++) {
-        sc[j] = q[j] & 63;
-        mn[j] = q[j + 4] & 63;
-        sc[j + 4] = (q[j + 8] & 0xF) | ((q[j] >> 6) << 4);
-        mn[j + 4] = (q[j + 8] >> 4) | ((q[j + 4] >> 6) << 4);
-    }
-    for (int p = 0; p < 4; p++) {
-        int lo = 0, hi = 0;
-        for (int l = 0; l < 32; l++) {
-            lo += (a->qs[32 * p + l] & 15) * b->qs[64 * p + l];
-            hi += (a->qs[32 * p + l] >> 4) * b->qs[64 * p + 32 + l];
-        }
-        isum[p] = sc[2 * p] * lo + sc[2 * p + 1] * hi;
-        msum[p] = mn[2 * p] * (b->bsums[4 * p] + b->bsums[4 * p + 1])
-                + mn[2 * p + 1] * (b->bsums[4 * p + 2] + b->bsums[4 * p + 3]);
-    }
-}
-
-/* ggml's repacked Q4_K kernels: the gemm (rows in groups of 4) adds each
- * 64-value pair into the float sums, the gemv (other rows, experts) each
- * whole super-block; scales and mins in separate sums, subtracted last. */
-static float q4k_dot_repacked(int64_t n, const void *w, const void *x, bool gemm)
-{
-    const pd_block_q4_k *a = w;
-    const pd_block_q8_k *b = x;
-    float acc = 0, accm = 0;
-    for (int64_t i = 0; i < n / PD_QK_K; i++) {
-        int isum[4], msum[4];
-        q4k_pair_sums(&a[i], &b[i], isum, msum);
-        const float dd = pd_h2f(a[i].d) * b[i].d, dm = pd_h2f(a[i].dmin) * b[i].d;
-        if (gemm) {
-            for (int p = 0; p < 4; p++) {
-                acc = fmaf((float)isum[p], dd, acc);
-                accm = fmaf((float)msum[p], dm, accm);
-            }
-        } else {
-            acc = fmaf((float)(isum[0] + isum[1] + isum[2] + isum[3]), dd, acc);
-            accm = fmaf((float)(msum[0] + msum[1] + msum[2] + msum[3]), dm, accm);
-        }
-    }
-    return acc - accm;
-}
-
-/* F32 x F32 as llamafile's tinyBLAS on AVX-512 (k % 16 == 0): 16 lanes of
- * fmas along k, then the lanes reduced as _mm512_reduce_add_ps does. */
-static float f32_dot_tinyblas(int64_t n, const float *a, const float *b)
-{
-    float l16[16] = {0}, t8[8], t4[4];
-    for (int64_t i = 0; i < n; i += 16)
-        for (int l = 0; l < 16; l++)
-            l16[l] = fmaf(a[i + l], b[i + l], l16[l]);
-    for (int l = 0; l < 8; l++)
-        t8[l] = l16[l + 8] + l16[l];
-    for (int l = 0; l < 4; l++)
-        t4[l] = t8[l + 4] + t8[l];
-    return (t4[0] + t4[2]) + (t4[1] + t4[3]);
-}
-
-/* One work unit (output rows r..r+nr of product m) in ggml's order; false
- * when the weight type has no exact path. Which kernel ggml picks: 2-D Q4_K
- * weights are repacked (gemm for the first n - n % 4 rows, gemv after),
- * experts always take the gemv, 3-D weights outside mul_mat_id are not
- * repacked (plain vec_dot, which pd_vec_dot follows). */
-static bool mm_unit_exact(const pd_mm *m, const void *xq0, size_t xs, int64_t r, int nr)
+/* Which float order each output value gets: the one llama.cpp's x86 CPU
+ * backend computes it in (tools/precision/NOTES.md), so that the oracle's
+ * random-weight models, which amplify ulps, give llama.cpp's logits.
+ * 2-D Q4_K weights with rows in multiples of 8 are repacked by llama.cpp:
+ * its gemm takes the first n - n % 4 input rows of a product (n > 3), its
+ * gemv the rest, decode, and every expert (mul_mat_id). */
+static bool q4k_repacked(const pd_mm *m)
 {
     const pd_weight *w = m->w;
-    if (w->type == PD_TYPE_Q4_K) {
-        const int n_gemm = m->n > 3 ? m->n - m->n % 4 : 0;
-        for (int t = 0; t < m->n; t++) {
-            const void *xq = (const uint8_t *)xq0 + (size_t)t * xs;
-            float *y = m->y + t * m->ldy;
-            for (int i = 0; i < nr; i++) {
-                const void *wr = pd_weight_row(w, m->mat, r + i);
-                if (w->n_mat > 1 && !m->expert)
-                    y[r + i] = pd_vec_dot(w->type, w->k, wr, xq);
-                else
-                    y[r + i] = q4k_dot_repacked(w->k, wr, xq, !m->expert && t < n_gemm);
-            }
-        }
-        return true;
-    }
-    if (w->type == PD_TYPE_Q6_K) {   /* not repacked on x86: vec_dot everywhere */
-        for (int t = 0; t < m->n; t++) {
-            const void *xq = (const uint8_t *)xq0 + (size_t)t * xs;
-            float *y = m->y + t * m->ldy;
-            for (int i = 0; i < nr; i++)
-                y[r + i] = pd_vec_dot(w->type, w->k, pd_weight_row(w, m->mat, r + i), xq);
-        }
-        return true;
-    }
-    if (w->type == PD_TYPE_F32 && w->k % 16 == 0) {
-        for (int t = 0; t < m->n; t++) {
-            const float *xr = (const float *)((const uint8_t *)xq0 + (size_t)t * xs);
-            float *y = m->y + t * m->ldy;
-            for (int i = 0; i < nr; i++)
-                y[r + i] = f32_dot_tinyblas(w->k, (const float *)pd_weight_row(w, m->mat, r + i), xr);
-        }
-        return true;
-    }
-    return false;
+    return w->type == PD_TYPE_Q4_K && (w->n_mat == 1 || m->expert) && w->n % 8 == 0;
 }
 
-#define MM_TOKEN_BLOCK 64
+/* Rows [t0, t1) of X against output columns r..r+nr, MM_TOKEN_BLOCK input
+ * rows per call (the blocking never changes a value's order). */
+static void mm_tiles(const pd_mm *m, const mm_plan *p, int64_t r, int nr, int t0, int t1, int order)
+{
+    const pd_weight *w = m->w;
+    for (int t = t0; t < t1; t += MM_TOKEN_BLOCK) {
+        const int nc = t1 - t < MM_TOKEN_BLOCK ? t1 - t : MM_TOKEN_BLOCK;
+        const void *xq = (const uint8_t *)p->xq + (size_t)t * p->xq_stride;
+        float *y = m->y + t * m->ldy + r;
+        if (order >= 0)
+            pd_q4k_tile_ordered((pd_q4k_order)order, w->k, pd_weight_row(w, m->mat, r), w->row_bytes,
+                                nr, xq, p->xq_stride, nc, y, (size_t)m->ldy);
+        else
+            pd_vec_dot_tile(w->type, w->k, pd_weight_row(w, m->mat, r), w->row_bytes, nr,
+                            xq, p->xq_stride, nc, y, (size_t)m->ldy);
+    }
+}
+
+/* One output row block of product m through pd_vec_dot, a row at a time. */
+static void mm_rows(const pd_mm *m, const mm_plan *p, int64_t r, int nr)
+{
+    const pd_weight *w = m->w;
+    for (int t = 0; t < m->n; t++) {
+        const void *xq = (const uint8_t *)p->xq + (size_t)t * p->xq_stride;
+        float *y = m->y + t * m->ldy;
+        for (int i = 0; i < nr; i++)
+            y[r + i] = pd_vec_dot(w->type, w->k, pd_weight_row(w, m->mat, r + i), xq);
+    }
+}
 
 /* Phase 2: work units of output rows, handed out in order. */
 static void mm_compute(void *arg, int ith, int nth)
@@ -340,26 +219,22 @@ static void mm_compute(void *arg, int ith, int nth)
             k++;
         const mm_plan *p = &j->plan[k];
         const pd_mm *m = &j->mm[k];
-        const pd_weight *w = m->w;
+        const pd_type type = m->w->type;
         const int64_t r = p->r0 + (u - p->unit0) * p->chunk;
         const int nr = (int)(r + p->chunk <= p->r1 ? p->chunk : p->r1 - r);
-        if (j->exact && mm_unit_exact(m, p->xq, p->xq_stride, r, nr))
-            continue;
-        if (m->n == 1 || (m->n == 2 && w->type == PD_TYPE_Q8_0)) {
-            /* a row at a time beats the tile kernels for one or two tokens (decode) */
-            for (int t = 0; t < m->n; t++) {
-                const void *xq = (const uint8_t *)p->xq + (size_t)t * p->xq_stride;
-                float *y = m->y + t * m->ldy;
-                for (int i = 0; i < nr; i++)
-                    y[r + i] = pd_vec_dot(w->type, w->k, pd_weight_row(w, m->mat, r + i), xq);
-            }
-            continue;
-        }
-        for (int t = 0; t < m->n; t += MM_TOKEN_BLOCK) {
-            const int nc = m->n - t < MM_TOKEN_BLOCK ? m->n - t : MM_TOKEN_BLOCK;
-            pd_vec_dot_tile(w->type, w->k, pd_weight_row(w, m->mat, r), w->row_bytes, nr,
-                            (const uint8_t *)p->xq + (size_t)t * p->xq_stride, p->xq_stride,
-                            nc, m->y + t * m->ldy + r, (size_t)m->ldy);
+        if (q4k_repacked(m)) {
+            const int n_gemm = m->expert || m->n <= 3 ? 0 : m->n - m->n % 4;
+            mm_tiles(m, p, r, nr, 0, n_gemm, PD_Q4K_GEMM);
+            mm_tiles(m, p, r, nr, n_gemm, m->n, PD_Q4K_GEMV);
+        } else if (type == PD_TYPE_Q4_K || m->n == 1 || (m->n == 2 && type == PD_TYPE_Q8_0)) {
+            /* Q4_K not repacked: ggml's vec_dot, which the row kernel
+             * follows (the tile does not); otherwise a row at a time beats
+             * the tile kernels for one or two tokens (decode) */
+            mm_rows(m, p, r, nr);
+        } else {
+            /* the Q6_K tile rounds as its row kernel (= ggml's vec_dot),
+             * F32 in tinyBLAS's order for k % 16 == 0 (quant.h) */
+            mm_tiles(m, p, r, nr, 0, m->n, -1);
         }
     }
 }
@@ -417,7 +292,7 @@ pd_status pd_matmul(pd_pool *pool, pd_mm_scratch *s, const pd_mm *mm, int n_mm)
         if (plan[i].convert)
             plan[i].xq = (uint8_t *)s->q + plan[i].q_off;
     mm_job j = { .mm = mm, .plan = plan, .n_mm = n_mm, .n_units = units,
-                 .n_rows = rows, .q = s->q, .exact = pd_matmul_ggml_exact() };
+                 .n_rows = rows, .q = s->q };
     atomic_init(&j.next, 0);
     if (q_bytes && rows <= 4)
         mm_convert(&j, 0, 1);   /* decode: not worth waking the pool twice */

@@ -13,9 +13,12 @@
 void pd_rmsnorm(float *y, const float *x, const float *w, int n, float eps);
 /* In place softmax of x[0..n). */
 void pd_softmax(float *x, int n);
-/* a[i] = silu(a[i]) * b[i] */
+/* a[i] = silu(a[i]) * b[i], SiLU with ggml's vectorised exp (silu.c); the
+ * same bits at every SIMD level */
 void pd_silu_mul(float *a, const float *b, int64_t n);
-static inline float pd_silu(float x) { return x / (1.0f + expf(-x)); }
+/* The same at SIMD level `level` (0 scalar, 1 AVX2, 2 AVX-512; tests);
+ * false when this CPU or build lacks it. */
+bool pd_silu_mul_level(int level, float *a, const float *b, int64_t n);
 
 /* RoPE: cos/sin of every rotated pair of one position, as ggml computes them
  * (theta_i = pos * base^(-2i/d) / freq_factor_i, YaRN ramp between the
@@ -49,16 +52,6 @@ typedef struct pd_mm_scratch {
 
 pd_status pd_matmul(pd_pool *pool, pd_mm_scratch *s, const pd_mm *mm, int n_mm);
 
-/* ggml-exact mode (PONDER_GGML_EXACT=1 in the environment, or the setter):
- * Q4_K, Q6_K and F32 products use the float rounding order of llama.cpp's
- * x86 CPU kernels (repacked Q4_K gemm for rows in groups of 4, gemv for the
- * other rows and for experts, the plain vec_dot for 3-D weights and Q6_K,
- * tinyBLAS for F32) and SiLU uses ggml's vectorised exp, in scalar code.
- * Slow; it reproduces llama.cpp's logits on the oracle files almost bit for
- * bit, and shows what the SIMD kernels must do to get there
- * (tools/precision/NOTES.md). */
-bool pd_matmul_ggml_exact(void);
-void pd_matmul_set_ggml_exact(bool on);   /* overrides the environment */
 void pd_mm_scratch_free(pd_mm_scratch *s);
 
 /* Half floats at the speed attention needs: a 64K-entry table for

@@ -102,9 +102,7 @@ static row_err compare_row(const float *a, const float *b, int n)
     return e;
 }
 
-/* exact: run with ggml-exact products (cpu/ops.h), which should reproduce
- * llama.cpp's quantized logits almost bit for bit */
-static void oracle_file(const char *model, const char *prompt, bool quantized, bool exact)
+static void oracle_file(const char *model, const char *prompt, bool quantized)
 {
     const char *dir = t_oracle();
     if (!dir)
@@ -149,12 +147,10 @@ static void oracle_file(const char *model, const char *prompt, bool quantized, b
 
     /* all 48 positions: 32 in one forward, then 16 single-token decodes */
     float *lg = malloc(sizeof(float) * 48 * V);
-    pd_matmul_set_ggml_exact(exact);
     T_CHECKF(pd_model_forward(m, toks, 32, 0, lg, true) == PD_OK, "%s", pd_errmsg());
     for (int s = 0; s < 16; s++)
         T_CHECKF(pd_model_forward(m, &greedy[s], 1, 32 + s, lg + (size_t)(32 + s) * V, false)
                  == PD_OK, "%s", pd_errmsg());
-    pd_matmul_set_ggml_exact(false);
 
     /* routing vs routing.txt: the sets per (position, layer) */
     snprintf(ref, sizeof ref, "%s/ref/%s.routing.txt", dir, model);
@@ -191,7 +187,7 @@ static void oracle_file(const char *model, const char *prompt, bool quantized, b
 
     /* logits */
     double worst_max = 0, worst_rms = 0, all_rms = 0;
-    int n_cmp = 0;
+    int n_cmp = 0, n_over = 0;
     for (int p = 0; p < 48; p++) {
         const float *r = p < 32 ? rp + (size_t)p * V : rd + (size_t)(p - 32) * V;
         row_err e = compare_row(lg + (size_t)p * V, r, V);
@@ -199,6 +195,7 @@ static void oracle_file(const char *model, const char *prompt, bool quantized, b
             continue;
         if (e.max > worst_max) worst_max = e.max;
         if (e.rms > worst_rms) worst_rms = e.rms;
+        n_over += e.rms > 0.02;
         all_rms += e.rms * e.rms;
         n_cmp++;
     }
@@ -213,9 +210,9 @@ static void oracle_file(const char *model, const char *prompt, bool quantized, b
         if (argmax(lg + (size_t)p * V, V) != greedy[s])
             g_bad++;
     }
-    printf("# %s%s: max|dlogit| %.4f, worst per-position rms %.4f, rms %.4f over %d/48 positions; "
+    printf("# %s: max|dlogit| %.4f, worst per-position rms %.4f, rms %.4f over %d/48 positions; "
            "routing differs at %d/%d (%d not near-ties); greedy %d/%d checked ok\n",
-           model, exact ? " (ggml-exact)" : "", worst_max, worst_rms, all_rms, n_cmp, n_diff,
+           model, worst_max, worst_rms, all_rms, n_cmp, n_diff,
            n_lines, n_bad_diff,
            g_checked - g_bad, g_checked);
     free(lg);
@@ -224,21 +221,22 @@ static void oracle_file(const char *model, const char *prompt, bool quantized, b
     pd_model_close(m);
     T_EQ_INT(n_bad_diff, 0);
     T_EQ_INT(g_bad, 0);
-    if (quantized && exact) {
-        /* llama.cpp's kernels' rounding order reproduced: q3moe matches to
-         * ~1e-6 at every position, ds3 everywhere but one decode position
-         * (rms 0.025 there, 0.004 overall); the same experts everywhere. */
+    if (quantized && strcmp(pd_simd_level(), "scalar") != 0) {
+        /* The products round as llama.cpp's x86 kernels do (NOTES.md in
+         * tools/precision): the issue's target, rms <= 0.02 at every
+         * position, and the same experts everywhere. ds3 keeps one decode
+         * position at rms 0.025 (a routing weight ~1e-4 off there; cause
+         * not found yet): it alone may reach 0.03. */
+        const bool ds3 = !strncmp(model, "ds3", 3);
         T_EQ_INT(n_diff, 0);
-        const bool small = !strcmp(model, "q3moe-Q4_K_M");
-        T_CHECKF(worst_rms <= (small ? 0.005 : 0.04) && all_rms <= (small ? 0.002 : 0.01),
-                 "per-position rms %.4f, overall %.4f", worst_rms, all_rms);
+        T_CHECKF(n_over <= (ds3 ? 1 : 0) && worst_rms <= (ds3 ? 0.03 : 0.02),
+                 "%d positions above rms 0.02, worst %.4f", n_over, worst_rms);
+        T_CHECKF(all_rms <= (ds3 ? 0.005 : 0.001), "overall rms %.4f", all_rms);
     } else if (quantized) {
-        /* The issue's target is rms <= 0.02 per position. The fast kernels
-         * round in another order than llama.cpp's (Q4_K sums folded per
-         * super-block instead of per 64 values in its repacked gemm, see
-         * tools/precision/NOTES.md); one ulp moved by that changes a half
-         * or Q8_K rounding now and then, and the random weights amplify
-         * each such flip to ~0.02-0.1 rms in the logits. A bug costs O(1). */
+        /* The scalar Q4_K row kernel sums in another order than ggml's
+         * AVX2 vec_dot (DeepSeek's 3-D attn_k_b/attn_v_b use it): one ulp
+         * flips a half or Q8_K rounding now and then, and the random
+         * weights amplify each flip to ~0.02-0.1 rms. A bug costs O(1). */
         T_CHECKF(worst_rms <= 0.2 && all_rms <= 0.12, "per-position rms %.4f, overall %.4f",
                  worst_rms, all_rms);
     } else {
@@ -247,20 +245,10 @@ static void oracle_file(const char *model, const char *prompt, bool quantized, b
     }
 }
 
-static void test_oracle_ds3_f16(void) { oracle_file("ds3-F16", "ds3", false, false); }
-static void test_oracle_q3moe_f16(void) { oracle_file("q3moe-F16", "q3moe", false, false); }
-static void test_oracle_ds3_q4km(void) { oracle_file("ds3-Q4_K_M", "ds3", true, false); }
-static void test_oracle_q3moe_q4km(void) { oracle_file("q3moe-Q4_K_M", "q3moe", true, false); }
-
-/* The exact mode relies on the AVX2 row kernels for ggml's vec_dot order. */
-static void oracle_exact(const char *model, const char *prompt)
-{
-    if (!strcmp(pd_simd_level(), "scalar"))
-        T_SKIP("ggml-exact products need the SIMD row kernels (PONDER_SIMD=scalar)");
-    oracle_file(model, prompt, true, true);
-}
-static void test_oracle_ds3_q4km_exact(void) { oracle_exact("ds3-Q4_K_M", "ds3"); }
-static void test_oracle_q3moe_q4km_exact(void) { oracle_exact("q3moe-Q4_K_M", "q3moe"); }
+static void test_oracle_ds3_f16(void) { oracle_file("ds3-F16", "ds3", false); }
+static void test_oracle_q3moe_f16(void) { oracle_file("q3moe-F16", "q3moe", false); }
+static void test_oracle_ds3_q4km(void) { oracle_file("ds3-Q4_K_M", "ds3", true); }
+static void test_oracle_q3moe_q4km(void) { oracle_file("q3moe-Q4_K_M", "q3moe", true); }
 
 /* ------------------------------------------------------------------------
  * Self-consistency
@@ -690,8 +678,6 @@ int main(void)
     T_RUN(test_oracle_q3moe_f16);
     T_RUN(test_oracle_ds3_q4km);
     T_RUN(test_oracle_q3moe_q4km);
-    T_RUN(test_oracle_ds3_q4km_exact);
-    T_RUN(test_oracle_q3moe_q4km_exact);
     T_RUN(test_batch_equals_steps_mla);
     T_RUN(test_batch_equals_steps_gqa);
     T_RUN(test_batch_close_to_steps_f16);

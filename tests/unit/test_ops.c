@@ -1,0 +1,97 @@
+/* test_ops.c - CPU ops that must round like llama.cpp: SiLU gating at every
+ * SIMD level gives the scalar version's bits, and the scalar version is
+ * SiLU to a few ulp (checked against double-precision exp).
+ */
+#include "t.h"
+#include "cpu/ops.h"
+
+#include <stdint.h>
+
+static float f32_of(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
+static uint32_t u32_of(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
+
+/* Inputs over the whole float range: a stride through every bit pattern
+ * (all exponents, both signs) plus the edges of ggml's exp: overflow near
+ * 88.72, underflow into subnormals and zero near -87.3 .. -103.97, the
+ * |n| > 192 cut near 133.08, zeros, subnormals, infinities. */
+static int silu_inputs(float *x, int cap)
+{
+    int n = 0;
+    for (uint64_t u = 0; u < (1ull << 32) && n < cap; u += 65521) {
+        float f = f32_of((uint32_t)u);
+        if (!isnan(f))
+            x[n++] = f;
+    }
+    const float edges[] = { 0.0f, -0.0f, 0x1p-149f, -0x1p-149f, 0x1p-126f, -0x1p-126f, 1e-30f,
+                            -1e-30f, 88.72f, -88.72f, 87.3f, -87.3f, 103.97f, -103.97f,
+                            133.08f, -133.08f, 133.2f, -133.2f, INFINITY, -INFINITY, 3.0e38f,
+                            -3.0e38f, 1.0f, -1.0f, 0.5f, -0.5f };
+    for (size_t i = 0; i < sizeof edges / sizeof edges[0] && n < cap; i++)
+        for (int s = -40; s <= 40 && n < cap; s++) {   /* and their neighbours */
+            const float f = f32_of(u32_of(edges[i]) + (uint32_t)s);
+            if (!isnan(f))
+                x[n++] = f;
+        }
+    return n;
+}
+
+static void test_silu_levels_bitwise(void)
+{
+    enum { CAP = 70000 + 26 * 81 + 64 };
+    static float x[CAP], b[CAP], want[CAP], got[CAP];
+    int n = silu_inputs(x, CAP);
+    T_CHECK(n > 65000);
+    for (int i = 0; i < n; i++)   /* gates of either sign, one exactly 1 */
+        b[i] = i % 3 == 0 ? 1.0f : (float)((i * 7919) % 2001 - 1000) / 250.0f;
+    memcpy(want, x, sizeof(float) * n);
+    T_CHECK(pd_silu_mul_level(0, want, b, n));
+    int levels = 0;
+    for (int l = 1; l <= 2; l++) {
+        /* odd lengths and offsets: vector bodies and scalar tails */
+        for (int off = 0; off < 3; off++) {
+            const int len = n - off - 5 * l;
+            memcpy(got, x, sizeof(float) * n);
+            if (!pd_silu_mul_level(l, got + off, b + off, len))
+                break;
+            for (int i = off; i < off + len; i++) {
+                const bool same = u32_of(got[i]) == u32_of(want[i]) || (isnan(got[i]) && isnan(want[i]));
+                T_CHECKF(same, "level %d: silu(%a) * %a = %a, scalar %a", l, x[i], b[i], got[i], want[i]);
+            }
+            levels += off == 0;
+        }
+    }
+    printf("# silu: %d inputs, %d SIMD level(s) bitwise equal to scalar\n", n, levels);
+}
+
+/* The scalar version against x / (1 + exp(-x)) in double. */
+static void test_silu_accuracy(void)
+{
+    enum { CAP = 70000 + 26 * 81 + 64 };
+    static float x[CAP], y[CAP], one[CAP];
+    int n = silu_inputs(x, CAP);
+    for (int i = 0; i < n; i++)
+        one[i] = 1.0f;
+    memcpy(y, x, sizeof(float) * n);
+    pd_silu_mul(y, one, n);
+    int checked = 0;
+    for (int i = 0; i < n; i++) {
+        const double xd = x[i];
+        if (isinf(x[i]) || xd < -80)   /* -x*e^x far below FLT_MIN: the sign is enough */
+            continue;
+        const double want = xd / (1 + exp(-xd));
+        T_CHECKF(fabs(y[i] - want) <= 4e-7 * fabs(want) + 0x1p-149,
+                 "silu(%a) = %a, want %a", x[i], y[i], want);
+        checked++;
+    }
+    T_CHECK(checked > 30000);
+    float e[4] = { INFINITY, -INFINITY, -100.0f, 0.0f }, o[4] = { 1, 1, 1, 1 };
+    pd_silu_mul(e, o, 4);
+    T_CHECK(e[0] == INFINITY && isnan(e[1]) && e[2] == 0 && signbit(e[2]) && e[3] == 0);
+}
+
+int main(void)
+{
+    T_RUN(test_silu_levels_bitwise);
+    T_RUN(test_silu_accuracy);
+    T_DONE();
+}
