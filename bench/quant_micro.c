@@ -128,6 +128,55 @@ static void bench_tile(pd_type t)
     free(out);
 }
 
+/* Q4_K in llama.cpp's orders (pd_q4k_tile_ordered): decode rate of the gemv
+ * with one column over a matrix of mib MiB (64 rows a call, as ops.c), and
+ * GFLOP/s of both orders at a few column counts. */
+static void bench_q4k_ordered(int mib)
+{
+    const int64_t n = 4096;
+    size_t rb, xb;
+    pd_type_row_bytes(PD_TYPE_Q4_K, n, &rb);
+    int64_t rows = ((int64_t)mib << 20) / (int64_t)rb / 64 * 64;
+    void *w = make_matrix(PD_TYPE_Q4_K, n, rows, &rb);
+    void *x = make_acts(PD_TYPE_Q4_K, n, 64, &xb);
+    float *out = malloc((size_t)rows * 64 * sizeof *out);
+    double best = 1e9;
+    for (int rep = 0; rep < (mib < 8 ? 200 : 5); rep++) {
+        double t0 = now();
+        for (int64_t r = 0; r < rows; r += 64)
+            pd_q4k_tile_ordered(PD_Q4K_GEMV, n, (char *)w + (size_t)r * rb, rb, 64, x, xb, 1, out + r, rows);
+        double dt = now() - t0;
+        if (dt < best)
+            best = dt;
+    }
+    printf("q4k gemv 1 col, 4096-wide rows, %5.1f MiB: %6.2f GB/s\n", rows * (double)rb / (1 << 20),
+           rows * (double)rb / best * 1e-9);
+    if (mib < 8)
+        goto done;
+    static const int cols[] = { 2, 3, 4, 8, 64 };
+    rows = 2048;
+    for (size_t ic = 0; ic < sizeof cols / sizeof cols[0]; ic++) {
+        double bo[2] = { 1e9, 1e9 };
+        for (int rep = 0; rep < 3; rep++)
+            for (int o = 0; o < 2; o++) {
+                double t0 = now();
+                for (int64_t r = 0; r < rows; r += 64)
+                    pd_q4k_tile_ordered(o ? PD_Q4K_GEMM : PD_Q4K_GEMV, 2048, (char *)w + (size_t)r * rb, rb, 64,
+                                        x, xb, cols[ic], out + r, rows);
+                double dt = now() - t0;
+                if (dt < bo[o])
+                    bo[o] = dt;
+            }
+        double flop = 2.0 * rows * 2048.0 * cols[ic];
+        printf("q4k 2048x2048 x %2d: gemv %6.1f GFLOP/s, gemm %6.1f GFLOP/s\n", cols[ic],
+               flop / bo[0] * 1e-9, flop / bo[1] * 1e-9);
+    }
+done:
+    free(w);
+    free(x);
+    free(out);
+}
+
 static void bench_copy(void)
 {
     size_t sz = 64u << 20;
@@ -154,10 +203,16 @@ int main(void)
     static const pd_type mv[] = { PD_TYPE_Q8_0, PD_TYPE_Q4_0, PD_TYPE_Q4_K, PD_TYPE_Q5_K,
                                   PD_TYPE_Q6_K, PD_TYPE_F16, PD_TYPE_BF16, PD_TYPE_F32 };
     for (size_t i = 0; i < sizeof mv / sizeof mv[0]; i++)
-        bench_matvec(mv[i], 64);
+        if (!getenv("QM_Q4K_ONLY") || mv[i] == PD_TYPE_Q4_K || mv[i] == PD_TYPE_Q8_0)
+            bench_matvec(mv[i], 64);
     printf("in cache (1 MiB matrix, compute-bound rate):\n");
     for (size_t i = 0; i < sizeof mv / sizeof mv[0]; i++)
-        bench_matvec(mv[i], 1);
+        if (!getenv("QM_Q4K_ONLY") || mv[i] == PD_TYPE_Q4_K || mv[i] == PD_TYPE_Q8_0)
+            bench_matvec(mv[i], 1);
+    bench_q4k_ordered(64);
+    bench_q4k_ordered(1);
+    if (getenv("QM_Q4K_ONLY"))
+        return 0;
     static const pd_type tl[] = { PD_TYPE_Q8_0, PD_TYPE_Q4_0, PD_TYPE_Q4_K, PD_TYPE_Q5_K, PD_TYPE_Q6_K,
                                   PD_TYPE_F16 };
     for (size_t i = 0; i < sizeof tl / sizeof tl[0]; i++)

@@ -946,7 +946,7 @@ ALWAYS_INLINE void k4_d_dmin(const uint8_t *const blk[8], int N, __m256 *d, __m2
 #define K4_BB 144   /* sizeof(pd_block_q4_k) */
 
 /* R rows (row r's blocks at a[r]) x one Q8_K column, lanes = rows. */
-ALWAYS_INLINE void q4k_rows_x1(int64_t nb, const uint8_t *const a[Q4K_W], int R,
+ALWAYS_INLINE void q4k_rows_x1(int64_t nb, const uint8_t *const a[Q4K_W], int R, size_t ahead,
                                const pd_block_q8_k *y, float *out, bool gemm)
 {
     const __m256i m4 = _mm256_set1_epi8(0x0f), z = _mm256_setzero_si256();
@@ -961,6 +961,11 @@ ALWAYS_INLINE void q4k_rows_x1(int64_t nb, const uint8_t *const a[Q4K_W], int R,
         for (int r = 0; r < R; r++) {
             __m128i mn;
             blk[r] = a[r] + (size_t)i * K4_BB;
+            if (ahead) {      /* the next group's rows: the rows interleave, which the hardware prefetchers miss */
+                _mm_prefetch((const char *)blk[r] + ahead, _MM_HINT_T0);
+                _mm_prefetch((const char *)blk[r] + ahead + 64, _MM_HINT_T0);
+                _mm_prefetch((const char *)blk[r] + ahead + 128, _MM_HINT_T0);
+            }
             k4_scales_vec(blk[r] + 4, &sc2[r], &mn);
             ms[r] = _mm_madd_epi16(mn, pairs);
             sum[r] = z;
@@ -981,6 +986,7 @@ ALWAYS_INLINE void q4k_rows_x1(int64_t nb, const uint8_t *const a[Q4K_W], int R,
                     pc[r] = madd16(madd16(z, p0, k4_scale(sc2[r], 2 * ch)), p1, k4_scale(sc2[r], 2 * ch + 1));
                 else
                     sum[r] = madd16(madd16(sum[r], p0, k4_scale(sc2[r], 2 * ch)), p1, k4_scale(sc2[r], 2 * ch + 1));
+                __asm__("" : "+x"(sum[r]));   /* keep the sums in order: GCC's reassociation spills */
             }
             if (gemm)
                 acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(fold8_n(pc, R)), dd, acc);
@@ -1039,6 +1045,7 @@ ALWAYS_INLINE void q4k_row_xw(int kb, const uint8_t *row, const pd_block_q8_k *c
                     pc[c] = madd16(madd16(z, p0, s0), p1, s1);
                 else
                     sum[c] = madd16(madd16(sum[c], p0, s0), p1, s1);
+                __asm__("" : "+x"(sum[c]));
             }
             if (gemm)
                 acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(fold8_n(pc, Q4K_W)), dd, acc);
@@ -1060,24 +1067,25 @@ ALWAYS_INLINE void q4k_row_xw(int kb, const uint8_t *row, const pd_block_q8_k *c
 
 /* Rows r0.. in groups of Q4K_W against one column */
 ALWAYS_INLINE void q4k_rows(int64_t nb, const void *w, size_t ws, int r0, int nr,
-                            const pd_block_q8_k *y, float *out, bool gemm)
+                            const pd_block_q8_k *y, float *out, bool gemm, bool prefetch)
 {
     for (; r0 < nr; r0 += Q4K_W) {
         const uint8_t *a[Q4K_W];
         const int R = nr - r0 < Q4K_W ? nr - r0 : Q4K_W;
+        const size_t ahead = prefetch ? (size_t)R * ws : 0;
         for (int r = 0; r < R; r++)
             a[r] = (const uint8_t *)w + (size_t)(r0 + r) * ws;
         switch (R) {
 #if Q4K_W == 8
-        case 8: q4k_rows_x1(nb, a, 8, y, out + r0, gemm); break;
-        case 7: q4k_rows_x1(nb, a, 7, y, out + r0, gemm); break;
-        case 6: q4k_rows_x1(nb, a, 6, y, out + r0, gemm); break;
-        case 5: q4k_rows_x1(nb, a, 5, y, out + r0, gemm); break;
+        case 8: q4k_rows_x1(nb, a, 8, ahead, y, out + r0, gemm); break;
+        case 7: q4k_rows_x1(nb, a, 7, ahead, y, out + r0, gemm); break;
+        case 6: q4k_rows_x1(nb, a, 6, ahead, y, out + r0, gemm); break;
+        case 5: q4k_rows_x1(nb, a, 5, ahead, y, out + r0, gemm); break;
 #endif
-        case 4: q4k_rows_x1(nb, a, 4, y, out + r0, gemm); break;
-        case 3: q4k_rows_x1(nb, a, 3, y, out + r0, gemm); break;
-        case 2: q4k_rows_x1(nb, a, 2, y, out + r0, gemm); break;
-        default: q4k_rows_x1(nb, a, 1, y, out + r0, gemm); break;
+        case 4: q4k_rows_x1(nb, a, 4, ahead, y, out + r0, gemm); break;
+        case 3: q4k_rows_x1(nb, a, 3, ahead, y, out + r0, gemm); break;
+        case 2: q4k_rows_x1(nb, a, 2, ahead, y, out + r0, gemm); break;
+        default: q4k_rows_x1(nb, a, 1, ahead, y, out + r0, gemm); break;
         }
     }
 }
@@ -1093,7 +1101,7 @@ ALWAYS_INLINE void q4k_ordered(int64_t n, const void *w, size_t ws, int nr,
         const int rn = nr - r0 < Q4K_RCH ? nr - r0 : Q4K_RCH;
         for (int c = ncg; c < nc; c++)
             q4k_rows(nb, (const char *)w + (size_t)r0 * ws, ws, 0, rn,
-                     (const pd_block_q8_k *)XROW(x, xs, c), out + (size_t)c * os + r0, gemm);
+                     (const pd_block_q8_k *)XROW(x, xs, c), out + (size_t)c * os + r0, gemm, c == ncg);
     }
     float dyv[TILE_KCH][8] __attribute__((aligned(32)));
     int16_t pairs[TILE_KCH][Q4K_W][8] __attribute__((aligned(16)));
