@@ -222,10 +222,12 @@ void ui_cmd_help(ui_buf *out)
         snprintf(left, sizeof left, "/%s %s", defs[i].name, defs[i].args);
         ui_buf_printf(out, "  %-24s %s\n", left, defs[i].help);
     }
+    /* the keys of man/ponder.1's "Keys" (tests/tui/man.sh compares them) */
     ui_buf_puts(out,
-        "keys: Ctrl-C stop  Ctrl-D quit  F2 TIP on/off  F3/F4 alpha -/+  F5/F6 beta -/+\n"
-        "      F7 layout  F8 zoom  F9 display  Tab focus  PgUp/PgDn scroll  Alt-Enter newline\n"
-        "      Ctrl-R history search  Ctrl-X Ctrl-E edit in $EDITOR");
+        "keys: Ctrl-C stop  Ctrl-D quit  F1 help  F2 TIP on/off  F3/F4 alpha -/+\n"
+        "      F5/F6 beta -/+  F7 layout  F8 zoom  F9 display  Tab focus  Ctrl-L redraw\n"
+        "      PgUp/PgDn scroll  Home/End pane top/end  Ctrl-Z suspend\n"
+        "      Ctrl-R history search  Alt-Enter newline  Ctrl-X Ctrl-E edit in $EDITOR");
 }
 
 bool ui_cmd_apply_params(const ui_cmd *c, pd_params *p, char *strings[2],

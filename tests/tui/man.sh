@@ -23,6 +23,30 @@ for code in $(printf '%s\n' 0 1 2 130 $codes | sort -nu); do
 done
 if [ -z "$missing" ] && [ -n "$codes" ]; then echo "PASS: man: EXIT STATUS lists every exit code"
 else echo "FAIL: man: EXIT STATUS lacks:${missing:- (no CLI_EXIT_ codes found)}"; failed=1; fi
+# /help and the page's "Commands" and "Keys" name the same REPL commands and
+# keys, both ways (the help text from the front end on the fake engine)
+fake=${PONDER_BUILDDIR:-.}/tests/tui/ponder-fake
+if [ -x "$fake" ] && d=$(mktemp -d "${TMPDIR:-/tmp}/ponder-man.XXXXXX"); then
+    help=$(printf '/help\n' | PONDER_FAKE_DELAY_MS=0 "$fake" -m fake.gguf 2>&1 >/dev/null)
+    section() { awk -v h="$1" '/^\.S[SH] /{on = ($0 == ".SS " h)} on' "$page" | sed 's/\\-/-/g'; }
+    keys_re='(Ctrl|Alt)-[A-Za-z]+|F[0-9]+|Tab|PgUp|PgDn|Home|End'
+    printf '%s\n' "$help" | sed -n 's|^  \(/[a-z-]*\).*|\1|p' | sort -u >"$d/help"
+    printf '%s\n' "$help" | sed -n '/^keys:/,$p' | grep -oE "$keys_re" | sort -u >"$d/help-keys"
+    section Commands | sed -n 's|^\.B[IR]* "*\(/[a-z-]*\).*|\1|p' | sort -u >"$d/man"
+    section Keys | grep -v '^\.SS' | grep -oE "$keys_re" | sort -u >"$d/man-keys"
+    only_help=$(comm -23 "$d/help" "$d/man"; comm -23 "$d/help-keys" "$d/man-keys")
+    only_man=$(comm -13 "$d/help" "$d/man"; comm -13 "$d/help-keys" "$d/man-keys")
+    n=$(wc -l <"$d/help")
+    rm -rf "$d"
+    if [ -z "$only_help$only_man" ] && [ "$n" -gt 20 ]; then
+        echo "PASS: man: /help and the page list the same commands and keys"
+    else
+        echo "FAIL: man: /help and the page differ: only in /help:" $only_help "; only in the page:" $only_man "($n commands)"
+        failed=1
+    fi
+else
+    echo "SKIP: man: /help against the page: $fake not built"
+fi
 if command -v man >/dev/null 2>&1 && man --help 2>&1 | grep -q -- '--warnings'; then
     out=$(MANWIDTH=80 LC_ALL=C.UTF-8 man --warnings -l "$page" 2>&1 >/dev/null)
     if [ -z "$out" ]; then echo "PASS: man: man --warnings -l"; else
