@@ -632,6 +632,10 @@ int ui_main(int argc, char **argv)
         return cli_usage_error(NULL, "unexpected argument '%s'", argv[optind]);
     if (c.json)
         return cli_usage_error(NULL, "--json belongs to 'ponder run'");
+    char err[512];
+    ui_theme th;
+    if (c.theme && ui_theme_load(&th, c.theme, err, sizeof err) != 0)
+        return cli_usage_error(NULL, "--theme: %s", err);
     if (!prefs.model[0] && !prefs.have_temp)
         cli_demo_defaults(&c);
     if (c.plain || !isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))

@@ -22,6 +22,14 @@ if [ -n "$PONDER" ] && [ -x "$PONDER" ]; then
     "$PONDER" --plain --tip-alpha lots </dev/null >/dev/null 2>"$T/err"
     rc=$?
     [ "$rc" -eq 2 ] && pass "plain: a bad option is exit 2" || fail "plain: a bad option is exit 2" "rc=$rc"
+    "$PONDER" --plain --theme nope -m "$T/missing.gguf" </dev/null >/dev/null 2>"$T/err"
+    rc=$?
+    if [ "$rc" -eq 2 ] && [ "$(wc -l <"$T/err")" -eq 1 ] &&
+       grep -q "^ponder: --theme: unknown theme 'nope' (themes: default, light, high-contrast, mono)" "$T/err"; then
+        pass "plain: --theme NAME refuses an unknown theme, exit 2"
+    else
+        fail "plain: --theme NAME refuses an unknown theme, exit 2" "rc=$rc $(cat "$T/err")"
+    fi
     printf 'bad: x\n' >"$T/bad.cfg"
     mkdir -p "$T/config/ponder" && printf 'alpha = many\n' >"$T/config/ponder/config"
     "$PONDER" --plain -m "$T/missing.gguf" </dev/null >/dev/null 2>"$T/err"
