@@ -156,20 +156,24 @@ static void bench_q4k_ordered(int mib)
     static const int cols[] = { 2, 3, 4, 8, 64 };
     rows = 2048;
     for (size_t ic = 0; ic < sizeof cols / sizeof cols[0]; ic++) {
-        double bo[2] = { 1e9, 1e9 };
-        for (int rep = 0; rep < 3; rep++)
-            for (int o = 0; o < 2; o++) {
+        double bo[3] = { 1e9, 1e9, 1e9 };
+        for (int rep = 0; rep < 7; rep++)
+            for (int o = 0; o < 3; o++) {
                 double t0 = now();
                 for (int64_t r = 0; r < rows; r += 64)
-                    pd_q4k_tile_ordered(o ? PD_Q4K_GEMM : PD_Q4K_GEMV, 2048, (char *)w + (size_t)r * rb, rb, 64,
-                                        x, xb, cols[ic], out + r, rows);
+                    if (o < 2)
+                        pd_q4k_tile_ordered(o ? PD_Q4K_GEMM : PD_Q4K_GEMV, 2048, (char *)w + (size_t)r * rb, rb,
+                                            64, x, xb, cols[ic], out + r, rows);
+                    else
+                        pd_vec_dot_tile(PD_TYPE_Q4_K, 2048, (char *)w + (size_t)r * rb, rb, 64, x, xb, cols[ic],
+                                        out + r, rows);
                 double dt = now() - t0;
                 if (dt < bo[o])
                     bo[o] = dt;
             }
         double flop = 2.0 * rows * 2048.0 * cols[ic];
-        printf("q4k 2048x2048 x %2d: gemv %6.1f GFLOP/s, gemm %6.1f GFLOP/s\n", cols[ic],
-               flop / bo[0] * 1e-9, flop / bo[1] * 1e-9);
+        printf("q4k 2048x2048 x %2d: gemv %6.1f GFLOP/s, gemm %6.1f GFLOP/s (pd_vec_dot_tile %6.1f)\n", cols[ic],
+               flop / bo[0] * 1e-9, flop / bo[1] * 1e-9, flop / bo[2] * 1e-9);
     }
 done:
     free(w);

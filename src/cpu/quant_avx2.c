@@ -872,17 +872,24 @@ ALWAYS_INLINE __m256i k4_scale(__m256i sc2, int j)
     return _mm256_shuffle_epi8(sc2, _mm256_set1_epi16((short)(0x0100 + 0x0202 * j)));
 }
 
+/* lanes (s0 s1 s2 s3 | s0 s1 s2 s3): each 128-bit half of the 4 vectors
+ * summed (unpacks and adds: cheaper than hadd, which is 3-4 uops) */
+ALWAYS_INLINE __m256i sum4_halves(__m256i p0, __m256i p1, __m256i p2, __m256i p3)
+{
+    const __m256i t0 = _mm256_add_epi32(_mm256_unpacklo_epi32(p0, p1), _mm256_unpackhi_epi32(p0, p1));
+    const __m256i t1 = _mm256_add_epi32(_mm256_unpacklo_epi32(p2, p3), _mm256_unpackhi_epi32(p2, p3));
+    return _mm256_add_epi32(_mm256_unpacklo_epi64(t0, t1), _mm256_unpackhi_epi64(t0, t1));
+}
+
 /* lane j (j < N <= 8) = the sum of p[j]'s 8 lanes; lanes from N on are 0 */
 ALWAYS_INLINE __m256i fold8_n(const __m256i *p, int N)
 {
     const __m256i z = _mm256_setzero_si256();
-    __m256i a = _mm256_hadd_epi32(_mm256_hadd_epi32(p[0], N > 1 ? p[1] : z),
-                                  _mm256_hadd_epi32(N > 2 ? p[2] : z, N > 3 ? p[3] : z));
+    __m256i a = sum4_halves(p[0], N > 1 ? p[1] : z, N > 2 ? p[2] : z, N > 3 ? p[3] : z);
     if (N <= 4)
         return _mm256_set_m128i(_mm_setzero_si128(),
                                 _mm_add_epi32(_mm256_castsi256_si128(a), _mm256_extracti128_si256(a, 1)));
-    __m256i b = _mm256_hadd_epi32(_mm256_hadd_epi32(p[4], N > 5 ? p[5] : z),
-                                  _mm256_hadd_epi32(N > 6 ? p[6] : z, N > 7 ? p[7] : z));
+    __m256i b = sum4_halves(p[4], N > 5 ? p[5] : z, N > 6 ? p[6] : z, N > 7 ? p[7] : z);
     return _mm256_add_epi32(_mm256_permute2x128_si256(a, b, 0x20), _mm256_permute2x128_si256(a, b, 0x31));
 }
 
@@ -946,7 +953,7 @@ ALWAYS_INLINE void k4_d_dmin(const uint8_t *const blk[8], int N, __m256 *d, __m2
 #define K4_BB 144   /* sizeof(pd_block_q4_k) */
 
 /* R rows (row r's blocks at a[r]) x one Q8_K column, lanes = rows. */
-ALWAYS_INLINE void q4k_rows_x1(int64_t nb, const uint8_t *const a[Q4K_W], int R, size_t ahead,
+ALWAYS_INLINE void q4k_rows_x1(int64_t nb, const uint8_t *const a[Q4K_W], int R, size_t ahead, int npf,
                                const pd_block_q8_k *y, float *out, bool gemm)
 {
     const __m256i m4 = _mm256_set1_epi8(0x0f), z = _mm256_setzero_si256();
@@ -961,7 +968,7 @@ ALWAYS_INLINE void q4k_rows_x1(int64_t nb, const uint8_t *const a[Q4K_W], int R,
         for (int r = 0; r < R; r++) {
             __m128i mn;
             blk[r] = a[r] + (size_t)i * K4_BB;
-            if (ahead) {      /* the next group's rows: the rows interleave, which the hardware prefetchers miss */
+            if (r < npf) {    /* the rows interleave, which the hardware prefetchers miss */
                 _mm_prefetch((const char *)blk[r] + ahead, _MM_HINT_T0);
                 _mm_prefetch((const char *)blk[r] + ahead + 64, _MM_HINT_T0);
                 _mm_prefetch((const char *)blk[r] + ahead + 128, _MM_HINT_T0);
@@ -1072,20 +1079,25 @@ ALWAYS_INLINE void q4k_rows(int64_t nb, const void *w, size_t ws, int r0, int nr
     for (; r0 < nr; r0 += Q4K_W) {
         const uint8_t *a[Q4K_W];
         const int R = nr - r0 < Q4K_W ? nr - r0 : Q4K_W;
-        const size_t ahead = prefetch ? (size_t)R * ws : 0;
+        /* prefetch the next group's rows (only those of this call: the
+         * memory after them may be another thread's or an unused expert's),
+         * for the last group its own rows 4 blocks ahead */
+        const int next = nr - r0 - R < R ? nr - r0 - R : R;
+        const size_t ahead = next > 0 ? (size_t)R * ws : 4 * K4_BB;
+        const int npf = !prefetch ? 0 : next > 0 ? next : R;
         for (int r = 0; r < R; r++)
             a[r] = (const uint8_t *)w + (size_t)(r0 + r) * ws;
         switch (R) {
 #if Q4K_W == 8
-        case 8: q4k_rows_x1(nb, a, 8, ahead, y, out + r0, gemm); break;
-        case 7: q4k_rows_x1(nb, a, 7, ahead, y, out + r0, gemm); break;
-        case 6: q4k_rows_x1(nb, a, 6, ahead, y, out + r0, gemm); break;
-        case 5: q4k_rows_x1(nb, a, 5, ahead, y, out + r0, gemm); break;
+        case 8: q4k_rows_x1(nb, a, 8, ahead, npf, y, out + r0, gemm); break;
+        case 7: q4k_rows_x1(nb, a, 7, ahead, npf, y, out + r0, gemm); break;
+        case 6: q4k_rows_x1(nb, a, 6, ahead, npf, y, out + r0, gemm); break;
+        case 5: q4k_rows_x1(nb, a, 5, ahead, npf, y, out + r0, gemm); break;
 #endif
-        case 4: q4k_rows_x1(nb, a, 4, ahead, y, out + r0, gemm); break;
-        case 3: q4k_rows_x1(nb, a, 3, ahead, y, out + r0, gemm); break;
-        case 2: q4k_rows_x1(nb, a, 2, ahead, y, out + r0, gemm); break;
-        default: q4k_rows_x1(nb, a, 1, ahead, y, out + r0, gemm); break;
+        case 4: q4k_rows_x1(nb, a, 4, ahead, npf, y, out + r0, gemm); break;
+        case 3: q4k_rows_x1(nb, a, 3, ahead, npf, y, out + r0, gemm); break;
+        case 2: q4k_rows_x1(nb, a, 2, ahead, npf, y, out + r0, gemm); break;
+        default: q4k_rows_x1(nb, a, 1, ahead, npf, y, out + r0, gemm); break;
         }
     }
 }
