@@ -839,7 +839,9 @@ static void tile_q5_k(int64_t n, const void *w, size_t ws, int nr,
  * rounded first, the mins subtracted at the end.
  *
  * Two micro-kernels: Q4K_W rows x 1 column (lanes = rows: decode, and the
- * columns left over) and 1 row x Q4K_W columns (lanes = columns: prefill).
+ * columns left over) and 1 row x 8 (or 4) columns (lanes = columns: prefill;
+ * 8 columns also with AVX2's 16 registers: the folds and float work per
+ * block are then shared by twice the columns, 1.35x faster than 4).
  * ======================================================================== */
 #ifndef Q4K_W
 #ifdef __AVX512F__
@@ -1015,21 +1017,21 @@ ALWAYS_INLINE void q4k_rows_x1(int64_t nb, const uint8_t *const a[Q4K_W], int R,
         out[r] = v[r];
 }
 
-/* One row (kb blocks from row) x Q4K_W columns, lanes = columns: dyv[i]
+/* One row (kb blocks from row) x W (4 or 8) columns, lanes = columns: dyv[i]
  * holds the columns' d of block i, pairs[i][c] column c's sums of bsums pairs. */
-ALWAYS_INLINE void q4k_row_xw(int kb, const uint8_t *row, const pd_block_q8_k *const b[Q4K_W],
-                              const float (*dyv)[8], const int16_t (*pairs)[Q4K_W][8],
+ALWAYS_INLINE void q4k_row_xw(int kb, const uint8_t *row, const pd_block_q8_k *const b[8], int W,
+                              const float (*dyv)[8], const int16_t (*pairs)[8][8],
                               __m256 *pacc, __m256 *paccm, bool gemm)
 {
     const __m256i m4 = _mm256_set1_epi8(0x0f), z = _mm256_setzero_si256();
     __m256 acc = *pacc, accm = *paccm;
     for (int i = 0; i < kb; i++) {
         const uint8_t *blk = row + (size_t)i * K4_BB;
-        __m256i sc2, sum[Q4K_W], pc[Q4K_W];
-        __m128i mn, ms[Q4K_W];
+        __m256i sc2, sum[8], pc[8];
+        __m128i mn, ms[8];
         k4_scales_vec(blk + 4, &sc2, &mn);
 #pragma GCC unroll 8
-        for (int c = 0; c < Q4K_W; c++) {
+        for (int c = 0; c < W; c++) {
             ms[c] = _mm_madd_epi16(mn, _mm_load_si128((const __m128i *)pairs[i][c]));
             sum[c] = z;
         }
@@ -1044,7 +1046,7 @@ ALWAYS_INLINE void q4k_row_xw(int kb, const uint8_t *row, const pd_block_q8_k *c
             const __m256i lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
             const __m256i s0 = k4_scale(sc2, 2 * ch), s1 = k4_scale(sc2, 2 * ch + 1);
 #pragma GCC unroll 8
-            for (int c = 0; c < Q4K_W; c++) {
+            for (int c = 0; c < W; c++) {
                 const int8_t *y = b[c][i].qs + 64 * ch;
                 const __m256i p0 = _mm256_maddubs_epi16(lo, load256(y));
                 const __m256i p1 = _mm256_maddubs_epi16(hi, load256(y + 32));
@@ -1055,17 +1057,17 @@ ALWAYS_INLINE void q4k_row_xw(int kb, const uint8_t *row, const pd_block_q8_k *c
                 __asm__("" : "+x"(sum[c]));
             }
             if (gemm)
-                acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(fold8_n(pc, Q4K_W)), dd, acc);
+                acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(fold8_n(pc, W)), dd, acc);
         }
         if (gemm) {
             __m256i mp[4];
-            transpose4_n(ms, Q4K_W, mp);
+            transpose4_n(ms, W, mp);
 #pragma GCC unroll 4
             for (int p = 0; p < 4; p++)
                 accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(mp[p]), dm, accm);
         } else {
-            acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(fold8_n(sum, Q4K_W)), dd, acc);
-            accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(fold4_n(ms, Q4K_W)), dm, accm);
+            acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(fold8_n(sum, W)), dd, acc);
+            accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(fold4_n(ms, W)), dm, accm);
         }
     }
     *pacc = acc;
@@ -1102,55 +1104,77 @@ ALWAYS_INLINE void q4k_rows(int64_t nb, const void *w, size_t ws, int r0, int nr
     }
 }
 
+/* Columns c0..c0+N (N <= W) as one group of the 1 x W kernel, all rows;
+ * missing columns repeat the first.  The float sums of up to Q4K_RCH rows
+ * wait in a stash while the next K chunk of column data is prepared. */
+ALWAYS_INLINE void q4k_cols(int64_t nb, const void *w, size_t ws, int nr, const void *x, size_t xs,
+                            int c0, int N, int W, float *out, size_t os, bool gemm)
+{
+    float dyv[TILE_KCH][8] __attribute__((aligned(32)));
+    int16_t pairs[TILE_KCH][8][8] __attribute__((aligned(16)));
+    __m256 stash[Q4K_RCH][2];
+    const pd_block_q8_k *b[8];
+    for (int c = 0; c < W; c++)
+        b[c] = (const pd_block_q8_k *)XROW(x, xs, c0 + (c < N ? c : 0));
+    for (int r0 = 0; r0 < nr; r0 += Q4K_RCH) {
+        const int rn = nr - r0 < Q4K_RCH ? nr - r0 : Q4K_RCH;
+        for (int r = 0; r < rn; r++)
+            stash[r][0] = stash[r][1] = _mm256_setzero_ps();
+        for (int64_t k0 = 0; k0 < nb; k0 += TILE_KCH) {
+            const int kb = (int)(nb - k0 < TILE_KCH ? nb - k0 : TILE_KCH);
+            const pd_block_q8_k *bk[8];
+            for (int c = 0; c < W; c++)
+                bk[c] = b[c] + k0;
+            for (int i = 0; i < kb; i++)
+                for (int c = 0; c < W; c++) {
+                    dyv[i][c] = bk[c][i].d;
+                    __m256i bs = load256(bk[c][i].bsums);
+                    _mm_store_si128((__m128i *)pairs[i][c], _mm_hadd_epi16(_mm256_castsi256_si128(bs),
+                                                                          _mm256_extracti128_si256(bs, 1)));
+                }
+            for (int r = 0; r < rn; r++)
+                q4k_row_xw(kb, (const uint8_t *)w + (size_t)(r0 + r) * ws + (size_t)k0 * K4_BB, bk, W,
+                           (const float (*)[8])dyv, (const int16_t (*)[8][8])pairs,
+                           &stash[r][0], &stash[r][1], gemm);
+        }
+        for (int r = 0; r < rn; r++) {
+            float v[8];
+            _mm256_storeu_ps(v, _mm256_sub_ps(stash[r][0], stash[r][1]));
+            for (int c = 0; c < N; c++)
+                out[(size_t)(c0 + c) * os + (size_t)(r0 + r)] = v[c];
+        }
+    }
+}
+
 ALWAYS_INLINE void q4k_ordered(int64_t n, const void *w, size_t ws, int nr,
                                const void *x, size_t xs, int nc, float *out, size_t os, bool gemm)
 {
     const int64_t nb = n / PD_QK_K;
-    const int ncg = tile_cols(nc, Q4K_W);
-    /* the columns left over: rows-by-one-column, Q4K_W rows at a time so
-     * those rows stay in L1 for every leftover column */
-    for (int r0 = 0; r0 < nr; r0 += Q4K_RCH) {
-        const int rn = nr - r0 < Q4K_RCH ? nr - r0 : Q4K_RCH;
-        for (int c = ncg; c < nc; c++)
-            q4k_rows(nb, (const char *)w + (size_t)r0 * ws, ws, 0, rn,
-                     (const pd_block_q8_k *)XROW(x, xs, c), out + (size_t)c * os + r0, gemm, c == ncg);
+    if (nb == 0) {
+        for (int c = 0; c < nc; c++)
+            for (int r = 0; r < nr; r++)
+                out[(size_t)c * os + (size_t)r] = 0.0f;
+        return;
     }
-    float dyv[TILE_KCH][8] __attribute__((aligned(32)));
-    int16_t pairs[TILE_KCH][Q4K_W][8] __attribute__((aligned(16)));
-    __m256 stash[Q4K_RCH][2];
-    for (int c0 = 0; c0 < ncg; c0 += Q4K_W) {
-        const int N = ncg - c0 < Q4K_W ? ncg - c0 : Q4K_W;
-        const pd_block_q8_k *b[Q4K_W];
-        for (int c = 0; c < Q4K_W; c++)     /* missing columns repeat the first */
-            b[c] = (const pd_block_q8_k *)XROW(x, xs, c0 + (c < N ? c : 0));
-        for (int r0 = 0; r0 < nr; r0 += Q4K_RCH) {
-            const int rn = nr - r0 < Q4K_RCH ? nr - r0 : Q4K_RCH;
-            for (int r = 0; r < rn; r++)
-                stash[r][0] = stash[r][1] = _mm256_setzero_ps();
-            for (int64_t k0 = 0; k0 < nb; k0 += TILE_KCH) {
-                const int kb = (int)(nb - k0 < TILE_KCH ? nb - k0 : TILE_KCH);
-                const pd_block_q8_k *bk[Q4K_W];
-                for (int c = 0; c < Q4K_W; c++)
-                    bk[c] = b[c] + k0;
-                for (int i = 0; i < kb; i++)
-                    for (int c = 0; c < Q4K_W; c++) {
-                        dyv[i][c] = bk[c][i].d;
-                        __m256i bs = load256(bk[c][i].bsums);
-                        _mm_store_si128((__m128i *)pairs[i][c], _mm_hadd_epi16(_mm256_castsi256_si128(bs),
-                                                                              _mm256_extracti128_si256(bs, 1)));
-                    }
-                for (int r = 0; r < rn; r++)
-                    q4k_row_xw(kb, (const uint8_t *)w + (size_t)(r0 + r) * ws + (size_t)k0 * K4_BB, bk,
-                               (const float (*)[8])dyv, (const int16_t (*)[Q4K_W][8])pairs,
-                               &stash[r][0], &stash[r][1], gemm);
-            }
-            for (int r = 0; r < rn; r++) {
-                float v[8];
-                _mm256_storeu_ps(v, _mm256_sub_ps(stash[r][0], stash[r][1]));
-                for (int c = 0; c < N; c++)
-                    out[(size_t)(c0 + c) * os + (size_t)(r0 + r)] = v[c];
-            }
-        }
+    /* groups of 8 columns, then 5-7 as a padded group of 8, 3-4 as one of
+     * 4; 1-2 left over take the rows kernel */
+    int c0 = 0;
+    for (; c0 + 8 <= nc; c0 += 8)
+        q4k_cols(nb, w, ws, nr, x, xs, c0, 8, 8, out, os, gemm);
+    if (nc - c0 >= 5) {
+        q4k_cols(nb, w, ws, nr, x, xs, c0, nc - c0, 8, out, os, gemm);
+        c0 = nc;
+    } else if (nc - c0 >= 3) {
+        q4k_cols(nb, w, ws, nr, x, xs, c0, nc - c0, 4, out, os, gemm);
+        c0 = nc;
+    }
+    /* rows-by-one-column, a few rows at a time so that they stay in L1
+     * for every leftover column */
+    for (int r0 = 0; r0 < nr && c0 < nc; r0 += Q4K_RCH) {
+        const int rn = nr - r0 < Q4K_RCH ? nr - r0 : Q4K_RCH;
+        for (int c = c0; c < nc; c++)
+            q4k_rows(nb, (const char *)w + (size_t)r0 * ws, ws, 0, rn,
+                     (const pd_block_q8_k *)XROW(x, xs, c), out + (size_t)c * os + r0, gemm, c == c0);
     }
 }
 
