@@ -40,7 +40,7 @@ void pd_moe_route(const pd_hparams *hp, const float *logits, const float *bias,
             probs[e] = 1.0f / (1.0f + expf(-logits[e]));
     } else {
         memcpy(probs, logits, (size_t)X * sizeof *probs);
-        pd_softmax(probs, X);
+        pd_softmax_ggml(probs, X);
     }
     /* the selection bias steers which experts, not how much they weigh */
     for (int e = 0; e < X; e++)

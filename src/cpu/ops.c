@@ -1,11 +1,13 @@
 /* ops.c - CPU kernels: norms, RoPE, softmax, gating, and the quantized
  * matrix products. Plain loops with the maths in one comment each; the
  * heavy lifting of the products is pd_vec_dot_tile (quant.h, SIMD). */
+#include "config.h"
 #include "cpu/ops.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* ------------------------------------------------------------------------
  * Elementwise
@@ -193,7 +195,86 @@ static void mm_tiles(const pd_mm *m, const mm_plan *p, int64_t r, int nr, int t0
     }
 }
 
-/* One output row block of product m through pd_vec_dot, a row at a time. */
+/* F32 . F32 as ggml_vec_dot_f32 built for AVX-512 (llama.cpp's F32 products
+ * of one input row: tinyBLAS only takes two rows or more): four 16-lane fma
+ * accumulators over steps of 64, folded (0+2) + (1+3), reduced as
+ * _mm512_reduce_add_ps, the tail added in float (an fma: ggml is built
+ * with FMA contraction). */
+static float f32_dot_ggml_ref(int64_t n, const float *x, const float *y)
+{
+    float acc[4][16] = {{0}}, t8[8], t4[4];
+    const int64_t np = n & ~(int64_t)63;
+    for (int64_t i = 0; i < np; i += 64)
+        for (int j = 0; j < 4; j++)
+            for (int l = 0; l < 16; l++)
+                acc[j][l] = fmaf(x[i + 16 * j + l], y[i + 16 * j + l], acc[j][l]);
+    for (int l = 0; l < 16; l++)
+        acc[0][l] = (acc[0][l] + acc[2][l]) + (acc[1][l] + acc[3][l]);
+    for (int l = 0; l < 8; l++)
+        t8[l] = acc[0][l + 8] + acc[0][l];
+    for (int l = 0; l < 4; l++)
+        t4[l] = t8[l + 4] + t8[l];
+    float s = (t4[0] + t4[2]) + (t4[1] + t4[3]);
+    for (int64_t i = np; i < n; i++)
+        s = fmaf(x[i], y[i], s);
+    return s;
+}
+
+#if defined(PD_HAVE_X86)
+#include <immintrin.h>
+
+/* the same order, each 16-lane accumulator as two 8-lane halves */
+__attribute__((target("avx2,fma")))
+static float f32_dot_ggml_avx2(int64_t n, const float *x, const float *y)
+{
+    __m256 lo[4], hi[4];
+    for (int j = 0; j < 4; j++)
+        lo[j] = hi[j] = _mm256_setzero_ps();
+    const int64_t np = n & ~(int64_t)63;
+    for (int64_t i = 0; i < np; i += 64)
+        for (int j = 0; j < 4; j++) {
+            const int64_t o = i + 16 * j;
+            lo[j] = _mm256_fmadd_ps(_mm256_loadu_ps(x + o), _mm256_loadu_ps(y + o), lo[j]);
+            hi[j] = _mm256_fmadd_ps(_mm256_loadu_ps(x + o + 8), _mm256_loadu_ps(y + o + 8), hi[j]);
+        }
+    const __m256 l = _mm256_add_ps(_mm256_add_ps(lo[0], lo[2]), _mm256_add_ps(lo[1], lo[3]));
+    const __m256 h = _mm256_add_ps(_mm256_add_ps(hi[0], hi[2]), _mm256_add_ps(hi[1], hi[3]));
+    const __m256 t8 = _mm256_add_ps(h, l);
+    const __m128 t4 = _mm_add_ps(_mm256_extractf128_ps(t8, 1), _mm256_castps256_ps128(t8));
+    const __m128 t2 = _mm_add_ps(t4, _mm_movehl_ps(t4, t4));
+    float s = _mm_cvtss_f32(_mm_add_ss(t2, _mm_shuffle_ps(t2, t2, 1)));
+    for (int64_t i = np; i < n; i++)
+        s = fmaf(x[i], y[i], s);
+    return s;
+}
+#endif
+
+static float (*f32_dot_ggml_fn)(int64_t n, const float *x, const float *y);
+
+static void f32_dot_ggml_pick(void)
+{
+    f32_dot_ggml_fn = f32_dot_ggml_ref;
+#if defined(PD_HAVE_X86)
+    if (strcmp(pd_simd_level(), "scalar") != 0)   /* avx2 or avx512: AVX2 and FMA are there */
+        f32_dot_ggml_fn = f32_dot_ggml_avx2;
+#endif
+}
+
+float pd_f32_dot_ggml(int64_t n, const float *x, const float *y)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, f32_dot_ggml_pick);
+    return f32_dot_ggml_fn(n, x, y);
+}
+
+float pd_f32_dot_ggml_ref(int64_t n, const float *x, const float *y)
+{
+    return f32_dot_ggml_ref(n, x, y);
+}
+
+/* One output row block of product m through pd_vec_dot, a row at a time;
+ * an F32 product of one input row in ggml_vec_dot_f32's order instead of
+ * tinyBLAS's (llamafile_sgemm declines n < 2). */
 static void mm_rows(const pd_mm *m, const mm_plan *p, int64_t r, int nr)
 {
     const pd_weight *w = m->w;
@@ -201,7 +282,9 @@ static void mm_rows(const pd_mm *m, const mm_plan *p, int64_t r, int nr)
         const void *xq = (const uint8_t *)p->xq + (size_t)t * p->xq_stride;
         float *y = m->y + t * m->ldy;
         for (int i = 0; i < nr; i++)
-            y[r + i] = pd_vec_dot(w->type, w->k, pd_weight_row(w, m->mat, r + i), xq);
+            y[r + i] = m->n == 1 && w->type == PD_TYPE_F32
+                     ? pd_f32_dot_ggml(w->k, (const float *)pd_weight_row(w, m->mat, r + i), xq)
+                     : pd_vec_dot(w->type, w->k, pd_weight_row(w, m->mat, r + i), xq);
     }
 }
 
@@ -233,7 +316,7 @@ static void mm_compute(void *arg, int ith, int nth)
             mm_rows(m, p, r, nr);
         } else {
             /* the Q6_K tile rounds as its row kernel (= ggml's vec_dot),
-             * F32 in tinyBLAS's order for k % 16 == 0 (quant.h) */
+             * F32 (two rows or more) in tinyBLAS's order for k % 16 == 0 */
             mm_tiles(m, p, r, nr, 0, m->n, -1);
         }
     }

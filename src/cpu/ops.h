@@ -13,12 +13,16 @@
 void pd_rmsnorm(float *y, const float *x, const float *w, int n, float eps);
 /* In place softmax of x[0..n). */
 void pd_softmax(float *x, int n);
-/* a[i] = silu(a[i]) * b[i], SiLU with ggml's vectorised exp (silu.c); the
+/* a[i] = silu(a[i]) * b[i], SiLU with ggml's vectorised exp (vexp.c); the
  * same bits at every SIMD level */
 void pd_silu_mul(float *a, const float *b, int64_t n);
+/* In place softmax of x[0..n) as ggml_soft_max rounds it (vexp.c; the MoE
+ * routers); the same bits at every SIMD level. */
+void pd_softmax_ggml(float *x, int n);
 /* The same at SIMD level `level` (0 scalar, 1 AVX2, 2 AVX-512; tests);
  * false when this CPU or build lacks it. */
 bool pd_silu_mul_level(int level, float *a, const float *b, int64_t n);
+bool pd_softmax_ggml_level(int level, float *x, int n);
 
 /* RoPE: cos/sin of every rotated pair of one position, as ggml computes them
  * (theta_i = pos * base^(-2i/d) / freq_factor_i, YaRN ramp between the
@@ -53,6 +57,12 @@ typedef struct pd_mm_scratch {
 pd_status pd_matmul(pd_pool *pool, pd_mm_scratch *s, const pd_mm *mm, int n_mm);
 
 void pd_mm_scratch_free(pd_mm_scratch *s);
+
+/* F32 dot product in the order of ggml_vec_dot_f32 built for AVX-512,
+ * which llama.cpp's F32 products of a single input row use (decode's MoE
+ * routers); the _ref form is the scalar definition (tests). */
+float pd_f32_dot_ggml(int64_t n, const float *x, const float *y);
+float pd_f32_dot_ggml_ref(int64_t n, const float *x, const float *y);
 
 /* Half floats at the speed attention needs: a 64K-entry table for
  * half -> float (built once), and round-to-nearest-even float -> half. */

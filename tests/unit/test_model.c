@@ -187,7 +187,7 @@ static void oracle_file(const char *model, const char *prompt, bool quantized)
 
     /* logits */
     double worst_max = 0, worst_rms = 0, all_rms = 0;
-    int n_cmp = 0, n_over = 0;
+    int n_cmp = 0, n_over = 0, n_exact = 0;
     for (int p = 0; p < 48; p++) {
         const float *r = p < 32 ? rp + (size_t)p * V : rd + (size_t)(p - 32) * V;
         row_err e = compare_row(lg + (size_t)p * V, r, V);
@@ -196,6 +196,7 @@ static void oracle_file(const char *model, const char *prompt, bool quantized)
         if (e.max > worst_max) worst_max = e.max;
         if (e.rms > worst_rms) worst_rms = e.rms;
         n_over += e.rms > 0.02;
+        n_exact += e.max == 0;
         all_rms += e.rms * e.rms;
         n_cmp++;
     }
@@ -210,9 +211,9 @@ static void oracle_file(const char *model, const char *prompt, bool quantized)
         if (argmax(lg + (size_t)p * V, V) != greedy[s])
             g_bad++;
     }
-    printf("# %s: max|dlogit| %.4f, worst per-position rms %.4f, rms %.4f over %d/48 positions; "
-           "routing differs at %d/%d (%d not near-ties); greedy %d/%d checked ok\n",
-           model, worst_max, worst_rms, all_rms, n_cmp, n_diff,
+    printf("# %s: max|dlogit| %.4f, worst per-position rms %.4f, rms %.4f over %d/48 positions "
+           "(%d bit-identical); routing differs at %d/%d (%d not near-ties); greedy %d/%d checked ok\n",
+           model, worst_max, worst_rms, all_rms, n_cmp, n_exact, n_diff,
            n_lines, n_bad_diff,
            g_checked - g_bad, g_checked);
     free(lg);
@@ -222,19 +223,16 @@ static void oracle_file(const char *model, const char *prompt, bool quantized)
     T_EQ_INT(n_bad_diff, 0);
     T_EQ_INT(g_bad, 0);
     if (quantized && strcmp(pd_simd_level(), "scalar") != 0) {
-        /* The products round as llama.cpp's x86 kernels do (NOTES.md in
-         * tools/precision): the issue's target, rms <= 0.02 at every
-         * position, and the same experts everywhere. ds3 keeps one decode
-         * position at rms 0.025 (a routing weight ~1e-4 off there; cause
-         * not found yet): it alone may reach 0.03. */
-        const bool ds3 = !strncmp(model, "ds3", 3);
+        /* Every op rounds as llama.cpp's x86 CPU backend does
+         * (tools/precision/NOTES.md): the logits are llama.cpp's bit for
+         * bit at every position (the issue asks rms <= 0.02); the bound
+         * leaves room for an ulp, not for a flipped rounding (~0.02+). */
         T_EQ_INT(n_diff, 0);
-        T_CHECKF(n_over <= (ds3 ? 1 : 0) && worst_rms <= (ds3 ? 0.03 : 0.02),
-                 "%d positions above rms 0.02, worst %.4f", n_over, worst_rms);
-        T_CHECKF(all_rms <= (ds3 ? 0.005 : 0.001), "overall rms %.4f", all_rms);
+        T_CHECKF(worst_rms <= 1e-4, "worst per-position rms %.3g (%d positions above 0.02)",
+                 worst_rms, n_over);
     } else if (quantized) {
         /* The scalar Q4_K row kernel sums in another order than ggml's
-         * AVX2 vec_dot (DeepSeek's 3-D attn_k_b/attn_v_b use it): one ulp
+         * x86 vec_dot (DeepSeek's 3-D attn_k_b/attn_v_b use it): one ulp
          * flips a half or Q8_K rounding now and then, and the random
          * weights amplify each flip to ~0.02-0.1 rms. A bug costs O(1). */
         T_CHECKF(worst_rms <= 0.2 && all_rms <= 0.12, "per-position rms %.4f, overall %.4f",

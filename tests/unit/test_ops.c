@@ -1,6 +1,7 @@
-/* test_ops.c - CPU ops that must round like llama.cpp: SiLU gating at every
- * SIMD level gives the scalar version's bits, and the scalar version is
- * SiLU to a few ulp (checked against double-precision exp).
+/* test_ops.c - CPU ops that must round like llama.cpp: SiLU gating, the
+ * router softmax and the decode F32 dot give the scalar version's bits at
+ * every SIMD level, and the scalar versions are right to a few ulp
+ * (checked against double precision).
  */
 #include "t.h"
 #include "cpu/ops.h"
@@ -89,9 +90,79 @@ static void test_silu_accuracy(void)
     T_CHECK(e[0] == INFINITY && isnan(e[1]) && e[2] == 0 && signbit(e[2]) && e[3] == 0);
 }
 
+static uint64_t g_rng = 0x9e3779b97f4a7c15ull;
+static float frand(void)   /* uniform [-1, 1) */
+{
+    g_rng ^= g_rng << 13;
+    g_rng ^= g_rng >> 7;
+    g_rng ^= g_rng << 17;
+    return (float)((g_rng >> 40) * 0x1p-24) * 2.0f - 1.0f;
+}
+
+/* Router-sized rows (16 experts is one whole vector, 8 none, 60 a tail),
+ * logits spread wide enough that exp underflows for some. */
+static void test_softmax_levels(void)
+{
+    const int sizes[] = { 1, 8, 16, 17, 60, 64, 128, 256 };
+    int levels = 0;
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+        const int n = sizes[si];
+        for (int rep = 0; rep < 50; rep++) {
+            float x[256], want[256], got[256];
+            const float spread = rep < 25 ? 4.0f : 120.0f;
+            for (int i = 0; i < n; i++)
+                x[i] = frand() * spread;
+            memcpy(want, x, sizeof(float) * n);
+            T_CHECK(pd_softmax_ggml_level(0, want, n));
+            double mx = -INFINITY, sum = 0;
+            for (int i = 0; i < n; i++)
+                mx = fmax(mx, x[i]);
+            for (int i = 0; i < n; i++)   /* x - max is rounded to float first */
+                sum += exp((float)(x[i] - mx));
+            for (int i = 0; i < n; i++) {
+                const double p = exp((float)(x[i] - mx)) / sum;
+                T_CHECKF(fabs(want[i] - p) <= 5e-7 * p + 1e-37, "n %d: p[%d] = %a, want %a", n, i, want[i], p);
+            }
+            for (int l = 1; l <= 2; l++) {
+                memcpy(got, x, sizeof(float) * n);
+                if (!pd_softmax_ggml_level(l, got, n))
+                    continue;
+                levels += si == 0 && rep == 0;
+                T_CHECKF(!memcmp(got, want, sizeof(float) * n), "level %d differs from scalar (n %d)", l, n);
+            }
+        }
+    }
+    printf("# softmax: %d SIMD level(s) bitwise equal to scalar\n", levels);
+}
+
+/* The decode F32 dot: dispatched = scalar definition bit for bit (steps of
+ * 64 and tails), and a dot product to float accuracy. */
+static void test_f32_dot_ggml(void)
+{
+    static float x[1100], y[1100];
+    for (int i = 0; i < 1100; i++) {
+        x[i] = frand();
+        y[i] = frand() * 3.0f;
+    }
+    const int lens[] = { 0, 5, 63, 64, 65, 256, 1000, 1024, 1100 };
+    for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+        const int n = lens[li];
+        const float a = pd_f32_dot_ggml(n, x, y), r = pd_f32_dot_ggml_ref(n, x, y);
+        T_CHECKF(u32_of(a) == u32_of(r), "n %d: %a, scalar %a", n, a, r);
+        double d = 0, mag = 0;
+        for (int i = 0; i < n; i++) {
+            d += (double)x[i] * y[i];
+            mag += fabs((double)x[i] * y[i]);
+        }
+        T_CHECKF(fabs(r - d) <= 1e-6 * mag + 1e-30, "n %d: %g, want %g", n, r, d);
+    }
+}
+
 int main(void)
 {
     T_RUN(test_silu_levels_bitwise);
     T_RUN(test_silu_accuracy);
+    T_RUN(test_softmax_levels);
+    T_RUN(test_f32_dot_ggml);
     T_DONE();
 }

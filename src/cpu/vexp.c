@@ -1,9 +1,10 @@
-/* silu.c - SiLU gating, a[i] = silu(a[i]) * b[i], with SiLU as llama.cpp
- * computes it (ggml_vec_swiglu_f32 -> ggml_v_silu: x / (1 + exp(-x)) with
- * ggml's vectorised exp in its AVX-512 form). The random-weight oracle
- * models amplify an ulp here into visible logit differences, so every
- * version below returns the scalar one's bits: AVX-512 and AVX2 (target
- * attributes, picked at run time as the quant kernels are). */
+/* vexp.c - the ops llama.cpp computes with ggml's vectorised exp (its
+ * AVX-512 form): SiLU gating (ggml_vec_swiglu_f32 -> ggml_v_silu,
+ * x / (1 + exp(-x))) and the softmax of ggml_soft_max (MoE routers). The
+ * random-weight oracle models amplify an ulp here into visible logit
+ * differences, so every version below returns the scalar one's bits:
+ * AVX-512 and AVX2 (target attributes, picked at run time as the quant
+ * kernels are). */
 #include "config.h"
 #include "cpu/ops.h"
 #include "quant_simd.h"
@@ -35,6 +36,58 @@ static void silu_mul_ref(float *a, const float *b, int64_t n)
 {
     for (int64_t i = 0; i < n; i++)
         a[i] = a[i] / (1.0f + v_expf(0.0f - a[i])) * b[i];
+}
+
+/* _mm512_reduce_add_ps's order: upper 8 + lower 8, upper 4 + lower 4,
+ * then (0 + 2) + (1 + 3) */
+static float reduce16(const float *v)
+{
+    float t8[8], t4[4];
+    for (int l = 0; l < 8; l++)
+        t8[l] = v[l + 8] + v[l];
+    for (int l = 0; l < 4; l++)
+        t4[l] = t8[l + 4] + t8[l];
+    return (t4[0] + t4[2]) + (t4[1] + t4[3]);
+}
+
+/* ggml_soft_max (ggml_vec_soft_max_f32): exp(x - max) by v_expf on whole
+ * 16-lane vectors, each vector's sum reduced in float and added in double,
+ * libm's expf on the tail; then a multiply by (float)(1 / sum). */
+static double softmax_tail(float *x, int i, int n, float mx, double sum)
+{
+    for (; i < n; i++) {
+        x[i] = expf(x[i] - mx);
+        sum += x[i];
+    }
+    return sum;
+}
+
+static void softmax_scale(float *x, int n, double sum)
+{
+    const float inv = (float)(1.0 / sum);
+    for (int i = 0; i < n; i++)
+        x[i] *= inv;
+}
+
+static float max_of(const float *x, int n)
+{
+    float mx = -INFINITY;
+    for (int i = 0; i < n; i++)
+        mx = fmaxf(mx, x[i]);
+    return mx;
+}
+
+static void softmax_ref(float *x, int n)
+{
+    const float mx = max_of(x, n);
+    double sum = 0;
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        for (int l = 0; l < 16; l++)
+            x[i + l] = v_expf(x[i + l] - mx);
+        sum += reduce16(x + i);
+    }
+    softmax_scale(x, n, softmax_tail(x, i, n, mx, sum));
 }
 
 #if defined(PD_HAVE_X86)
@@ -78,6 +131,20 @@ TGT512 static void silu_mul_avx512(float *a, const float *b, int64_t n)
         _mm512_storeu_ps(a + i, _mm512_mul_ps(s, _mm512_loadu_ps(b + i)));
     }
     silu_mul_ref(a + i, b + i, n - i);
+}
+
+TGT512 static void softmax_avx512(float *x, int n)
+{
+    const float mx = max_of(x, n);
+    const __m512 vmx = _mm512_set1_ps(mx);
+    double sum = 0;
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m512 e = v_expf_avx512(_mm512_sub_ps(_mm512_loadu_ps(x + i), vmx));
+        _mm512_storeu_ps(x + i, e);
+        sum += _mm512_reduce_add_ps(e);
+    }
+    softmax_scale(x, n, softmax_tail(x, i, n, mx, sum));
 }
 
 /* ------------------------------------------------------------------------
@@ -139,27 +206,51 @@ TGT2 static void silu_mul_avx2(float *a, const float *b, int64_t n)
     }
     silu_mul_ref(a + i, b + i, n - i);
 }
+
+/* a 16-lane vector as two 8-lane halves, reduced as reduce16 */
+TGT2 static void softmax_avx2(float *x, int n)
+{
+    const float mx = max_of(x, n);
+    const __m256 vmx = _mm256_set1_ps(mx);
+    double sum = 0;
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m256 lo = v_expf_avx2(_mm256_sub_ps(_mm256_loadu_ps(x + i), vmx));
+        const __m256 hi = v_expf_avx2(_mm256_sub_ps(_mm256_loadu_ps(x + i + 8), vmx));
+        _mm256_storeu_ps(x + i, lo);
+        _mm256_storeu_ps(x + i + 8, hi);
+        const __m256 t8 = _mm256_add_ps(hi, lo);
+        const __m128 t4 = _mm_add_ps(_mm256_extractf128_ps(t8, 1), _mm256_castps256_ps128(t8));
+        const __m128 t2 = _mm_add_ps(t4, _mm_movehl_ps(t4, t4));
+        sum += _mm_cvtss_f32(_mm_add_ss(t2, _mm_shuffle_ps(t2, t2, 1)));
+    }
+    softmax_scale(x, n, softmax_tail(x, i, n, mx, sum));
+}
 #endif
 
 /* ------------------------------------------------------------------------
  * Dispatch: the level the quant kernels run at (PONDER_SIMD caps both)
  * ------------------------------------------------------------------------ */
-typedef void (*silu_mul_fn)(float *a, const float *b, int64_t n);
+typedef struct vexp_kernels {
+    void (*silu_mul)(float *a, const float *b, int64_t n);
+    void (*softmax)(float *x, int n);
+} vexp_kernels;
 
-static silu_mul_fn level_fn(int level)
+static bool level_kernels(int level, vexp_kernels *k)
 {
-    if (!pd_quant_kernels_get(level))
-        return NULL;
+    if (level < 0 || level >= PD_SIMD_LEVELS || !pd_quant_kernels_get(level))
+        return false;
+    *k = (vexp_kernels){ silu_mul_ref, softmax_ref };
 #if defined(PD_HAVE_X86)
     if (level == PD_SIMD_AVX512)
-        return silu_mul_avx512;
+        *k = (vexp_kernels){ silu_mul_avx512, softmax_avx512 };
     if (level == PD_SIMD_AVX2)
-        return silu_mul_avx2;
+        *k = (vexp_kernels){ silu_mul_avx2, softmax_avx2 };
 #endif
-    return level == PD_SIMD_SCALAR ? silu_mul_ref : NULL;
+    return true;
 }
 
-static silu_mul_fn active;
+static vexp_kernels active;
 
 static void pick(void)
 {
@@ -170,22 +261,41 @@ static void pick(void)
         if (k && !strcmp(k->name, name))
             level = l;
     }
-    active = level_fn(level);
-    if (!active)
-        active = silu_mul_ref;
+    if (!level_kernels(level, &active))
+        active = (vexp_kernels){ silu_mul_ref, softmax_ref };
+}
+
+static const vexp_kernels *kernels(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, pick);
+    return &active;
 }
 
 void pd_silu_mul(float *a, const float *b, int64_t n)
 {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, pick);
-    active(a, b, n);
+    kernels()->silu_mul(a, b, n);
+}
+
+void pd_softmax_ggml(float *x, int n)
+{
+    kernels()->softmax(x, n);
 }
 
 bool pd_silu_mul_level(int level, float *a, const float *b, int64_t n)
 {
-    const silu_mul_fn f = level >= 0 && level < PD_SIMD_LEVELS ? level_fn(level) : NULL;
-    if (f)
-        f(a, b, n);
-    return f != NULL;
+    vexp_kernels k;
+    if (!level_kernels(level, &k))
+        return false;
+    k.silu_mul(a, b, n);
+    return true;
+}
+
+bool pd_softmax_ggml_level(int level, float *x, int n)
+{
+    vexp_kernels k;
+    if (!level_kernels(level, &k))
+        return false;
+    k.softmax(x, n);
+    return true;
 }
