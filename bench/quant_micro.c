@@ -65,7 +65,7 @@ static void *make_acts(pd_type t, int64_t n, int cols, size_t *xb)
 
 static void bench_matvec(pd_type t, int mib)
 {
-    const int64_t n = 4096;
+    const int64_t n = getenv("QM_N") ? atoll(getenv("QM_N")) : 4096;
     size_t rb, xb;
     pd_type_row_bytes(t, n, &rb);
     int64_t rows = ((int64_t)mib << 20) / (int64_t)rb;
@@ -81,8 +81,8 @@ static void bench_matvec(pd_type t, int mib)
         if (dt < best)
             best = dt;
     }
-    printf("vec_dot %-5s 4096-wide rows, %5.1f MiB: %6.2f GB/s  (%.2f Gelem/s)\n", pd_type_name(t),
-           rows * (double)rb / (1 << 20), rows * (double)rb / best * 1e-9, rows * (double)n / best * 1e-9);
+    printf("vec_dot %-5s %lld-wide rows, %5.1f MiB: %6.2f GB/s  (%.2f Gelem/s)\n", pd_type_name(t),
+           (long long)n, rows * (double)rb / (1 << 20), rows * (double)rb / best * 1e-9, rows * (double)n / best * 1e-9);
     free(w);
     free(x);
     free(out);
@@ -133,7 +133,7 @@ static void bench_tile(pd_type t)
  * GFLOP/s of both orders at a few column counts. */
 static void bench_q4k_ordered(int mib)
 {
-    const int64_t n = 4096;
+    const int64_t n = getenv("QM_N") ? atoll(getenv("QM_N")) : 4096;   /* mini-moe: 1024 and 512 */
     size_t rb, xb;
     pd_type_row_bytes(PD_TYPE_Q4_K, n, &rb);
     int64_t rows = ((int64_t)mib << 20) / (int64_t)rb / 64 * 64;
@@ -149,8 +149,8 @@ static void bench_q4k_ordered(int mib)
         if (dt < best)
             best = dt;
     }
-    printf("q4k gemv 1 col, 4096-wide rows, %5.1f MiB: %6.2f GB/s\n", rows * (double)rb / (1 << 20),
-           rows * (double)rb / best * 1e-9);
+    printf("q4k gemv 1 col, %lld-wide rows, %5.1f MiB: %6.2f GB/s\n", (long long)n,
+           rows * (double)rb / (1 << 20), rows * (double)rb / best * 1e-9);
     if (mib < 8)
         goto done;
     static const int cols[] = { 2, 3, 4, 8, 64 };
