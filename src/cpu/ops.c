@@ -196,7 +196,7 @@ static void mm_tiles(const pd_mm *m, const mm_plan *p, int64_t r, int nr, int t0
 }
 
 /* F32 . F32 as ggml_vec_dot_f32 built for AVX-512 (llama.cpp's F32 products
- * of one input row: tinyBLAS only takes two rows or more): four 16-lane fma
+ * that tinyBLAS declines, see f32_vec_dot_order): four 16-lane fma
  * accumulators over steps of 64, folded (0+2) + (1+3), reduced as
  * _mm512_reduce_add_ps, the tail added in float (an fma: ggml is built
  * with FMA contraction). */
@@ -272,17 +272,24 @@ float pd_f32_dot_ggml_ref(int64_t n, const float *x, const float *y)
     return f32_dot_ggml_ref(n, x, y);
 }
 
-/* One output row block of product m through pd_vec_dot, a row at a time;
- * an F32 product of one input row in ggml_vec_dot_f32's order instead of
- * tinyBLAS's (llamafile_sgemm declines n < 2). */
+/* F32 products that llama.cpp leaves to ggml_vec_dot_f32: llamafile_sgemm
+ * (tinyBLAS) declines one input row and k % 16 != 0. */
+static bool f32_vec_dot_order(const pd_mm *m)
+{
+    return m->w->type == PD_TYPE_F32 && (m->n == 1 || m->w->k % 16 != 0);
+}
+
+/* One output row block of product m a row at a time: pd_vec_dot, or
+ * ggml_vec_dot_f32's order where llama.cpp uses it. */
 static void mm_rows(const pd_mm *m, const mm_plan *p, int64_t r, int nr)
 {
     const pd_weight *w = m->w;
+    const bool f32_ggml = f32_vec_dot_order(m);
     for (int t = 0; t < m->n; t++) {
         const void *xq = (const uint8_t *)p->xq + (size_t)t * p->xq_stride;
         float *y = m->y + t * m->ldy;
         for (int i = 0; i < nr; i++)
-            y[r + i] = m->n == 1 && w->type == PD_TYPE_F32
+            y[r + i] = f32_ggml
                      ? pd_f32_dot_ggml(w->k, (const float *)pd_weight_row(w, m->mat, r + i), xq)
                      : pd_vec_dot(w->type, w->k, pd_weight_row(w, m->mat, r + i), xq);
     }
@@ -309,7 +316,8 @@ static void mm_compute(void *arg, int ith, int nth)
             const int n_gemm = m->expert || m->n <= 3 ? 0 : m->n - m->n % 4;
             mm_tiles(m, p, r, nr, 0, n_gemm, PD_Q4K_GEMM);
             mm_tiles(m, p, r, nr, n_gemm, m->n, PD_Q4K_GEMV);
-        } else if (type == PD_TYPE_Q4_K || m->n == 1 || (m->n == 2 && type == PD_TYPE_Q8_0)) {
+        } else if (type == PD_TYPE_Q4_K || f32_vec_dot_order(m) || m->n == 1
+                   || (m->n == 2 && type == PD_TYPE_Q8_0)) {
             /* Q4_K not repacked: ggml's vec_dot, which the row kernel
              * follows (the tile does not); otherwise a row at a time beats
              * the tile kernels for one or two tokens (decode) */

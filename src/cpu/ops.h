@@ -59,8 +59,9 @@ pd_status pd_matmul(pd_pool *pool, pd_mm_scratch *s, const pd_mm *mm, int n_mm);
 void pd_mm_scratch_free(pd_mm_scratch *s);
 
 /* F32 dot product in the order of ggml_vec_dot_f32 built for AVX-512,
- * which llama.cpp's F32 products of a single input row use (decode's MoE
- * routers); the _ref form is the scalar definition (tests). */
+ * which llama.cpp's F32 products of a single input row (decode's MoE
+ * routers) or with k % 16 != 0 use; the _ref form is the scalar
+ * definition (tests). */
 float pd_f32_dot_ggml(int64_t n, const float *x, const float *y);
 float pd_f32_dot_ggml_ref(int64_t n, const float *x, const float *y);
 

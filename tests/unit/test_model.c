@@ -273,9 +273,11 @@ static pd_model *open_oracle(const char *name, int threads)
 }
 
 /* Prefill of n tokens in one call = n single-token calls (and rewinding).
- * Exact arithmetic only holds with F32 weights and cache (the HF fixtures):
- * with F16 activations and cache, reordered float sums flip half-precision
- * roundings, so the oracle files get a looser bound. */
+ * With F32 weights and cache (the HF fixtures) equal to float rounding: an
+ * F32 product of one row sums in another order than of several, as in
+ * llama.cpp (tinyBLAS declines one row), ~1e-6. With F16 activations and
+ * cache, reordered float sums flip half-precision roundings, so the oracle
+ * files get a looser bound. */
 static void batch_vs_steps(pd_model *m, const char *name, double tol)
 {
     const int V = pd_model_n_vocab(m), n = 20;
