@@ -961,18 +961,23 @@ ALWAYS_INLINE void k4_d_dmin(const uint8_t *const blk[8], int N, __m256 *d, __m2
 #define K4_QS 16    /* offsetof(pd_block_q4_k, qs) */
 #define K4_BB 144   /* sizeof(pd_block_q4_k) */
 
-/* R rows (row r's blocks at a[r]) x one Q8_K column, lanes = rows. */
-ALWAYS_INLINE void q4k_rows_x1(int64_t nb, const uint8_t *const a[Q4K_W], int R, size_t ahead, int npf,
-                               const pd_block_q8_k *y, float *out, bool gemm)
+/* R rows (row r's blocks at a[r]) x C (1 or 2) Q8_K columns y[c], lanes =
+ * rows; two columns share the unpacking of the weights. */
+ALWAYS_INLINE void q4k_rows_xc(int64_t nb, const uint8_t *const a[Q4K_W], int R, size_t ahead, int npf,
+                               const pd_block_q8_k *const y[2], int C, float *const out[2], bool gemm)
 {
     const __m256i m4 = _mm256_set1_epi8(0x0f), z = _mm256_setzero_si256();
-    __m256 acc = _mm256_setzero_ps(), accm = acc;
+    __m256 acc[2] = { _mm256_setzero_ps(), _mm256_setzero_ps() }, accm[2] = { acc[0], acc[0] };
     for (int64_t i = 0; i < nb; i++) {
         const uint8_t *blk[8];
-        __m256i sc2[Q4K_W], sum[Q4K_W], pc[Q4K_W];
-        __m128i ms[Q4K_W];
-        const __m256i bs = load256(y[i].bsums);
-        const __m128i pairs = _mm_hadd_epi16(_mm256_castsi256_si128(bs), _mm256_extracti128_si256(bs, 1));
+        __m256i sc2[Q4K_W], sum[2][Q4K_W], pc[2][Q4K_W];
+        __m128i ms[2][Q4K_W], pairs[2];
+        __m256 dd[2], dm[2];
+#pragma GCC unroll 2
+        for (int c = 0; c < C; c++) {
+            const __m256i bs = load256(y[c][i].bsums);
+            pairs[c] = _mm_hadd_epi16(_mm256_castsi256_si128(bs), _mm256_extracti128_si256(bs, 1));
+        }
 #pragma GCC unroll 8
         for (int r = 0; r < R; r++) {
             __m128i mn;
@@ -983,45 +988,62 @@ ALWAYS_INLINE void q4k_rows_x1(int64_t nb, const uint8_t *const a[Q4K_W], int R,
                 _mm_prefetch((const char *)blk[r] + ahead + 128, _MM_HINT_T0);
             }
             k4_scales_vec(blk[r] + 4, &sc2[r], &mn);
-            ms[r] = _mm_madd_epi16(mn, pairs);
-            sum[r] = z;
+#pragma GCC unroll 2
+            for (int c = 0; c < C; c++) {
+                ms[c][r] = _mm_madd_epi16(mn, pairs[c]);
+                sum[c][r] = z;
+            }
         }
         __m256 dw, mw;
         k4_d_dmin(blk, R, &dw, &mw);
-        const __m256 dy = _mm256_set1_ps(y[i].d);
-        const __m256 dd = _mm256_mul_ps(dw, dy), dm = _mm256_mul_ps(mw, dy);
+#pragma GCC unroll 2
+        for (int c = 0; c < C; c++) {
+            const __m256 dy = _mm256_set1_ps(y[c][i].d);
+            dd[c] = _mm256_mul_ps(dw, dy);
+            dm[c] = _mm256_mul_ps(mw, dy);
+        }
 #pragma GCC unroll 4
         for (int ch = 0; ch < 4; ch++) {
-            const __m256i yl = load256(y[i].qs + 64 * ch), yh = load256(y[i].qs + 64 * ch + 32);
 #pragma GCC unroll 8
             for (int r = 0; r < R; r++) {
                 const __m256i q = load256(blk[r] + K4_QS + 32 * ch);
-                const __m256i p0 = _mm256_maddubs_epi16(_mm256_and_si256(q, m4), yl);
-                const __m256i p1 = _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4), yh);
-                if (gemm)
-                    pc[r] = k4_pair_madd(z, p0, p1, sc2[r], ch);
-                else
-                    sum[r] = k4_pair_madd(sum[r], p0, p1, sc2[r], ch);
-                __asm__("" : "+x"(sum[r]));   /* keep the sums in order: GCC's reassociation spills */
+                const __m256i lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+#pragma GCC unroll 2
+                for (int c = 0; c < C; c++) {
+                    const __m256i p0 = _mm256_maddubs_epi16(lo, load256(y[c][i].qs + 64 * ch));
+                    const __m256i p1 = _mm256_maddubs_epi16(hi, load256(y[c][i].qs + 64 * ch + 32));
+                    if (gemm)
+                        pc[c][r] = k4_pair_madd(z, p0, p1, sc2[r], ch);
+                    else
+                        sum[c][r] = k4_pair_madd(sum[c][r], p0, p1, sc2[r], ch);
+                    __asm__("" : "+x"(sum[c][r]));   /* keep the sums in order: GCC's reassociation spills */
+                }
             }
             if (gemm)
-                acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(fold8_n(pc, R)), dd, acc);
+#pragma GCC unroll 2
+                for (int c = 0; c < C; c++)
+                    acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(fold8_n(pc[c], R)), dd[c], acc[c]);
         }
-        if (gemm) {
-            __m256i mp[4];
-            transpose4_n(ms, R, mp);
+#pragma GCC unroll 2
+        for (int c = 0; c < C; c++) {
+            if (gemm) {
+                __m256i mp[4];
+                transpose4_n(ms[c], R, mp);
 #pragma GCC unroll 4
-            for (int p = 0; p < 4; p++)
-                accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(mp[p]), dm, accm);
-        } else {
-            acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(fold8_n(sum, R)), dd, acc);
-            accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(fold4_n(ms, R)), dm, accm);
+                for (int p = 0; p < 4; p++)
+                    accm[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(mp[p]), dm[c], accm[c]);
+            } else {
+                acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(fold8_n(sum[c], R)), dd[c], acc[c]);
+                accm[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(fold4_n(ms[c], R)), dm[c], accm[c]);
+            }
         }
     }
-    float v[8];
-    _mm256_storeu_ps(v, _mm256_sub_ps(acc, accm));
-    for (int r = 0; r < R; r++)
-        out[r] = v[r];
+    for (int c = 0; c < C; c++) {
+        float v[8];
+        _mm256_storeu_ps(v, _mm256_sub_ps(acc[c], accm[c]));
+        for (int r = 0; r < R; r++)
+            out[c][r] = v[r];
+    }
 }
 
 /* One row (kb blocks from row) x W (4 or 8) columns, lanes = columns: dyv[i]
@@ -1081,9 +1103,9 @@ ALWAYS_INLINE void q4k_row_xw(int kb, const uint8_t *row, const pd_block_q8_k *c
     *paccm = accm;
 }
 
-/* Rows r0.. in groups of Q4K_W against one column */
+/* Rows r0.. in groups of Q4K_W against C (1 or 2) columns */
 ALWAYS_INLINE void q4k_rows(int64_t nb, const void *w, size_t ws, int r0, int nr,
-                            const pd_block_q8_k *y, float *out, bool gemm, bool prefetch)
+                            const pd_block_q8_k *const y[2], int C, float *const out[2], bool gemm, bool prefetch)
 {
     for (; r0 < nr; r0 += Q4K_W) {
         const uint8_t *a[Q4K_W];
@@ -1096,18 +1118,24 @@ ALWAYS_INLINE void q4k_rows(int64_t nb, const void *w, size_t ws, int r0, int nr
         const int npf = !prefetch ? 0 : next > 0 ? next : R;
         for (int r = 0; r < R; r++)
             a[r] = (const uint8_t *)w + (size_t)(r0 + r) * ws;
+        float *const o[2] = { out[0] + r0, out[1] + r0 };
+#define Q4K_ROWS_CASE(RR) case RR: \
+            if (C == 2) q4k_rows_xc(nb, a, RR, ahead, npf, y, 2, o, gemm); \
+            else q4k_rows_xc(nb, a, RR, ahead, npf, y, 1, o, gemm); \
+            break;
         switch (R) {
 #if Q4K_W == 8
-        case 8: q4k_rows_x1(nb, a, 8, ahead, npf, y, out + r0, gemm); break;
-        case 7: q4k_rows_x1(nb, a, 7, ahead, npf, y, out + r0, gemm); break;
-        case 6: q4k_rows_x1(nb, a, 6, ahead, npf, y, out + r0, gemm); break;
-        case 5: q4k_rows_x1(nb, a, 5, ahead, npf, y, out + r0, gemm); break;
+        Q4K_ROWS_CASE(8)
+        Q4K_ROWS_CASE(7)
+        Q4K_ROWS_CASE(6)
+        Q4K_ROWS_CASE(5)
 #endif
-        case 4: q4k_rows_x1(nb, a, 4, ahead, npf, y, out + r0, gemm); break;
-        case 3: q4k_rows_x1(nb, a, 3, ahead, npf, y, out + r0, gemm); break;
-        case 2: q4k_rows_x1(nb, a, 2, ahead, npf, y, out + r0, gemm); break;
-        default: q4k_rows_x1(nb, a, 1, ahead, npf, y, out + r0, gemm); break;
+        Q4K_ROWS_CASE(4)
+        Q4K_ROWS_CASE(3)
+        Q4K_ROWS_CASE(2)
+        default: q4k_rows_xc(nb, a, 1, ahead, npf, y, C == 2 ? 2 : 1, o, gemm); break;
         }
+#undef Q4K_ROWS_CASE
     }
 }
 
@@ -1175,13 +1203,15 @@ ALWAYS_INLINE void q4k_ordered(int64_t n, const void *w, size_t ws, int nr,
         q4k_cols(nb, w, ws, nr, x, xs, c0, nc - c0, 4, out, os, gemm);
         c0 = nc;
     }
-    /* rows-by-one-column, a few rows at a time so that they stay in L1
-     * for every leftover column */
+    /* the rows kernel for 1-2 columns, a few rows at a time so that they
+     * stay in L1 if there were more */
     for (int r0 = 0; r0 < nr && c0 < nc; r0 += Q4K_RCH) {
         const int rn = nr - r0 < Q4K_RCH ? nr - r0 : Q4K_RCH;
-        for (int c = c0; c < nc; c++)
-            q4k_rows(nb, (const char *)w + (size_t)r0 * ws, ws, 0, rn,
-                     (const pd_block_q8_k *)XROW(x, xs, c), out + (size_t)c * os + r0, gemm, c == c0);
+        const int C = nc - c0;
+        const pd_block_q8_k *const y[2] = { (const pd_block_q8_k *)XROW(x, xs, c0),
+                                            (const pd_block_q8_k *)XROW(x, xs, C > 1 ? c0 + 1 : c0) };
+        float *const o[2] = { out + (size_t)c0 * os + r0, out + (size_t)(C > 1 ? c0 + 1 : c0) * os + r0 };
+        q4k_rows(nb, (const char *)w + (size_t)r0 * ws, ws, 0, rn, y, C, o, gemm, true);
     }
 }
 
