@@ -1191,27 +1191,29 @@ ALWAYS_INLINE void q4k_ordered(int64_t n, const void *w, size_t ws, int nr,
                 out[(size_t)c * os + (size_t)r] = 0.0f;
         return;
     }
-    /* groups of 8 columns, then 5-7 as a padded group of 8, 3-4 as one of
-     * 4; 1-2 left over take the rows kernel */
+    /* groups of 8 columns, then 5-7 as a padded group of 8, 4 as one of 4 */
     int c0 = 0;
     for (; c0 + 8 <= nc; c0 += 8)
         q4k_cols(nb, w, ws, nr, x, xs, c0, 8, 8, out, os, gemm);
     if (nc - c0 >= 5) {
         q4k_cols(nb, w, ws, nr, x, xs, c0, nc - c0, 8, out, os, gemm);
         c0 = nc;
-    } else if (nc - c0 >= 3) {
-        q4k_cols(nb, w, ws, nr, x, xs, c0, nc - c0, 4, out, os, gemm);
+    } else if (nc - c0 == 4) {
+        q4k_cols(nb, w, ws, nr, x, xs, c0, 4, 4, out, os, gemm);
         c0 = nc;
     }
-    /* the rows kernel for 1-2 columns, a few rows at a time so that they
-     * stay in L1 if there were more */
+    /* 1-3 columns: the rows kernel, two columns at a time (3 = 2 + 1 beats
+     * a padded group of 4), a few rows at a time so that they stay in
+     * cache for the next pair */
     for (int r0 = 0; r0 < nr && c0 < nc; r0 += Q4K_RCH) {
         const int rn = nr - r0 < Q4K_RCH ? nr - r0 : Q4K_RCH;
-        const int C = nc - c0;
-        const pd_block_q8_k *const y[2] = { (const pd_block_q8_k *)XROW(x, xs, c0),
-                                            (const pd_block_q8_k *)XROW(x, xs, C > 1 ? c0 + 1 : c0) };
-        float *const o[2] = { out + (size_t)c0 * os + r0, out + (size_t)(C > 1 ? c0 + 1 : c0) * os + r0 };
-        q4k_rows(nb, (const char *)w + (size_t)r0 * ws, ws, 0, rn, y, C, o, gemm, true);
+        for (int c = c0; c < nc; c += 2) {
+            const int C = nc - c < 2 ? 1 : 2;
+            const pd_block_q8_k *const y[2] = { (const pd_block_q8_k *)XROW(x, xs, c),
+                                                (const pd_block_q8_k *)XROW(x, xs, c + C - 1) };
+            float *const o[2] = { out + (size_t)c * os + r0, out + (size_t)(c + C - 1) * os + r0 };
+            q4k_rows(nb, (const char *)w + (size_t)r0 * ws, ws, 0, rn, y, C, o, gemm, c == c0);
+        }
     }
 }
 

@@ -788,9 +788,9 @@ static void q4k_ordered_levels(int64_t n, int maxr, const int *ncs, int n_ncs)
 
 static void test_q4k_ordered_simd_shapes(void)
 {
-    static const int ncs[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 64 };
+    static const int ncs[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 64 };
     g_rng = 37;
-    q4k_ordered_levels(3 * 256, 9, ncs, 11);
+    q4k_ordered_levels(3 * 256, 9, ncs, 14);
 }
 
 static void test_q4k_ordered_simd_long(void)
