@@ -15,6 +15,10 @@ import gguf
 
 from export_gguf import load_checkpoint, round_like_gguf
 
+# Selection scores closer than this are a routing tie: F16/F32 engines
+# (ponder, llama.cpp) may pick either expert there.
+TIE = 1e-3
+
 
 class GGUFModel:
     def __init__(self, path):
@@ -71,8 +75,16 @@ class GGUFModel:
         u = x @ T[p + "ffn_up%s.weight" % suffix].T
         return (g / (1 + np.exp(-g)) * u) @ T[p + "ffn_down%s.weight" % suffix].T
 
-    def forward(self, ids):
+    def forward(self, ids, swap=()):
+        """Logits of every position, the routing, and the near ties.
+
+        ties lists (layer, position, gap) where the n_used-th and the next
+        selection score differ by less than TIE (either choice is right at
+        F16/F32 precision); at the (layer, position) pairs in swap the
+        reference takes the other one.
+        """
         T, n = self.t, len(ids)
+        ties = []
         pos = np.arange(n, dtype=np.float64)
         x = T["token_embd.weight"][ids]
         H, R, L = self.n_head, self.rope, self.kv_lora
@@ -113,7 +125,13 @@ class GGUFModel:
                     mask = np.full(self.n_group, -np.inf)
                     mask[keep] = 0
                     sc = (gs + mask[:, None]).reshape(-1)
-                top = np.argsort(-sc, kind="stable")[:self.n_used]
+                order = np.argsort(-sc, kind="stable")
+                gap = sc[order[self.n_used - 1]] - sc[order[self.n_used]]
+                if gap < TIE:
+                    ties.append((i, t, gap))
+                    if (i, t) in swap:
+                        order[[self.n_used - 1, self.n_used]] = order[[self.n_used, self.n_used - 1]]
+                top = order[:self.n_used]
                 w = sg[t, top]
                 if self.norm_w:
                     w = w / w.sum()
@@ -125,6 +143,7 @@ class GGUFModel:
                     out[t] += we * ((g / (1 + np.exp(-g)) * u) @ T[p + "ffn_down_exps.weight"][e].T)
             x = x + out
         x = self.rms(x, T["output_norm.weight"])
+        self.ties = ties
         return x @ T["output.weight"].T, routing
 
 
