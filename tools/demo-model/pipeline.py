@@ -5,8 +5,9 @@
 Every step is seeded and training is reproducible step for step: two phases
 of a fixed number of steps (6600 from scratch, then 1100 resumed on fresh
 data), each with its learning rate following the step count only (warmup,
-then cosine). The defaults take about 65 minutes on one core of the 2-core
-build machine. Each phase also has a generous wall-clock safety stop
+then cosine). The defaults take about 65 minutes at the ~2 steps/s one
+core of the shared 2-core build machine gave under load (49 minutes for the
+committed model). Each phase also has a generous wall-clock safety stop
 (--max-minutes, --phase2-max-minutes) that ends it early with a warning; a
 checkpoint is kept every 3 minutes in WORK/ckpt.pt.
 """
