@@ -13,14 +13,21 @@
 #      with llama.cpp's logits of the same tokens in one batch at every
 #      position (max |d| <= $TOL) with the same argmax everywhere, and its
 #      argmax must be llama.cpp's greedy token at every step, so ponder's
-#      greedy continuation is llama.cpp's.
+#      greedy continuation is llama.cpp's. At most MAX_OVER rows may differ
+#      by more than TOL: at rare MoE routing near-ties one engine's rounding
+#      picks other experts than the other's (a few logits at that token,
+#      0.05-0.4 at some later ones). On all of arith-300 (56,484 rows) that
+#      was 36 rows; check_gguf.py's float64 forward pass sided with ponder at
+#      some and with llama.cpp at others. With $PYTHON able to import numpy,
+#      torch and gguf the verdict says which engine the reference sides with.
 # Also printed, not judged: llama.cpp's own one-token-at-a-time logits vs its
 # batch logits (near an MoE routing tie the two pick different experts).
 # Prints one verdict line (and per-item lines for failures, or for all with
 # VERBOSE=1); exit 0 agree, 1 mismatch, 2 could not run.
 # Environment: PONDER (default: ponder on PATH), ITEMS (line numbers; default
 # the first +, the first - and the first * problem), N (max greedy tokens,
-# 200), TOL (0.05), CXX (c++).
+# 200), TOL (0.05), MAX_OVER (1% of the rows, at least 8), CXX (c++),
+# PYTHON (python3).
 set -eu
 
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
@@ -38,6 +45,7 @@ ITEMS=${ITEMS:-$(first ' + ') $(first ' - ') $(first ' * ')}
 N=${N:-200}
 TOL=${TOL:-0.05}
 CXX=${CXX:-c++}
+PYTHON=${PYTHON:-python3}
 
 die() { echo "check_llamacpp: $*" >&2; exit 2; }
 [ -f "$M" ] || die "no model $M"
@@ -77,9 +85,10 @@ for item in $ITEMS; do
         > /dev/null 2>&1 || { echo "check_llamacpp: FAIL: ponder logits failed on $M"; exit 1; }
 done
 
-python3 - "$tmp" "$TOL" "$version" "${VERBOSE:-0}" $ITEMS <<'EOF'
+"$PYTHON" - "$tmp" "$TOL" "$version" "${VERBOSE:-0}" "$here" "$M" "${MAX_OVER:-}" $ITEMS <<'EOF'
 import array, sys
-tmp, tol, version, verbose, items = sys.argv[1], float(sys.argv[2]), sys.argv[3], sys.argv[4] == "1", sys.argv[5:]
+tmp, tol, version, verbose, here, model, max_over = sys.argv[1:8]
+tol, verbose, items = float(tol), verbose == "1", sys.argv[8:]
 
 
 def ids(d, name):
@@ -95,41 +104,78 @@ def floats(d, name):
     return a
 
 
+reference = None
+
+
+def ref_logits(tokens):
+    """check_gguf.py's float64 forward pass (numpy, torch, gguf), or None."""
+    global reference
+    if reference is None:
+        try:
+            sys.path.insert(0, here)
+            import numpy as np
+            import check_gguf
+            reference = (np, check_gguf.GGUFModel(model))
+        except Exception:
+            reference = False
+    if not reference:
+        return None
+    np, m = reference
+    return np.asarray(m.forward(np.array(tokens))[0], dtype=float).tolist()
+
+
 ok, worst, rows, same_arg, worst_step = True, 0.0, 0, 0, 0.0
 ptok, same_ptok, gtok, same_greedy = 0, 0, 0, 0
+over, lc_off, pd_off = 0, 0, 0
 for item in items:
     d = tmp + "/" + item
     prompt, pids, greedy = ids(d, "prompt.ids"), ids(d, "ponder.ids"), ids(d, "greedy.ids")
-    lc, pd = floats(d, "logits_batch.f32"), floats(d, "ponder.f32")
-    step = floats(d, "logits_step.f32")
+    lc, pd, step = floats(d, "logits_batch.f32"), floats(d, "ponder.f32"), floats(d, "logits_step.f32")
     n = len(prompt) + len(greedy) - 1
     if len(lc) != len(pd) or len(lc) % n:
         print("check_llamacpp: FAIL: item %s: logits sizes differ (llama.cpp %d, ponder %d floats)"
               % (item, len(lc), len(pd)))
         sys.exit(1)
     V = len(lc) // n
-    amax = lambda a, r: max(range(V), key=lambda j: a[r * V + j])
-    diff = max(abs(x - y) for x, y in zip(lc, pd))
-    sdiff = max(abs(x - y) for x, y in zip(lc, step))
-    arg = sum(amax(lc, r) == amax(pd, r) for r in range(n))
+    row = lambda a, r: a[r * V:(r + 1) * V]
+    dist = lambda a, b: max(abs(x - y) for x, y in zip(a, b))
+    amax = lambda a: max(range(V), key=a.__getitem__)
+    drow = [dist(row(lc, r), row(pd, r)) for r in range(n)]
+    diff, sdiff = max(drow), dist(lc, step)
+    arg = sum(amax(row(lc, r)) == amax(row(pd, r)) for r in range(n))
     # greedy[i] is llama.cpp's argmax after fed token len(prompt)-1+i
-    gr = sum(amax(pd, len(prompt) - 1 + i) == g for i, g in enumerate(greedy))
-    good = pids == prompt and diff <= tol and arg == n and gr == len(greedy)
+    gr = sum(amax(row(pd, len(prompt) - 1 + i)) == g for i, g in enumerate(greedy))
+    # rows beyond TOL (routing near-ties): which engine is off the float64 reference
+    bad_rows = [r for r in range(n) if drow[r] > tol]
+    ref = ref_logits(prompt + greedy[:-1]) if bad_rows else None
+    item_lc_off = item_pd_off = 0
+    for r in bad_rows if ref else []:
+        dl, dp = dist(row(lc, r), ref[r]), dist(row(pd, r), ref[r])
+        item_lc_off, item_pd_off = item_lc_off + (dl > dp), item_pd_off + (dp >= dl)
+    good = pids == prompt and arg == n and gr == len(greedy)
     if verbose or not good:
-        print("  item %s %r: prompt ids %s (%d), max|d| %.4f, argmax %d/%d, greedy %d/%d, "
-              "llama.cpp step vs batch %.4f: %r"
+        print("  item %s %r: prompt ids %s (%d), max|d| %.4f, rows over tol %d, "
+              "argmax %d/%d, greedy %d/%d, llama.cpp step vs batch %.4f: %r"
               % (item, open(d + "/question").read(), "same" if pids == prompt else "DIFFER",
-                 len(prompt), diff, arg, n, gr, len(greedy), sdiff,
+                 len(prompt), diff, len(bad_rows), arg, n, gr, len(greedy), sdiff,
                  open(d + "/greedy.txt", encoding="utf-8", errors="replace").read()))
     ok = ok and good
     worst, rows, same_arg = max(worst, diff), rows + n, same_arg + arg
     worst_step = max(worst_step, sdiff)
     ptok, same_ptok = ptok + len(prompt), same_ptok + (len(prompt) if pids == prompt else 0)
     gtok, same_greedy = gtok + len(greedy), same_greedy + gr
-print("check_llamacpp: %s: llama.cpp %s vs ponder, %d eval prompts (items %s): prompt ids same "
-      "%d/%d, logits %d rows x %d max|d| %.4f (tol %g), argmax same %d/%d, greedy tokens same "
-      "%d/%d (llama.cpp's own step vs batch max|d| %.4f)"
-      % ("OK" if ok else "FAIL", version, len(items), ",".join(items), same_ptok, ptok,
-         rows, V, worst, tol, same_arg, rows, same_greedy, gtok, worst_step))
+    over, lc_off, pd_off = over + len(bad_rows), lc_off + item_lc_off, pd_off + item_pd_off
+max_over = int(max_over) if max_over else max(8, rows // 100)
+ok = ok and over <= max_over
+note = ""
+if over:
+    note = (" (float64 reference closer to ponder at %d, to llama.cpp at %d)" % (lc_off, pd_off)
+            if reference else " (no float64 reference: PYTHON lacks numpy, torch or gguf)")
+print("check_llamacpp: %s: llama.cpp %s vs ponder, %d eval prompts%s: prompt ids same %d/%d, logits "
+      "%d rows x %d: max|d| %.4f, %d rows over %g (max %d)%s; argmax same %d/%d, greedy tokens same %d/%d "
+      "(llama.cpp's own step vs batch max|d| %.4f)"
+      % ("OK" if ok else "FAIL", version, len(items),
+         " (items %s)" % ",".join(items) if len(items) <= 6 else "", same_ptok, ptok,
+         rows, V, worst, over, tol, max_over, note, same_arg, rows, same_greedy, gtok, worst_step))
 sys.exit(0 if ok else 1)
 EOF
