@@ -1133,7 +1133,7 @@ ALWAYS_INLINE void q4k_rows(int64_t nb, const void *w, size_t ws, int r0, int nr
         Q4K_ROWS_CASE(4)
         Q4K_ROWS_CASE(3)
         Q4K_ROWS_CASE(2)
-        default: q4k_rows_xc(nb, a, 1, ahead, npf, y, C == 2 ? 2 : 1, o, gemm); break;
+        default: Q4K_ROWS_CASE(1)
         }
 #undef Q4K_ROWS_CASE
     }
