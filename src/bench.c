@@ -5,6 +5,7 @@
 #include "cpu/pool.h"
 
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 
@@ -15,13 +16,21 @@ static double now(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-typedef struct copy_job { char *dst; const char *src; size_t n; } copy_job;
+typedef struct copy_job { char *dst; const char *src; size_t n; atomic_size_t next; } copy_job;
 
+#define COPY_CHUNK ((size_t)4 << 20)
+
+/* pool job: copy 4 MiB pieces claimed from a shared counter */
 static void copy_part(void *arg, int ith, int nth)
 {
+    (void)ith; (void)nth;
     copy_job *j = arg;
-    size_t a = j->n * (size_t)ith / (size_t)nth, b = j->n * (size_t)(ith + 1) / (size_t)nth;
-    memcpy(j->dst + a, j->src + a, b - a);
+    for (;;) {
+        const size_t a = atomic_fetch_add(&j->next, COPY_CHUNK);
+        if (a >= j->n)
+            return;
+        memcpy(j->dst + a, j->src + a, a + COPY_CHUNK < j->n ? COPY_CHUNK : j->n - a);
+    }
 }
 
 double pd_bench_copy_gbs(int threads)
@@ -36,9 +45,10 @@ double pd_bench_copy_gbs(int threads)
     }
     memset(src, 1, n);
     memset(dst, 2, n);   /* fault the pages in before timing */
-    copy_job j = { dst, src, n };
+    copy_job j = { dst, src, n, 0 };
     double best = 1e30;
     for (int rep = 0; rep < 5; rep++) {
+        atomic_store(&j.next, 0);
         double t0 = now();
         pd_pool_run(pool, copy_part, &j);
         double t = now() - t0;

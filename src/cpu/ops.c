@@ -136,7 +136,8 @@ typedef struct mm_job {
     int n_mm;
     int64_t n_units, n_rows;
     uint8_t *q;
-    atomic_llong next;
+    atomic_llong next;       /* next work unit of mm_compute */
+    atomic_llong next_row;   /* next row of mm_convert */
 } mm_job;
 
 static const float *mm_xrow(const pd_mm *m, int64_t i)
@@ -145,21 +146,37 @@ static const float *mm_xrow(const pd_mm *m, int64_t i)
 }
 
 /* Phase 1: convert every input row once into its weight's vec_dot type. */
+/* Row r of all products' inputs; *k: the product it belongs to (rows of
+ * product k+1 follow those of product k). */
+static void convert_row(mm_job *j, int *k, int64_t r)
+{
+    while (*k + 1 < j->n_mm && j->plan[*k + 1].row0 <= r)
+        (*k)++;
+    const mm_plan *p = &j->plan[*k];
+    const pd_mm *m = &j->mm[*k];
+    if (!p->convert)
+        return;
+    const int64_t i = r - p->row0;
+    pd_quantize_row(pd_type_vec_dot(m->w->type), mm_xrow(m, i),
+                    j->q + p->q_off + (size_t)i * p->xq_stride, m->w->k);
+}
+
+#define MM_CONVERT_ROWS 4   /* rows per claim */
+
+/* Phase 1 as a pool job: rows claimed from a shared counter. */
 static void mm_convert(void *arg, int ith, int nth)
 {
+    (void)ith; (void)nth;
     mm_job *j = arg;
-    const int64_t a = j->n_rows * ith / nth, b = j->n_rows * (ith + 1) / nth;
-    int k = 0;
-    for (int64_t r = a; r < b; r++) {
-        while (k + 1 < j->n_mm && j->plan[k + 1].row0 <= r)
-            k++;
-        const mm_plan *p = &j->plan[k];
-        const pd_mm *m = &j->mm[k];
-        if (!p->convert)
-            continue;
-        const int64_t i = r - p->row0;
-        pd_quantize_row(pd_type_vec_dot(m->w->type), mm_xrow(m, i),
-                        j->q + p->q_off + (size_t)i * p->xq_stride, m->w->k);
+    int k = 0;   /* one thread's claims only grow, so k only grows */
+    for (;;) {
+        const int64_t a = atomic_fetch_add_explicit(&j->next_row, MM_CONVERT_ROWS,
+                                                    memory_order_relaxed);
+        if (a >= j->n_rows)
+            return;
+        const int64_t b = a + MM_CONVERT_ROWS < j->n_rows ? a + MM_CONVERT_ROWS : j->n_rows;
+        for (int64_t r = a; r < b; r++)
+            convert_row(j, &k, r);
     }
 }
 
@@ -385,6 +402,7 @@ pd_status pd_matmul(pd_pool *pool, pd_mm_scratch *s, const pd_mm *mm, int n_mm)
     mm_job j = { .mm = mm, .plan = plan, .n_mm = n_mm, .n_units = units,
                  .n_rows = rows, .q = s->q };
     atomic_init(&j.next, 0);
+    atomic_init(&j.next_row, 0);
     if (q_bytes && rows <= 4)
         mm_convert(&j, 0, 1);   /* decode: not worth waking the pool twice */
     else if (q_bytes)
