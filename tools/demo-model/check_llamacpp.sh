@@ -49,7 +49,7 @@ PYTHON=${PYTHON:-python3}
 
 die() { echo "check_llamacpp: $*" >&2; exit 2; }
 [ -f "$M" ] || die "no model $M"
-[ -n "$PONDER" ] && [ -x "$PONDER" ] || die "set PONDER to a built ponder binary"
+if [ -z "$PONDER" ] || [ ! -x "$PONDER" ]; then die "set PONDER to a built ponder binary"; fi
 src=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$B/CMakeCache.txt" 2>/dev/null || true)
 [ -f "$src/include/llama.h" ] || die "$B/CMakeCache.txt does not name a llama.cpp source tree"
 lib=$(find "$B" -name 'libllama.so' | head -n 1)
