@@ -156,6 +156,11 @@ bool ui_app_next_job(ui_app *app, ui_job *job)
     return true;
 }
 
+bool ui_app_job_pending(const ui_app *app)
+{
+    return app->pending.prompt != NULL;
+}
+
 void ui_app_event(ui_app *app, const pd_event *ev)
 {
     if (app->cur)

@@ -64,6 +64,8 @@ void ui_app_submit(ui_app *app, const char *line);
 /* The front end starts the next job, if any: fills job (caller frees
  * job->prompt) and begins its turn in the transcript. */
 bool ui_app_next_job(ui_app *app, ui_job *job);
+/* A prompt was accepted and waits for the front end to start it. */
+bool ui_app_job_pending(const ui_app *app);
 /* Called on the UI thread for each engine event of the running job. */
 void ui_app_event(ui_app *app, const pd_event *ev);
 /* The running job returned (status of pd_session_generate). */

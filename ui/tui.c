@@ -287,8 +287,11 @@ static void feed(const char *s) { ui_input_feed(s, strlen(s)); }
 
 static void on_ctrl_c(tui *t)
 {
-    if (t->app.busy) {
-        pd_session_cancel(t->app.sess);
+    if (t->app.busy || ui_app_job_pending(&t->app)) {
+        /* a prompt accepted in the same read as this key has not started
+         * yet: the cancel is asked again at its first event */
+        if (t->app.busy)
+            pd_session_cancel(t->app.sess);
         t->cancel_asked = true;
         tui_set_flash(t, "stopping...");
     } else if (!ui_input_empty()) {
@@ -416,7 +419,9 @@ static void drain_keys(tui *t)
     wint_t wc;
     int r;
     while (!t->app.quit && (r = get_wch(&wc)) != ERR) {
-        if (t->flash_sticky) {   /* a hint lasts until the next key */
+        /* a hint lasts until the next key; a resize is not one (and curses
+         * may report one late, after the keys that followed it) */
+        if (t->flash_sticky && !(r == KEY_CODE_YES && wc == KEY_RESIZE)) {
             t->flash[0] = '\0';
             t->flash_sticky = false;
             t->dirty = true;

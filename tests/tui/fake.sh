@@ -117,8 +117,9 @@ tm_keys C-u C-r 12
 tm_wait "(reverse-i-search)\`12': What is 12 + 35?" 15 && pass "fake: Ctrl-R searches the history" ||
     { fail "fake: Ctrl-R"; tm_dump; }
 tm_keys C-g C-u C-c
-# the Ctrl-C hint outlives the 4 s flash and goes with the next key
-if tm_wait "to quit press Ctrl-D" 10 && sleep 5 && tm_wait "to quit press Ctrl-D" 1; then
+# the Ctrl-C hint outlives the 4 s flash and a resize, and goes with the next key
+if tm_wait "to quit press Ctrl-D" 10 && sleep 5 && tm_resize 90 24 && tm_resize 100 30 &&
+   sleep 1 && tm_wait "to quit press Ctrl-D" 1; then
     tm_keys x
     if tm_wait "> x" 10 && ! tm_screen | grep -qF "to quit press"; then
         pass "fake: the Ctrl-C hint stays until the next key"
