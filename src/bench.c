@@ -4,8 +4,9 @@
 #include "bench.h"
 #include "cpu/pool.h"
 
-#include <stdlib.h>
 #include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -31,6 +32,56 @@ static void copy_part(void *arg, int ith, int nth)
             return;
         memcpy(j->dst + a, j->src + a, a + COPY_CHUNK < j->n ? COPY_CHUNK : j->n - a);
     }
+}
+
+typedef struct read_job { const uint64_t *src; size_t n; atomic_size_t next; atomic_ullong sink; } read_job;
+
+/* pool job: sum 4 MiB pieces claimed from a shared counter (four sums so
+ * the loop is not one long dependency chain; the total is kept so the
+ * reads cannot be optimised away) */
+static void read_part(void *arg, int ith, int nth)
+{
+    (void)ith; (void)nth;
+    read_job *j = arg;
+    const size_t chunk = COPY_CHUNK / sizeof(uint64_t);
+    uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (;;) {
+        const size_t a = atomic_fetch_add(&j->next, chunk);
+        if (a >= j->n)
+            break;
+        const size_t b = a + chunk < j->n ? a + chunk : j->n;
+        for (size_t i = a; i + 4 <= b; i += 4) {
+            s0 += j->src[i];
+            s1 += j->src[i + 1];
+            s2 += j->src[i + 2];
+            s3 += j->src[i + 3];
+        }
+    }
+    atomic_fetch_add(&j->sink, s0 + s1 + s2 + s3);
+}
+
+double pd_bench_read_gbs(int threads)
+{
+    const size_t bytes = (size_t)512 << 20;
+    uint64_t *src = malloc(bytes);
+    pd_pool *pool = NULL;
+    if (!src || pd_pool_new(threads, &pool) != PD_OK) {
+        free(src);
+        return 0;
+    }
+    memset(src, 1, bytes);
+    read_job j = { src, bytes / sizeof *src, 0, 0 };
+    double best = 1e30;
+    for (int rep = 0; rep < 5; rep++) {
+        atomic_store(&j.next, 0);
+        double t0 = now();
+        pd_pool_run(pool, read_part, &j);
+        double t = now() - t0;
+        if (t < best) best = t;
+    }
+    pd_pool_free(pool);
+    free(src);
+    return (double)bytes / best / 1e9;
 }
 
 double pd_bench_copy_gbs(int threads)
@@ -114,5 +165,6 @@ pd_status pd_bench_run(pd_model *m, int n_prompt, int n_gen, pd_bench_result *r)
     r->decode_gb_s = n_gen ? r->active_bytes * n_gen / r->decode_s / 1e9 : 0;
     r->prefill_gflop_s = 2.0 * r->active_params * n_prompt / r->prefill_s / 1e9;
     r->copy_gb_s = pd_bench_copy_gbs(r->threads);
+    r->read_gb_s = pd_bench_read_gbs(r->threads);
     return PD_OK;
 }

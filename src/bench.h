@@ -1,7 +1,7 @@
 /* bench.h - throughput measurement for `ponder bench`: prefill and decode
  * tokens/s of a model, the memory bandwidth decode achieves (bytes of
  * weights touched per token / time), and the machine's copy bandwidth to
- * compare it with. */
+ * compare it with (copy and read). */
 #ifndef PD_BENCH_H
 #define PD_BENCH_H
 
@@ -17,6 +17,7 @@ typedef struct pd_bench_result {
     double decode_gb_s;                /* active_bytes * n_gen / decode_s */
     double prefill_gflop_s;            /* 2 * active_params * n_prompt / prefill_s */
     double copy_gb_s;                  /* memcpy traffic (read + write) */
+    double read_gb_s;                  /* bytes read by a summing loop */
 } pd_bench_result;
 
 /* Prefill n_prompt pseudo-random tokens in one call, then decode n_gen
@@ -27,5 +28,10 @@ pd_status pd_bench_run(pd_model *m, int n_prompt, int n_gen, pd_bench_result *r)
  * a few runs, counting bytes read plus bytes written (STREAM's convention).
  * 0 when the buffers cannot be allocated. */
 double pd_bench_copy_gbs(int threads);
+/* Read bandwidth with `threads` threads: a loop that sums large buffers,
+ * best of a few runs. Decode only reads weights, so this is its floor;
+ * write-allocate traffic makes a copy's count differ from it either way.
+ * 0 when the buffer cannot be allocated. */
+double pd_bench_read_gbs(int threads);
 
 #endif /* PD_BENCH_H */

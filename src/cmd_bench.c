@@ -66,11 +66,11 @@ int cmd_bench(int argc, char **argv)
         json_str(pd_model_name(m));
         printf("\",\"backend\":\"%s\",\"threads\":%d,\"n_prompt\":%d,\"n_gen\":%d,"
                "\"prefill_tok_s\":%.3f,\"decode_tok_s\":%.3f,\"decode_gb_s\":%.3f,"
-               "\"copy_gb_s\":%.3f,\"prefill_gflop_s\":%.3f,\"active_bytes\":%.0f,"
-               "\"active_params\":%.0f}\n",
+               "\"copy_gb_s\":%.3f,\"read_gb_s\":%.3f,\"prefill_gflop_s\":%.3f,"
+               "\"active_bytes\":%.0f,\"active_params\":%.0f}\n",
                r.backend, r.threads, r.n_prompt, r.n_gen, r.prefill_tok_s,
-               r.decode_tok_s, r.decode_gb_s, r.copy_gb_s, r.prefill_gflop_s, r.active_bytes,
-               r.active_params);
+               r.decode_tok_s, r.decode_gb_s, r.copy_gb_s, r.read_gb_s, r.prefill_gflop_s,
+               r.active_bytes, r.active_params);
     } else {
         printf("model     %s  (%s, %d threads)\n", pd_model_name(m), r.backend, r.threads);
         printf("prefill   %d tokens: %.1f tok/s, %.1f GFLOP/s\n", r.n_prompt, r.prefill_tok_s,
@@ -79,6 +79,8 @@ int cmd_bench(int argc, char **argv)
                r.n_gen, r.decode_tok_s, r.decode_gb_s, r.active_bytes / 1e6);
         printf("memcpy    %.2f GB/s (read + write); decode reads at %.0f%% of it\n",
                r.copy_gb_s, r.copy_gb_s > 0 ? 100.0 * r.decode_gb_s / r.copy_gb_s : 0);
+        printf("read      %.2f GB/s (summing loop); decode reads at %.0f%% of it\n",
+               r.read_gb_s, r.read_gb_s > 0 ? 100.0 * r.decode_gb_s / r.read_gb_s : 0);
     }
     pd_model_close(m);
     free(path);

@@ -88,7 +88,7 @@ fi
 # bench --json: one object with the required keys
 if "$PONDER" bench -m "$M" -p 8 -n 4 --threads 2 --json >"$tmp/out" 2>"$tmp/err"; then
     ok=1
-    for k in prefill_tok_s decode_tok_s decode_gb_s copy_gb_s threads backend; do
+    for k in prefill_tok_s decode_tok_s decode_gb_s copy_gb_s read_gb_s threads backend; do
         grep -q "\"$k\":" "$tmp/out" || { ok=0; echo "FAIL: bench --json: no \"$k\""; }
     done
     [ "$ok" = 1 ] && echo "PASS: bench --json"
