@@ -60,55 +60,52 @@ static void read_part(void *arg, int ith, int nth)
     atomic_fetch_add(&j->sink, s0 + s1 + s2 + s3);
 }
 
-double pd_bench_read_gbs(int threads)
+/* Best wall time of 5 runs of a pool job whose work counter is *next
+ * (reset before each run); a negative time when no pool can be made. */
+static double best_of_5(int threads, pd_pool_job job, void *arg, atomic_size_t *next)
 {
-    const size_t bytes = (size_t)512 << 20;
-    uint64_t *src = malloc(bytes);
     pd_pool *pool = NULL;
-    if (!src || pd_pool_new(threads, &pool) != PD_OK) {
-        free(src);
-        return 0;
-    }
-    memset(src, 1, bytes);
-    read_job j = { src, bytes / sizeof *src, 0, 0 };
+    if (pd_pool_new(threads, &pool) != PD_OK)
+        return -1;
     double best = 1e30;
     for (int rep = 0; rep < 5; rep++) {
-        atomic_store(&j.next, 0);
+        atomic_store(next, 0);
         double t0 = now();
-        pd_pool_run(pool, read_part, &j);
+        pd_pool_run(pool, job, arg);
         double t = now() - t0;
         if (t < best) best = t;
     }
     pd_pool_free(pool);
+    return best;
+}
+
+double pd_bench_read_gbs(int threads)
+{
+    const size_t bytes = (size_t)512 << 20;
+    uint64_t *src = malloc(bytes);
+    if (!src)
+        return 0;
+    memset(src, 1, bytes);
+    read_job j = { src, bytes / sizeof *src, 0, 0 };
+    const double t = best_of_5(threads, read_part, &j, &j.next);
     free(src);
-    return (double)bytes / best / 1e9;
+    return t > 0 ? (double)bytes / t / 1e9 : 0;
 }
 
 double pd_bench_copy_gbs(int threads)
 {
     const size_t n = (size_t)256 << 20;   /* far beyond any cache */
     char *src = malloc(n), *dst = malloc(n);
-    pd_pool *pool = NULL;
-    if (!src || !dst || pd_pool_new(threads, &pool) != PD_OK) {
-        free(src);
-        free(dst);
-        return 0;
+    double t = -1;
+    if (src && dst) {
+        memset(src, 1, n);
+        memset(dst, 2, n);   /* fault the pages in before timing */
+        copy_job j = { dst, src, n, 0 };
+        t = best_of_5(threads, copy_part, &j, &j.next);
     }
-    memset(src, 1, n);
-    memset(dst, 2, n);   /* fault the pages in before timing */
-    copy_job j = { dst, src, n, 0 };
-    double best = 1e30;
-    for (int rep = 0; rep < 5; rep++) {
-        atomic_store(&j.next, 0);
-        double t0 = now();
-        pd_pool_run(pool, copy_part, &j);
-        double t = now() - t0;
-        if (t < best) best = t;
-    }
-    pd_pool_free(pool);
     free(src);
     free(dst);
-    return 2.0 * (double)n / best / 1e9;
+    return t > 0 ? 2.0 * (double)n / t / 1e9 : 0;
 }
 
 static int argmax(const float *v, int n)

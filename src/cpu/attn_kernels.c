@@ -18,19 +18,13 @@
  * double. The scores feed roundings to half precision, so the order shows. */
 static float dot_h_ref(const float *q, const uint16_t *k, int n)
 {
-    float acc[4][16] = {{0}}, t8[8], t4[4];
+    float acc[4][16] = {{0}};
     const int np = n & ~63;
     for (int i = 0; i < np; i += 64)
         for (int j = 0; j < 4; j++)
             for (int l = 0; l < 16; l++)
                 acc[j][l] = fmaf(q[i + 16 * j + l], pd_h2f(k[i + 16 * j + l]), acc[j][l]);
-    for (int l = 0; l < 16; l++)
-        acc[0][l] = (acc[0][l] + acc[2][l]) + (acc[1][l] + acc[3][l]);
-    for (int l = 0; l < 8; l++)
-        t8[l] = acc[0][l + 8] + acc[0][l];
-    for (int l = 0; l < 4; l++)
-        t4[l] = t8[l + 4] + t8[l];
-    double s = (t4[0] + t4[2]) + (t4[1] + t4[3]);
+    double s = pd_reduce_4x16(acc);
     for (int i = np; i < n; i++)
         s += (double)(q[i] * pd_h2f(k[i]));
     return (float)s;

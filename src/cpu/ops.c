@@ -219,19 +219,13 @@ static void mm_tiles(const pd_mm *m, const mm_plan *p, int64_t r, int nr, int t0
  * with FMA contraction). */
 static float f32_dot_ggml_ref(int64_t n, const float *x, const float *y)
 {
-    float acc[4][16] = {{0}}, t8[8], t4[4];
+    float acc[4][16] = {{0}};
     const int64_t np = n & ~(int64_t)63;
     for (int64_t i = 0; i < np; i += 64)
         for (int j = 0; j < 4; j++)
             for (int l = 0; l < 16; l++)
                 acc[j][l] = fmaf(x[i + 16 * j + l], y[i + 16 * j + l], acc[j][l]);
-    for (int l = 0; l < 16; l++)
-        acc[0][l] = (acc[0][l] + acc[2][l]) + (acc[1][l] + acc[3][l]);
-    for (int l = 0; l < 8; l++)
-        t8[l] = acc[0][l + 8] + acc[0][l];
-    for (int l = 0; l < 4; l++)
-        t4[l] = t8[l + 4] + t8[l];
-    float s = (t4[0] + t4[2]) + (t4[1] + t4[3]);
+    float s = pd_reduce_4x16(acc);
     for (int64_t i = np; i < n; i++)
         s = fmaf(x[i], y[i], s);
     return s;
