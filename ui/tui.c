@@ -203,10 +203,14 @@ static void load_theme(tui *t, const char *name, bool say_it)
     const char *use = t->colors == 0 ? "mono" : name;
     ui_theme th;
     if (ui_theme_load(&th, use, err, sizeof err) != 0) {
-        if (say_it)
-            fe_say(&t->app, UI_ROLE_ERROR, err);
-        else
+        if (!say_it) {   /* at start (the config's theme): say so, draw anyway */
             ui_theme_builtin(&t->theme);
+            char msg[640];
+            snprintf(msg, sizeof msg, "%s; using the built-in theme", err);
+            fe_say(&t->app, UI_ROLE_ERROR, msg);
+        } else {
+            fe_say(&t->app, UI_ROLE_ERROR, err);
+        }
         tui_theme_apply(t);
         return;
     }

@@ -132,4 +132,14 @@ fi
 tm_keys C-u C-d
 tm_wait "[exit 0]" 10 && pass "fake: Ctrl-D quits" || { fail "fake: Ctrl-D quits"; tm_dump; }
 tm_stop
+
+# a theme in the config that does not exist: one line says so, the TUI starts
+mkdir -p "$T/config/ponder" && echo "theme = nope" >> "$T/config/ponder/config"
+tm_start 100 30 "PONDER_FAKE_DELAY_MS=0 '$bin' -m fake.gguf"
+if tm_wait "unknown theme 'nope'" 15 && tm_wait "TIP on" 5; then
+    pass "fake: an unknown theme in the config is reported"
+else
+    fail "fake: an unknown theme in the config is reported"; tm_dump
+fi
+tm_stop
 exit $failed
