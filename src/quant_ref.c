@@ -3,6 +3,7 @@
  * the SIMD kernels and the CUDA backend are checked against these.
  */
 #include "quant_simd.h"
+#include "reduce.h"
 
 #include <math.h>
 #include <string.h>
@@ -394,16 +395,11 @@ static void qnt_q6_k(const float *src, void *dst, int64_t n)
  * (quant.h): every level computes exactly this. */
 static float dot_f32_tinyblas(int64_t n, const float *a, const float *b)
 {
-    float l16[16] = { 0 }, t8[8], t4[4];
+    float l16[16] = { 0 };
     for (int64_t i = 0; i < n; i += 16)
         for (int l = 0; l < 16; l++)
             l16[l] = fmaf(a[i + l], b[i + l], l16[l]);
-    for (int l = 0; l < 8; l++)
-        t8[l] = l16[l] + l16[l + 8];
-    for (int l = 0; l < 4; l++)
-        t4[l] = t8[l] + t8[l + 4];
-    const float e = t4[0] + t4[2], o = t4[1] + t4[3];
-    return e + o;
+    return pd_reduce16(l16);
 }
 
 static float dot_f32(int64_t n, const void *w, const void *x)

@@ -4,6 +4,7 @@
  * roundings: half-precision accumulators are rounded after every update,
  * as llama.cpp's CPU flash attention does. */
 #include "cpu/cpu.h"
+#include "reduce.h"
 
 #include <math.h>
 #include <string.h>
@@ -70,11 +71,7 @@ TGT static float dot_h_avx2(const float *q, const uint16_t *k, int n)
             hi[j] = _mm256_fmadd_ps(_mm256_loadu_ps(q + o + 8),
                                     _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k + o + 8))), hi[j]);
         }
-    __m256 l = _mm256_add_ps(_mm256_add_ps(lo[0], lo[2]), _mm256_add_ps(lo[1], lo[3]));
-    __m256 h = _mm256_add_ps(_mm256_add_ps(hi[0], hi[2]), _mm256_add_ps(hi[1], hi[3]));
-    __m256 t8 = _mm256_add_ps(h, l);
-    __m128 t4 = _mm_add_ps(_mm256_extractf128_ps(t8, 1), _mm256_castps256_ps128(t8));
-    __m128 t2 = _mm_add_ps(t4, _mm_movehl_ps(t4, t4));
+    const __m128 t2 = pd_reduce_4x16_avx_pair(lo, hi);
     double s = _mm_cvtss_f32(t2) + _mm_cvtss_f32(_mm_shuffle_ps(t2, t2, 1));
     for (int i = np; i < n; i++)
         s += (double)(q[i] * pd_h2f(k[i]));

@@ -3,6 +3,7 @@
  * heavy lifting of the products is pd_vec_dot_tile (quant.h, SIMD). */
 #include "config.h"
 #include "cpu/ops.h"
+#include "reduce.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -248,12 +249,7 @@ static float f32_dot_ggml_avx2(int64_t n, const float *x, const float *y)
             lo[j] = _mm256_fmadd_ps(_mm256_loadu_ps(x + o), _mm256_loadu_ps(y + o), lo[j]);
             hi[j] = _mm256_fmadd_ps(_mm256_loadu_ps(x + o + 8), _mm256_loadu_ps(y + o + 8), hi[j]);
         }
-    const __m256 l = _mm256_add_ps(_mm256_add_ps(lo[0], lo[2]), _mm256_add_ps(lo[1], lo[3]));
-    const __m256 h = _mm256_add_ps(_mm256_add_ps(hi[0], hi[2]), _mm256_add_ps(hi[1], hi[3]));
-    const __m256 t8 = _mm256_add_ps(h, l);
-    const __m128 t4 = _mm_add_ps(_mm256_extractf128_ps(t8, 1), _mm256_castps256_ps128(t8));
-    const __m128 t2 = _mm_add_ps(t4, _mm_movehl_ps(t4, t4));
-    float s = _mm_cvtss_f32(_mm_add_ss(t2, _mm_shuffle_ps(t2, t2, 1)));
+    float s = pd_reduce_pair_sum(pd_reduce_4x16_avx_pair(lo, hi));
     for (int64_t i = np; i < n; i++)
         s = fmaf(x[i], y[i], s);
     return s;

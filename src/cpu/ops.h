@@ -65,22 +65,6 @@ void pd_mm_scratch_free(pd_mm_scratch *s);
 float pd_f32_dot_ggml(int64_t n, const float *x, const float *y);
 float pd_f32_dot_ggml_ref(int64_t n, const float *x, const float *y);
 
-/* ggml's reduction of four 16-lane accumulators (its AVX-512 dot products):
- * the four added as (0 + 2) + (1 + 3) lane by lane, then
- * _mm512_reduce_add_ps's tree: upper 8 + lower 8, upper 4 + lower 4,
- * (0 + 2) + (1 + 3). Modifies acc[0]. */
-static inline float pd_reduce_4x16(float acc[4][16])
-{
-    float t8[8], t4[4];
-    for (int l = 0; l < 16; l++)
-        acc[0][l] = (acc[0][l] + acc[2][l]) + (acc[1][l] + acc[3][l]);
-    for (int l = 0; l < 8; l++)
-        t8[l] = acc[0][l + 8] + acc[0][l];
-    for (int l = 0; l < 4; l++)
-        t4[l] = t8[l + 4] + t8[l];
-    return (t4[0] + t4[2]) + (t4[1] + t4[3]);
-}
-
 /* Half floats at the speed attention needs: a 64K-entry table for
  * half -> float (built once), and round-to-nearest-even float -> half. */
 extern float pd_h2f_table[65536];

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "cpu/ops.h"
 #include "quant_simd.h"
+#include "reduce.h"
 
 #include <pthread.h>
 
@@ -36,18 +37,6 @@ static void silu_mul_ref(float *a, const float *b, int64_t n)
 {
     for (int64_t i = 0; i < n; i++)
         a[i] = a[i] / (1.0f + v_expf(0.0f - a[i])) * b[i];
-}
-
-/* _mm512_reduce_add_ps's order: upper 8 + lower 8, upper 4 + lower 4,
- * then (0 + 2) + (1 + 3) */
-static float reduce16(const float *v)
-{
-    float t8[8], t4[4];
-    for (int l = 0; l < 8; l++)
-        t8[l] = v[l + 8] + v[l];
-    for (int l = 0; l < 4; l++)
-        t4[l] = t8[l + 4] + t8[l];
-    return (t4[0] + t4[2]) + (t4[1] + t4[3]);
 }
 
 /* ggml_soft_max (ggml_vec_soft_max_f32): exp(x - max) by v_expf on whole
@@ -85,7 +74,7 @@ static void softmax_ref(float *x, int n)
     for (; i + 16 <= n; i += 16) {
         for (int l = 0; l < 16; l++)
             x[i + l] = v_expf(x[i + l] - mx);
-        sum += reduce16(x + i);
+        sum += pd_reduce16(x + i);
     }
     softmax_scale(x, n, softmax_tail(x, i, n, mx, sum));
 }
@@ -153,7 +142,7 @@ TGT2 static void silu_mul_avx2(float *a, const float *b, int64_t n)
     silu_mul_ref(a + i, b + i, n - i);
 }
 
-/* a 16-lane vector as two 8-lane halves, reduced as reduce16 */
+/* a 16-lane vector as two 8-lane halves, reduced as pd_reduce16 */
 TGT2 static void softmax_avx2(float *x, int n)
 {
     const float mx = max_of(x, n);
@@ -165,10 +154,7 @@ TGT2 static void softmax_avx2(float *x, int n)
         const __m256 hi = v_expf_avx2(_mm256_sub_ps(_mm256_loadu_ps(x + i + 8), vmx));
         _mm256_storeu_ps(x + i, lo);
         _mm256_storeu_ps(x + i + 8, hi);
-        const __m256 t8 = _mm256_add_ps(hi, lo);
-        const __m128 t4 = _mm_add_ps(_mm256_extractf128_ps(t8, 1), _mm256_castps256_ps128(t8));
-        const __m128 t2 = _mm_add_ps(t4, _mm_movehl_ps(t4, t4));
-        sum += _mm_cvtss_f32(_mm_add_ss(t2, _mm_shuffle_ps(t2, t2, 1)));
+        sum += pd_reduce_pair_sum(pd_reduce16_avx_pair(lo, hi));
     }
     softmax_scale(x, n, softmax_tail(x, i, n, mx, sum));
 }
