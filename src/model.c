@@ -546,20 +546,21 @@ static pd_status memory_plan(pd_model *m, const char *path)
     const double MiB = 1024.0 * 1024.0;
     size_t kv = pd_kvcache_bytes(&m->hp, m->n_ctx, m->kv_f16);
     size_t scratch = pd_cpu_scratch_bytes(&m->hp, m->n_ctx);
-    size_t weights = m->gguf->size;
+    size_t repacked = pd_cpu_repack_bytes(m);   /* the CPU backend's copy, replacing file pages */
+    size_t weights = m->gguf->size - (repacked < m->gguf->size ? repacked : m->gguf->size);
     size_t total = 0, avail = mem_available(&total);
     if (m->opts.verbose)
         fprintf(stderr, "ponder: memory plan: weights %.1f MiB (mapped), owned %.1f MiB, "
-                "KV cache %.1f MiB (%d positions), scratch %.1f MiB; available %.1f MiB\n",
-                weights / MiB, m->owned_bytes / MiB, kv / MiB, m->n_ctx, scratch / MiB,
-                avail / MiB);
+                "repacked Q4_K %.1f MiB, KV cache %.1f MiB (%d positions), scratch %.1f MiB; "
+                "available %.1f MiB\n", weights / MiB, m->owned_bytes / MiB, repacked / MiB,
+                kv / MiB, m->n_ctx, scratch / MiB, avail / MiB);
     if (!kv)
         return pd_fail(PD_ELIMIT, "%s: KV cache size overflows for %d positions", path, m->n_ctx);
-    size_t need = kv + scratch + m->owned_bytes;
+    size_t need = kv + scratch + m->owned_bytes + repacked;
     if (avail && need > avail)
-        return pd_fail(PD_ENOMEM, "%s: needs %.0f MiB (KV cache %.0f + scratch %.0f) but only "
-                       "%.0f MiB are available; try a smaller --ctx", path,
-                       need / MiB, kv / MiB, scratch / MiB, avail / MiB);
+        return pd_fail(PD_ENOMEM, "%s: needs %.0f MiB (KV cache %.0f + scratch %.0f + repacked "
+                       "weights %.0f) but only %.0f MiB are available; try a smaller --ctx", path,
+                       need / MiB, kv / MiB, scratch / MiB, repacked / MiB, avail / MiB);
     if (total && need + weights > total)
         return pd_fail(PD_ENOMEM, "%s: weights %.0f MiB + KV cache and scratch %.0f MiB exceed "
                        "the machine's %.0f MiB of memory", path, weights / MiB, need / MiB,

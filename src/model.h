@@ -29,6 +29,8 @@ typedef struct pd_weight {
     int64_t n_mat;        /* 1, or ne[2] */
     size_t row_bytes;     /* bytes of one row */
     size_t mat_stride;    /* bytes from one matrix to the next */
+    const void *x8;       /* the CPU backend's copy with rows repacked in groups
+                             of 8 (Q4_K, quant.h), same strides; NULL = none */
 } pd_weight;
 
 static inline const uint8_t *pd_weight_row(const pd_weight *w, int64_t mat, int64_t row)

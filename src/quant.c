@@ -169,3 +169,11 @@ void pd_q4k_tile_ordered(pd_q4k_order order, int64_t n, const void *w, size_t w_
     pd_tile_fn f = order == PD_Q4K_GEMM ? k->q4k_gemm : k->q4k_gemv;
     f(n, w, w_stride, nr, x, x_stride, nc, out, out_stride);
 }
+
+void pd_q4k8_tile_ordered(pd_q4k_order order, int64_t n, const void *w8, int nr,
+                          const void *x, size_t x_stride, int nc, float *out, size_t out_stride)
+{
+    const pd_quant_kernels *k = active();
+    pd_tile_fn f = order == PD_Q4K_GEMM ? k->q4k8_gemm : k->q4k8_gemv;
+    f(n, w8, 0, nr, x, x_stride, nc, out, out_stride);
+}

@@ -118,6 +118,28 @@ typedef enum pd_q4k_order { PD_Q4K_GEMV, PD_Q4K_GEMM } pd_q4k_order;
 void pd_q4k_tile_ordered(pd_q4k_order order, int64_t n, const void *w, size_t w_stride, int nr,
                          const void *x, size_t x_stride, int nc, float *out, size_t out_stride);
 
+/* Q4_K rows repacked in groups of 8, the CPU backend's layout for its
+ * products (llama.cpp repacks Q4_K for its CPU kernels too): per
+ * super-block the 8 rows' d and dmin, their 12 packed scale bytes
+ * transposed (byte i of row r at sc[i][r]), and their quants 4 bytes per
+ * row in turn, so that one 32-byte load holds 4 quant bytes of each row and
+ * the rows' sums build up in separate lanes. 8 repacked rows take exactly
+ * the bytes of 8 plain rows, and a group's blocks follow each other. */
+typedef struct {
+    uint16_t d[8], dmin[8];
+    uint8_t sc[12][8];
+    uint8_t qs[4][8][8][4];   /* [32-byte chunk][dword][row][byte] */
+} pd_block_q4_kx8;           /* 1152 B */
+
+/* Repack rows 0..7 (n values each, w_stride bytes apart) into n/256 blocks
+ * at dst, and back (row r of a group into a plain row). */
+void pd_q4k_repack8(int64_t n, const void *w, size_t w_stride, void *dst);
+void pd_q4k_unpack8(int64_t n, const void *src, int r, void *row);
+/* pd_q4k_tile_ordered on repacked rows: nr (a multiple of 8) rows from the
+ * group at w8 on, the same results bit for bit. */
+void pd_q4k8_tile_ordered(pd_q4k_order order, int64_t n, const void *w8, int nr,
+                          const void *x, size_t x_stride, int nc, float *out, size_t out_stride);
+
 /* F32 x F32 dot products with n % 16 == 0 (pd_vec_dot, every level, the
  * scalar reference included) round as llamafile's tinyBLAS on AVX-512: 16
  * lanes of fmas along k, then lanes 8..15 added to 0..7, 4..7 to 0..3, and

@@ -631,6 +631,8 @@ void pd_quant_kernels_ref(pd_quant_kernels *k)
 #undef PD_REF_SET
     k->q4k_gemv = q4k_gemv;
     k->q4k_gemm = q4k_gemm;
+    k->q4k8_gemv = pd_q4k8_gemv_ref;
+    k->q4k8_gemm = pd_q4k8_gemm_ref;
 }
 
 static const pd_quant_kernels *ref_table(void)

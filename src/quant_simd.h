@@ -47,9 +47,16 @@ typedef struct pd_quant_kernels {
     pd_quant_fn quantize[PD_TYPE_COUNT];
     pd_tile_fn tile[PD_TYPE_COUNT];         /* NULL: loop over dot[] */
     pd_tile_fn q4k_gemv, q4k_gemm;          /* pd_q4k_tile_ordered's orders (never NULL) */
+    pd_tile_fn q4k8_gemv, q4k8_gemm;        /* the same on repacked rows (ws unused) */
 } pd_quant_kernels;
 
 enum { PD_SIMD_SCALAR = 0, PD_SIMD_AVX2 = 1, PD_SIMD_AVX512 = 2, PD_SIMD_LEVELS = 3 };
+
+/* The scalar reference kernels on repacked Q4_K rows (quant_x8.c). */
+void pd_q4k8_gemv_ref(int64_t n, const void *w, size_t ws, int nr,
+                      const void *x, size_t xs, int nc, float *out, size_t os);
+void pd_q4k8_gemm_ref(int64_t n, const void *w, size_t ws, int nr,
+                      const void *x, size_t xs, int nc, float *out, size_t os);
 
 /* The scalar reference for every supported type (quant_ref.c). */
 void pd_quant_kernels_ref(pd_quant_kernels *k);

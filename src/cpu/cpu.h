@@ -14,11 +14,25 @@
 /* Tokens per micro-batch: prefill runs in steps of this many rows. */
 #define PD_CPU_UBATCH 256
 
+/* The Q4_K weights the backend repacked (repack.c): their pd_weight.x8
+ * point into one mapping. */
+typedef struct pd_cpu_repacked {
+    void *base;
+    size_t bytes;
+    pd_weight **weights;
+    int n;
+} pd_cpu_repacked;
+
+size_t pd_cpu_repack_bytes(const pd_model *m);
+pd_status pd_cpu_repack(pd_model *m, pd_pool *pool, pd_cpu_repacked *out);
+void pd_cpu_repack_free(pd_cpu_repacked *r);
+
 typedef struct pd_cpu {
     pd_model *m;
     pd_pool *pool;
     pd_kvcache kv;
     pd_mm_scratch mm;
+    pd_cpu_repacked repacked;
     int ub;              /* rows per step */
     /* activations: row t of a step is token pos0 + t */
     float *x;            /* (ub, n_embd) residual stream */

@@ -72,6 +72,7 @@ static void cpu_destroy(void *state)
     pd_cpu *c = state;
     if (!c)
         return;
+    pd_cpu_repack_free(&c->repacked);
     pd_pool_free(c->pool);
     pd_kvcache_free(&c->kv);
     pd_mm_scratch_free(&c->mm);
@@ -93,6 +94,8 @@ static pd_status cpu_create(pd_model *m, const pd_model_opts *o, void **state)
     pd_status st = pd_pool_new(o->n_threads, &c->pool);
     if (st == PD_OK)
         st = pd_kvcache_init(&c->kv, &m->hp, m->n_ctx, m->kv_f16);
+    if (st == PD_OK)
+        st = pd_cpu_repack(m, c->pool, &c->repacked);
     if (st != PD_OK) {
         cpu_destroy(c);
         return st;

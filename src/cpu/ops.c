@@ -204,7 +204,11 @@ static void mm_tiles(const pd_mm *m, const mm_plan *p, int64_t r, int nr, int t0
         const int nc = t1 - t < MM_TOKEN_BLOCK ? t1 - t : MM_TOKEN_BLOCK;
         const void *xq = (const uint8_t *)p->xq + (size_t)t * p->xq_stride;
         float *y = m->y + t * m->ldy + r;
-        if (order >= 0)
+        if (order >= 0 && w->x8 && r % 8 == 0 && nr % 8 == 0)
+            pd_q4k8_tile_ordered((pd_q4k_order)order, w->k, (const uint8_t *)w->x8
+                                 + (size_t)m->mat * w->mat_stride + (size_t)r * w->row_bytes,
+                                 nr, xq, p->xq_stride, nc, y, (size_t)m->ldy);
+        else if (order >= 0)
             pd_q4k_tile_ordered((pd_q4k_order)order, w->k, pd_weight_row(w, m->mat, r), w->row_bytes,
                                 nr, xq, p->xq_stride, nc, y, (size_t)m->ldy);
         else
@@ -367,10 +371,11 @@ pd_status pd_matmul(pd_pool *pool, pd_mm_scratch *s, const pd_mm *mm, int n_mm)
         rows += m->n;
         p->r0 = m->r1 > m->r0 ? m->r0 : 0;
         p->r1 = m->r1 > m->r0 ? m->r1 : m->w->n;
-        /* enough units to balance the threads, but rows in multiples of 4 */
+        /* enough units to balance the threads, but rows in multiples of 8
+         * (the repacked Q4_K rows come in groups of 8) */
         int64_t nrow = p->r1 - p->r0;
         int64_t chunk = (nrow + 4 * nth - 1) / (4 * nth);
-        chunk = (chunk + 3) & ~(int64_t)3;
+        chunk = (chunk + 7) & ~(int64_t)7;
         if (chunk < 8) chunk = 8;
         if (chunk > 64) chunk = 64;
         p->chunk = chunk;

@@ -1229,6 +1229,163 @@ static void q4k_gemm(int64_t n, const void *w, size_t ws, int nr,
     q4k_ordered(n, w, ws, nr, x, xs, nc, out, os, true);
 }
 
+/* ---- Q4_K on rows repacked in groups of 8 (quant.h): lanes = rows ----
+ * One 32-byte load holds 4 quant bytes of each of the 8 rows; a sub-block's
+ * 8 loads are multiplied with the column's 4-byte pieces broadcast and summed
+ * in 16 bits (8 x 2 x 15 x 128 < 32768), then scaled per row in one madd.
+ * The integer sums are exact; the float steps per block (gemv) or per
+ * 64-value pair (gemm) are the plain kernels' steps, lane by lane. */
+#define Q4K8_C 4   /* columns per pass */
+
+/* Scale (mask SC) or min pair (mask MN) vectors of a block: x8_pick(v, e,
+ * mask) puts 64-bit element(s) e of v in both halves, then spreads 8 rows'
+ * bytes into the 8 lanes as 16-bit pairs. */
+#define X8_SC_MASK _mm256_setr_epi8(0, -1, 0, -1, 1, -1, 1, -1, 2, -1, 2, -1, 3, -1, 3, -1, \
+                                    4, -1, 4, -1, 5, -1, 5, -1, 6, -1, 6, -1, 7, -1, 7, -1)
+#define X8_MN_MASK _mm256_setr_epi8(0, -1, 8, -1, 1, -1, 9, -1, 2, -1, 10, -1, 3, -1, 11, -1, \
+                                    4, -1, 12, -1, 5, -1, 13, -1, 6, -1, 14, -1, 7, -1, 15, -1)
+#define X8_PICK(v, imm, mask) _mm256_shuffle_epi8(_mm256_permute4x64_epi64((v), (imm)), (mask))
+
+/* The 6-bit scales and mins of a block's 8 rows as bytes: sl[8j + r] =
+ * scale j (j < 4) of row r, sh the scales 4..7; ml, mh the mins. */
+ALWAYS_INLINE void k4x8_scales(const pd_block_q4_kx8 *g, __m256i *sl, __m256i *sh, __m256i *ml, __m256i *mh)
+{
+    const __m256i a = load256(g->sc[0]), b = load256(g->sc[4]), c = load256(g->sc[8]);
+    const __m256i m6 = _mm256_set1_epi8(0x3f), m4 = _mm256_set1_epi8(0x0f), m30 = _mm256_set1_epi8(0x30);
+    *sl = _mm256_and_si256(a, m6);
+    *ml = _mm256_and_si256(b, m6);
+    *sh = _mm256_or_si256(_mm256_and_si256(c, m4), _mm256_and_si256(_mm256_srli_epi16(a, 2), m30));
+    *mh = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(c, 4), m4),
+                          _mm256_and_si256(_mm256_srli_epi16(b, 2), m30));
+}
+
+/* 8 rows (block g) x C columns (y[c] = the columns' block): adds the block
+ * into acc (scales) and accm (mins), per block or per pair as gemm says. */
+ALWAYS_INLINE void q4k8_block(const pd_block_q4_kx8 *g, const pd_block_q8_k *const y[Q4K8_C], int C,
+                              __m256 acc[Q4K8_C], __m256 accm[Q4K8_C], bool gemm)
+{
+    const __m256i m4 = _mm256_set1_epi8(0x0f);
+    __m256i sl, sh, ml, mh;
+    k4x8_scales(g, &sl, &sh, &ml, &mh);
+    const __m256 d8 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)g->d));
+    const __m256 m8 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)g->dmin));
+    __m256 dd[Q4K8_C];
+    __m256i isum[Q4K8_C];
+#pragma GCC unroll 4
+    for (int c = 0; c < C; c++)
+        dd[c] = _mm256_mul_ps(d8, _mm256_set1_ps(y[c]->d));
+#pragma GCC unroll 4
+    for (int ch = 0; ch < 4; ch++) {
+        __m256i alo[Q4K8_C], ahi[Q4K8_C];
+#pragma GCC unroll 8
+        for (int k = 0; k < 8; k++) {
+            const __m256i v = load256(g->qs[ch][k]);
+            const __m256i lo = _mm256_and_si256(v, m4), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);
+#pragma GCC unroll 4
+            for (int c = 0; c < C; c++) {
+                const int8_t *q = y[c]->qs + 64 * ch + 4 * k;
+                const __m256i pl = _mm256_maddubs_epi16(lo, _mm256_set1_epi32((int)load_u32((const uint8_t *)q)));
+                const __m256i ph = _mm256_maddubs_epi16(hi, _mm256_set1_epi32((int)load_u32((const uint8_t *)q + 32)));
+                alo[c] = k ? _mm256_add_epi16(alo[c], pl) : pl;
+                ahi[c] = k ? _mm256_add_epi16(ahi[c], ph) : ph;
+            }
+        }
+        const __m256i src = ch < 2 ? sl : sh;
+        const int e = 2 * (ch & 1);
+        const __m256i s0 = X8_PICK(src, e * 0x55, X8_SC_MASK);
+        const __m256i s1 = X8_PICK(src, (e + 1) * 0x55, X8_SC_MASK);
+#pragma GCC unroll 4
+        for (int c = 0; c < C; c++) {
+            const __m256i is = _mm256_add_epi32(_mm256_madd_epi16(alo[c], s0), _mm256_madd_epi16(ahi[c], s1));
+            if (gemm)
+                acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(is), dd[c], acc[c]);
+            else
+                isum[c] = ch ? _mm256_add_epi32(isum[c], is) : is;
+        }
+    }
+    /* mins: m_j of each row times the column's sum over sub-block j */
+    const __m256i mp[4] = { X8_PICK(ml, 0x44, X8_MN_MASK), X8_PICK(ml, 0xEE, X8_MN_MASK),
+                            X8_PICK(mh, 0x44, X8_MN_MASK), X8_PICK(mh, 0xEE, X8_MN_MASK) };
+#pragma GCC unroll 4
+    for (int c = 0; c < C; c++) {
+        const __m256 dm = _mm256_mul_ps(m8, _mm256_set1_ps(y[c]->d));
+        const __m256i bs = load256(y[c]->bsums);
+        const __m256i yp = _mm256_broadcastsi128_si256(_mm_hadd_epi16(_mm256_castsi256_si128(bs),
+                                                                      _mm256_extracti128_si256(bs, 1)));
+        __m256i ms[4];
+#pragma GCC unroll 4
+        for (int p = 0; p < 4; p++)
+            ms[p] = _mm256_madd_epi16(mp[p], _mm256_shuffle_epi32(yp, p * 0x55));
+        if (gemm) {
+#pragma GCC unroll 4
+            for (int p = 0; p < 4; p++)
+                accm[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(ms[p]), dm, accm[c]);
+        } else {
+            const __m256i m = _mm256_add_epi32(_mm256_add_epi32(ms[0], ms[1]), _mm256_add_epi32(ms[2], ms[3]));
+            acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[c]), dd[c], acc[c]);
+            accm[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(m), dm, accm[c]);
+        }
+    }
+}
+
+/* Groups of 8 rows x C columns, all blocks. The blocks of the call are one
+ * contiguous run: the hardware prefetchers follow it, and a software
+ * prefetch 2 blocks ahead (inside the run) hides the rest of the latency
+ * (measured: 0.87 -> 0.97 of the read bandwidth with 2 threads). */
+#define Q4K8_AHEAD 2
+
+ALWAYS_INLINE void q4k8_cols(int64_t nb, const pd_block_q4_kx8 *w, int ngroups, const void *x, size_t xs,
+                             int c0, int C, float *out, size_t os, bool gemm)
+{
+    const pd_block_q4_kx8 *end = w + (size_t)ngroups * (size_t)nb;
+    for (int gi = 0; gi < ngroups; gi++) {
+        const pd_block_q4_kx8 *g = w + (size_t)gi * (size_t)nb;
+        __m256 acc[Q4K8_C], accm[Q4K8_C];
+        for (int c = 0; c < C; c++)
+            acc[c] = accm[c] = _mm256_setzero_ps();
+        for (int64_t i = 0; i < nb; i++) {
+            const pd_block_q8_k *y[Q4K8_C];
+            for (int c = 0; c < C; c++)
+                y[c] = (const pd_block_q8_k *)XROW(x, xs, c0 + c) + i;
+            if (g + i + Q4K8_AHEAD < end)
+                for (size_t l = 0; l < sizeof *g; l += 64)
+                    _mm_prefetch((const char *)(g + i + Q4K8_AHEAD) + l, _MM_HINT_T0);
+            q4k8_block(g + i, y, C, acc, accm, gemm);
+        }
+        for (int c = 0; c < C; c++)
+            _mm256_storeu_ps(out + (size_t)(c0 + c) * os + 8 * (size_t)gi, _mm256_sub_ps(acc[c], accm[c]));
+    }
+}
+
+ALWAYS_INLINE void q4k8_ordered(int64_t n, const void *w, int nr, const void *x, size_t xs,
+                                int nc, float *out, size_t os, bool gemm)
+{
+    const int64_t nb = n / PD_QK_K;
+    for (int c0 = 0; c0 < nc; c0 += Q4K8_C) {
+        const int C = nc - c0 < Q4K8_C ? nc - c0 : Q4K8_C;
+        switch (C) {
+        case 4: q4k8_cols(nb, w, nr / 8, x, xs, c0, 4, out, os, gemm); break;
+        case 3: q4k8_cols(nb, w, nr / 8, x, xs, c0, 3, out, os, gemm); break;
+        case 2: q4k8_cols(nb, w, nr / 8, x, xs, c0, 2, out, os, gemm); break;
+        default: q4k8_cols(nb, w, nr / 8, x, xs, c0, 1, out, os, gemm); break;
+        }
+    }
+}
+
+static void q4k8_gemv(int64_t n, const void *w, size_t ws, int nr,
+                      const void *x, size_t xs, int nc, float *out, size_t os)
+{
+    (void)ws;
+    q4k8_ordered(n, w, nr, x, xs, nc, out, os, false);
+}
+
+static void q4k8_gemm(int64_t n, const void *w, size_t ws, int nr,
+                      const void *x, size_t xs, int nc, float *out, size_t os)
+{
+    (void)ws;
+    q4k8_ordered(n, w, nr, x, xs, nc, out, os, true);
+}
+
 /* Q6_K: one weight row against up to Q6_W columns; unpacking the 6-bit
  * values is the costly part, so it is shared by as many columns as the
  * registers allow (8 with AVX-512's 32 registers). */
@@ -1432,4 +1589,6 @@ PD_X86_LINKAGE void PD_X86_FILL(pd_quant_kernels *k)
     k->tile[PD_TYPE_BF16] = tile_bf16;
     k->q4k_gemv = q4k_gemv;
     k->q4k_gemm = q4k_gemm;
+    k->q4k8_gemv = q4k8_gemv;
+    k->q4k8_gemm = q4k8_gemm;
 }

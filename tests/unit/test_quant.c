@@ -800,6 +800,69 @@ static void test_q4k_ordered_simd_long(void)
     q4k_ordered_levels(131 * 256, 5, ncs, 5);   /* crosses the kernels' K chunks */
 }
 
+/* Rows repacked in groups of 8: the round trip gives the rows back byte for
+ * byte, and every level's kernels on the repacked rows (the scalar one
+ * included) give the plain scalar kernels' results bit for bit. */
+static void q4k8_levels(int64_t n, int ngroups, const int *ncs, int n_ncs)
+{
+    const int64_t nb = n / 256;
+    const int nr = 8 * ngroups, maxc = ncs[n_ncs - 1];
+    const size_t rb = (size_t)nb * sizeof(pd_block_q4_k), xs = (size_t)nb * sizeof(pd_block_q8_k) + 8;
+    uint8_t *w = malloc(rb * (size_t)nr), *w8 = malloc(rb * (size_t)nr), *back = malloc(rb);
+    uint8_t *x = malloc(xs * (size_t)maxc);
+    int (*sc)[8] = malloc(sizeof *sc * (size_t)nb), (*m)[8] = malloc(sizeof *m * (size_t)nb);
+    int (*q)[256] = malloc(sizeof *q * (size_t)nb);
+    const size_t os = (size_t)nr + 5;
+    float *ref = malloc(sizeof *ref * os * (size_t)maxc), *got = malloc(sizeof *got * os * (size_t)maxc);
+    for (int r = 0; r < nr; r++)
+        rand_q4k_known((pd_block_q4_k *)(w + (size_t)r * rb), (int)nb, sc, m, q);
+    rand_q8k_cols(x, xs, maxc, n);
+    for (int gi = 0; gi < ngroups; gi++)
+        pd_q4k_repack8(n, w + (size_t)gi * 8 * rb, rb, w8 + (size_t)gi * 8 * rb);
+    int same = 1;
+    for (int r = 0; r < nr; r++) {
+        pd_q4k_unpack8(n, w8 + (size_t)(r / 8) * 8 * rb, r % 8, back);
+        same &= memcmp(back, w + (size_t)r * rb, rb) == 0;
+    }
+    T_CHECKF(same, "n=%lld: repack then unpack changed a row", (long long)n);
+    T_CHECKF(memcmp(w, w8, rb * (size_t)nr) != 0, "repacking left the rows as they were");
+    const pd_quant_kernels *k0 = pd_quant_kernels_get(PD_SIMD_SCALAR);
+    for (int o = 0; o < 2; o++)
+        for (int ic = 0; ic < n_ncs; ic++) {
+            const int nc = ncs[ic];
+            (o ? k0->q4k_gemm : k0->q4k_gemv)(n, w, rb, nr, x, xs, nc, ref, os);
+            for (int l = 0; l < PD_SIMD_LEVELS; l++) {
+                const pd_quant_kernels *k = pd_quant_kernels_get(l);
+                if (!k)
+                    continue;
+                for (size_t j = 0; j < os * (size_t)nc; j++)
+                    got[j] = -12345.0f;
+                (o ? k->q4k8_gemm : k->q4k8_gemv)(n, w8, 0, nr, x, xs, nc, got, os);
+                int bad = 0, outside = 0;
+                for (int c = 0; c < nc; c++)
+                    for (size_t r = 0; r < os; r++) {
+                        const size_t j = (size_t)c * os + r;
+                        if (r < (size_t)nr)
+                            bad += u32_of(got[j]) != u32_of(ref[j]);
+                        else
+                            outside += got[j] != -12345.0f;
+                    }
+                T_CHECKF(!bad && !outside, "%s %s n=%lld %dx%d: %d values differ, %d written outside",
+                         k->name, o ? "gemm" : "gemv", (long long)n, nr, nc, bad, outside);
+            }
+        }
+    free(w); free(w8); free(back); free(x); free(sc); free(m); free(q); free(ref); free(got);
+}
+
+static void test_q4k8_repacked(void)
+{
+    static const int ncs[] = { 1, 2, 3, 4, 5, 7, 8, 9, 64 };
+    g_rng = 53;
+    q4k8_levels(256, 1, ncs, 9);
+    q4k8_levels(4 * 256, 3, ncs, 9);
+    q4k8_levels(11 * 256, 2, ncs, 9);
+}
+
 /* F32 dots with n % 16 == 0: tinyBLAS's order at every level, bit for bit;
  * the reference is checked against that order written out here. */
 static void test_f32_tinyblas_order(void)
@@ -928,6 +991,7 @@ int main(void)
     T_RUN(test_q4k_ordered_ref);
     T_RUN(test_q4k_ordered_simd_shapes);
     T_RUN(test_q4k_ordered_simd_long);
+    T_RUN(test_q4k8_repacked);
     T_RUN(test_f32_tinyblas_order);
     T_RUN(test_q6_k_tile_is_dot);
     T_RUN(test_zero_rows);
