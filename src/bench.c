@@ -116,35 +116,41 @@ static int argmax(const float *v, int n)
     return b;
 }
 
-pd_status pd_bench_run(pd_model *m, int n_prompt, int n_gen, pd_bench_result *r)
+pd_status pd_bench_run(pd_model *m, int n_prompt, int n_gen, int depth, pd_bench_result *r)
 {
     memset(r, 0, sizeof *r);
-    if (n_prompt < 1 || n_gen < 0 || n_prompt + n_gen > pd_model_n_ctx(m))
-        return pd_fail(PD_EARG, "bench: %d + %d tokens do not fit the context of %d",
-                       n_prompt, n_gen, pd_model_n_ctx(m));
+    const int longest = n_prompt > n_gen ? n_prompt : n_gen;
+    if (n_prompt < 1 || n_gen < 0 || depth < 0 || depth > pd_model_n_ctx(m)
+        || longest > pd_model_n_ctx(m) - depth)
+        return pd_fail(PD_EARG, "bench: %d + %d tokens (depth + the longer of -p, -n) do not fit "
+                       "the context of %d", depth, longest, pd_model_n_ctx(m));
     const int V = pd_model_n_vocab(m);
-    int32_t *toks = malloc((size_t)n_prompt * sizeof *toks);
+    const int n_toks = depth > n_prompt ? depth : n_prompt;
+    int32_t *toks = malloc((size_t)n_toks * sizeof *toks);
     float *lg = malloc((size_t)V * sizeof *lg);
     if (!toks || !lg) {
         free(toks);
         free(lg);
         return pd_fail(PD_ENOMEM, "bench: out of memory");
     }
-    uint32_t x = 12345;   /* xorshift: the same prompt every run */
-    for (int i = 0; i < n_prompt; i++) {
+    uint32_t x = 12345;   /* xorshift: the same tokens every run */
+    for (int i = 0; i < n_toks; i++) {
         x ^= x << 13; x ^= x >> 17; x ^= x << 5;
         toks[i] = (int32_t)(x % (uint32_t)V);
     }
-    /* one untimed token first: page the weights in, warm the threads */
+    /* one untimed token first: page the weights in, warm the threads;
+     * then the context of `depth` tokens */
     pd_status st = pd_model_forward(m, toks, 1, 0, lg, false);
+    if (st == PD_OK && depth > 0)
+        st = pd_model_forward(m, toks, depth, 0, lg, false);
     double t0 = now();
     if (st == PD_OK)
-        st = pd_model_forward(m, toks, n_prompt, 0, lg, false);
+        st = pd_model_forward(m, toks, n_prompt, depth, lg, false);
     r->prefill_s = now() - t0;
     t0 = now();
-    for (int i = 0; i < n_gen && st == PD_OK; i++) {
+    for (int i = 0; i < n_gen && st == PD_OK; i++) {   /* rewinds to depth */
         int32_t t = argmax(lg, V);
-        st = pd_model_forward(m, &t, 1, n_prompt + i, lg, false);
+        st = pd_model_forward(m, &t, 1, depth + i, lg, false);
     }
     r->decode_s = now() - t0;
     free(toks);
@@ -153,6 +159,7 @@ pd_status pd_bench_run(pd_model *m, int n_prompt, int n_gen, pd_bench_result *r)
         return st;
     r->n_prompt = n_prompt;
     r->n_gen = n_gen;
+    r->depth = depth;
     r->threads = m->opts.n_threads > 0 ? m->opts.n_threads : pd_cpu_count();
     r->backend = pd_model_backend_name(m);
     r->active_bytes = pd_model_active_bytes(m);

@@ -8,7 +8,7 @@
 #include "model.h"
 
 typedef struct pd_bench_result {
-    int n_prompt, n_gen, threads;
+    int n_prompt, n_gen, depth, threads;
     const char *backend;
     double prefill_s, decode_s;        /* wall time of each phase */
     double prefill_tok_s, decode_tok_s;
@@ -20,9 +20,11 @@ typedef struct pd_bench_result {
     double read_gb_s;                  /* bytes read by a summing loop */
 } pd_bench_result;
 
-/* Prefill n_prompt pseudo-random tokens in one call, then decode n_gen
- * tokens one at a time (greedy). The model's context must hold both. */
-pd_status pd_bench_run(pd_model *m, int n_prompt, int n_gen, pd_bench_result *r);
+/* As llama-bench: with `depth` tokens already in the cache (untimed), prefill
+ * n_prompt pseudo-random tokens in one call, then, from the same depth
+ * again, decode n_gen tokens one at a time (greedy). The model's context
+ * must hold depth + max(n_prompt, n_gen) tokens. */
+pd_status pd_bench_run(pd_model *m, int n_prompt, int n_gen, int depth, pd_bench_result *r);
 
 /* Memory copy bandwidth with `threads` threads over large buffers, best of
  * a few runs, counting bytes read plus bytes written (STREAM's convention).

@@ -1,4 +1,4 @@
-/* cmd_bench.c - `ponder bench -m M [-p 512] [-n 128] [--threads N] [--json]`:
+/* cmd_bench.c - `ponder bench -m M [-p 512] [-n 128] [-d 0] [--threads N] [--json]`:
  * prefill and decode throughput, and decode's effective memory bandwidth
  * beside the machine's copy bandwidth (see bench.h for the definitions). */
 #include "cli.h"
@@ -23,16 +23,17 @@ int cmd_bench(int argc, char **argv)
     static const struct option opts[] = {
         CLI_COMMON_OPTIONS,
         {"prompt-tokens", required_argument, 0, 'p'},
+        {"depth", required_argument, 0, 'd'},
         {0, 0, 0, 0}
     };
     cli_common c;
     cli_common_init(&c);
-    long n_prompt = 512;
+    long n_prompt = 512, depth = 0;
     int o;
     optind = 1;
     opterr = 0;
     c.params.max_tokens = 128;
-    while ((o = getopt_long(argc, argv, ":" CLI_COMMON_SHORT "p:", opts, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, ":" CLI_COMMON_SHORT "p:d:", opts, NULL)) != -1) {
         int r = cli_common_option(&c, o, optarg);
         if (r < 0)
             return CLI_EXIT_USAGE;
@@ -42,6 +43,9 @@ int cmd_bench(int argc, char **argv)
         case 'p':
             if (!cli_parse_int("-p", optarg, 1, 1 << 20, &n_prompt)) return CLI_EXIT_USAGE;
             break;
+        case 'd':
+            if (!cli_parse_int("-d", optarg, 0, 1 << 20, &depth)) return CLI_EXIT_USAGE;
+            break;
         case ':': return cli_usage_error("bench", "option '%s' needs a value", argv[optind - 1]);
         default: return cli_usage_error("bench", "unknown option '%s'", argv[optind - 1]);
         }
@@ -50,7 +54,7 @@ int cmd_bench(int argc, char **argv)
         return cli_usage_error("bench", "unexpected argument '%s'", argv[optind]);
     const int n_gen = c.params.max_tokens;
     if (c.mopts.n_ctx == 0)
-        c.mopts.n_ctx = (int)n_prompt + n_gen;
+        c.mopts.n_ctx = (int)depth + (n_prompt > n_gen ? (int)n_prompt : n_gen);
     char *path = cli_model_path(c.model);
     if (!path)
         return CLI_EXIT_INPUT;
@@ -59,24 +63,24 @@ int cmd_bench(int argc, char **argv)
     int rc = CLI_EXIT_OK;
     if (pd_model_open(path, &c.mopts, &m) == PD_OK)
         cli_model_notes(m);
-    if (!m || pd_bench_run(m, (int)n_prompt, n_gen, &r) != PD_OK) {
+    if (!m || pd_bench_run(m, (int)n_prompt, n_gen, (int)depth, &r) != PD_OK) {
         rc = cli_engine_error();
     } else if (c.json) {
         printf("{\"model\":\"");
         json_str(pd_model_name(m));
-        printf("\",\"backend\":\"%s\",\"threads\":%d,\"n_prompt\":%d,\"n_gen\":%d,"
+        printf("\",\"backend\":\"%s\",\"threads\":%d,\"n_prompt\":%d,\"n_gen\":%d,\"depth\":%d,"
                "\"prefill_tok_s\":%.3f,\"decode_tok_s\":%.3f,\"decode_gb_s\":%.3f,"
                "\"copy_gb_s\":%.3f,\"read_gb_s\":%.3f,\"prefill_gflop_s\":%.3f,"
                "\"active_bytes\":%.0f,\"active_params\":%.0f}\n",
-               r.backend, r.threads, r.n_prompt, r.n_gen, r.prefill_tok_s,
+               r.backend, r.threads, r.n_prompt, r.n_gen, r.depth, r.prefill_tok_s,
                r.decode_tok_s, r.decode_gb_s, r.copy_gb_s, r.read_gb_s, r.prefill_gflop_s,
                r.active_bytes, r.active_params);
     } else {
         printf("model     %s  (%s, %d threads)\n", pd_model_name(m), r.backend, r.threads);
-        printf("prefill   %d tokens: %.1f tok/s, %.1f GFLOP/s\n", r.n_prompt, r.prefill_tok_s,
-               r.prefill_gflop_s);
-        printf("decode    %d tokens: %.2f tok/s, %.2f GB/s of weights (%.1f MB per token)\n",
-               r.n_gen, r.decode_tok_s, r.decode_gb_s, r.active_bytes / 1e6);
+        printf("prefill   %d tokens at depth %d: %.1f tok/s, %.1f GFLOP/s\n", r.n_prompt, r.depth,
+               r.prefill_tok_s, r.prefill_gflop_s);
+        printf("decode    %d tokens at depth %d: %.2f tok/s, %.2f GB/s of weights (%.1f MB per token)\n",
+               r.n_gen, r.depth, r.decode_tok_s, r.decode_gb_s, r.active_bytes / 1e6);
         printf("memcpy    %.2f GB/s (read + write); decode reads at %.0f%% of it\n",
                r.copy_gb_s, r.copy_gb_s > 0 ? 100.0 * r.decode_gb_s / r.copy_gb_s : 0);
         printf("read      %.2f GB/s (summing loop); decode reads at %.0f%% of it\n",
