@@ -38,29 +38,33 @@ static void row_f32(const float *q, const float *k, size_t ks, const float *v, s
 
 /* F16 cache, as llama.cpp's CPU flash attention computes it for fewer than
  * 64 query rows: q rounded to half, online softmax, the weighted sum of V
- * accumulated in a half-precision vector rounded after every update. */
+ * accumulated in a half-precision vector rounded after every update. The
+ * scores come first (they do not depend on the running sums), then the
+ * running maximum gives each key its weight and rescale factor, then one
+ * kernel call does the accumulation: the same roundings as key by key. */
 static void row_f16(const pd_attn_kernels *K, const float *q, const uint16_t *k, size_t ks,
                     const uint16_t *v, size_t vs, int n_kv, int dk, int dv, float scale,
-                    float *qh, uint16_t *acc, float *out)
+                    float *sc, float *ms, float *qh, uint16_t *acc, float *out)
 {
     for (int i = 0; i < dk; i++)
         qh[i] = pd_h2f(pd_f2h(q[i]));
-    memset(acc, 0, (size_t)dv * sizeof *acc);
+    K->dots(qh, k, ks, n_kv, dk, scale, sc);
     float S = 0, M = -INFINITY;
     for (int p = 0; p < n_kv; p++) {
-        const float s = K->dot(qh, k + p * ks, dk) * scale;
-        float ms = 1, vw = 1;
+        const float s = sc[p];
+        ms[p] = 1;
+        sc[p] = 1;               /* the weight of v_p */
         if (s > M) {
             const float old = M;
             M = s;
-            ms = expf(old - M);
-            K->scale(acc, ms, dv);
+            ms[p] = expf(old - M);
         } else {
-            vw = expf(s - M);
+            sc[p] = expf(s - M);
         }
-        K->mad(acc, v + p * vs, vw, dv);
-        S = fmaf(S, ms, vw);   /* ggml's S*ms + vs, contracted */
+        S = fmaf(S, ms[p], sc[p]);   /* ggml's S*ms + vs, contracted */
     }
+    memset(acc, 0, (size_t)dv * sizeof *acc);
+    K->wsum(acc, v, vs, n_kv, sc, ms, dv);
     const float inv = S == 0 ? 0 : 1 / S;
     for (int i = 0; i < dv; i++)
         out[i] = pd_h2f(acc[i]) * inv;
@@ -72,15 +76,15 @@ static void row_f16_wide(const pd_attn_kernels *K, const float *q, const uint16_
                          const uint16_t *v, size_t vs, int n_kv, int dk, int dv, float scale,
                          float *sc, float *out)
 {
-    for (int p = 0; p < n_kv; p++)
-        sc[p] = K->dot(q, k + p * ks, dk) * scale;
+    K->dots(q, k, ks, n_kv, dk, scale, sc);
     pd_softmax(sc, n_kv);
     memset(out, 0, (size_t)dv * sizeof *out);
     for (int p = 0; p < n_kv; p++)
         K->axpy(out, v + p * vs, sc[p], dv);
 }
 
-/* Per-thread scratch: scores (n_ctx), a query copy (dk), the half accumulator. */
+/* Per-thread scratch: scores and rescale factors (n_ctx each), query copies
+ * (dk), the half accumulator. */
 static float *thread_scratch(pd_cpu *c, int ith)
 {
     return c->scores + (size_t)ith * c->scores_stride;
@@ -89,32 +93,38 @@ static float *thread_scratch(pd_cpu *c, int ith)
 /* GQA: query head h reads kv head h / (n_head / n_head_kv). */
 static void gqa_rows(void *arg, int ith, int nth)
 {
-    (void)nth;
     attn_job *j = arg;
     pd_cpu *c = j->c;
     const pd_hparams *hp = &c->m->hp;
     const int H = hp->n_head, dk = hp->head_k, dv = hp->head_v;
     const int group = H / hp->n_head_kv, kw = hp->n_head_kv * dk, vw = hp->n_head_kv * dv;
-    float *sc = thread_scratch(c, ith), *qh = sc + c->kv.n_ctx;
+    float *sc = thread_scratch(c, ith), *ms = sc + c->kv.n_ctx, *qh = ms + c->kv.n_ctx;
     uint16_t *acc = (uint16_t *)(qh + dk);
     const pd_attn_kernels *K = pd_attn_kernels_get();
+    /* a unit is the heads of one kv head (they read the same cache rows,
+     * which then stay in this core's cache), or one head when there are too
+     * few kv heads to keep the threads busy */
+    const int per = j->n * hp->n_head_kv >= 2 * nth ? group : 1;
     for (;;) {
         const int u = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
-        if (u >= j->n * H)
+        if (u >= j->n * H / per)
             return;
-        const int t = u / H, h = u % H, hk = h / group, n_kv = j->pos0 + t + 1;
-        const float *q = c->q + (size_t)t * H * dk + (size_t)h * dk;
-        float *o = c->att + (size_t)t * H * dv + (size_t)h * dv;
-        const uint16_t *kh = (const uint16_t *)pd_kv_k(&c->kv, j->il, 0) + (size_t)hk * dk;
-        const uint16_t *vh = (const uint16_t *)pd_kv_v(&c->kv, j->il, 0) + (size_t)hk * dv;
-        if (c->kv.f16 && j->n >= 64)
-            row_f16_wide(K, q, kh, kw, vh, vw, n_kv, dk, dv, hp->kq_scale, sc, o);
-        else if (c->kv.f16)
-            row_f16(K, q, kh, kw, vh, vw, n_kv, dk, dv, hp->kq_scale, qh, acc, o);
-        else
-            row_f32(q, (const float *)pd_kv_k(&c->kv, j->il, 0) + (size_t)hk * dk, kw,
-                    (const float *)pd_kv_v(&c->kv, j->il, 0) + (size_t)hk * dv, vw,
-                    n_kv, dk, dv, hp->kq_scale, sc, o);
+        const int t = u / (H / per), h0 = u % (H / per) * per;
+        for (int h = h0; h < h0 + per; h++) {
+            const int hk = h / group, n_kv = j->pos0 + t + 1;
+            const float *q = c->q + (size_t)t * H * dk + (size_t)h * dk;
+            float *o = c->att + (size_t)t * H * dv + (size_t)h * dv;
+            const uint16_t *kh = (const uint16_t *)pd_kv_k(&c->kv, j->il, 0) + (size_t)hk * dk;
+            const uint16_t *vh = (const uint16_t *)pd_kv_v(&c->kv, j->il, 0) + (size_t)hk * dv;
+            if (c->kv.f16 && j->n >= 64)
+                row_f16_wide(K, q, kh, kw, vh, vw, n_kv, dk, dv, hp->kq_scale, sc, o);
+            else if (c->kv.f16)
+                row_f16(K, q, kh, kw, vh, vw, n_kv, dk, dv, hp->kq_scale, sc, ms, qh, acc, o);
+            else
+                row_f32(q, (const float *)pd_kv_k(&c->kv, j->il, 0) + (size_t)hk * dk, kw,
+                        (const float *)pd_kv_v(&c->kv, j->il, 0) + (size_t)hk * dv, vw,
+                        n_kv, dk, dv, hp->kq_scale, sc, o);
+        }
     }
 }
 
@@ -128,7 +138,7 @@ static void mla_rows(void *arg, int ith, int nth)
     pd_cpu *c = j->c;
     const pd_hparams *hp = &c->m->hp;
     const int H = hp->n_head, R = hp->kv_lora, dr = hp->qk_rope, dk = R + dr;
-    float *sc = thread_scratch(c, ith), *qc = sc + c->kv.n_ctx, *qh = qc + dk;
+    float *sc = thread_scratch(c, ith), *ms = sc + c->kv.n_ctx, *qc = ms + c->kv.n_ctx, *qh = qc + dk;
     uint16_t *acc = (uint16_t *)(qh + dk);
     const pd_attn_kernels *K = pd_attn_kernels_get();
     for (;;) {
@@ -144,7 +154,7 @@ static void mla_rows(void *arg, int ith, int nth)
         if (c->kv.f16 && j->n >= 64)
             row_f16_wide(K, qc, kv, dk, kv, dk, n_kv, dk, R, hp->kq_scale, sc, o);
         else if (c->kv.f16)
-            row_f16(K, qc, kv, dk, kv, dk, n_kv, dk, R, hp->kq_scale, qh, acc, o);
+            row_f16(K, qc, kv, dk, kv, dk, n_kv, dk, R, hp->kq_scale, sc, ms, qh, acc, o);
         else
             row_f32(qc, kv, dk, kv, dk, n_kv, dk, R, hp->kq_scale, sc, o);
     }

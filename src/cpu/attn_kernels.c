@@ -31,6 +31,13 @@ static float dot_h_ref(const float *q, const uint16_t *k, int n)
     return (float)s;
 }
 
+static void dots_h_ref(const float *q, const uint16_t *k, size_t ks, int n_kv, int dk,
+                       float scale, float *out)
+{
+    for (int p = 0; p < n_kv; p++)
+        out[p] = dot_h_ref(q, k + (size_t)p * ks, dk) * scale;
+}
+
 static void scale_h_ref(uint16_t *a, float m, int n)
 {
     for (int i = 0; i < n; i++)
@@ -41,6 +48,19 @@ static void mad_h_ref(uint16_t *a, const uint16_t *v, float w, int n)
 {
     for (int i = 0; i < n; i++)
         a[i] = pd_f2h(fmaf(pd_h2f(v[i]), w, pd_h2f(a[i])));
+}
+
+/* acc = the half accumulator after every key of row_f16's online softmax:
+ * for key p, acc = half(acc * ms[p]) where ms[p] != 1 (a new maximum), then
+ * acc = half(acc + v_p * w[p]) */
+static void wsum_h_ref(uint16_t *acc, const uint16_t *v, size_t vs, int n_kv,
+                       const float *w, const float *ms, int dv)
+{
+    for (int p = 0; p < n_kv; p++) {
+        if (ms[p] != 1.0f)
+            scale_h_ref(acc, ms[p], dv);
+        mad_h_ref(acc, v + (size_t)p * vs, w[p], dv);
+    }
 }
 
 static void axpy_h_ref(float *a, const uint16_t *v, float w, int n)
@@ -56,21 +76,23 @@ static void axpy_h_ref(float *a, const uint16_t *v, float w, int n)
 #include <immintrin.h>
 #define TGT __attribute__((target("avx2,fma,f16c")))
 
-/* dot_h_ref's order: each 16-lane accumulator as two 8-lane halves */
-TGT static float dot_h_avx2(const float *q, const uint16_t *k, int n)
+/* dot_h_ref's order: each 16-lane accumulator as two 8-lane halves (named
+ * variables: with arrays GCC kept the accumulators in memory) */
+TGT static inline float dot_h_avx2(const float *q, const uint16_t *k, int n)
 {
-    __m256 lo[4], hi[4];
-    for (int j = 0; j < 4; j++)
-        lo[j] = hi[j] = _mm256_setzero_ps();
+    __m256 l0 = _mm256_setzero_ps(), l1 = l0, l2 = l0, l3 = l0, h0 = l0, h1 = l0, h2 = l0, h3 = l0;
     const int np = n & ~63;
-    for (int i = 0; i < np; i += 64)
-        for (int j = 0; j < 4; j++) {
-            const int o = i + 16 * j;
-            lo[j] = _mm256_fmadd_ps(_mm256_loadu_ps(q + o),
-                                    _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k + o))), lo[j]);
-            hi[j] = _mm256_fmadd_ps(_mm256_loadu_ps(q + o + 8),
-                                    _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k + o + 8))), hi[j]);
-        }
+#define DOT_H_STEP(lo, hi, o) \
+    lo = _mm256_fmadd_ps(_mm256_loadu_ps(q + (o)), _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k + (o)))), lo); \
+    hi = _mm256_fmadd_ps(_mm256_loadu_ps(q + (o) + 8), _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k + (o) + 8))), hi)
+    for (int i = 0; i < np; i += 64) {
+        DOT_H_STEP(l0, h0, i);
+        DOT_H_STEP(l1, h1, i + 16);
+        DOT_H_STEP(l2, h2, i + 32);
+        DOT_H_STEP(l3, h3, i + 48);
+    }
+#undef DOT_H_STEP
+    const __m256 lo[4] = { l0, l1, l2, l3 }, hi[4] = { h0, h1, h2, h3 };
     const __m128 t2 = pd_reduce_4x16_avx_pair(lo, hi);
     double s = _mm_cvtss_f32(t2) + _mm_cvtss_f32(_mm_shuffle_ps(t2, t2, 1));
     for (int i = np; i < n; i++)
@@ -78,30 +100,54 @@ TGT static float dot_h_avx2(const float *q, const uint16_t *k, int n)
     return (float)s;
 }
 
-TGT static void scale_h_avx2(uint16_t *a, float m, int n)
+/* the keys in one loop: the next key's loads and fmas overlap this key's
+ * reduction (a call per key left them waiting) */
+TGT static void dots_h_avx2(const float *q, const uint16_t *k, size_t ks, int n_kv, int dk,
+                            float scale, float *out)
 {
-    const __m256 vm = _mm256_set1_ps(m);
-    int i = 0;
-    for (; i + 8 <= n; i += 8) {
-        __m256 x = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(a + i))), vm);
-        _mm_storeu_si128((__m128i *)(a + i), _mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT));
-    }
-    for (; i < n; i++)
-        a[i] = pd_f2h(pd_h2f(a[i]) * m);
+    for (int p = 0; p < n_kv; p++)
+        out[p] = dot_h_avx2(q, k + (size_t)p * ks, dk) * scale;
 }
 
-TGT static void mad_h_avx2(uint16_t *a, const uint16_t *v, float w, int n)
+TGT static inline __m256 round_h(__m256 x)
 {
-    const __m256 vw = _mm256_set1_ps(w);
-    int i = 0;
-    for (; i + 8 <= n; i += 8) {
-        __m256 x = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(a + i)));
-        __m256 y = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(v + i)));
-        x = _mm256_fmadd_ps(y, vw, x);
-        _mm_storeu_si128((__m128i *)(a + i), _mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT));
+    return _mm256_cvtph_ps(_mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT));
+}
+
+TGT static void wsum_h_avx2(uint16_t *acc, const uint16_t *v, size_t vs, int n_kv,
+                            const float *w, const float *ms, int dv)
+{
+    int i0 = 0;
+    for (; i0 + 64 <= dv; i0 += 64) {   /* named variables: GCC keeps an array in memory */
+        __m256 x0, x1, x2, x3, x4, x5, x6, x7;
+#define WSUM_ALL(OP) OP(x0, 0); OP(x1, 1); OP(x2, 2); OP(x3, 3); OP(x4, 4); OP(x5, 5); OP(x6, 6); OP(x7, 7)
+#define WSUM_LOAD(x, g) x = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(acc + i0 + 8 * (g))))
+#define WSUM_SCALE(x, g) x = round_h(_mm256_mul_ps(x, m))
+#define WSUM_MAD(x, g) x = round_h(_mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(vp + 8 * (g)))), wp, x))
+#define WSUM_STORE(x, g) _mm_storeu_si128((__m128i *)(acc + i0 + 8 * (g)), _mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT))
+        WSUM_ALL(WSUM_LOAD);
+        for (int p = 0; p < n_kv; p++) {
+            const uint16_t *vp = v + (size_t)p * vs + i0;
+            if (ms[p] != 1.0f) {
+                const __m256 m = _mm256_set1_ps(ms[p]);
+                WSUM_ALL(WSUM_SCALE);
+            }
+            const __m256 wp = _mm256_set1_ps(w[p]);
+            WSUM_ALL(WSUM_MAD);
+        }
+        WSUM_ALL(WSUM_STORE);
+#undef WSUM_ALL
+#undef WSUM_LOAD
+#undef WSUM_SCALE
+#undef WSUM_MAD
+#undef WSUM_STORE
     }
-    for (; i < n; i++)
-        a[i] = pd_f2h(fmaf(pd_h2f(v[i]), w, pd_h2f(a[i])));
+    if (i0 < dv)   /* the rest (dv % 64) value by value */
+        for (int p = 0; p < n_kv; p++) {
+            if (ms[p] != 1.0f)
+                scale_h_ref(acc + i0, ms[p], dv - i0);
+            mad_h_ref(acc + i0, v + (size_t)p * vs + i0, w[p], dv - i0);
+        }
 }
 
 TGT static void axpy_h_avx2(float *a, const uint16_t *v, float w, int n)
@@ -124,12 +170,12 @@ static pd_attn_kernels kernels;
 
 static void pick(void)
 {
-    kernels = (pd_attn_kernels){ dot_h_ref, scale_h_ref, mad_h_ref, axpy_h_ref };
+    kernels = (pd_attn_kernels){ dots_h_ref, axpy_h_ref, wsum_h_ref };
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_cpu_init();
     if (strcmp(pd_simd_level(), "scalar") != 0 && __builtin_cpu_supports("avx2")
         && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"))
-        kernels = (pd_attn_kernels){ dot_h_avx2, scale_h_avx2, mad_h_avx2, axpy_h_avx2 };
+        kernels = (pd_attn_kernels){ dots_h_avx2, axpy_h_avx2, wsum_h_avx2 };
 #endif
 }
 

@@ -66,10 +66,13 @@ pd_status pd_cpu_ffn(pd_cpu *c, int il, int n, int pos0);
 
 /* Inner loops of attention over an F16 cache (attn_kernels.c). */
 typedef struct pd_attn_kernels {
-    float (*dot)(const float *q, const uint16_t *k, int n);        /* q . k */
-    void (*scale)(uint16_t *a, float m, int n);                   /* a = half(a*m) */
-    void (*mad)(uint16_t *a, const uint16_t *v, float w, int n);  /* a = half(a + v*w) */
+    /* out[p] = (q . k_p) * scale for p < n_kv, k_p = k + p*ks */
+    void (*dots)(const float *q, const uint16_t *k, size_t ks, int n_kv, int dk, float scale, float *out);
     void (*axpy)(float *a, const uint16_t *v, float w, int n);    /* a += w*v */
+    /* the half accumulator of the online softmax: for each key p < n_kv,
+     * acc = half(acc * ms[p]) where ms[p] != 1, then acc = half(acc + w[p] * v_p) */
+    void (*wsum)(uint16_t *acc, const uint16_t *v, size_t vs, int n_kv,
+                 const float *w, const float *ms, int dv);
 } pd_attn_kernels;
 const pd_attn_kernels *pd_attn_kernels_get(void);
 

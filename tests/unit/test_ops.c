@@ -5,6 +5,7 @@
  */
 #include "t.h"
 #include "cpu/ops.h"
+#include "cpu/cpu.h"
 
 #include <stdint.h>
 
@@ -158,11 +159,52 @@ static void test_f32_dot_ggml(void)
     }
 }
 
+/* The attention's weighted sum of V in a half accumulator: the kernel in
+ * use gives, value for value, the roundings of key-by-key updates written
+ * out here (rescale to half where a key is a new maximum, then acc =
+ * half(acc + v*w)), for widths that are and are not multiples of 64. */
+static void test_attn_wsum(void)
+{
+    enum { NKV = 300, DV = 576 + 8 };
+    static uint16_t v[NKV * DV], acc[DV], want[DV];
+    static float w[NKV], ms[NKV];
+    pd_h2f_init();
+    const pd_attn_kernels *K = pd_attn_kernels_get();
+    for (int i = 0; i < NKV * DV; i++)
+        v[i] = pd_f2h(frand() * 4.0f);
+    int rescales = 0;
+    for (int p = 0; p < NKV; p++) {
+        const bool r = p % 37 == 0 || p == 1;
+        rescales += r;
+        ms[p] = r ? expf(-fabsf(frand()) * 3.0f) : 1.0f;
+        w[p] = r ? 1.0f : expf(-fabsf(frand()) * 5.0f);
+    }
+    const int dvs[] = { 1, 64, 128, 130, 512, DV };
+    for (size_t t = 0; t < sizeof dvs / sizeof dvs[0]; t++) {
+        const int dv = dvs[t];
+        for (int i = 0; i < dv; i++)
+            want[i] = acc[i] = pd_f2h(frand());
+        for (int p = 0; p < NKV; p++)
+            for (int i = 0; i < dv; i++) {
+                float a = pd_h2f(want[i]);
+                if (ms[p] != 1.0f)
+                    a = pd_h2f(pd_f2h(a * ms[p]));
+                want[i] = pd_f2h(fmaf(pd_h2f(v[(size_t)p * DV + i]), w[p], a));
+            }
+        K->wsum(acc, v, DV, NKV, w, ms, dv);
+        int bad = 0;
+        for (int i = 0; i < dv; i++)
+            bad += acc[i] != want[i];
+        T_CHECKF(bad == 0, "dv %d (%d rescales): %d of %d values differ", dv, rescales, bad, dv);
+    }
+}
+
 int main(void)
 {
     T_RUN(test_silu_levels_bitwise);
     T_RUN(test_silu_accuracy);
     T_RUN(test_softmax_levels);
     T_RUN(test_f32_dot_ggml);
+    T_RUN(test_attn_wsum);
     T_DONE();
 }
