@@ -125,7 +125,8 @@ typedef struct mm_plan {
     const void *xq;          /* activations in vec_dot format */
     size_t xq_stride;        /* bytes */
     size_t q_off;            /* where in the scratch, when converted */
-    bool convert;
+    bool convert;            /* converts its rows (else reads x, or q_from's rows) */
+    int q_from;              /* the earlier product whose converted rows it reads, or -1 */
     int64_t r0, r1, chunk;   /* output rows and rows per work unit */
     int64_t unit0;           /* first global unit index */
     int64_t row0;            /* first global conversion row */
@@ -341,6 +342,70 @@ static void mm_compute(void *arg, int ith, int nth)
     }
 }
 
+/* Does product b read the very rows product a (converted) reads? Then b
+ * uses a's converted rows: the experts of one decode token all read it. */
+static bool same_input(const pd_mm *a, const pd_mm *b)
+{
+    if (a->x != b->x || a->ldx != b->ldx || a->n != b->n || a->w->k != b->w->k
+        || pd_type_vec_dot(a->w->type) != pd_type_vec_dot(b->w->type))
+        return false;
+    if (a->xrows == b->xrows)
+        return true;
+    if (a->n > 4)
+        return false;
+    for (int i = 0; i < a->n; i++)
+        if (mm_xrow(a, i) != mm_xrow(b, i))
+            return false;
+    return true;
+}
+
+/* Work units of product m: enough to balance the threads, rows in
+ * multiples of 8 (the repacked Q4_K rows come in groups of 8). */
+static void plan_units(const pd_mm *m, mm_plan *p, int nth, int64_t *units)
+{
+    p->r0 = m->r1 > m->r0 ? m->r0 : 0;
+    p->r1 = m->r1 > m->r0 ? m->r1 : m->w->n;
+    const int64_t nrow = p->r1 - p->r0;
+    int64_t chunk = (nrow + 4 * nth - 1) / (4 * nth);
+    chunk = (chunk + 7) & ~(int64_t)7;
+    if (chunk < 8) chunk = 8;
+    if (chunk > 64) chunk = 64;
+    p->chunk = chunk;
+    p->unit0 = *units;
+    *units += m->n > 0 ? (nrow + chunk - 1) / chunk : 0;
+}
+
+/* Where product i's converted input goes (or comes from); returns the
+ * values it converts itself. */
+static int64_t plan_input(const pd_mm *mm, mm_plan *plan, int i, int *owner, size_t *q_bytes)
+{
+    const pd_mm *m = &mm[i];
+    mm_plan *p = &plan[i];
+    const pd_type vt = pd_type_vec_dot(m->w->type);
+    size_t rb = 0;
+    pd_type_row_bytes(vt, m->w->k, &rb);
+    p->xq_stride = rb;
+    p->convert = false;
+    p->q_from = -1;
+    if (vt == PD_TYPE_F32 && !m->xrows) {   /* read in place */
+        p->xq = m->x;
+        p->xq_stride = (size_t)m->ldx * sizeof(float);
+        return 0;
+    }
+    if (*owner >= 0 && same_input(&mm[*owner], m)) {
+        p->q_from = *owner;
+        return 0;
+    }
+    *owner = i;
+    p->convert = true;
+    p->q_off = *q_bytes;
+    *q_bytes += (rb * (size_t)m->n + 63) & ~(size_t)63;
+    return m->n * m->w->k;
+}
+
+/* Below this many values to convert, the caller converts them alone. */
+#define MM_CONVERT_INLINE 32768
+
 pd_status pd_matmul(pd_pool *pool, pd_mm_scratch *s, const pd_mm *mm, int n_mm)
 {
     if (n_mm <= 0)
@@ -351,36 +416,13 @@ pd_status pd_matmul(pd_pool *pool, pd_mm_scratch *s, const pd_mm *mm, int n_mm)
         return pd_fail(PD_ENOMEM, "matmul: out of memory");
     const int nth = pd_pool_threads(pool);
     size_t q_bytes = 0;
-    int64_t units = 0, rows = 0;
+    int64_t units = 0, rows = 0, values = 0;
+    int owner = -1;
     for (int i = 0; i < n_mm; i++) {
-        const pd_mm *m = &mm[i];
-        mm_plan *p = &plan[i];
-        const pd_type vt = pd_type_vec_dot(m->w->type);
-        p->convert = !(vt == PD_TYPE_F32 && !m->xrows);
-        size_t rb = 0;
-        pd_type_row_bytes(vt, m->w->k, &rb);
-        if (p->convert) {
-            p->xq_stride = rb;
-            p->q_off = q_bytes;
-            q_bytes += (rb * (size_t)m->n + 63) & ~(size_t)63;
-        } else {
-            p->xq = m->x;
-            p->xq_stride = (size_t)m->ldx * sizeof(float);
-        }
-        p->row0 = rows;
-        rows += m->n;
-        p->r0 = m->r1 > m->r0 ? m->r0 : 0;
-        p->r1 = m->r1 > m->r0 ? m->r1 : m->w->n;
-        /* enough units to balance the threads, but rows in multiples of 8
-         * (the repacked Q4_K rows come in groups of 8) */
-        int64_t nrow = p->r1 - p->r0;
-        int64_t chunk = (nrow + 4 * nth - 1) / (4 * nth);
-        chunk = (chunk + 7) & ~(int64_t)7;
-        if (chunk < 8) chunk = 8;
-        if (chunk > 64) chunk = 64;
-        p->chunk = chunk;
-        p->unit0 = units;
-        units += m->n > 0 ? (nrow + chunk - 1) / chunk : 0;
+        values += plan_input(mm, plan, i, &owner, &q_bytes);
+        plan[i].row0 = rows;
+        rows += mm[i].n;
+        plan_units(&mm[i], &plan[i], nth, &units);
     }
     if (q_bytes > s->cap) {
         void *q = realloc(s->q, q_bytes);
@@ -394,13 +436,15 @@ pd_status pd_matmul(pd_pool *pool, pd_mm_scratch *s, const pd_mm *mm, int n_mm)
     for (int i = 0; i < n_mm; i++)
         if (plan[i].convert)
             plan[i].xq = (uint8_t *)s->q + plan[i].q_off;
+        else if (plan[i].q_from >= 0)
+            plan[i].xq = plan[plan[i].q_from].xq;
     mm_job j = { .mm = mm, .plan = plan, .n_mm = n_mm, .n_units = units,
                  .n_rows = rows, .q = s->q };
     atomic_init(&j.next, 0);
     atomic_init(&j.next_row, 0);
-    if (q_bytes && rows <= 4)
+    if (values && values <= MM_CONVERT_INLINE)
         mm_convert(&j, 0, 1);   /* decode: not worth waking the pool twice */
-    else if (q_bytes)
+    else if (values)
         pd_pool_run(pool, mm_convert, &j);
     pd_pool_run(pool, mm_compute, &j);
     if (plan != stackplan)
