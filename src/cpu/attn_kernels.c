@@ -114,35 +114,53 @@ TGT static inline __m256 round_h(__m256 x)
     return _mm256_cvtph_ps(_mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT));
 }
 
+/* NV (1..8) vectors of 8 values from value i0 on, held in registers across
+ * all keys; fully unrolled so that GCC keeps x[] out of memory */
+TGT static inline __attribute__((always_inline))
+void wsum_block(uint16_t *acc, const uint16_t *v, size_t vs, int n_kv,
+                const float *w, const float *ms, int i0, const int NV)
+{
+    __m256 x[8];
+#pragma GCC unroll 8
+    for (int g = 0; g < NV; g++)
+        x[g] = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(acc + i0 + 8 * g)));
+    for (int p = 0; p < n_kv; p++) {
+        const uint16_t *vp = v + (size_t)p * vs + i0;
+        if (ms[p] != 1.0f) {
+            const __m256 m = _mm256_set1_ps(ms[p]);
+#pragma GCC unroll 8
+            for (int g = 0; g < NV; g++)
+                x[g] = round_h(_mm256_mul_ps(x[g], m));
+        }
+        const __m256 wp = _mm256_set1_ps(w[p]);
+#pragma GCC unroll 8
+        for (int g = 0; g < NV; g++)
+            x[g] = round_h(_mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(vp + 8 * g))),
+                                           wp, x[g]));
+    }
+#pragma GCC unroll 8
+    for (int g = 0; g < NV; g++)
+        _mm_storeu_si128((__m128i *)(acc + i0 + 8 * g), _mm256_cvtps_ph(x[g], _MM_FROUND_TO_NEAREST_INT));
+}
+
 TGT static void wsum_h_avx2(uint16_t *acc, const uint16_t *v, size_t vs, int n_kv,
                             const float *w, const float *ms, int dv)
 {
     int i0 = 0;
-    for (; i0 + 64 <= dv; i0 += 64) {   /* named variables: GCC keeps an array in memory */
-        __m256 x0, x1, x2, x3, x4, x5, x6, x7;
-#define WSUM_ALL(OP) OP(x0, 0); OP(x1, 1); OP(x2, 2); OP(x3, 3); OP(x4, 4); OP(x5, 5); OP(x6, 6); OP(x7, 7)
-#define WSUM_LOAD(x, g) x = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(acc + i0 + 8 * (g))))
-#define WSUM_SCALE(x, g) x = round_h(_mm256_mul_ps(x, m))
-#define WSUM_MAD(x, g) x = round_h(_mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(vp + 8 * (g)))), wp, x))
-#define WSUM_STORE(x, g) _mm_storeu_si128((__m128i *)(acc + i0 + 8 * (g)), _mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT))
-        WSUM_ALL(WSUM_LOAD);
-        for (int p = 0; p < n_kv; p++) {
-            const uint16_t *vp = v + (size_t)p * vs + i0;
-            if (ms[p] != 1.0f) {
-                const __m256 m = _mm256_set1_ps(ms[p]);
-                WSUM_ALL(WSUM_SCALE);
-            }
-            const __m256 wp = _mm256_set1_ps(w[p]);
-            WSUM_ALL(WSUM_MAD);
-        }
-        WSUM_ALL(WSUM_STORE);
-#undef WSUM_ALL
-#undef WSUM_LOAD
-#undef WSUM_SCALE
-#undef WSUM_MAD
-#undef WSUM_STORE
+    for (; i0 + 64 <= dv; i0 += 64)
+        wsum_block(acc, v, vs, n_kv, w, ms, i0, 8);
+    switch ((dv - i0) / 8) {   /* 8-value vectors left: 0..7 */
+    case 7: wsum_block(acc, v, vs, n_kv, w, ms, i0, 7); break;
+    case 6: wsum_block(acc, v, vs, n_kv, w, ms, i0, 6); break;
+    case 5: wsum_block(acc, v, vs, n_kv, w, ms, i0, 5); break;
+    case 4: wsum_block(acc, v, vs, n_kv, w, ms, i0, 4); break;
+    case 3: wsum_block(acc, v, vs, n_kv, w, ms, i0, 3); break;
+    case 2: wsum_block(acc, v, vs, n_kv, w, ms, i0, 2); break;
+    case 1: wsum_block(acc, v, vs, n_kv, w, ms, i0, 1); break;
+    default: break;
     }
-    if (i0 < dv)   /* the rest (dv % 64) value by value */
+    i0 += (dv - i0) / 8 * 8;
+    if (i0 < dv)   /* the last dv % 8 values one by one */
         for (int p = 0; p < n_kv; p++) {
             if (ms[p] != 1.0f)
                 scale_h_ref(acc + i0, ms[p], dv - i0);

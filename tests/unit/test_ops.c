@@ -179,7 +179,7 @@ static void test_attn_wsum(void)
         ms[p] = r ? expf(-fabsf(frand()) * 3.0f) : 1.0f;
         w[p] = r ? 1.0f : expf(-fabsf(frand()) * 5.0f);
     }
-    const int dvs[] = { 1, 64, 128, 130, 512, DV };
+    const int dvs[] = { 1, 8, 48, 64, 128, 130, 200, 512, DV };
     for (size_t t = 0; t < sizeof dvs / sizeof dvs[0]; t++) {
         const int dv = dvs[t];
         for (int i = 0; i < dv; i++)
