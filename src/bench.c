@@ -108,14 +108,6 @@ double pd_bench_copy_gbs(int threads)
     return t > 0 ? 2.0 * (double)n / t / 1e9 : 0;
 }
 
-static int argmax(const float *v, int n)
-{
-    int b = 0;
-    for (int i = 1; i < n; i++)
-        if (v[i] > v[b]) b = i;
-    return b;
-}
-
 pd_status pd_bench_run(pd_model *m, int n_prompt, int n_gen, int depth, pd_bench_result *r)
 {
     memset(r, 0, sizeof *r);
@@ -148,10 +140,8 @@ pd_status pd_bench_run(pd_model *m, int n_prompt, int n_gen, int depth, pd_bench
         st = pd_model_forward(m, toks, n_prompt, depth, lg, false);
     r->prefill_s = now() - t0;
     t0 = now();
-    for (int i = 0; i < n_gen && st == PD_OK; i++) {   /* rewinds to depth */
-        int32_t t = argmax(lg, V);
-        st = pd_model_forward(m, &t, 1, depth + i, lg, false);
-    }
+    for (int i = 0; i < n_gen && st == PD_OK; i++)   /* rewinds to depth; tokens as the */
+        st = pd_model_forward(m, &toks[i % n_toks], 1, depth + i, lg, false);   /* prompt's (no sampling, as llama-bench) */
     r->decode_s = now() - t0;
     free(toks);
     free(lg);

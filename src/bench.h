@@ -22,7 +22,8 @@ typedef struct pd_bench_result {
 
 /* As llama-bench: with `depth` tokens already in the cache (untimed), prefill
  * n_prompt pseudo-random tokens in one call, then, from the same depth
- * again, decode n_gen tokens one at a time (greedy). The model's context
+ * again, decode n_gen of those tokens one at a time (the logits are not
+ * sampled: the engine's time only). The model's context
  * must hold depth + max(n_prompt, n_gen) tokens. */
 pd_status pd_bench_run(pd_model *m, int n_prompt, int n_gen, int depth, pd_bench_result *r);
 
