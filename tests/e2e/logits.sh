@@ -2,7 +2,7 @@
 # logits.sh - `ponder logits` and `ponder bench` end to end: the logits file
 # of the oracle prompt against llama.cpp's (F16 files: max |diff| <= 0.05),
 # its size with and without --all, the top-K lines, bad input (one stderr
-# line, exit 1 or 2), and the keys of `bench --json`.
+# line, exit 1 or 2), the keys of `bench --json` and its -d.
 PONDER=${PONDER:-./ponder}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ponder-logits.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
@@ -94,4 +94,14 @@ if "$PONDER" bench -m "$M" -p 8 -n 4 --threads 2 --json >"$tmp/out" 2>"$tmp/err"
     [ "$ok" = 1 ] && echo "PASS: bench --json"
 else
     echo "FAIL: bench --json: $(head -n 1 "$tmp/err")"
+fi
+
+# bench -d: the depth is reported, and a depth beyond --ctx is one clear error
+if "$PONDER" bench -m "$M" --backend cpu -p 4 -n 2 -d 6 --threads 1 --json >"$tmp/out" 2>"$tmp/err" \
+   && grep -q '"depth":6,' "$tmp/out" \
+   && ! "$PONDER" bench -m "$M" --backend cpu -p 4 -n 2 -d 30 --ctx 32 >"$tmp/out2" 2>"$tmp/err2" \
+   && [ "$(wc -l <"$tmp/err2")" -eq 1 ] && grep -q "do not fit the context of 32" "$tmp/err2"; then
+    echo "PASS: bench -d"
+else
+    echo "FAIL: bench -d: $(head -n 1 "$tmp/err") $(head -n 2 "$tmp/err2")"
 fi
