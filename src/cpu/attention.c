@@ -78,9 +78,7 @@ static void row_f16_wide(const pd_attn_kernels *K, const float *q, const uint16_
 {
     K->dots(q, k, ks, n_kv, dk, scale, sc);
     pd_softmax(sc, n_kv);
-    memset(out, 0, (size_t)dv * sizeof *out);
-    for (int p = 0; p < n_kv; p++)
-        K->axpy(out, v + p * vs, sc[p], dv);
+    K->wsumf(out, v, vs, n_kv, sc, dv);
 }
 
 /* Per-thread scratch: scores and rescale factors (n_ctx each), query copies

@@ -68,7 +68,8 @@ pd_status pd_cpu_ffn(pd_cpu *c, int il, int n, int pos0);
 typedef struct pd_attn_kernels {
     /* out[p] = (q . k_p) * scale for p < n_kv, k_p = k + p*ks */
     void (*dots)(const float *q, const uint16_t *k, size_t ks, int n_kv, int dk, float scale, float *out);
-    void (*axpy)(float *a, const uint16_t *v, float w, int n);    /* a += w*v */
+    /* out = sum over p < n_kv of w[p] * v_p in key order, one fma per step */
+    void (*wsumf)(float *out, const uint16_t *v, size_t vs, int n_kv, const float *w, int dv);
     /* the half accumulator of the online softmax: for each key p < n_kv,
      * acc = half(acc * ms[p]) where ms[p] != 1, then acc = half(acc + w[p] * v_p) */
     void (*wsum)(uint16_t *acc, const uint16_t *v, size_t vs, int n_kv,

@@ -199,6 +199,34 @@ static void test_attn_wsum(void)
     }
 }
 
+/* The F32 weighted sum of V (64 query rows or more): one fma per key and
+ * value, in key order, written out here. */
+static void test_attn_wsumf(void)
+{
+    enum { NKV = 200, DV = 200 };
+    static uint16_t v[NKV * DV];
+    static float w[NKV], got[DV];
+    pd_h2f_init();
+    const pd_attn_kernels *K = pd_attn_kernels_get();
+    for (int i = 0; i < NKV * DV; i++)
+        v[i] = pd_f2h(frand() * 4.0f);
+    for (int p = 0; p < NKV; p++)
+        w[p] = frand();
+    const int dvs[] = { 1, 8, 24, 64, 130, DV };
+    for (size_t t = 0; t < sizeof dvs / sizeof dvs[0]; t++) {
+        const int dv = dvs[t];
+        K->wsumf(got, v, DV, NKV, w, dv);
+        int bad = 0;
+        for (int i = 0; i < dv; i++) {
+            float want = 0;
+            for (int p = 0; p < NKV; p++)
+                want = fmaf(w[p], pd_h2f(v[(size_t)p * DV + i]), want);
+            bad += u32_of(got[i]) != u32_of(want);
+        }
+        T_CHECKF(bad == 0, "dv %d: %d of %d values differ", dv, bad, dv);
+    }
+}
+
 int main(void)
 {
     T_RUN(test_silu_levels_bitwise);
@@ -206,5 +234,6 @@ int main(void)
     T_RUN(test_softmax_levels);
     T_RUN(test_f32_dot_ggml);
     T_RUN(test_attn_wsum);
+    T_RUN(test_attn_wsumf);
     T_DONE();
 }
