@@ -181,7 +181,8 @@ int cli_common_option(cli_common *c, int opt, const char *arg)
 
 void cli_model_notes(const pd_model *m)
 {
-    const char *notes[] = {pd_model_backend_note(m), pd_model_template_note(m)};
+    const char *notes[] = {pd_model_backend_note(m), pd_model_template_note(m),
+                           pd_model_memory_note(m)};
     for (size_t i = 0; i < sizeof notes / sizeof notes[0]; i++)
         if (notes[i] && notes[i][0])
             cli_error("note: %s", notes[i]);

@@ -518,6 +518,15 @@ static pd_status bind_weights(loader *L)
 static size_t mem_available(size_t *total)
 {
     *total = 0;
+    const char *fake = getenv("PONDER_MEM_AVAILABLE");   /* tests: pretend this much is free */
+    if (fake && *fake) {
+        char *end;
+        unsigned long long b = strtoull(fake, &end, 10);
+        if (*end == 0 && b > 0) {
+            *total = 0;   /* unknown: no check against it */
+            return (size_t)b;
+        }
+    }
     FILE *f = fopen("/proc/meminfo", "r");
     size_t avail = 0;
     if (f) {
@@ -547,8 +556,16 @@ static pd_status memory_plan(pd_model *m, const char *path)
     size_t kv = pd_kvcache_bytes(&m->hp, m->n_ctx, m->kv_f16);
     size_t scratch = pd_cpu_scratch_bytes(&m->hp, m->n_ctx);
     size_t repacked = pd_cpu_repack_bytes(m);   /* the CPU backend's copy, replacing file pages */
-    size_t weights = m->gguf->size - (repacked < m->gguf->size ? repacked : m->gguf->size);
     size_t total = 0, avail = mem_available(&total);
+    if (repacked && avail && kv + scratch + m->owned_bytes + repacked > avail) {
+        /* run from the file's layout rather than refuse: slower, not wrong */
+        snprintf(m->mem_note, sizeof m->mem_note, "too little free memory to repack %.0f MiB of "
+                 "Q4_K weights for the CPU (%.0f MiB available): they are read as stored and "
+                 "decode is slower", repacked / MiB, avail / MiB);
+        m->no_repack = true;
+        repacked = 0;
+    }
+    size_t weights = m->gguf->size - (repacked < m->gguf->size ? repacked : m->gguf->size);
     if (m->opts.verbose)
         fprintf(stderr, "ponder: memory plan: weights %.1f MiB (mapped), owned %.1f MiB, "
                 "repacked Q4_K %.1f MiB, KV cache %.1f MiB (%d positions), scratch %.1f MiB; "
@@ -649,6 +666,7 @@ static void note_chat_template(pd_model *m)
 }
 
 const char *pd_model_template_note(const pd_model *m) { return m ? m->chat_note : ""; }
+const char *pd_model_memory_note(const pd_model *m) { return m ? m->mem_note : ""; }
 
 pd_status pd_model_open(const char *path, const pd_model_opts *opts, pd_model **out)
 {

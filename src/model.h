@@ -135,6 +135,8 @@ struct pd_model {
     void *be_dl;                      /* dlopen handle of a plugin */
     char be_note[256];                /* why auto picked what it picked */
     char chat_note[200];              /* a chat template we do not recognise */
+    char mem_note[200];               /* Q4_K weights left unrepacked for want of memory */
+    bool no_repack;                   /* the CPU backend reads Q4_K from the file as is */
     pd_route_fn route_fn;
     void *route_user;
 };

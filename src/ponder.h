@@ -82,6 +82,9 @@ int pd_model_n_ctx(const pd_model *m);
 const char *pd_model_backend_note(const pd_model *m);
 /* "" or why the chat template was guessed (an unrecognised Jinja template). */
 const char *pd_model_template_note(const pd_model *m);
+/* "" or why decode runs slower than it could (too little free memory to
+ * repack the Q4_K weights for the CPU). */
+const char *pd_model_memory_note(const pd_model *m);
 
 /* ------------------------------------------------------------------------
  * Generation parameters. A session copies them; pd_session_set_params may be

@@ -84,7 +84,8 @@ int ui_app_open_model(ui_app *app, const char *path)
     }
     if (app->phrases && pd_session_set_phrases(s, app->phrases) != PD_OK)
         say(app, UI_ROLE_ERROR, "%s (using the built-in phrase set)", pd_errmsg());
-    const char *notes[] = {pd_model_backend_note(m), pd_model_template_note(m)};
+    const char *notes[] = {pd_model_backend_note(m), pd_model_template_note(m),
+                           pd_model_memory_note(m)};
     for (size_t i = 0; i < sizeof notes / sizeof notes[0]; i++)
         if (notes[i][0])
             say(app, UI_ROLE_NOTE, "note: %s", notes[i]);

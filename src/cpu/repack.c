@@ -32,7 +32,7 @@ static bool repack_enabled(void)
 static int collect(pd_model *m, pd_weight **out)
 {
     int n = 0;
-    if (!repack_enabled())
+    if (m->no_repack || !repack_enabled())
         return 0;
     for (int il = 0; il < m->hp.n_layer; il++) {
         pd_layer *ly = &m->layers[il];
@@ -139,13 +139,14 @@ pd_status pd_cpu_repack(pd_model *m, pd_pool *pool, pd_cpu_repacked *out)
     uint8_t *base = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     const int np = make_pieces(w, n, NULL);
     piece *pieces = malloc(sizeof *pieces * (size_t)np);
-    if (base == MAP_FAILED || !pieces) {
+    if (base == MAP_FAILED || !pieces) {   /* run from the file's layout: slower, not wrong */
         if (base != MAP_FAILED)
             munmap(base, total);
         free(pieces);
         free(w);
-        return pd_fail(PD_ENOMEM, "cpu backend: cannot allocate %zu MiB for the repacked Q4_K weights "
-                       "(PONDER_REPACK=0 reads them from the file as they are)", total >> 20);
+        snprintf(m->mem_note, sizeof m->mem_note, "cannot allocate %zu MiB to repack the Q4_K "
+                 "weights for the CPU: they are read as stored and decode is slower", total >> 20);
+        return PD_OK;
     }
 #ifdef MADV_HUGEPAGE
     madvise(base, total, MADV_HUGEPAGE);   /* fewer TLB misses where the kernel allows */

@@ -47,6 +47,7 @@ const char *pd_model_name(const pd_model *m) { return m->name; }
 const char *pd_model_backend_name(const pd_model *m) { (void)m; return "cpu"; }
 const char *pd_model_backend_note(const pd_model *m) { (void)m; return ""; }
 const char *pd_model_template_note(const pd_model *m) { (void)m; return ""; }
+const char *pd_model_memory_note(const pd_model *m) { (void)m; return ""; }
 int pd_model_n_ctx(const pd_model *m) { (void)m; return 4096; }
 
 static const char *const ev_names[] = {"think", "answer", "thought", "suppressed", "stats", "done"};
