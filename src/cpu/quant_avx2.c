@@ -1237,14 +1237,17 @@ static void q4k_gemm(int64_t n, const void *w, size_t ws, int nr,
  * 64-value pair (gemm) are the plain kernels' steps, lane by lane. */
 #define Q4K8_C 4   /* columns per pass */
 
-/* Scale (mask SC) or min pair (mask MN) vectors of a block: x8_pick(v, e,
- * mask) puts 64-bit element(s) e of v in both halves, then spreads 8 rows'
- * bytes into the 8 lanes as 16-bit pairs. */
+/* Scale (mask SC) or min pair (mask MN) vectors of a block: X8_PICK(v, q0,
+ * q1, mask) puts 64-bit elements q0, q1 of v in both halves, then spreads 8
+ * rows' bytes into the 8 lanes as 16-bit pairs. (Lane indices in a vector,
+ * not immediates: the loops that compute them need not be unrolled.) */
 #define X8_SC_MASK _mm256_setr_epi8(0, -1, 0, -1, 1, -1, 1, -1, 2, -1, 2, -1, 3, -1, 3, -1, \
                                     4, -1, 4, -1, 5, -1, 5, -1, 6, -1, 6, -1, 7, -1, 7, -1)
 #define X8_MN_MASK _mm256_setr_epi8(0, -1, 8, -1, 1, -1, 9, -1, 2, -1, 10, -1, 3, -1, 11, -1, \
                                     4, -1, 12, -1, 5, -1, 13, -1, 6, -1, 14, -1, 7, -1, 15, -1)
-#define X8_PICK(v, imm, mask) _mm256_shuffle_epi8(_mm256_permute4x64_epi64((v), (imm)), (mask))
+#define X8_PICK(v, q0, q1, mask) \
+    _mm256_shuffle_epi8(_mm256_permutevar8x32_epi32((v), _mm256_setr_epi32(2 * (q0), 2 * (q0) + 1, \
+        2 * (q1), 2 * (q1) + 1, 2 * (q0), 2 * (q0) + 1, 2 * (q1), 2 * (q1) + 1)), (mask))
 
 /* The 6-bit scales and mins of a block's 8 rows as bytes: sl[8j + r] =
  * scale j (j < 4) of row r, sh the scales 4..7; ml, mh the mins. */
@@ -1292,8 +1295,8 @@ ALWAYS_INLINE void q4k8_block(const pd_block_q4_kx8 *g, const pd_block_q8_k *con
         }
         const __m256i src = ch < 2 ? sl : sh;
         const int e = 2 * (ch & 1);
-        const __m256i s0 = X8_PICK(src, e * 0x55, X8_SC_MASK);
-        const __m256i s1 = X8_PICK(src, (e + 1) * 0x55, X8_SC_MASK);
+        const __m256i s0 = X8_PICK(src, e, e, X8_SC_MASK);
+        const __m256i s1 = X8_PICK(src, e + 1, e + 1, X8_SC_MASK);
 #pragma GCC unroll 4
         for (int c = 0; c < C; c++) {
             const __m256i is = _mm256_add_epi32(_mm256_madd_epi16(alo[c], s0), _mm256_madd_epi16(ahi[c], s1));
@@ -1304,8 +1307,8 @@ ALWAYS_INLINE void q4k8_block(const pd_block_q4_kx8 *g, const pd_block_q8_k *con
         }
     }
     /* mins: m_j of each row times the column's sum over sub-block j */
-    const __m256i mp[4] = { X8_PICK(ml, 0x44, X8_MN_MASK), X8_PICK(ml, 0xEE, X8_MN_MASK),
-                            X8_PICK(mh, 0x44, X8_MN_MASK), X8_PICK(mh, 0xEE, X8_MN_MASK) };
+    const __m256i mp[4] = { X8_PICK(ml, 0, 1, X8_MN_MASK), X8_PICK(ml, 2, 3, X8_MN_MASK),
+                            X8_PICK(mh, 0, 1, X8_MN_MASK), X8_PICK(mh, 2, 3, X8_MN_MASK) };
 #pragma GCC unroll 4
     for (int c = 0; c < C; c++) {
         const __m256 dm = _mm256_mul_ps(m8, _mm256_set1_ps(y[c]->d));
@@ -1315,7 +1318,7 @@ ALWAYS_INLINE void q4k8_block(const pd_block_q4_kx8 *g, const pd_block_q8_k *con
         __m256i ms[4];
 #pragma GCC unroll 4
         for (int p = 0; p < 4; p++)
-            ms[p] = _mm256_madd_epi16(mp[p], _mm256_shuffle_epi32(yp, p * 0x55));
+            ms[p] = _mm256_madd_epi16(mp[p], _mm256_permutevar8x32_epi32(yp, _mm256_set1_epi32(p)));
         if (gemm) {
 #pragma GCC unroll 4
             for (int p = 0; p < 4; p++)
