@@ -71,13 +71,15 @@ static void row_f16(const pd_attn_kernels *K, const float *q, const uint16_t *k,
 }
 
 /* F16 cache, 64 or more query rows (llama.cpp's tiled path): q stays F32,
- * scores and the weighted sum of V in F32. */
+ * scores and the weighted sum of V in F32, the exponentials ggml's
+ * vectorised ones as that path's soft_max (not its tile order: close, not
+ * the same bits). */
 static void row_f16_wide(const pd_attn_kernels *K, const float *q, const uint16_t *k, size_t ks,
                          const uint16_t *v, size_t vs, int n_kv, int dk, int dv, float scale,
                          float *sc, float *out)
 {
     K->dots(q, k, ks, n_kv, dk, scale, sc);
-    pd_softmax(sc, n_kv);
+    pd_softmax_ggml(sc, n_kv);
     K->wsumf(out, v, vs, n_kv, sc, dv);
 }
 
