@@ -300,7 +300,9 @@ wait_output() {   # poll finely: a random model may stop by itself within a seco
 if [ -n "$Q" ]; then
     for mode in json text; do
         flag=; [ $mode = json ] && flag=--json
-        "$PONDER" run -m "$Q" -p hi -n 100000 --ctx 40000 $flag </dev/null >"$tmp/out" 2>"$tmp/err" &
+        # greedy: this model then never says EOS (sampled, it stops by itself
+        # after ~2900 tokens, which a fast build reaches before the signal)
+        "$PONDER" run -m "$Q" -p hi -n 100000 --ctx 40000 --temp 0 $flag </dev/null >"$tmp/out" 2>"$tmp/err" &
         pid=$!
         wait_output "$tmp/out"
         kill -INT $pid 2>/dev/null
