@@ -17,7 +17,8 @@ typedef struct pd_bench_result {
     double decode_gb_s;                /* active_bytes * n_gen / decode_s */
     double prefill_gflop_s;            /* 2 * active_params * n_prompt / prefill_s */
     double copy_gb_s;                  /* memcpy traffic (read + write) */
-    double read_gb_s;                  /* bytes read by a summing loop */
+    double read_gb_s;                  /* bytes read by a summing loop: the better
+                                          of a run before and one after */
 } pd_bench_result;
 
 /* As llama-bench: with `depth` tokens already in the cache (untimed), prefill
