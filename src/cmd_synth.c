@@ -64,8 +64,14 @@ static int list_presets(void)
     return CLI_EXIT_OK;
 }
 
-static bool parse_type(const char *s, pd_type *out)
+static bool parse_type(const char *s, pd_synth_opts *so)
 {
+    if (!strcasecmp(s, "Q4_K_M") || !strcasecmp(s, "Q5_K_M")) {   /* llama-quantize's mixes */
+        so->type = s[1] == '4' ? PD_TYPE_Q4_K : PD_TYPE_Q5_K;
+        so->mix_m = true;
+        return true;
+    }
+    pd_type *out = &so->type;
     for (uint32_t t = 0; t < PD_TYPE_COUNT; t++)
         if (pd_synth_type_ok((pd_type)t) && strcasecmp(pd_type_name(t), s) == 0) {
             *out = (pd_type)t;
@@ -126,8 +132,9 @@ int cmd_synth(int argc, char **argv)
         known |= strcmp(pd_synth_preset_name(i), so.preset) == 0;
     if (!known)
         return cli_usage_error("synth", "synth: unknown preset '%s' ('ponder synth --list' shows them)", so.preset);
-    if (type && !parse_type(type, &so.type))
-        return cli_usage_error("synth", "synth: --type: '%s' is not one of F32 F16 BF16 Q8_0 Q4_0 Q4_K Q5_K Q6_K", type);
+    if (type && !parse_type(type, &so))
+        return cli_usage_error("synth", "synth: --type: '%s' is not one of F32 F16 BF16 Q8_0 Q4_0 Q4_K "
+                               "Q5_K Q6_K Q4_K_M Q5_K_M", type);
     if (!out && !so.dry_run)
         return cli_usage_error("synth", "synth: -o FILE is required");
 
@@ -158,7 +165,8 @@ int cmd_synth(int argc, char **argv)
     fprintf(stderr, "%s %s: preset %s, %s weights%s, %" PRId64 " tensors, %" PRIu64
             " parameters, %" PRIu64 " bytes, seed %" PRIu64 ", %.1f s\n",
             so.dry_run ? "would write" : "wrote", out ? out : "-", so.preset,
-            pd_type_name(so.type), fb, res.n_tensors, res.params, res.file_bytes, so.seed,
+            type && so.mix_m ? type : pd_type_name(so.type), fb, res.n_tensors, res.params,
+            res.file_bytes, so.seed,
             since(&pr.t0));
     return CLI_EXIT_OK;
 }

@@ -45,7 +45,9 @@ static const command commands[] = {
     {"synth", cmd_synth, "write a random-weight GGUF with the shapes of a real model",
      "usage: ponder synth --preset NAME --type TYPE -o FILE [--seed N] [--threads N]\n"
      "       ponder synth --list | --preset NAME --type TYPE --dry-run\n"
-     "  --type TYPE         F32 F16 BF16 Q8_0 Q4_0 Q4_K Q5_K Q6_K (default Q8_0)\n"
+     "  --type TYPE         F32 F16 BF16 Q8_0 Q4_0 Q4_K Q5_K Q6_K (default Q8_0), or\n"
+     "                      Q4_K_M Q5_K_M: llama-quantize's mixes (output, some attn_v\n"
+     "                      and ffn_down in Q6_K)\n"
      "  --seed N            random seed (default 1); the same seed gives the same file\n"
      "  --list              the presets\n"
      "  --dry-run           print tensors, parameters and size without writing\n"},

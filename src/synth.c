@@ -308,9 +308,13 @@ static void m_f32(meta *m, const char *suffix, float v)
 
 #define M(call) do { if (m->st == PD_OK) m->st = (call); } while (0)
 
-/* llama_ftype of a file whose weights are mostly `t`. */
-static uint32_t file_type(pd_type t)
+/* llama_ftype of a file whose weights are mostly `t` (mix: the _M mix). */
+static uint32_t file_type(pd_type t, bool mix)
 {
+    if (mix && t == PD_TYPE_Q4_K)
+        return 15;   /* Q4_K_M */
+    if (mix && t == PD_TYPE_Q5_K)
+        return 17;   /* Q5_K_M */
     switch (t) {
     case PD_TYPE_F32: return 0;
     case PD_TYPE_F16: return 1;
@@ -336,7 +340,7 @@ static void meta_general(meta *m, const preset *p, uint64_t seed)
     M(pd_gguf_set_str(m->w, "general.description", buf));
 }
 
-static void meta_arch(meta *m, const preset *p, pd_type type)
+static void meta_arch(meta *m, const preset *p, pd_type type, bool mix)
 {
     m_u32(m, "block_count", p->n_layer);
     m_u32(m, "context_length", p->n_ctx);
@@ -368,7 +372,7 @@ static void meta_arch(meta *m, const preset *p, pd_type type)
         m_u32(m, "expert_group_used_count", p->n_group_used);
         m_u32(m, "expert_gating_func", p->gating);
     }
-    M(pd_gguf_set_u32(m->w, "general.file_type", file_type(type)));
+    M(pd_gguf_set_u32(m->w, "general.file_type", file_type(type, mix)));
     if (p->arch == ARCH_QWEN3MOE)
         m_u32(m, "expert_feed_forward_length", p->n_ff_exp);
     if (p->arch == ARCH_DEEPSEEK2) {
@@ -421,6 +425,8 @@ typedef struct tinfo { float mean, std; uint64_t salt; } tinfo;
 typedef struct build {
     pd_gguf_writer *w;
     pd_type type;
+    bool mix_m;          /* the _M mix (more_bits) */
+    int n_layer;
     tinfo *ti;
     int64_t cap;
     uint64_t params;
@@ -434,6 +440,28 @@ static uint64_t str_hash(const char *s)
     for (; *s; s++)
         h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
     return h;
+}
+
+/* llama-quantize's _M mixes give more bits to the first and last eighth of
+ * the layers and every third one between. */
+static bool more_bits(int layer, int n_layer)
+{
+    return layer < n_layer / 8 || layer >= 7 * n_layer / 8 || (layer - n_layer / 8) % 3 == 2;
+}
+
+/* Q6_K where llama-quantize's Q4_K_M/Q5_K_M put it: the output matrix,
+ * and attn_v and ffn_down (also its _exps and _shexp) of the more_bits
+ * layers (checked against the oracle's llama.cpp-made Q4_K_M files). */
+static bool mix_q6_k(const char *name, int n_layer)
+{
+    int layer;
+    char rest[64];
+    if (!strcmp(name, "output.weight"))
+        return true;
+    if (sscanf(name, "blk.%d.%63s", &layer, rest) != 2)
+        return false;
+    return (!strcmp(rest, "attn_v.weight") || !strncmp(rest, "ffn_down", 8))
+        && more_bits(layer, n_layer);
 }
 
 /* The stored type: 1-D tensors and the router stay F32 (as the converter
@@ -456,8 +484,9 @@ static void add(build *b, const char *name, int n_dims, int64_t ne0, int64_t ne1
         return;
     const int64_t ne[3] = {ne0, ne1, ne2};
     int64_t idx;
-    pd_type type = pick_type(b->type, n_dims, name, ne0);
-    b->n_fallback += type != b->type && type != PD_TYPE_F32;
+    const pd_type want = b->mix_m && n_dims > 1 && mix_q6_k(name, b->n_layer) ? PD_TYPE_Q6_K : b->type;
+    pd_type type = pick_type(want, n_dims, name, ne0);
+    b->n_fallback += type != want && type != PD_TYPE_F32;
     b->st = pd_gguf_add_tensor(b->w, name, type, n_dims, ne, &idx);
     if (b->st)
         return;
@@ -711,10 +740,11 @@ pd_status pd_synth_write(const pd_synth_opts *o, const char *path, pd_synth_resu
         return st;
     vocab v = {0};
     meta m = { w, arch_name(p->arch), PD_OK };
-    build b = { w, o->type, NULL, 0, 0, 0, PD_OK };
+    build b = { w, o->type, o->mix_m && (o->type == PD_TYPE_Q4_K || o->type == PD_TYPE_Q5_K),
+                p->n_layer, NULL, 0, 0, 0, PD_OK };
     if ((st = vocab_build(p, &v)) == PD_OK) {
         meta_general(&m, p, o->seed);
-        meta_arch(&m, p, o->type);
+        meta_arch(&m, p, o->type, o->mix_m);
         meta_tokenizer(&m, p, &v);
         st = m.st;
     }

@@ -23,6 +23,8 @@ typedef bool (*pd_synth_progress_fn)(void *user, uint64_t done, uint64_t total);
 typedef struct pd_synth_opts {
     const char *preset;
     pd_type type;               /* type of the 2-D/3-D weights; 1-D stay F32 */
+    bool mix_m;                 /* with Q4_K or Q5_K: llama-quantize's _M mix (output,
+                                   and attn_v/ffn_down of some layers, in Q6_K) */
     uint64_t seed;              /* same seed, same file */
     int n_threads;              /* 0 = all cores */
     bool dry_run;               /* plan only: fill in the result, write nothing */

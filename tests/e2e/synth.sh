@@ -38,6 +38,20 @@ synth_info test-mla-q6k --preset test-mla --type Q6_K -- \
     '^architecture: +deepseek2$' '^  layers +2$' '^  MLA kv rank +256$' '^  shared experts +1$' \
     '^  dense lead blocks +1$' '^  Q8_0 +2 tensors' '^chat template: +deepseek-r1 '
 synth_info test-mla-bf16 --preset test-mla --type BF16 -- '^  BF16 +' '^file type: +mostly BF16'
+# the _M mix: llama-quantize made the oracle's q3moe-Q4_K_M (2-layer qwen3moe,
+# as test-moe) with output, blk.1.attn_v and blk.1.ffn_down_exps in Q6_K
+synth_info test-moe-q4km --preset test-moe --type Q4_K_M -- \
+    '^file type: +Q4_K_M \(15\)$' '^  Q4_K +13 tensors' '^  Q6_K +3 tensors'
+O=${PONDER_ORACLE:-}
+if [ -n "$O" ] && [ -f "$O/models/q3moe-Q4_K_M.gguf" ]; then
+    "$PONDER" info -m "$O/models/q3moe-Q4_K_M.gguf" 2>/dev/null | grep -E '^  Q[46]_K ' | awk '{ print $1, $2 }' >"$tmp/oracle.types"
+    "$PONDER" info -m "$tmp/test-moe-q4km.gguf" 2>/dev/null | grep -E '^  Q[46]_K ' | awk '{ print $1, $2 }' >"$tmp/synth.types"
+    if [ -s "$tmp/oracle.types" ] && cmp -s "$tmp/oracle.types" "$tmp/synth.types"; then
+        echo "PASS: synth Q4_K_M: the same types as llama-quantize's q3moe-Q4_K_M"
+    else
+        echo "FAIL: synth Q4_K_M: $(tr '\n' ' ' <"$tmp/synth.types") vs llama-quantize's $(tr '\n' ' ' <"$tmp/oracle.types")"
+    fi
+fi
 
 # stderr not a terminal (a CI log): the summary line only, no progress lines
 "$PONDER" synth --preset test-moe --type Q4_K -o "$tmp/quiet.gguf" 2>"$tmp/err"
