@@ -301,7 +301,10 @@ if [ -n "$Q" ]; then
     for mode in json text; do
         flag=; [ $mode = json ] && flag=--json
         # greedy: this model then never says EOS (sampled, it stops by itself
-        # after ~2900 tokens, which a fast build reaches before the signal)
+        # after ~2900 tokens). The last mode's output goes first: wait_output
+        # must not see it and signal the new run while it loads, when a
+        # background job of a script ignores SIGINT (the run then ran on).
+        rm -f "$tmp/out" "$tmp/err"
         "$PONDER" run -m "$Q" -p hi -n 100000 --ctx 40000 --temp 0 $flag </dev/null >"$tmp/out" 2>"$tmp/err" &
         pid=$!
         wait_output "$tmp/out"
