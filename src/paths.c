@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -63,4 +64,57 @@ char *pd_data_path(const char *relative)
             return p;
     }
     return existing(PD_PKGDATADIR, relative);
+}
+
+/* Append name to the ", "-list in out unless it is there already. */
+static void add_name(char *out, size_t n, const char *name)
+{
+    size_t len = strlen(name), have = strlen(out);
+    for (const char *p = out; (p = strstr(p, name)) != NULL; p += len)
+        if ((p == out || (p - out >= 2 && p[-2] == ',' && p[-1] == ' '))
+            && (p[len] == '\0' || p[len] == ','))
+            return;
+    if (have + len + 3 > n)
+        return;
+    snprintf(out + have, n - have, "%s%s", have ? ", " : "", name);
+}
+
+static void names_in(const char *dir, const char *suffix, char *out, size_t n)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    const size_t sl = strlen(suffix);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const size_t len = strlen(e->d_name);
+        char name[256];
+        if (len <= sl || len - sl >= sizeof name || strcmp(e->d_name + len - sl, suffix) != 0
+            || e->d_name[0] == '.')
+            continue;
+        memcpy(name, e->d_name, len - sl);
+        name[len - sl] = '\0';
+        add_name(out, n, name);
+    }
+    closedir(d);
+}
+
+void pd_data_names(const char *dir, const char *suffix, char *out, size_t n)
+{
+    const char *env = getenv("PONDER_DATADIR");
+    const char *roots[4];
+    int nr = 0;
+    if (env && *env)
+        roots[nr++] = env;
+    if (running_uninstalled()) {
+        roots[nr++] = PD_SRCDIR "/share/ponder";
+        roots[nr++] = PD_SRCDIR;
+    }
+    roots[nr++] = PD_PKGDATADIR;
+    for (int i = 0; i < nr; i++) {
+        char *sub = join(roots[i], dir);
+        if (sub)
+            names_in(sub, suffix, out, n);
+        free(sub);
+    }
 }

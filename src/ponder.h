@@ -235,6 +235,11 @@ void pd_outfile_abort(pd_outfile *o);
  * looked up in $PONDER_DATADIR, the source tree of an uninstalled build, then
  * the installed pkgdatadir. Returns a malloc'd string or NULL if not found. */
 char *pd_data_path(const char *relative);
+/* Add to the ", "-separated list in out (a string, maybe empty) the names
+ * of the files ending in suffix in every data directory's subdirectory
+ * `dir` (the suffix cut off) that it lacks, in lookup order; what does not
+ * fit in n bytes is left out. */
+void pd_data_names(const char *dir, const char *suffix, char *out, size_t n);
 
 #ifdef __cplusplus
 }

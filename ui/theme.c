@@ -155,7 +155,9 @@ int ui_theme_load(ui_theme *t, const char *name, char *err, size_t errsz)
         path = pd_data_path(rel);
     }
     if (!path) {
-        snprintf(err, errsz, "unknown theme '%s' (themes: %s)", name, UI_THEMES_SHIPPED);
+        char names[400] = UI_THEMES_SHIPPED;   /* in their order, then others found */
+        pd_data_names("themes", ".theme", names, sizeof names);
+        snprintf(err, errsz, "unknown theme '%s' (themes: %s)", name, names);
         return -1;
     }
     char *text = ui_read_file(path, 1 << 20, NULL);

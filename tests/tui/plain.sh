@@ -30,6 +30,15 @@ if [ -n "$PONDER" ] && [ -x "$PONDER" ]; then
     else
         fail "plain: --theme NAME refuses an unknown theme, exit 2" "rc=$rc $(cat "$T/err")"
     fi
+    # themes of one's own (in PONDER_DATADIR/themes) are named too, each once
+    mkdir -p "$T/data/themes" && printf 'name = mine\n' >"$T/data/themes/mine.theme" &&
+        printf 'name = mono\n' >"$T/data/themes/mono.theme"
+    PONDER_DATADIR="$T/data" "$PONDER" --plain --theme nope -m "$T/missing.gguf" </dev/null >/dev/null 2>"$T/err"
+    if grep -q "^ponder: --theme: unknown theme 'nope' (themes: default, light, high-contrast, mono, mine) " "$T/err"; then
+        pass "plain: the unknown-theme message names the themes found in PONDER_DATADIR"
+    else
+        fail "plain: the unknown-theme message names the themes found in PONDER_DATADIR" "$(cat "$T/err")"
+    fi
     printf 'bad: x\n' >"$T/bad.cfg"
     mkdir -p "$T/config/ponder" && printf 'alpha = many\n' >"$T/config/ponder/config"
     "$PONDER" --plain -m "$T/missing.gguf" </dev/null >/dev/null 2>"$T/err"
