@@ -83,11 +83,62 @@ static void row_f16_wide(const pd_attn_kernels *K, const float *q, const uint16_
     K->wsumf(out, v, vs, n_kv, sc, dv);
 }
 
-/* Per-thread scratch: scores and rescale factors (n_ctx each), query copies
- * (dk), the half accumulator. */
+/* 64+ rows, four query rows t..t+3 of one head at once (nr of them are
+ * real; n_kv0 keys for the first, one more for each next): each key and
+ * value row is read and converted once for the four. */
+static void rows4_f16_wide(const pd_attn_kernels *K, const float *const q[4], int nr,
+                           const uint16_t *k, size_t ks, const uint16_t *v, size_t vs, int n_kv0,
+                           int dk, int dv, float scale, float *const sc[4], float *const out[4])
+{
+    const int n_all = n_kv0 + nr - 1;
+    K->dots4(q, k, ks, n_all, dk, scale, sc);
+    for (int r = 0; r < 4; r++) {
+        const int n_kv = n_kv0 + (r < nr ? r : nr - 1);
+        pd_softmax_ggml(sc[r], n_kv);
+        for (int p = n_kv; p < n_all; p++)   /* the causal mask */
+            sc[r][p] = 0;
+    }
+    K->wsumf4(out, v, vs, n_all, (const float *const *)sc, dv);
+}
+
+/* Per-thread scratch: four rows of scores (or scores and rescale factors,
+ * n_ctx each), query copies (dk), the half accumulator. */
 static float *thread_scratch(pd_cpu *c, int ith)
 {
     return c->scores + (size_t)ith * c->scores_stride;
+}
+
+/* GQA, 64+ rows: units of four rows x the heads of `per`. Past the batch's
+ * end a unit repeats its last row, which then stores the same values twice. */
+static void wide_gqa_rows(attn_job *j, int per, float *scratch)
+{
+    pd_cpu *c = j->c;
+    const pd_hparams *hp = &c->m->hp;
+    const int H = hp->n_head, dk = hp->head_k, dv = hp->head_v;
+    const int group = H / hp->n_head_kv, kw = hp->n_head_kv * dk, vw = hp->n_head_kv * dv;
+    const pd_attn_kernels *K = pd_attn_kernels_get();
+    const int n_tb = (j->n + 3) / 4, n_hu = H / per;
+    float *const sc[4] = { scratch, scratch + c->kv.n_ctx, scratch + 2 * (size_t)c->kv.n_ctx,
+                           scratch + 3 * (size_t)c->kv.n_ctx };
+    for (;;) {
+        const int u = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
+        if (u >= n_tb * n_hu)
+            return;
+        const int t0 = u / n_hu * 4, h0 = u % n_hu * per, nr = j->n - t0 < 4 ? j->n - t0 : 4;
+        for (int h = h0; h < h0 + per; h++) {
+            const float *q[4];
+            float *o[4];
+            for (int r = 0; r < 4; r++) {
+                const int t = t0 + (r < nr ? r : nr - 1);
+                q[r] = c->q + (size_t)t * H * dk + (size_t)h * dk;
+                o[r] = c->att + (size_t)t * H * dv + (size_t)h * dv;
+            }
+            const int hk = h / group;
+            rows4_f16_wide(K, q, nr, (const uint16_t *)pd_kv_k(&c->kv, j->il, 0) + (size_t)hk * dk, kw,
+                           (const uint16_t *)pd_kv_v(&c->kv, j->il, 0) + (size_t)hk * dv, vw,
+                           j->pos0 + t0 + 1, dk, dv, hp->kq_scale, sc, o);
+        }
+    }
 }
 
 /* GQA: query head h reads kv head h / (n_head / n_head_kv). */
@@ -105,6 +156,10 @@ static void gqa_rows(void *arg, int ith, int nth)
      * which then stay in this core's cache), or one head when there are too
      * few kv heads to keep the threads busy */
     const int per = j->n * hp->n_head_kv >= 2 * nth ? group : 1;
+    if (c->kv.f16 && j->n >= 64) {
+        wide_gqa_rows(j, per, sc);
+        return;
+    }
     for (;;) {
         const int u = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
         if (u >= j->n * H / per)
@@ -116,9 +171,7 @@ static void gqa_rows(void *arg, int ith, int nth)
             float *o = c->att + (size_t)t * H * dv + (size_t)h * dv;
             const uint16_t *kh = (const uint16_t *)pd_kv_k(&c->kv, j->il, 0) + (size_t)hk * dk;
             const uint16_t *vh = (const uint16_t *)pd_kv_v(&c->kv, j->il, 0) + (size_t)hk * dv;
-            if (c->kv.f16 && j->n >= 64)
-                row_f16_wide(K, q, kh, kw, vh, vw, n_kv, dk, dv, hp->kq_scale, sc, o);
-            else if (c->kv.f16)
+            if (c->kv.f16)
                 row_f16(K, q, kh, kw, vh, vw, n_kv, dk, dv, hp->kq_scale, sc, ms, qh, acc, o);
             else
                 row_f32(q, (const float *)pd_kv_k(&c->kv, j->il, 0) + (size_t)hk * dk, kw,

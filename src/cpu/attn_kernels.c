@@ -38,6 +38,33 @@ static void dots_h_ref(const float *q, const uint16_t *k, size_t ks, int n_kv, i
         out[p] = dot_h_ref(q, k + (size_t)p * ks, dk) * scale;
 }
 
+/* Four query rows at once (64+ rows, where the order is ours): the scores
+ * out[r][p] = (q[r] . k_p) * scale, one fma chain per row and key ... */
+static void dots4_h_ref(const float *const q[4], const uint16_t *k, size_t ks, int n_kv, int dk,
+                        float scale, float *const out[4])
+{
+    for (int p = 0; p < n_kv; p++)
+        for (int r = 0; r < 4; r++) {
+            float s = 0;
+            for (int i = 0; i < dk; i++)
+                s = fmaf(q[r][i], pd_h2f(k[(size_t)p * ks + i]), s);
+            out[r][p] = s * scale;
+        }
+}
+
+/* ... and out[r] = sum over p of w[r][p] * v_p, one fma per key in key order */
+static void wsumf4_h_ref(float *const out[4], const uint16_t *v, size_t vs, int n_kv,
+                         const float *const w[4], int dv)
+{
+    for (int r = 0; r < 4; r++)
+        for (int i = 0; i < dv; i++) {
+            float a = 0;
+            for (int p = 0; p < n_kv; p++)
+                a = fmaf(w[r][p], pd_h2f(v[(size_t)p * vs + i]), a);
+            out[r][i] = a;
+        }
+}
+
 static void scale_h_ref(uint16_t *a, float m, int n)
 {
     for (int i = 0; i < n; i++)
@@ -202,6 +229,86 @@ void wsumf_block(float *out, const uint16_t *v, size_t vs, int n_kv, const float
         _mm256_storeu_ps(out + i0 + 8 * g, x[g]);
 }
 
+/* The 8 lanes of a0..a3 each summed: one score per row of four. */
+TGT static inline __m128 hsum4(__m256 a0, __m256 a1, __m256 a2, __m256 a3)
+{
+    const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
+    return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+}
+
+/* dots4_h_ref's sums: 8 lanes along k per row, the lanes summed at the end
+ * (the order of the reference differs, so the tests allow rounding); two
+ * keys at a time, so that eight fma chains overlap */
+TGT static void dots4_h_avx2(const float *const q[4], const uint16_t *k, size_t ks, int n_kv, int dk,
+                             float scale, float *const out[4])
+{
+    const int d8 = dk & ~7;
+    for (int p = 0; p < n_kv; p += 2) {
+        const uint16_t *kp = k + (size_t)p * ks, *kn = p + 1 < n_kv ? kp + ks : kp;
+        for (int j = 0; j < 2; j++)
+            if (p + j + ATTN_AHEAD < n_kv)
+                for (int l = 0; l < 2 * dk; l += 64)
+                    _mm_prefetch((const char *)(kp + (size_t)(ATTN_AHEAD + j) * ks) + l, _MM_HINT_T0);
+        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        for (int i = 0; i < d8; i += 8) {
+            const __m256 x = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(kp + i)));
+            const __m256 y = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(kn + i)));
+            const __m256 q0 = _mm256_loadu_ps(q[0] + i), q1 = _mm256_loadu_ps(q[1] + i);
+            const __m256 q2 = _mm256_loadu_ps(q[2] + i), q3 = _mm256_loadu_ps(q[3] + i);
+            a0 = _mm256_fmadd_ps(q0, x, a0); b0 = _mm256_fmadd_ps(q0, y, b0);
+            a1 = _mm256_fmadd_ps(q1, x, a1); b1 = _mm256_fmadd_ps(q1, y, b1);
+            a2 = _mm256_fmadd_ps(q2, x, a2); b2 = _mm256_fmadd_ps(q2, y, b2);
+            a3 = _mm256_fmadd_ps(q3, x, a3); b3 = _mm256_fmadd_ps(q3, y, b3);
+        }
+        float s[2][4];
+        _mm_storeu_ps(s[0], hsum4(a0, a1, a2, a3));
+        _mm_storeu_ps(s[1], hsum4(b0, b1, b2, b3));
+        for (int j = 0; j < 2 && p + j < n_kv; j++)
+            for (int r = 0; r < 4; r++) {
+                for (int i = d8; i < dk; i++)
+                    s[j][r] = fmaf(q[r][i], pd_h2f((j ? kn : kp)[i]), s[j][r]);
+                out[r][p + j] = s[j][r] * scale;
+            }
+    }
+}
+
+/* wsumf4_h_ref's steps: 16 values of the 4 rows in registers across keys,
+ * each v_p piece converted once for the 4 rows */
+TGT static void wsumf4_h_avx2(float *const out[4], const uint16_t *v, size_t vs, int n_kv,
+                              const float *const w[4], int dv)
+{
+    int i0 = 0;
+    for (; i0 + 16 <= dv; i0 += 16) {
+        __m256 x00 = _mm256_setzero_ps(), x01 = x00, x10 = x00, x11 = x00;
+        __m256 x20 = x00, x21 = x00, x30 = x00, x31 = x00;
+        for (int p = 0; p < n_kv; p++) {
+            const uint16_t *vp = v + (size_t)p * vs + i0;
+            const __m256 v0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)vp));
+            const __m256 v1 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(vp + 8)));
+            __m256 b = _mm256_broadcast_ss(w[0] + p);
+            x00 = _mm256_fmadd_ps(b, v0, x00);
+            x01 = _mm256_fmadd_ps(b, v1, x01);
+            b = _mm256_broadcast_ss(w[1] + p);
+            x10 = _mm256_fmadd_ps(b, v0, x10);
+            x11 = _mm256_fmadd_ps(b, v1, x11);
+            b = _mm256_broadcast_ss(w[2] + p);
+            x20 = _mm256_fmadd_ps(b, v0, x20);
+            x21 = _mm256_fmadd_ps(b, v1, x21);
+            b = _mm256_broadcast_ss(w[3] + p);
+            x30 = _mm256_fmadd_ps(b, v0, x30);
+            x31 = _mm256_fmadd_ps(b, v1, x31);
+        }
+        _mm256_storeu_ps(out[0] + i0, x00); _mm256_storeu_ps(out[0] + i0 + 8, x01);
+        _mm256_storeu_ps(out[1] + i0, x10); _mm256_storeu_ps(out[1] + i0 + 8, x11);
+        _mm256_storeu_ps(out[2] + i0, x20); _mm256_storeu_ps(out[2] + i0 + 8, x21);
+        _mm256_storeu_ps(out[3] + i0, x30); _mm256_storeu_ps(out[3] + i0 + 8, x31);
+    }
+    if (i0 < dv) {   /* the last dv % 16 values */
+        float *const o[4] = { out[0] + i0, out[1] + i0, out[2] + i0, out[3] + i0 };
+        wsumf4_h_ref(o, v + i0, vs, n_kv, w, dv - i0);
+    }
+}
+
 TGT static void wsumf_h_avx2(float *out, const uint16_t *v, size_t vs, int n_kv, const float *w, int dv)
 {
     int i0 = 0;
@@ -230,12 +337,12 @@ static pd_attn_kernels kernels;
 
 static void pick(void)
 {
-    kernels = (pd_attn_kernels){ dots_h_ref, wsumf_h_ref, wsum_h_ref };
+    kernels = (pd_attn_kernels){ dots_h_ref, wsumf_h_ref, wsum_h_ref, dots4_h_ref, wsumf4_h_ref };
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_cpu_init();
     if (strcmp(pd_simd_level(), "scalar") != 0 && __builtin_cpu_supports("avx2")
         && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"))
-        kernels = (pd_attn_kernels){ dots_h_avx2, wsumf_h_avx2, wsum_h_avx2 };
+        kernels = (pd_attn_kernels){ dots_h_avx2, wsumf_h_avx2, wsum_h_avx2, dots4_h_avx2, wsumf4_h_avx2 };
 #endif
 }
 

@@ -74,6 +74,13 @@ typedef struct pd_attn_kernels {
      * acc = half(acc * ms[p]) where ms[p] != 1, then acc = half(acc + w[p] * v_p) */
     void (*wsum)(uint16_t *acc, const uint16_t *v, size_t vs, int n_kv,
                  const float *w, const float *ms, int dv);
+    /* four query rows at once (64+ rows: one read of each key and value row
+     * for four): out[r][p] = (q[r] . k_p) * scale, and out[r] = sum over p
+     * of w[r][p] * v_p */
+    void (*dots4)(const float *const q[4], const uint16_t *k, size_t ks, int n_kv, int dk,
+                  float scale, float *const out[4]);
+    void (*wsumf4)(float *const out[4], const uint16_t *v, size_t vs, int n_kv,
+                   const float *const w[4], int dv);
 } pd_attn_kernels;
 const pd_attn_kernels *pd_attn_kernels_get(void);
 

@@ -278,10 +278,10 @@ static pd_model *open_oracle(const char *name, int threads)
  * llama.cpp (tinyBLAS declines one row), ~1e-6. With F16 activations and
  * cache, reordered float sums flip half-precision roundings, so the oracle
  * files get a looser bound. */
-static void batch_vs_steps(pd_model *m, const char *name, double tol)
+static void batch_vs_steps(pd_model *m, const char *name, int n, double tol)
 {
-    const int V = pd_model_n_vocab(m), n = 20;
-    int32_t toks[20];
+    const int V = pd_model_n_vocab(m);
+    int32_t toks[80];
     for (int i = 0; i < n; i++)
         toks[i] = (i * 97 + 13) % V;
     float *a = malloc(sizeof(float) * n * V), *b = malloc(sizeof(float) * n * V);
@@ -291,9 +291,9 @@ static void batch_vs_steps(pd_model *m, const char *name, double tol)
     double worst = 0;
     for (size_t i = 0; i < (size_t)n * V; i++)
         worst = fmax(worst, fabs(a[i] - b[i]));
-    /* rewinding: redo the last 5 from position 15 */
-    T_CHECK(pd_model_forward(m, toks + 15, 5, 15, b + (size_t)15 * V, true) == PD_OK);
-    for (size_t i = (size_t)15 * V; i < (size_t)n * V; i++)
+    /* rewinding: redo the last 5 */
+    T_CHECK(pd_model_forward(m, toks + n - 5, 5, n - 5, b + (size_t)(n - 5) * V, true) == PD_OK);
+    for (size_t i = (size_t)(n - 5) * V; i < (size_t)n * V; i++)
         worst = fmax(worst, fabs(a[i] - b[i]));
     free(a);
     free(b);
@@ -320,9 +320,15 @@ static pd_model *open_fixture(const char *name)
     return m;
 }
 
-static void test_batch_equals_steps_mla(void) { batch_vs_steps(open_fixture("hf-deepseek-v3"), "hf-deepseek-v3", 1e-4); }
-static void test_batch_equals_steps_gqa(void) { batch_vs_steps(open_fixture("hf-qwen3moe"), "hf-qwen3moe", 1e-4); }
-static void test_batch_close_to_steps_f16(void) { batch_vs_steps(open_oracle("ds3-F16", 2), "ds3-F16", 0.05); }
+static void test_batch_equals_steps_mla(void) { batch_vs_steps(open_fixture("hf-deepseek-v3"), "hf-deepseek-v3", 20, 1e-4); }
+static void test_batch_equals_steps_gqa(void) { batch_vs_steps(open_fixture("hf-qwen3moe"), "hf-qwen3moe", 20, 1e-4); }
+static void test_batch_close_to_steps_f16(void) { batch_vs_steps(open_oracle("ds3-F16", 2), "ds3-F16", 20, 0.05); }
+/* 70 rows: the batch takes the 64+ row attention, four rows a unit (the
+ * last unit two), against the token-by-token path of llama.cpp's order */
+static void test_batch_close_to_steps_wide_gqa(void)
+{
+    batch_vs_steps(open_oracle("q3moe-F16", 2), "q3moe-F16 (70 rows)", 70, 0.05);
+}
 
 static void threads_exact(const char *name)
 {
@@ -681,6 +687,7 @@ int main(void)
     T_RUN(test_batch_equals_steps_mla);
     T_RUN(test_batch_equals_steps_gqa);
     T_RUN(test_batch_close_to_steps_f16);
+    T_RUN(test_batch_close_to_steps_wide_gqa);
     T_RUN(test_threads_exact_mla);
     T_RUN(test_threads_exact_gqa);
     T_RUN(test_hf_fixtures);

@@ -227,6 +227,46 @@ static void test_attn_wsumf(void)
     }
 }
 
+/* Four query rows at once: the same scores and sums as one row at a time,
+ * to float rounding (the lane order differs), for widths with and without
+ * a tail. */
+static void test_attn_four_rows(void)
+{
+    enum { NKV = 150, D = 136 };
+    static uint16_t k[NKV * D], v[NKV * D];
+    static float q[4][D], w[4][NKV], sc[4][NKV], out[4][D], one[D], s1[NKV];
+    pd_h2f_init();
+    const pd_attn_kernels *K = pd_attn_kernels_get();
+    for (int i = 0; i < NKV * D; i++) {
+        k[i] = pd_f2h(frand());
+        v[i] = pd_f2h(frand());
+    }
+    for (int r = 0; r < 4; r++) {
+        for (int i = 0; i < D; i++)
+            q[r][i] = frand();
+        for (int p = 0; p < NKV; p++)
+            w[r][p] = frand();
+    }
+    const float *const qp[4] = { q[0], q[1], q[2], q[3] }, *const wp[4] = { w[0], w[1], w[2], w[3] };
+    float *const scp[4] = { sc[0], sc[1], sc[2], sc[3] }, *const op[4] = { out[0], out[1], out[2], out[3] };
+    const int ds[] = { 8, 128, D };
+    double worst = 0;
+    for (size_t t = 0; t < sizeof ds / sizeof ds[0]; t++) {
+        const int d = ds[t];
+        K->dots4(qp, k, D, NKV, d, 0.5f, scp);
+        K->wsumf4(op, v, D, NKV, wp, d);
+        for (int r = 0; r < 4; r++) {
+            K->dots(q[r], k, D, NKV, d, 0.5f, s1);
+            K->wsumf(one, v, D, NKV, w[r], d);
+            for (int p = 0; p < NKV; p++)
+                worst = fmax(worst, fabs(sc[r][p] - s1[p]) / (1 + fabs(s1[p])));
+            for (int i = 0; i < d; i++)
+                worst = fmax(worst, fabs(out[r][i] - one[i]) / (1 + fabs(one[i])));
+        }
+    }
+    T_CHECKF(worst <= 1e-5, "four rows differ from one by %g", worst);
+}
+
 int main(void)
 {
     T_RUN(test_silu_levels_bitwise);
@@ -235,5 +275,6 @@ int main(void)
     T_RUN(test_f32_dot_ggml);
     T_RUN(test_attn_wsum);
     T_RUN(test_attn_wsumf);
+    T_RUN(test_attn_four_rows);
     T_DONE();
 }
