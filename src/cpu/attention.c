@@ -70,22 +70,12 @@ static void row_f16(const pd_attn_kernels *K, const float *q, const uint16_t *k,
         out[i] = pd_h2f(acc[i]) * inv;
 }
 
-/* F16 cache, 64 or more query rows (llama.cpp's tiled path): q stays F32,
- * scores and the weighted sum of V in F32, the exponentials ggml's
- * vectorised ones as that path's soft_max (not its tile order: close, not
- * the same bits). */
-static void row_f16_wide(const pd_attn_kernels *K, const float *q, const uint16_t *k, size_t ks,
-                         const uint16_t *v, size_t vs, int n_kv, int dk, int dv, float scale,
-                         float *sc, float *out)
-{
-    K->dots(q, k, ks, n_kv, dk, scale, sc);
-    pd_softmax_ggml(sc, n_kv);
-    K->wsumf(out, v, vs, n_kv, sc, dv);
-}
-
-/* 64+ rows, four query rows t..t+3 of one head at once (nr of them are
- * real; n_kv0 keys for the first, one more for each next): each key and
- * value row is read and converted once for the four. */
+/* F16 cache, 64 or more query rows (llama.cpp's tiled path, not its
+ * order: close, not the same bits): q stays F32, scores and the weighted
+ * sum of V in F32, the softmax with ggml's vectorised exp. Four query rows
+ * t..t+3 of one head at once (nr of them real; n_kv0 keys for the first,
+ * one more for each next), so each key and value row is read and converted
+ * once for the four. */
 static void rows4_f16_wide(const pd_attn_kernels *K, const float *const q[4], int nr,
                            const uint16_t *k, size_t ks, const uint16_t *v, size_t vs, int n_kv0,
                            int dk, int dv, float scale, float *const sc[4], float *const out[4])
@@ -184,6 +174,40 @@ static void gqa_rows(void *arg, int ith, int nth)
 /* MLA, absorbed: the query is [qlat (kv_lora), q_pe (qk_rope)], the keys
  * are the cached [c, k_pe] rows and the values their first kv_lora entries;
  * the output stays in the latent space. */
+/* MLA, 64+ rows: units of four rows x one head (every head reads the same
+ * latent rows); the four queries are put together in the scratch after the
+ * four rows of scores. */
+static void wide_mla_rows(attn_job *j, float *scratch)
+{
+    pd_cpu *c = j->c;
+    const pd_hparams *hp = &c->m->hp;
+    const int H = hp->n_head, R = hp->kv_lora, dr = hp->qk_rope, dk = R + dr;
+    const pd_attn_kernels *K = pd_attn_kernels_get();
+    const size_t nc = (size_t)c->kv.n_ctx;
+    float *const sc[4] = { scratch, scratch + nc, scratch + 2 * nc, scratch + 3 * nc };
+    float *const qc[4] = { scratch + 4 * nc, scratch + 4 * nc + dk, scratch + 4 * nc + 2 * (size_t)dk,
+                           scratch + 4 * nc + 3 * (size_t)dk };
+    const uint16_t *kv = pd_kv_k(&c->kv, j->il, 0);
+    const int n_tb = (j->n + 3) / 4;
+    for (;;) {
+        const int u = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
+        if (u >= n_tb * H)
+            return;
+        const int t0 = u / H * 4, h = u % H, nr = j->n - t0 < 4 ? j->n - t0 : 4;
+        const float *q[4];
+        float *o[4];
+        for (int r = 0; r < 4; r++) {   /* past the end: the last row again */
+            const int t = t0 + (r < nr ? r : nr - 1);
+            memcpy(qc[r], c->qlat + ((size_t)t * H + h) * R, (size_t)R * sizeof(float));
+            memcpy(qc[r] + R, c->q + (size_t)t * H * hp->head_k + (size_t)h * hp->head_k + hp->qk_nope,
+                   (size_t)dr * sizeof(float));
+            q[r] = qc[r];
+            o[r] = c->olat + ((size_t)t * H + h) * R;
+        }
+        rows4_f16_wide(K, q, nr, kv, dk, kv, dk, j->pos0 + t0 + 1, dk, R, hp->kq_scale, sc, o);
+    }
+}
+
 static void mla_rows(void *arg, int ith, int nth)
 {
     (void)nth;
@@ -194,6 +218,10 @@ static void mla_rows(void *arg, int ith, int nth)
     float *sc = thread_scratch(c, ith), *ms = sc + c->kv.n_ctx, *qc = ms + c->kv.n_ctx, *qh = qc + dk;
     uint16_t *acc = (uint16_t *)(qh + dk);
     const pd_attn_kernels *K = pd_attn_kernels_get();
+    if (c->kv.f16 && j->n >= 64) {
+        wide_mla_rows(j, sc);
+        return;
+    }
     for (;;) {
         const int u = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
         if (u >= j->n * H)
@@ -204,9 +232,7 @@ static void mla_rows(void *arg, int ith, int nth)
                (size_t)dr * sizeof *qc);
         float *o = c->olat + ((size_t)t * H + h) * R;
         const void *kv = pd_kv_k(&c->kv, j->il, 0);
-        if (c->kv.f16 && j->n >= 64)
-            row_f16_wide(K, qc, kv, dk, kv, dk, n_kv, dk, R, hp->kq_scale, sc, o);
-        else if (c->kv.f16)
+        if (c->kv.f16)
             row_f16(K, qc, kv, dk, kv, dk, n_kv, dk, R, hp->kq_scale, sc, ms, qh, acc, o);
         else
             row_f32(qc, kv, dk, kv, dk, n_kv, dk, R, hp->kq_scale, sc, o);

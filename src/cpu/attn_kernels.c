@@ -90,17 +90,6 @@ static void wsum_h_ref(uint16_t *acc, const uint16_t *v, size_t vs, int n_kv,
     }
 }
 
-/* out = sum over keys p of w[p] * v_p, one fma per key and value in key
- * order (the F32 weighted sum of 64 or more query rows) */
-static void wsumf_h_ref(float *out, const uint16_t *v, size_t vs, int n_kv, const float *w, int dv)
-{
-    for (int i = 0; i < dv; i++)
-        out[i] = 0;
-    for (int p = 0; p < n_kv; p++)
-        for (int i = 0; i < dv; i++)
-            out[i] = fmaf(w[p], pd_h2f(v[(size_t)p * vs + i]), out[i]);
-}
-
 /* ------------------------------------------------------------------------
  * AVX2 + F16C + FMA
  * ------------------------------------------------------------------------ */
@@ -209,26 +198,6 @@ TGT static void wsum_h_avx2(uint16_t *acc, const uint16_t *v, size_t vs, int n_k
         }
 }
 
-/* wsumf_h_ref's steps with NV (1..8) vectors of sums in registers */
-TGT static inline __attribute__((always_inline))
-void wsumf_block(float *out, const uint16_t *v, size_t vs, int n_kv, const float *w, int i0, const int NV)
-{
-    __m256 x[8];
-#pragma GCC unroll 8
-    for (int g = 0; g < NV; g++)
-        x[g] = _mm256_setzero_ps();
-    for (int p = 0; p < n_kv; p++) {
-        const uint16_t *vp = v + (size_t)p * vs + i0;
-        const __m256 wp = _mm256_set1_ps(w[p]);
-#pragma GCC unroll 8
-        for (int g = 0; g < NV; g++)
-            x[g] = _mm256_fmadd_ps(wp, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(vp + 8 * g))), x[g]);
-    }
-#pragma GCC unroll 8
-    for (int g = 0; g < NV; g++)
-        _mm256_storeu_ps(out + i0 + 8 * g, x[g]);
-}
-
 /* The 8 lanes of a0..a3 each summed: one score per row of four. */
 TGT static inline __m128 hsum4(__m256 a0, __m256 a1, __m256 a2, __m256 a3)
 {
@@ -309,25 +278,6 @@ TGT static void wsumf4_h_avx2(float *const out[4], const uint16_t *v, size_t vs,
     }
 }
 
-TGT static void wsumf_h_avx2(float *out, const uint16_t *v, size_t vs, int n_kv, const float *w, int dv)
-{
-    int i0 = 0;
-    for (; i0 + 64 <= dv; i0 += 64)
-        wsumf_block(out, v, vs, n_kv, w, i0, 8);
-    switch ((dv - i0) / 8) {
-    case 7: wsumf_block(out, v, vs, n_kv, w, i0, 7); break;
-    case 6: wsumf_block(out, v, vs, n_kv, w, i0, 6); break;
-    case 5: wsumf_block(out, v, vs, n_kv, w, i0, 5); break;
-    case 4: wsumf_block(out, v, vs, n_kv, w, i0, 4); break;
-    case 3: wsumf_block(out, v, vs, n_kv, w, i0, 3); break;
-    case 2: wsumf_block(out, v, vs, n_kv, w, i0, 2); break;
-    case 1: wsumf_block(out, v, vs, n_kv, w, i0, 1); break;
-    default: break;
-    }
-    i0 += (dv - i0) / 8 * 8;
-    if (i0 < dv)
-        wsumf_h_ref(out + i0, v + i0, vs, n_kv, w, dv - i0);
-}
 #endif
 
 /* ------------------------------------------------------------------------
@@ -337,12 +287,12 @@ static pd_attn_kernels kernels;
 
 static void pick(void)
 {
-    kernels = (pd_attn_kernels){ dots_h_ref, wsumf_h_ref, wsum_h_ref, dots4_h_ref, wsumf4_h_ref };
+    kernels = (pd_attn_kernels){ dots_h_ref, wsum_h_ref, dots4_h_ref, wsumf4_h_ref };
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_cpu_init();
     if (strcmp(pd_simd_level(), "scalar") != 0 && __builtin_cpu_supports("avx2")
         && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"))
-        kernels = (pd_attn_kernels){ dots_h_avx2, wsumf_h_avx2, wsum_h_avx2, dots4_h_avx2, wsumf4_h_avx2 };
+        kernels = (pd_attn_kernels){ dots_h_avx2, wsum_h_avx2, dots4_h_avx2, wsumf4_h_avx2 };
 #endif
 }
 

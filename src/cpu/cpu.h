@@ -68,15 +68,13 @@ pd_status pd_cpu_ffn(pd_cpu *c, int il, int n, int pos0);
 typedef struct pd_attn_kernels {
     /* out[p] = (q . k_p) * scale for p < n_kv, k_p = k + p*ks */
     void (*dots)(const float *q, const uint16_t *k, size_t ks, int n_kv, int dk, float scale, float *out);
-    /* out = sum over p < n_kv of w[p] * v_p in key order, one fma per step */
-    void (*wsumf)(float *out, const uint16_t *v, size_t vs, int n_kv, const float *w, int dv);
     /* the half accumulator of the online softmax: for each key p < n_kv,
      * acc = half(acc * ms[p]) where ms[p] != 1, then acc = half(acc + w[p] * v_p) */
     void (*wsum)(uint16_t *acc, const uint16_t *v, size_t vs, int n_kv,
                  const float *w, const float *ms, int dv);
     /* four query rows at once (64+ rows: one read of each key and value row
      * for four): out[r][p] = (q[r] . k_p) * scale, and out[r] = sum over p
-     * of w[r][p] * v_p */
+     * of w[r][p] * v_p, one fma per key and value in key order */
     void (*dots4)(const float *const q[4], const uint16_t *k, size_t ks, int n_kv, int dk,
                   float scale, float *const out[4]);
     void (*wsumf4)(float *const out[4], const uint16_t *v, size_t vs, int n_kv,

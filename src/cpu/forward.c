@@ -38,12 +38,12 @@ static widths get_widths(const pd_hparams *hp)
 }
 
 /* Per-thread attention scratch: four rows of n_ctx scores (or scores and
- * rescale factors), two query rows, a half accumulator. */
+ * rescale factors), four query rows, a half accumulator. */
 static size_t scores_stride(const pd_hparams *hp, int n_ctx)
 {
     size_t dk = hp->mla ? (size_t)hp->kv_lora + hp->qk_rope : (size_t)hp->head_k;
     size_t dv = hp->mla ? (size_t)hp->kv_lora : (size_t)hp->head_v;
-    return (4 * (size_t)n_ctx + 2 * dk + dv + 16) & ~(size_t)15;
+    return (4 * (size_t)n_ctx + 4 * dk + dv + 16) & ~(size_t)15;
 }
 
 static size_t buffers_bytes(const pd_hparams *hp, int n_ctx, int ub, int nth)

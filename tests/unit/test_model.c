@@ -44,7 +44,7 @@ static int read_ids(const char *path, int32_t *ids, int max)
 /* ------------------------------------------------------------------------
  * Routing trace
  * ------------------------------------------------------------------------ */
-#define MAXPOS 64
+#define MAXPOS 80
 #define MAXL 8
 typedef struct trace {
     int k;
@@ -278,28 +278,52 @@ static pd_model *open_oracle(const char *name, int threads)
  * llama.cpp (tinyBLAS declines one row), ~1e-6. With F16 activations and
  * cache, reordered float sums flip half-precision roundings, so the oracle
  * files get a looser bound. */
+/* Batch vs token by token (and a rewind of the last 5): every position is
+ * within tol, except where the two runs route a token to other experts (a
+ * near-tie that the two paths' roundings break differently; it moves a
+ * random-weight model's logits by ~1 at that position). */
 static void batch_vs_steps(pd_model *m, const char *name, int n, double tol)
 {
     const int V = pd_model_n_vocab(m);
     int32_t toks[80];
+    static trace tb, ts;
+    memset(&tb, 0, sizeof tb);
+    memset(&ts, 0, sizeof ts);
     for (int i = 0; i < n; i++)
         toks[i] = (i * 97 + 13) % V;
     float *a = malloc(sizeof(float) * n * V), *b = malloc(sizeof(float) * n * V);
+    pd_model_set_route_hook(m, on_route, &tb);
     T_CHECK(pd_model_forward(m, toks, n, 0, a, true) == PD_OK);
+    pd_model_set_route_hook(m, on_route, &ts);
     for (int i = 0; i < n; i++)
         T_CHECK(pd_model_forward(m, &toks[i], 1, i, b + (size_t)i * V, false) == PD_OK);
-    double worst = 0;
-    for (size_t i = 0; i < (size_t)n * V; i++)
-        worst = fmax(worst, fabs(a[i] - b[i]));
-    /* rewinding: redo the last 5 */
-    T_CHECK(pd_model_forward(m, toks + n - 5, 5, n - 5, b + (size_t)(n - 5) * V, true) == PD_OK);
-    for (size_t i = (size_t)(n - 5) * V; i < (size_t)n * V; i++)
-        worst = fmax(worst, fabs(a[i] - b[i]));
+    pd_model_set_route_hook(m, NULL, NULL);
+    double worst = 0, worst_same = 0;
+    int flips = 0, unexplained = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1)   /* rewinding: redo the last 5 */
+            T_CHECK(pd_model_forward(m, toks + n - 5, 5, n - 5, b + (size_t)(n - 5) * V, true) == PD_OK);
+        for (int t = pass ? n - 5 : 0; t < n; t++) {
+            bool flip = false;
+            for (int l = 0; l < MAXL; l++)
+                flip |= tb.seen[t][l] && ts.seen[t][l] && !same_set(tb.ids[t][l], ts.ids[t][l], tb.k);
+            double w = 0;
+            for (int i = 0; i < V; i++)
+                w = fmax(w, fabs(a[(size_t)t * V + i] - b[(size_t)t * V + i]));
+            worst = fmax(worst, w);
+            flips += flip && pass == 0;
+            unexplained += w > tol && !flip;
+            if (!flip)
+                worst_same = fmax(worst_same, w);
+        }
+    }
     free(a);
     free(b);
     pd_model_close(m);
-    printf("# %s: batch vs token-by-token max diff %.2g\n", name, worst);
-    T_CHECKF(worst <= tol, "max diff %g", worst);
+    printf("# %s: batch vs token-by-token max diff %.2g; %d positions routed differently, "
+           "the others within %.2g\n", name, worst, flips, worst_same);
+    T_CHECKF(unexplained == 0, "%d positions beyond %g with the same routing", unexplained, tol);
+    T_CHECKF(flips <= n / 10, "%d of %d positions routed differently", flips, n);
 }
 
 static pd_model *open_fixture(const char *name)
@@ -328,6 +352,11 @@ static void test_batch_close_to_steps_f16(void) { batch_vs_steps(open_oracle("ds
 static void test_batch_close_to_steps_wide_gqa(void)
 {
     batch_vs_steps(open_oracle("q3moe-F16", 2), "q3moe-F16 (70 rows)", 70, 0.05);
+}
+/* the same for MLA (here one of the 70 positions is routed differently) */
+static void test_batch_close_to_steps_wide_mla(void)
+{
+    batch_vs_steps(open_oracle("ds3-F16", 2), "ds3-F16 (70 rows)", 70, 0.05);
 }
 
 static void threads_exact(const char *name)
@@ -688,6 +717,7 @@ int main(void)
     T_RUN(test_batch_equals_steps_gqa);
     T_RUN(test_batch_close_to_steps_f16);
     T_RUN(test_batch_close_to_steps_wide_gqa);
+    T_RUN(test_batch_close_to_steps_wide_mla);
     T_RUN(test_threads_exact_mla);
     T_RUN(test_threads_exact_gqa);
     T_RUN(test_hf_fixtures);
