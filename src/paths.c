@@ -50,20 +50,33 @@ static bool running_uninstalled(void)
     return strncmp(exe, build, bl) == 0 && (exe[bl] == '\0' || exe[bl] == '/');
 }
 
-char *pd_data_path(const char *relative)
+/* The data directories in lookup order: $PONDER_DATADIR, the source tree of
+ * an uninstalled build (themes/ lives at its top, the rest in share/ponder),
+ * the installed pkgdatadir. Returns how many (at most 4). */
+static int data_roots(const char *roots[4])
 {
     const char *env = getenv("PONDER_DATADIR");
-    char *p;
-    if (env && *env && (p = existing(env, relative)))
-        return p;
+    int n = 0;
+    if (env && *env)
+        roots[n++] = env;
     if (running_uninstalled()) {
-        /* themes/ lives at the top of the source tree, the rest in share/ponder */
-        if ((p = existing(PD_SRCDIR "/share/ponder", relative)))
-            return p;
-        if ((p = existing(PD_SRCDIR, relative)))
+        roots[n++] = PD_SRCDIR "/share/ponder";
+        roots[n++] = PD_SRCDIR;
+    }
+    roots[n++] = PD_PKGDATADIR;
+    return n;
+}
+
+char *pd_data_path(const char *relative)
+{
+    const char *roots[4];
+    const int n = data_roots(roots);
+    for (int i = 0; i < n; i++) {
+        char *p = existing(roots[i], relative);
+        if (p)
             return p;
     }
-    return existing(PD_PKGDATADIR, relative);
+    return NULL;
 }
 
 /* Append name to the ", "-list in out unless it is there already. */
@@ -101,16 +114,8 @@ static void names_in(const char *dir, const char *suffix, char *out, size_t n)
 
 void pd_data_names(const char *dir, const char *suffix, char *out, size_t n)
 {
-    const char *env = getenv("PONDER_DATADIR");
     const char *roots[4];
-    int nr = 0;
-    if (env && *env)
-        roots[nr++] = env;
-    if (running_uninstalled()) {
-        roots[nr++] = PD_SRCDIR "/share/ponder";
-        roots[nr++] = PD_SRCDIR;
-    }
-    roots[nr++] = PD_PKGDATADIR;
+    const int nr = data_roots(roots);
     for (int i = 0; i < nr; i++) {
         char *sub = join(roots[i], dir);
         if (sub)
