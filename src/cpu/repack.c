@@ -62,16 +62,23 @@ static size_t padded(size_t b)
     return (b + 4095) & ~(size_t)4095;
 }
 
-size_t pd_cpu_repack_bytes(const pd_model *m)
+/* The repackable weights (a malloc'd list of *n, NULL when out of memory)
+ * and the bytes of their copies, each padded to a page. */
+static pd_weight **plan(pd_model *m, int *n, size_t *total)
 {
     pd_weight **w = malloc(sizeof *w * ((size_t)m->hp.n_layer * WEIGHTS_PER_LAYER + 1));
-    size_t total = 0;
-    if (w) {
-        const int n = collect((pd_model *)m, w);
-        for (int i = 0; i < n; i++)
-            total += padded(weight_bytes(w[i]));
-    }
-    free(w);
+    *n = w ? collect(m, w) : 0;
+    *total = 0;
+    for (int i = 0; i < *n; i++)
+        *total += padded(weight_bytes(w[i]));
+    return w;
+}
+
+size_t pd_cpu_repack_bytes(const pd_model *m)
+{
+    int n;
+    size_t total;
+    free(plan((pd_model *)m, &n, &total));
     return total;
 }
 
@@ -125,13 +132,11 @@ static void release_file_pages(const pd_gguf *g, const void *p, size_t bytes)
 pd_status pd_cpu_repack(pd_model *m, pd_pool *pool, pd_cpu_repacked *out)
 {
     memset(out, 0, sizeof *out);
-    pd_weight **w = malloc(sizeof *w * ((size_t)m->hp.n_layer * WEIGHTS_PER_LAYER + 1));
+    int n;
+    size_t total;
+    pd_weight **w = plan(m, &n, &total);
     if (!w)
         return pd_fail(PD_ENOMEM, "cpu backend: out of memory");
-    const int n = collect(m, w);
-    size_t total = 0;
-    for (int i = 0; i < n; i++)
-        total += padded(weight_bytes(w[i]));
     if (!total) {
         free(w);
         return PD_OK;
