@@ -33,9 +33,21 @@ typedef struct pd_weight {
                              of 8 (Q4_K, quant.h), same strides; NULL = none */
 } pd_weight;
 
+static inline const uint8_t *pd_weight_row_in(const pd_weight *w, const void *base, int64_t mat,
+                                               int64_t row)
+{
+    return (const uint8_t *)base + (size_t)mat * w->mat_stride + (size_t)row * w->row_bytes;
+}
+
 static inline const uint8_t *pd_weight_row(const pd_weight *w, int64_t mat, int64_t row)
 {
-    return (const uint8_t *)w->data + (size_t)mat * w->mat_stride + (size_t)row * w->row_bytes;
+    return pd_weight_row_in(w, w->data, mat, row);
+}
+
+/* The first of the 8 repacked rows row..row+7 (row a multiple of 8) in x8 */
+static inline const uint8_t *pd_weight_row8(const pd_weight *w, int64_t mat, int64_t row)
+{
+    return pd_weight_row_in(w, w->x8, mat, row);
 }
 
 typedef struct pd_hparams {

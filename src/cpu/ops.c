@@ -206,8 +206,7 @@ static void mm_tiles(const pd_mm *m, const mm_plan *p, int64_t r, int nr, int t0
         const void *xq = (const uint8_t *)p->xq + (size_t)t * p->xq_stride;
         float *y = m->y + t * m->ldy + r;
         if (order >= 0 && w->x8 && r % 8 == 0 && nr % 8 == 0)
-            pd_q4k8_tile_ordered((pd_q4k_order)order, w->k, (const uint8_t *)w->x8
-                                 + (size_t)m->mat * w->mat_stride + (size_t)r * w->row_bytes,
+            pd_q4k8_tile_ordered((pd_q4k_order)order, w->k, pd_weight_row8(w, m->mat, r),
                                  nr, xq, p->xq_stride, nc, y, (size_t)m->ldy);
         else if (order >= 0)
             pd_q4k_tile_ordered((pd_q4k_order)order, w->k, pd_weight_row(w, m->mat, r), w->row_bytes,
