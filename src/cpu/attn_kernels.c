@@ -133,8 +133,7 @@ TGT static void dots_h_avx2(const float *q, const uint16_t *k, size_t ks, int n_
 {
     for (int p = 0; p < n_kv; p++) {
         if (p + ATTN_AHEAD < n_kv)   /* rows ks apart, evicted since the last token */
-            for (int l = 0; l < 2 * dk; l += 64)
-                _mm_prefetch((const char *)(k + (size_t)(p + ATTN_AHEAD) * ks) + l, _MM_HINT_T0);
+            pd_prefetch(k + (size_t)(p + ATTN_AHEAD) * ks, 2 * (size_t)dk);
         out[p] = dot_h_avx2(q, k + (size_t)p * ks, dk) * scale;
     }
 }
@@ -216,8 +215,7 @@ TGT static void dots4_h_avx2(const float *const q[4], const uint16_t *k, size_t 
         const uint16_t *kp = k + (size_t)p * ks, *kn = p + 1 < n_kv ? kp + ks : kp;
         for (int j = 0; j < 2; j++)
             if (p + j + ATTN_AHEAD < n_kv)
-                for (int l = 0; l < 2 * dk; l += 64)
-                    _mm_prefetch((const char *)(kp + (size_t)(ATTN_AHEAD + j) * ks) + l, _MM_HINT_T0);
+                pd_prefetch(kp + (size_t)(ATTN_AHEAD + j) * ks, 2 * (size_t)dk);
         __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
         for (int i = 0; i < d8; i += 8) {
             const __m256 x = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(kp + i)));

@@ -290,12 +290,6 @@ static bool f32_vec_dot_order(const pd_mm *m)
     return m->w->type == PD_TYPE_F32 && (m->n == 1 || m->w->k % 16 != 0);
 }
 
-static void prefetch_row(const void *row, size_t bytes)
-{
-    for (size_t l = 0; l < bytes; l += 64)
-        __builtin_prefetch((const char *)row + l, 0, 3);
-}
-
 /* One output row block of product m a row at a time: pd_vec_dot, or
  * ggml_vec_dot_f32's order where llama.cpp uses it. */
 static void mm_rows(const pd_mm *m, const mm_plan *p, int64_t r, int nr)
@@ -307,7 +301,7 @@ static void mm_rows(const pd_mm *m, const mm_plan *p, int64_t r, int nr)
         float *y = m->y + t * m->ldy;
         for (int i = 0; i < nr; i++) {
             if (t == 0 && i + 1 < nr)   /* the next row while this one is summed: */
-                prefetch_row(pd_weight_row(w, m->mat, r + i + 1), w->row_bytes);   /* 0.86 -> 0.95 of read (Q8_0) */
+                pd_prefetch(pd_weight_row(w, m->mat, r + i + 1), w->row_bytes);   /* 0.86 -> 0.95 of read (Q8_0) */
             y[r + i] = f32_ggml
                      ? pd_f32_dot_ggml(w->k, (const float *)pd_weight_row(w, m->mat, r + i), xq)
                      : pd_vec_dot(w->type, w->k, pd_weight_row(w, m->mat, r + i), xq);

@@ -92,4 +92,12 @@ static inline uint16_t pd_f2h(float f)
 /* Dequantize row `row` of matrix `mat` into out (w->k floats). */
 void pd_weight_get_row(const pd_weight *w, int64_t mat, int64_t row, float *out);
 
+/* Ask for bytes at p to be brought into L1 (rows the hardware prefetchers
+ * would fetch too late: the next row of a product, strided cache rows). */
+static inline void pd_prefetch(const void *p, size_t bytes)
+{
+    for (size_t l = 0; l < bytes; l += 64)
+        __builtin_prefetch((const char *)p + l, 0, 3);
+}
+
 #endif /* PD_CPU_OPS_H */
