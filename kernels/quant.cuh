@@ -2,25 +2,73 @@
 // dequantize weight tiles, and the 32-value integer dot products of the
 // mat-vec kernels. Layouts byte-exact with quant.h (ggml); the CPU's
 // scalar reference (src/quant_ref.c) is the specification.
+//
+// Everything here is __host__ __device__: tests/unit/test_cuda_quant runs the
+// same decoders on the CPU against quant_ref.c, so the block layouts are
+// checked on machines without a GPU. The integer intrinsics have host
+// equivalents below.
 #pragma once
 
 #include <cuda_fp16.h>
 #include <cuda_bf16.h>
 #include <stdint.h>
+#include <string.h>
 
-__device__ __forceinline__ float cu_h2f(const uint8_t *p)
+#define CU_HD __host__ __device__ __forceinline__
+#ifdef __CUDA_ARCH__
+#define CU_UNROLL _Pragma("unroll")
+#else
+#define CU_UNROLL   // the host compiler has no such pragma
+#endif
+
+// __dp4a: c + the sum of the four signed byte products of a and b.
+CU_HD int cu_dp4a(int a, int b, int c)
+{
+#ifdef __CUDA_ARCH__
+    return __dp4a(a, b, c);
+#else
+    for (int i = 0; i < 4; i++)
+        c += (int8_t)(a >> 8 * i) * (int8_t)(b >> 8 * i);
+    return c;
+#endif
+}
+
+// __vsubss4: per signed byte a - b, saturated to [-128, 127].
+CU_HD int cu_vsubss4(int a, int b)
+{
+#ifdef __CUDA_ARCH__
+    return __vsubss4(a, b);
+#else
+    uint32_t r = 0;
+    for (int i = 0; i < 4; i++) {
+        int v = (int8_t)(a >> 8 * i) - (int8_t)(b >> 8 * i);
+        v = v < -128 ? -128 : v > 127 ? 127 : v;
+        r |= (uint32_t)(uint8_t)v << 8 * i;
+    }
+    return (int)r;
+#endif
+}
+
+CU_HD float cu_h2f(const uint8_t *p)
 {
     uint16_t h = (uint16_t)(p[0] | (p[1] << 8));
     return __half2float(__ushort_as_half(h));
 }
 
-__device__ __forceinline__ float cu_bf2f(uint16_t h)
+CU_HD float cu_bf2f(uint16_t h)
 {
-    return __uint_as_float((uint32_t)h << 16);
+    const uint32_t u = (uint32_t)h << 16;
+#ifdef __CUDA_ARCH__
+    return __uint_as_float(u);
+#else
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+#endif
 }
 
 // 6-bit (scale, min) pair j of a Q4_K/Q5_K super-block (see quant_ref.c).
-__device__ __forceinline__ void cu_scale_min_k4(int j, const uint8_t *q, int *sc, int *m)
+CU_HD void cu_scale_min_k4(int j, const uint8_t *q, int *sc, int *m)
 {
     if (j < 4) {
         *sc = q[j] & 63;
@@ -31,12 +79,12 @@ __device__ __forceinline__ void cu_scale_min_k4(int j, const uint8_t *q, int *sc
     }
 }
 
-__device__ __forceinline__ int cu_ld32(const uint8_t *p)   // 4-byte aligned
+CU_HD int cu_ld32(const uint8_t *p)   // 4-byte aligned
 {
     return *(const int *)p;
 }
 
-__device__ __forceinline__ int cu_ld32_u16(const uint8_t *p)  // 2-byte aligned
+CU_HD int cu_ld32_u16(const uint8_t *p)  // 2-byte aligned
 {
     const uint16_t *h = (const uint16_t *)p;
     return (int)((uint32_t)h[0] | ((uint32_t)h[1] << 16));
@@ -45,33 +93,33 @@ __device__ __forceinline__ int cu_ld32_u16(const uint8_t *p)  // 2-byte aligned
 // ---------------------------------------------------------------------------
 // Element i of a row, as F32 (the CPU's dequantize order of operations)
 // ---------------------------------------------------------------------------
-template <int T> __device__ float cu_deq(const uint8_t *row, int64_t i);
+template <int T> CU_HD float cu_deq(const uint8_t *row, int64_t i);
 
-template <> __device__ __forceinline__ float cu_deq<PD_TYPE_F32>(const uint8_t *row, int64_t i)
+template <> CU_HD float cu_deq<PD_TYPE_F32>(const uint8_t *row, int64_t i)
 {
     return ((const float *)row)[i];
 }
-template <> __device__ __forceinline__ float cu_deq<PD_TYPE_F16>(const uint8_t *row, int64_t i)
+template <> CU_HD float cu_deq<PD_TYPE_F16>(const uint8_t *row, int64_t i)
 {
     return __half2float(((const __half *)row)[i]);
 }
-template <> __device__ __forceinline__ float cu_deq<PD_TYPE_BF16>(const uint8_t *row, int64_t i)
+template <> CU_HD float cu_deq<PD_TYPE_BF16>(const uint8_t *row, int64_t i)
 {
     return cu_bf2f(((const uint16_t *)row)[i]);
 }
-template <> __device__ __forceinline__ float cu_deq<PD_TYPE_Q8_0>(const uint8_t *row, int64_t i)
+template <> CU_HD float cu_deq<PD_TYPE_Q8_0>(const uint8_t *row, int64_t i)
 {
     const uint8_t *b = row + 34 * (i / 32);
     return cu_h2f(b) * (float)(int8_t)b[2 + i % 32];
 }
-template <> __device__ __forceinline__ float cu_deq<PD_TYPE_Q4_0>(const uint8_t *row, int64_t i)
+template <> CU_HD float cu_deq<PD_TYPE_Q4_0>(const uint8_t *row, int64_t i)
 {
     const uint8_t *b = row + 18 * (i / 32);
     const int j = (int)(i % 32);
     const int q = j < 16 ? (b[2 + j] & 0xf) : (b[2 + j - 16] >> 4);
     return cu_h2f(b) * (float)(q - 8);
 }
-template <> __device__ __forceinline__ float cu_deq<PD_TYPE_Q4_K>(const uint8_t *row, int64_t i)
+template <> CU_HD float cu_deq<PD_TYPE_Q4_K>(const uint8_t *row, int64_t i)
 {
     const uint8_t *b = row + 144 * (i / 256);
     const int e = (int)(i % 256), c = e / 64, l = e % 32, hi = (e % 64) >= 32;
@@ -81,7 +129,7 @@ template <> __device__ __forceinline__ float cu_deq<PD_TYPE_Q4_K>(const uint8_t 
     const int q = hi ? qb >> 4 : qb & 0xf;
     return cu_h2f(b) * sc * q - cu_h2f(b + 2) * m;
 }
-template <> __device__ __forceinline__ float cu_deq<PD_TYPE_Q5_K>(const uint8_t *row, int64_t i)
+template <> CU_HD float cu_deq<PD_TYPE_Q5_K>(const uint8_t *row, int64_t i)
 {
     const uint8_t *b = row + 176 * (i / 256);
     const int e = (int)(i % 256), c = e / 64, l = e % 32, hi = (e % 64) >= 32;
@@ -91,7 +139,7 @@ template <> __device__ __forceinline__ float cu_deq<PD_TYPE_Q5_K>(const uint8_t 
     const int q = (hi ? qb >> 4 : qb & 0xf) | (((b[16 + l] >> (2 * c + hi)) & 1) << 4);
     return cu_h2f(b) * sc * q - cu_h2f(b + 2) * m;
 }
-template <> __device__ __forceinline__ float cu_deq<PD_TYPE_Q6_K>(const uint8_t *row, int64_t i)
+template <> CU_HD float cu_deq<PD_TYPE_Q6_K>(const uint8_t *row, int64_t i)
 {
     const uint8_t *b = row + 210 * (i / 256);
     const int e = (int)(i % 256), h = e / 128, k = (e % 128) / 32, l = e % 32;
@@ -105,46 +153,46 @@ template <> __device__ __forceinline__ float cu_deq<PD_TYPE_Q6_K>(const uint8_t 
 // Dot product of weight unit u (32 values) with activation quants xq (32
 // int8, 16-byte aligned), xd its scale, xs the sum of its quants.
 // ---------------------------------------------------------------------------
-template <int T> __device__ float cu_dot32(const uint8_t *row, int64_t u, const int8_t *xq,
+template <int T> CU_HD float cu_dot32(const uint8_t *row, int64_t u, const int8_t *xq,
                                            float xd, int xs);
 
-__device__ __forceinline__ void cu_load_x(const int8_t *xq, int x[8])
+CU_HD void cu_load_x(const int8_t *xq, int x[8])
 {
     const int4 a = ((const int4 *)xq)[0], b = ((const int4 *)xq)[1];
     x[0] = a.x; x[1] = a.y; x[2] = a.z; x[3] = a.w;
     x[4] = b.x; x[5] = b.y; x[6] = b.z; x[7] = b.w;
 }
 
-template <> __device__ __forceinline__ float cu_dot32<PD_TYPE_Q8_0>(const uint8_t *row, int64_t u,
+template <> CU_HD float cu_dot32<PD_TYPE_Q8_0>(const uint8_t *row, int64_t u,
                                                     const int8_t *xq, float xd, int xs)
 {
     (void)xs;
     const uint8_t *b = row + 34 * u;
     int x[8], si = 0;
     cu_load_x(xq, x);
-#pragma unroll
+CU_UNROLL
     for (int i = 0; i < 8; i++)
-        si = __dp4a(cu_ld32_u16(b + 2 + 4 * i), x[i], si);
+        si = cu_dp4a(cu_ld32_u16(b + 2 + 4 * i), x[i], si);
     return (float)si * (cu_h2f(b) * xd);
 }
 
-template <> __device__ __forceinline__ float cu_dot32<PD_TYPE_Q4_0>(const uint8_t *row, int64_t u,
+template <> CU_HD float cu_dot32<PD_TYPE_Q4_0>(const uint8_t *row, int64_t u,
                                                     const int8_t *xq, float xd, int xs)
 {
     const uint8_t *b = row + 18 * u;
     int x[8], si = 0;
     cu_load_x(xq, x);
-#pragma unroll
+CU_UNROLL
     for (int i = 0; i < 4; i++) {   // bytes 4i..4i+3: elements 4i.. (low) and 16+4i.. (high)
         const int w = cu_ld32_u16(b + 2 + 4 * i);
-        si = __dp4a(w & 0x0f0f0f0f, x[i], si);
-        si = __dp4a((w >> 4) & 0x0f0f0f0f, x[4 + i], si);
+        si = cu_dp4a(w & 0x0f0f0f0f, x[i], si);
+        si = cu_dp4a((w >> 4) & 0x0f0f0f0f, x[4 + i], si);
     }
     si -= 8 * xs;
     return (float)si * (cu_h2f(b) * xd);
 }
 
-template <> __device__ __forceinline__ float cu_dot32<PD_TYPE_Q4_K>(const uint8_t *row, int64_t u,
+template <> CU_HD float cu_dot32<PD_TYPE_Q4_K>(const uint8_t *row, int64_t u,
                                                     const int8_t *xq, float xd, int xs)
 {
     const uint8_t *b = row + 144 * (u / 8);
@@ -152,14 +200,14 @@ template <> __device__ __forceinline__ float cu_dot32<PD_TYPE_Q4_K>(const uint8_
     const uint8_t *q = b + 16 + 32 * (j / 2);
     int x[8], si = 0, sc, m;
     cu_load_x(xq, x);
-#pragma unroll
+CU_UNROLL
     for (int i = 0; i < 8; i++)
-        si = __dp4a((cu_ld32(q + 4 * i) >> shift) & 0x0f0f0f0f, x[i], si);
+        si = cu_dp4a((cu_ld32(q + 4 * i) >> shift) & 0x0f0f0f0f, x[i], si);
     cu_scale_min_k4(j, b + 4, &sc, &m);
     return cu_h2f(b) * xd * (float)(sc * si) - cu_h2f(b + 2) * xd * (float)(m * xs);
 }
 
-template <> __device__ __forceinline__ float cu_dot32<PD_TYPE_Q5_K>(const uint8_t *row, int64_t u,
+template <> CU_HD float cu_dot32<PD_TYPE_Q5_K>(const uint8_t *row, int64_t u,
                                                     const int8_t *xq, float xd, int xs)
 {
     const uint8_t *b = row + 176 * (u / 8);
@@ -167,17 +215,17 @@ template <> __device__ __forceinline__ float cu_dot32<PD_TYPE_Q5_K>(const uint8_
     const uint8_t *q = b + 48 + 32 * (j / 2), *qh = b + 16;
     int x[8], si = 0, sc, m;
     cu_load_x(xq, x);
-#pragma unroll
+CU_UNROLL
     for (int i = 0; i < 8; i++) {
         const int lo = (cu_ld32(q + 4 * i) >> shift) & 0x0f0f0f0f;
         const int hi = ((cu_ld32(qh + 4 * i) >> j) & 0x01010101) << 4;
-        si = __dp4a(lo | hi, x[i], si);
+        si = cu_dp4a(lo | hi, x[i], si);
     }
     cu_scale_min_k4(j, b + 4, &sc, &m);
     return cu_h2f(b) * xd * (float)(sc * si) - cu_h2f(b + 2) * xd * (float)(m * xs);
 }
 
-template <> __device__ __forceinline__ float cu_dot32<PD_TYPE_Q6_K>(const uint8_t *row, int64_t u,
+template <> CU_HD float cu_dot32<PD_TYPE_Q6_K>(const uint8_t *row, int64_t u,
                                                     const int8_t *xq, float xd, int xs)
 {
     (void)xs;
@@ -187,15 +235,15 @@ template <> __device__ __forceinline__ float cu_dot32<PD_TYPE_Q6_K>(const uint8_
     const int shift = k < 2 ? 0 : 4;
     int x[8], si0 = 0, si1 = 0;
     cu_load_x(xq, x);
-#pragma unroll
+CU_UNROLL
     for (int i = 0; i < 8; i++) {
         const int lo = (cu_ld32_u16(ql + 4 * i) >> shift) & 0x0f0f0f0f;
         const int hi = ((cu_ld32_u16(qh + 4 * i) >> (2 * k)) & 0x03030303) << 4;
-        const int v = __vsubss4(lo | hi, 0x20202020);   // 6-bit values - 32, per byte
+        const int v = cu_vsubss4(lo | hi, 0x20202020);   // 6-bit values - 32, per byte
         if (i < 4)
-            si0 = __dp4a(v, x[i], si0);
+            si0 = cu_dp4a(v, x[i], si0);
         else
-            si1 = __dp4a(v, x[i], si1);
+            si1 = cu_dp4a(v, x[i], si1);
     }
     const int sc0 = (int8_t)b[192 + 2 * j], sc1 = (int8_t)b[192 + 2 * j + 1];
     return cu_h2f(b + 208) * xd * (float)(sc0 * si0 + sc1 * si1);
