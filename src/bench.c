@@ -108,10 +108,47 @@ double pd_bench_copy_gbs(int threads)
     return t > 0 ? 2.0 * (double)n / t / 1e9 : 0;
 }
 
-pd_status pd_bench_run(pd_model *m, int n_prompt, int n_gen, int depth, pd_bench_result *r)
+/* The median of v[0..n) (the mean of the middle two when n is even), and
+ * its smallest and largest values. */
+static double median_range(const double *v, int n, double *lo, double *hi)
+{
+    double s[PD_BENCH_MAX_REPS];
+    for (int i = 0; i < n; i++) {   /* insertion sort: n is small */
+        int j = i;
+        for (; j > 0 && s[j - 1] > v[i]; j--)
+            s[j] = s[j - 1];
+        s[j] = v[i];
+    }
+    *lo = s[0];
+    *hi = s[n - 1];
+    return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+/* One repetition with the cache holding the `depth` tokens: prefill
+ * n_prompt tokens at depth, then decode n_gen from depth again (each call
+ * rewinds the cache to its pos0, so every repetition starts the same). */
+static pd_status bench_pass(pd_model *m, const int32_t *toks, int n_toks, int n_prompt,
+                            int n_gen, int depth, float *lg, double *prefill_tok_s,
+                            double *decode_tok_s)
+{
+    double t0 = now();
+    pd_status st = pd_model_forward(m, toks, n_prompt, depth, lg, false);
+    *prefill_tok_s = n_prompt / (now() - t0);
+    t0 = now();
+    /* the prompt's tokens again, not sampled ones (as llama-bench) */
+    for (int i = 0; i < n_gen && st == PD_OK; i++)
+        st = pd_model_forward(m, &toks[i % n_toks], 1, depth + i, lg, false);
+    *decode_tok_s = n_gen ? n_gen / (now() - t0) : 0;
+    return st;
+}
+
+pd_status pd_bench_run(pd_model *m, int n_prompt, int n_gen, int depth, int reps,
+                       pd_bench_result *r)
 {
     memset(r, 0, sizeof *r);
     const int longest = n_prompt > n_gen ? n_prompt : n_gen;
+    if (reps < 1 || reps > PD_BENCH_MAX_REPS)
+        return pd_fail(PD_EARG, "bench: %d repetitions, not 1 to %d", reps, PD_BENCH_MAX_REPS);
     if (n_prompt < 1 || n_gen < 0 || depth < 0 || depth > pd_model_n_ctx(m)
         || longest > pd_model_n_ctx(m) - depth)
         return pd_fail(PD_EARG, "bench: %d + %d tokens (depth + the longer of -p, -n) do not fit "
@@ -132,19 +169,19 @@ pd_status pd_bench_run(pd_model *m, int n_prompt, int n_gen, int depth, pd_bench
     }
     const int threads = m->opts.n_threads > 0 ? m->opts.n_threads : pd_cpu_count();
     const double read_before = pd_bench_read_gbs(threads);
-    /* one untimed token first: page the weights in, warm the threads;
-     * then the context of `depth` tokens */
-    pd_status st = pd_model_forward(m, toks, 1, 0, lg, false);
+    /* an untimed warm-up, as llama-bench's: a prefill of n_prompt tokens
+     * and one decoded token (at 0: the context may hold no more) page the
+     * weights and the scratch in and wake the threads (without it the
+     * first pass of a small -p ran at half speed); then the context of
+     * `depth` tokens, once: the passes only write beyond it */
+    pd_status st = pd_model_forward(m, toks, n_prompt, 0, lg, false);
+    if (st == PD_OK)
+        st = pd_model_forward(m, toks, 1, 0, lg, false);
     if (st == PD_OK && depth > 0)
         st = pd_model_forward(m, toks, depth, 0, lg, false);
-    double t0 = now();
-    if (st == PD_OK)
-        st = pd_model_forward(m, toks, n_prompt, depth, lg, false);
-    r->prefill_s = now() - t0;
-    t0 = now();
-    for (int i = 0; i < n_gen && st == PD_OK; i++)   /* rewinds to depth; tokens as the */
-        st = pd_model_forward(m, &toks[i % n_toks], 1, depth + i, lg, false);   /* prompt's (no sampling, as llama-bench) */
-    r->decode_s = now() - t0;
+    for (int rep = 0; rep < reps && st == PD_OK; rep++)
+        st = bench_pass(m, toks, n_toks, n_prompt, n_gen, depth, lg,
+                        &r->prefill_each[rep], &r->decode_each[rep]);
     free(toks);
     free(lg);
     if (st != PD_OK)
@@ -152,14 +189,15 @@ pd_status pd_bench_run(pd_model *m, int n_prompt, int n_gen, int depth, pd_bench
     r->n_prompt = n_prompt;
     r->n_gen = n_gen;
     r->depth = depth;
+    r->reps = reps;
     r->threads = threads;
     r->backend = pd_model_backend_name(m);
     r->active_bytes = pd_model_active_bytes(m);
     r->active_params = pd_model_active_params(m);
-    r->prefill_tok_s = n_prompt / r->prefill_s;
-    r->decode_tok_s = n_gen ? n_gen / r->decode_s : 0;
-    r->decode_gb_s = n_gen ? r->active_bytes * n_gen / r->decode_s / 1e9 : 0;
-    r->prefill_gflop_s = 2.0 * r->active_params * n_prompt / r->prefill_s / 1e9;
+    r->prefill_tok_s = median_range(r->prefill_each, reps, &r->prefill_min, &r->prefill_max);
+    r->decode_tok_s = median_range(r->decode_each, reps, &r->decode_min, &r->decode_max);
+    r->decode_gb_s = r->active_bytes * r->decode_tok_s / 1e9;
+    r->prefill_gflop_s = 2.0 * r->active_params * r->prefill_tok_s / 1e9;
     /* the machine's bandwidth after the decode, and before it (read_before):
      * a VM's moves with its neighbours, so the floor is the better of the two */
     r->copy_gb_s = pd_bench_copy_gbs(r->threads);

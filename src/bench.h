@@ -7,15 +7,23 @@
 
 #include "model.h"
 
+/* The most repetitions one run takes (`ponder bench -r`). */
+#define PD_BENCH_MAX_REPS 100
+
 typedef struct pd_bench_result {
     int n_prompt, n_gen, depth, threads;
+    int reps;                          /* repetitions of each test */
     const char *backend;
-    double prefill_s, decode_s;        /* wall time of each phase */
+    /* tok/s of each repetition, in the order they ran */
+    double prefill_each[PD_BENCH_MAX_REPS], decode_each[PD_BENCH_MAX_REPS];
+    /* the reported figures: the median of the repetitions (the mean of the
+     * middle two when their number is even), and the range around it */
     double prefill_tok_s, decode_tok_s;
+    double prefill_min, prefill_max, decode_min, decode_max;
     double active_bytes;               /* weight bytes one decoded token reads */
     double active_params;              /* weights one token multiplies with */
-    double decode_gb_s;                /* active_bytes * n_gen / decode_s */
-    double prefill_gflop_s;            /* 2 * active_params * n_prompt / prefill_s */
+    double decode_gb_s;                /* active_bytes * median decode tok/s */
+    double prefill_gflop_s;            /* 2 * active_params * median prefill tok/s */
     double copy_gb_s;                  /* memcpy traffic (read + write) */
     double read_gb_s;                  /* bytes read by a summing loop: the better
                                           of a run before and one after */
@@ -24,9 +32,13 @@ typedef struct pd_bench_result {
 /* As llama-bench: with `depth` tokens already in the cache (untimed), prefill
  * n_prompt pseudo-random tokens in one call, then, from the same depth
  * again, decode n_gen of those tokens one at a time (the logits are not
- * sampled: the engine's time only). The model's context
- * must hold depth + max(n_prompt, n_gen) tokens. */
-pd_status pd_bench_run(pd_model *m, int n_prompt, int n_gen, int depth, pd_bench_result *r);
+ * sampled: the engine's time only); `reps` times (1..PD_BENCH_MAX_REPS),
+ * each from the same state: every pass rewinds the cache to the depth
+ * tokens, which are filled once and stay. Before all of them, untimed, a
+ * warm-up as llama-bench's: a prefill of n_prompt tokens and one decoded
+ * token. The model's context must hold depth + max(n_prompt, n_gen) tokens. */
+pd_status pd_bench_run(pd_model *m, int n_prompt, int n_gen, int depth, int reps,
+                       pd_bench_result *r);
 
 /* Memory copy bandwidth with `threads` threads over large buffers, best of
  * a few runs, counting bytes read plus bytes written (STREAM's convention).

@@ -1,6 +1,7 @@
-/* cmd_bench.c - `ponder bench -m M [-p 512] [-n 128] [-d 0] [--threads N] [--json]`:
- * prefill and decode throughput, and decode's effective memory bandwidth
- * beside the machine's copy bandwidth (see bench.h for the definitions). */
+/* cmd_bench.c - `ponder bench -m M [-p 512] [-n 128] [-d 0] [-r 3] [--threads N] [--json]`:
+ * prefill and decode throughput, the median of -r repetitions with their
+ * range (min-max), and decode's effective memory bandwidth beside the
+ * machine's copy bandwidth (see bench.h for the definitions). */
 #include "cli.h"
 #include "bench.h"
 
@@ -18,22 +19,76 @@ static void json_str(const char *s)
     }
 }
 
+/* ,"NAME":[v1,v2,...] */
+static void json_list(const char *name, const double *v, int n)
+{
+    printf(",\"%s\":[", name);
+    for (int i = 0; i < n; i++)
+        printf("%s%.3f", i ? "," : "", v[i]);
+    putchar(']');
+}
+
+static void print_json(const pd_model *m, const pd_bench_result *r)
+{
+    printf("{\"model\":\"");
+    json_str(pd_model_name(m));
+    printf("\",\"backend\":\"%s\",\"threads\":%d,\"n_prompt\":%d,\"n_gen\":%d,\"depth\":%d,"
+           "\"prefill_tok_s\":%.3f,\"decode_tok_s\":%.3f,\"decode_gb_s\":%.3f,"
+           "\"copy_gb_s\":%.3f,\"read_gb_s\":%.3f,\"prefill_gflop_s\":%.3f,"
+           "\"active_bytes\":%.0f,\"active_params\":%.0f,"
+           "\"repetitions\":%d,\"prefill_tok_s_min\":%.3f,\"prefill_tok_s_max\":%.3f,"
+           "\"decode_tok_s_min\":%.3f,\"decode_tok_s_max\":%.3f",
+           r->backend, r->threads, r->n_prompt, r->n_gen, r->depth, r->prefill_tok_s,
+           r->decode_tok_s, r->decode_gb_s, r->copy_gb_s, r->read_gb_s, r->prefill_gflop_s,
+           r->active_bytes, r->active_params, r->reps, r->prefill_min, r->prefill_max,
+           r->decode_min, r->decode_max);
+    json_list("prefill_tok_s_each", r->prefill_each, r->reps);
+    json_list("decode_tok_s_each", r->decode_each, r->reps);
+    printf("}\n");
+}
+
+/* " [min-max]" after a median, when there was more than one repetition
+ * (with one the output is as it was before -r) */
+static void print_range(int reps, double lo, double hi, int decimals)
+{
+    if (reps > 1)
+        printf(" [%.*f-%.*f]", decimals, lo, decimals, hi);
+}
+
+static void print_text(const pd_model *m, const pd_bench_result *r)
+{
+    printf("model     %s  (%s, %d threads)\n", pd_model_name(m), r->backend, r->threads);
+    if (r->reps > 1)
+        printf("tok/s     median of %d repetitions [min-max]\n", r->reps);
+    printf("prefill   %d tokens at depth %d: %.1f tok/s", r->n_prompt, r->depth, r->prefill_tok_s);
+    print_range(r->reps, r->prefill_min, r->prefill_max, 1);
+    printf(", %.1f GFLOP/s\n", r->prefill_gflop_s);
+    printf("decode    %d tokens at depth %d: %.2f tok/s", r->n_gen, r->depth, r->decode_tok_s);
+    print_range(r->reps, r->decode_min, r->decode_max, 2);
+    printf(", %.2f GB/s of weights (%.1f MB per token)\n", r->decode_gb_s, r->active_bytes / 1e6);
+    printf("memcpy    %.2f GB/s (read + write); decode reads at %.0f%% of it\n",
+           r->copy_gb_s, r->copy_gb_s > 0 ? 100.0 * r->decode_gb_s / r->copy_gb_s : 0);
+    printf("read      %.2f GB/s (summing loop); decode reads at %.0f%% of it\n",
+           r->read_gb_s, r->read_gb_s > 0 ? 100.0 * r->decode_gb_s / r->read_gb_s : 0);
+}
+
 int cmd_bench(int argc, char **argv)
 {
     static const struct option opts[] = {
         CLI_COMMON_OPTIONS,
         {"prompt-tokens", required_argument, 0, 'p'},
         {"depth", required_argument, 0, 'd'},
+        {"repetitions", required_argument, 0, 'r'},
         {0, 0, 0, 0}
     };
     cli_common c;
     cli_common_init(&c);
-    long n_prompt = 512, depth = 0;
+    long n_prompt = 512, depth = 0, reps = 3;
     int o;
     optind = 1;
     opterr = 0;
     c.params.max_tokens = 128;
-    while ((o = getopt_long(argc, argv, ":" CLI_COMMON_SHORT "p:d:", opts, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, ":" CLI_COMMON_SHORT "p:d:r:", opts, NULL)) != -1) {
         int r = cli_common_option(&c, o, optarg);
         if (r < 0)
             return CLI_EXIT_USAGE;
@@ -45,6 +100,9 @@ int cmd_bench(int argc, char **argv)
             break;
         case 'd':
             if (!cli_parse_int("-d", optarg, 0, 1 << 20, &depth)) return CLI_EXIT_USAGE;
+            break;
+        case 'r':
+            if (!cli_parse_int("-r", optarg, 1, PD_BENCH_MAX_REPS, &reps)) return CLI_EXIT_USAGE;
             break;
         case ':': return cli_usage_error("bench", "option '%s' needs a value", argv[optind - 1]);
         default: return cli_usage_error("bench", "unknown option '%s'", argv[optind - 1]);
@@ -63,29 +121,12 @@ int cmd_bench(int argc, char **argv)
     int rc = CLI_EXIT_OK;
     if (pd_model_open(path, &c.mopts, &m) == PD_OK)
         cli_model_notes(m);
-    if (!m || pd_bench_run(m, (int)n_prompt, n_gen, (int)depth, &r) != PD_OK) {
+    if (!m || pd_bench_run(m, (int)n_prompt, n_gen, (int)depth, (int)reps, &r) != PD_OK)
         rc = cli_engine_error();
-    } else if (c.json) {
-        printf("{\"model\":\"");
-        json_str(pd_model_name(m));
-        printf("\",\"backend\":\"%s\",\"threads\":%d,\"n_prompt\":%d,\"n_gen\":%d,\"depth\":%d,"
-               "\"prefill_tok_s\":%.3f,\"decode_tok_s\":%.3f,\"decode_gb_s\":%.3f,"
-               "\"copy_gb_s\":%.3f,\"read_gb_s\":%.3f,\"prefill_gflop_s\":%.3f,"
-               "\"active_bytes\":%.0f,\"active_params\":%.0f}\n",
-               r.backend, r.threads, r.n_prompt, r.n_gen, r.depth, r.prefill_tok_s,
-               r.decode_tok_s, r.decode_gb_s, r.copy_gb_s, r.read_gb_s, r.prefill_gflop_s,
-               r.active_bytes, r.active_params);
-    } else {
-        printf("model     %s  (%s, %d threads)\n", pd_model_name(m), r.backend, r.threads);
-        printf("prefill   %d tokens at depth %d: %.1f tok/s, %.1f GFLOP/s\n", r.n_prompt, r.depth,
-               r.prefill_tok_s, r.prefill_gflop_s);
-        printf("decode    %d tokens at depth %d: %.2f tok/s, %.2f GB/s of weights (%.1f MB per token)\n",
-               r.n_gen, r.depth, r.decode_tok_s, r.decode_gb_s, r.active_bytes / 1e6);
-        printf("memcpy    %.2f GB/s (read + write); decode reads at %.0f%% of it\n",
-               r.copy_gb_s, r.copy_gb_s > 0 ? 100.0 * r.decode_gb_s / r.copy_gb_s : 0);
-        printf("read      %.2f GB/s (summing loop); decode reads at %.0f%% of it\n",
-               r.read_gb_s, r.read_gb_s > 0 ? 100.0 * r.decode_gb_s / r.read_gb_s : 0);
-    }
+    else if (c.json)
+        print_json(m, &r);
+    else
+        print_text(m, &r);
     pd_model_close(m);
     free(path);
     return rc;

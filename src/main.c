@@ -33,8 +33,10 @@ static const command commands[] = {
      "  --top K             print the K best tokens per position (default 5)\n"
      "  --out FILE          write float32 little-endian logits, [positions][vocab]\n"},
     {"bench", cmd_bench, "measure prefill and decode throughput",
-     "usage: ponder bench -m MODEL [-p 512] [-n 128] [-d 0] [--threads N] [--json]\n"
-     "  -d, --depth N       tokens already in the cache when prefill and decode start\n"},
+     "usage: ponder bench -m MODEL [-p 512] [-n 128] [-d 0] [-r 3] [--threads N] [--json]\n"
+     "  -d, --depth N       tokens already in the cache when prefill and decode start\n"
+     "  -r, --repetitions N run each test N times (1-100, default 3) and report the\n"
+     "                      median tok/s and the range [min-max]\n"},
     {"eval", cmd_eval, "accuracy, switches and UT score on an eval set",
      "usage: ponder eval -m MODEL --set FILE.jsonl [--samples K] [--compare] [--json]\n"},
     {"info", cmd_info, "describe what a GGUF file holds",

@@ -2,7 +2,7 @@
 # logits.sh - `ponder logits` and `ponder bench` end to end: the logits file
 # of the oracle prompt against llama.cpp's (F16 files: max |diff| <= 0.05),
 # its size with and without --all, the top-K lines, bad input (one stderr
-# line, exit 1 or 2), the keys of `bench --json` and its -d.
+# line, exit 1 or 2), the keys of `bench --json`, its -d and its -r.
 PONDER=${PONDER:-./ponder}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ponder-logits.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
@@ -125,3 +125,57 @@ if "$PONDER" bench -m "$M" --backend cpu -p 4 -n 2 -d 6 --threads 1 --json >"$tm
 else
     echo "FAIL: bench -d: $(head -n 1 "$tmp/err") $(head -n 2 "$tmp/err2")"
 fi
+
+# bench -r: each test runs N times (default 3); the reported tok/s is the
+# median of the per-repetition list, and min/max its extremes
+# bench_reps_check FILE N: why FILE's numbers do not hold up (nothing if they do)
+bench_reps_check() {
+    tr -d '{}' <"$1" | awk -v want="$2" '
+        { gsub(/"/, "")
+          while (match($0, /[a-z_]+:\[[^]]*\]/)) {    # key:[v1,v2,...]
+              kv = substr($0, RSTART, RLENGTH)
+              $0 = substr($0, 1, RSTART - 1) substr($0, RSTART + RLENGTH)
+              k = substr(kv, 1, index(kv, ":") - 1); list[k] = substr(kv, length(k) + 3)
+              sub(/\]$/, "", list[k]) }
+          n = split($0, f, ",")
+          for (i = 1; i <= n; i++) if (split(f[i], p, ":") == 2) v[p[1]] = p[2] }
+        END {
+          if (v["repetitions"] != want) { print "repetitions " v["repetitions"]; exit }
+          for (t = 1; t <= 2; t++) {
+              k = t == 1 ? "prefill_tok_s" : "decode_tok_s"
+              if (!((k "_min") in v) || !((k "_max") in v) || !((k "_each") in list)) {
+                  print k ": no _min, _max or _each"; exit }
+              m = split(list[k "_each"], e, ",")
+              if (m != want) { print k "_each has " m " values"; exit }
+              lo = hi = e[1] + 0; sum = 0
+              for (i = 1; i <= m; i++) { x = e[i] + 0; sum += x; if (x <= 0) { print k ": " x; exit }
+                                         if (x < lo) lo = x; if (x > hi) hi = x }
+              med = v[k] + 0
+              if (v[k "_min"] + 0 != lo || v[k "_max"] + 0 != hi) { print k ": min/max are not the list'"'"'s"; exit }
+              if (med < lo || med > hi) { print k " " med " not in [" lo ", " hi "]"; exit }
+              if (m == 2 && (med - sum / 2 > 0.002 || sum / 2 - med > 0.002)) {
+                  print k " " med " is not the middle of " lo " and " hi; exit }
+          } }'
+}
+if "$PONDER" bench -m "$M" --backend cpu -p 4 -n 2 -r 2 --threads 1 --json >"$tmp/out" 2>"$tmp/err" \
+   && "$PONDER" bench -m "$M" --backend cpu -p 4 -n 2 --threads 1 --json >"$tmp/out3" 2>>"$tmp/err" \
+   && "$PONDER" bench -m "$M" --backend cpu -p 4 -n 2 -r 2 --threads 1 >"$tmp/out2" 2>>"$tmp/err"; then
+    why="$(bench_reps_check "$tmp/out" 2)$(bench_reps_check "$tmp/out3" 3)"
+    grep -q '^tok/s .*median of 2 repetitions' "$tmp/out2" \
+        && [ "$(grep -c '^prefill .*tok/s \[[0-9.]*-[0-9.]*\]' "$tmp/out2")" -eq 1 ] \
+        || why="$why text: no median header or [min-max]"
+    if [ -z "$why" ]; then echo "PASS: bench -r"; else echo "FAIL: bench -r: $why"; fi
+else
+    echo "FAIL: bench -r: $(head -n 1 "$tmp/err")"
+fi
+# a bad -r: exit 2 (usage) and one line that names -r and the value
+for bad in 0 abc 101; do
+    "$PONDER" bench -m "$M" -p 4 -n 2 -r "$bad" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    if [ "$rc" -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && [ ! -s "$tmp/out" ] \
+       && grep -q "^ponder: -r: '$bad' is not a whole number from 1 to 100" "$tmp/err"; then
+        echo "PASS: bench -r $bad"
+    else
+        echo "FAIL: bench -r $bad: exit status $rc ($(head -n 2 "$tmp/err"))"
+    fi
+done
