@@ -73,6 +73,11 @@ static const special test_r1_sp[] = {
     {ASSIST_DS, -3, TOK_CONTROL}, {"<think>", -2, TOK_USER}, {"</think>", -1, TOK_USER},
     {NULL, 0, 0},
 };
+static const special r1_sp[] = {   /* DeepSeek-R1's own tokenizer (V3's, with <think> tags) */
+    {BOS_DS, 0, TOK_CONTROL}, {EOS_DS, 1, TOK_CONTROL}, {"<think>", 128798, TOK_USER},
+    {"</think>", 128799, TOK_USER}, {USER_DS, 128803, TOK_CONTROL},
+    {ASSIST_DS, 128804, TOK_CONTROL}, {"<|EOT|>", 128805, TOK_CONTROL}, {NULL, 0, 0},
+};
 static const special dsv2_sp[] = {
     {BOS_DS, 100000, TOK_CONTROL}, {EOS_DS, 100001, TOK_CONTROL}, {NULL, 0, 0},
 };
@@ -123,6 +128,16 @@ static const preset presets[] = {
       .n_expert = 64, .n_expert_used = 8, .n_ff_exp = 512,
       .pre = "qwen2", .tpl = TPL_QWEN3, .bos = 151643, .eos = 151645, .pad = 151643,
       .specials = qwen3_sp },
+    { .name = "mini-mla", .desc = "a small deepseek2 (V3/R1 style) for CPU work: R1's attention shapes (MLA, latent 512), 12 layers, 64 experts (6 used, 2 shared), ~1.5B params",
+      .model_name = "ponder mini-mla", .arch = ARCH_DEEPSEEK2,
+      .n_layer = 12, .n_embd = 1024, .n_ff = 4096, .n_head = 16, .n_head_kv = 1,
+      .n_ctx = 32768, .n_vocab = 129280, .rope_base = 10000, .rms_eps = 1e-6f,
+      .n_expert = 64, .n_expert_used = 6, .n_shared = 2, .n_ff_exp = 512, .n_lead_dense = 1,
+      .n_group = 8, .n_group_used = 4, .gating = 2, .w_scale = 2.5f, .w_norm = true,
+      .probs_bias = true, .q_lora = 768, .kv_lora = 512, .qk_nope = 128, .qk_rope = 64,
+      .v_head = 128, .yarn_factor = 40, .yarn_orig_ctx = 4096, .yarn_log_mul = 0.1f,
+      .pre = "deepseek-v3", .tpl = TPL_DEEPSEEK_R1, .bos = 0, .eos = 1, .pad = 1,
+      .add_bos = true, .specials = r1_sp },
     { .name = "test-moe", .desc = "tiny qwen3moe for tests: 2 layers, 8 experts, 512 tokens (~1 MB)",
       .model_name = "ponder test-moe", .arch = ARCH_QWEN3MOE,
       .n_layer = 2, .n_embd = 256, .n_ff = 512, .n_head = 4, .n_head_kv = 2, .head_dim = 64,
@@ -224,6 +239,14 @@ static int utf8_put(char *o, unsigned cp)
     return 2;   /* byte-level code points are all below 0x800 */
 }
 
+/* Move *id to the first id from it that no special holds; false: none left. */
+static bool next_free(const vocab *v, int64_t *id)
+{
+    while (*id < v->n && v->tok[*id])
+        (*id)++;
+    return *id < v->n;
+}
+
 static pd_status vocab_build(const preset *p, vocab *v)
 {
     v->n = p->n_vocab;
@@ -231,7 +254,17 @@ static pd_status vocab_build(const preset *p, vocab *v)
     v->type = calloc((size_t)v->n, sizeof *v->type);
     if (!v->tok || !v->type)
         return pd_fail(PD_ENOMEM, "synth: out of memory");
-    /* byte b -> code point: printable Latin-1 stays, the rest from 256 up */
+    /* the specials first, at their real ids (V3 puts BOS at 0) */
+    for (const special *s = p->specials; s->text; s++) {
+        int32_t sid = resolve_id(p, s->id);
+        if (sid < 0 || sid >= v->n || v->tok[sid])
+            return pd_fail(PD_EARG, "synth: preset %s: special token id %" PRId32 " is unusable",
+                           p->name, sid);
+        v->tok[sid] = strdup(s->text);
+        v->type[sid] = s->type;
+    }
+    /* then the bytes and merges in the ids left free, in order;
+     * byte b -> code point: printable Latin-1 stays, the rest from 256 up */
     int64_t id = 0;
     unsigned extra = 0;
     int order[256], n = 0;
@@ -243,6 +276,8 @@ static pd_status vocab_build(const preset *p, vocab *v)
         if (!((b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE)))
             order[n++] = b;
     for (int i = 0; i < 256; i++, id++) {
+        if (!next_free(v, &id))
+            return pd_fail(PD_EARG, "synth: preset %s: %" PRId64 " tokens are too few", p->name, v->n);
         unsigned cp = i < n_printable ? (unsigned)order[i] : 256 + extra++;
         char buf[4] = {0};
         utf8_put(buf, cp);
@@ -250,6 +285,8 @@ static pd_status vocab_build(const preset *p, vocab *v)
         v->type[id] = TOK_NORMAL;
     }
     for (size_t m = 0; m < N_MERGES; m++, id++) {
+        if (!next_free(v, &id))
+            return pd_fail(PD_EARG, "synth: preset %s: %" PRId64 " tokens are too few", p->name, v->n);
         char buf[32];
         size_t o = 0;
         for (const char *s = merges[m]; *s; s++)
@@ -258,14 +295,6 @@ static pd_status vocab_build(const preset *p, vocab *v)
         buf[o] = '\0';
         v->tok[id] = strdup(buf);
         v->type[id] = TOK_NORMAL;
-    }
-    for (const special *s = p->specials; s->text; s++) {
-        int32_t sid = resolve_id(p, s->id);
-        if (sid < id || sid >= v->n || v->tok[sid])
-            return pd_fail(PD_EARG, "synth: preset %s: special token id %" PRId32 " is unusable",
-                           p->name, sid);
-        v->tok[sid] = strdup(s->text);
-        v->type[sid] = s->type;
     }
     for (int64_t i = id; i < v->n; i++) {
         if (v->tok[i])

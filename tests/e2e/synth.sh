@@ -70,6 +70,14 @@ else echo "FAIL: deterministic: two runs with seed 1 differ"; fi
 if "$PONDER" synth --preset qwen3-30b-a3b --type Q4_K --dry-run 2>"$tmp/err" &&
    grep -q ' 30532122624 parameters' "$tmp/err"; then echo "PASS: dry-run-qwen3-30b"
 else echo "FAIL: dry-run-qwen3-30b: $(cat "$tmp/err")"; fi
+# mini-mla: 2 x 1024 x 129280 embeddings + output norm 1024; per layer
+# attention 7,933,184 (q_a 786,432 + q_b 2,359,296 + kv_a 589,824 + k_b and
+# v_b 1,048,576 each + o 2,097,152 + four norms 3,328) x 12; one dense FFN
+# 12,582,912; 11 MoE FFNs of 103,874,624 (64 experts x 1,572,864 + shared
+# 3,145,728 + router 65,536 + bias 64)
+if "$PONDER" synth --preset mini-mla --type Q4_K --dry-run 2>"$tmp/err" &&
+   grep -q ' 1515168448 parameters' "$tmp/err"; then echo "PASS: dry-run-mini-mla"
+else echo "FAIL: dry-run-mini-mla: $(cat "$tmp/err")"; fi
 if "$PONDER" synth --list | grep -q '^mini-moe '; then echo "PASS: list"
 else echo "FAIL: list: no mini-moe"; fi
 
