@@ -29,11 +29,11 @@ __global__ void k_rmsnorm(float *y, int64_t ldy, float *x, int64_t ldx, const fl
         for (int i = threadIdx.x; i < n; i += blockDim.x) {
             const float v = xr[i] + ar[i];
             xr[i] = v;   // each thread reads back only what it wrote
-            ss += (double)v * v;
+            ss += (double)__fmul_rn(v, v);   // float squares, as the CPU
         }
     } else {
         for (int i = threadIdx.x; i < n; i += blockDim.x)
-            ss += (double)xr[i] * xr[i];
+            ss += (double)__fmul_rn(xr[i], xr[i]);
     }
     for (int o = 16; o > 0; o >>= 1)
         ss += __shfl_xor_sync(0xffffffffu, ss, o);
@@ -149,8 +149,9 @@ __global__ void k_rope_apply(pd_rope_kind kind, float *x, int64_t ld, int nh, in
     float *a = kind == PD_ROPE_NEOX ? &v[p] : &v[2 * p];
     float *b = kind == PD_ROPE_NEOX ? &v[p + half] : &v[2 * p + 1];
     const float x0 = *a, x1 = *b;
-    *a = __fsub_rn(__fmul_rn(x0, c[p]), __fmul_rn(x1, sn[p]));
-    *b = __fadd_rn(__fmul_rn(x0, sn[p]), __fmul_rn(x1, c[p]));
+    // the CPU's pd_rope_apply: ggml's roundings with FMA contraction
+    *a = fmaf(x0, c[p], -__fmul_rn(x1, sn[p]));
+    *b = fmaf(x0, sn[p], __fmul_rn(x1, c[p]));
 }
 
 pd_status cu_rope_apply(cudaStream_t s, pd_rope_kind kind, float *x, int64_t ld, int nh,
