@@ -7,6 +7,7 @@
 // MLA is the same kernel: keys are the cached [latent, k_pe] rows and values
 // their first kv_lora entries.
 #include "cuda.h"
+#include "cumath.cuh"
 
 #include <math.h>
 
@@ -67,11 +68,11 @@ __global__ void __launch_bounds__(AT_THREADS) k_attention(cu_attn a, const int *
         for (int j = 0; j < np; j++) {
             const float s = sc[j];
             float ms = 1.0f, vw = 1.0f;
-            if (s > M) {
-                ms = expf(M - s);
+            if (s > M) {   // glibc's expf and an fma for S, as the CPU's row_f16
+                ms = cu_glibc_expf(__fsub_rn(M, s));
                 M = s;
             } else {
-                vw = expf(s - M);
+                vw = cu_glibc_expf(__fsub_rn(s, M));
             }
             const void *vr = vb + (int64_t)(p0 + j) * a.v_ld * (F16 ? 2 : 4);
 #pragma unroll
@@ -82,12 +83,12 @@ __global__ void __launch_bounds__(AT_THREADS) k_attention(cu_attn a, const int *
                 const float v = cache_at<F16>(vr, i);
                 if (hacc) {
                     float x = ms != 1.0f ? to_half(__fmul_rn(acc[d], ms)) : acc[d];
-                    acc[d] = to_half(__fadd_rn(x, __fmul_rn(v, vw)));
+                    acc[d] = to_half(fmaf(v, vw, x));   // the CPU's mad_h
                 } else {
                     acc[d] = __fadd_rn(__fmul_rn(acc[d], ms), __fmul_rn(v, vw));
                 }
             }
-            S = __fadd_rn(__fmul_rn(S, ms), vw);
+            S = fmaf(S, ms, vw);
         }
         __syncthreads();
     }

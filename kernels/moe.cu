@@ -5,6 +5,7 @@
 // pd_moe_route) and writes ids and weights to device memory, where the
 // expert mat-vec kernels read them.
 #include "cuda.h"
+#include "cumath.cuh"
 
 #include <math.h>
 
@@ -42,47 +43,61 @@ __device__ int block_argmax(const float *v, int n, const bool *excl)
     return idx;
 }
 
+// p = softmax(lg) as the CPU's pd_softmax_ggml: ggml's v_expf on whole
+// 16-value chunks, glibc's expf on the tail; each chunk's sum in
+// pd_reduce16's order (float), chunks and tail added in order in double by
+// one thread; then a multiply by (float)(1 / sum).
+__device__ void softmax_ggml(float *p, const float *lg, int X, float *red, float *csum)
+{
+    const int tid = threadIdx.x, X16 = X & ~15;
+    float mx = -INFINITY;
+    for (int e = tid; e < X; e += RT_THREADS)
+        mx = fmaxf(mx, lg[e]);
+    for (int o = 16; o > 0; o >>= 1)
+        mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, o));
+    if (tid % 32 == 0) red[tid / 32] = mx;
+    __syncthreads();
+    mx = red[0];
+    for (int w = 1; w < RT_THREADS / 32; w++)
+        mx = fmaxf(mx, red[w]);
+    for (int e = tid; e < X; e += RT_THREADS) {
+        const float d = __fsub_rn(lg[e], mx);
+        p[e] = e < X16 ? cu_v_expf(d) : cu_glibc_expf(d);
+    }
+    __syncthreads();
+    for (int c = tid; c < X16 / 16; c += RT_THREADS)
+        csum[c] = cu_reduce16(p + 16 * c);
+    __syncthreads();
+    __shared__ float inv;
+    if (tid == 0) {
+        double sum = 0;
+        for (int c = 0; c < X16 / 16; c++)
+            sum += csum[c];
+        for (int e = X16; e < X; e++)
+            sum += p[e];
+        inv = (float)(1.0 / sum);
+    }
+    __syncthreads();
+    for (int e = tid; e < X; e += RT_THREADS)
+        p[e] = __fmul_rn(p[e], inv);
+}
+
 __global__ void __launch_bounds__(RT_THREADS) k_route(cu_route r, const float *logits,
                                                       const float *bias, int *ids, float *wts)
 {
     __shared__ float probs[RT_MAXE], sel[RT_MAXE], gs[64];
     __shared__ bool taken[RT_MAXE], gkeep[64];
-    __shared__ float red[RT_THREADS / 32];
-    __shared__ double redd[RT_THREADS / 32];
+    __shared__ float red[RT_THREADS / 32], csum[RT_MAXE / 16];
     const int X = r.n_expert, K = r.n_used, tid = threadIdx.x;
     const float *lg = logits + (int64_t)blockIdx.x * X;
     int *out_ids = ids + (int64_t)blockIdx.x * K;
     float *out_w = wts + (int64_t)blockIdx.x * K;
 
-    if (r.sigmoid) {
+    if (r.sigmoid) {   // glibc's expf, as pd_moe_route
         for (int e = tid; e < X; e += RT_THREADS)
-            probs[e] = 1.0f / (1.0f + expf(-lg[e]));
-    } else {   // softmax: max, exp, sum in double (as the CPU)
-        float mx = -INFINITY;
-        for (int e = tid; e < X; e += RT_THREADS)
-            mx = fmaxf(mx, lg[e]);
-        for (int o = 16; o > 0; o >>= 1)
-            mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, o));
-        if (tid % 32 == 0) red[tid / 32] = mx;
-        __syncthreads();
-        mx = red[0];
-        for (int w = 1; w < RT_THREADS / 32; w++)
-            mx = fmaxf(mx, red[w]);
-        double sum = 0;
-        for (int e = tid; e < X; e += RT_THREADS) {
-            probs[e] = expf(lg[e] - mx);
-            sum += probs[e];
-        }
-        for (int o = 16; o > 0; o >>= 1)
-            sum += __shfl_xor_sync(0xffffffffu, sum, o);
-        if (tid % 32 == 0) redd[tid / 32] = sum;
-        __syncthreads();
-        sum = 0;
-        for (int w = 0; w < RT_THREADS / 32; w++)
-            sum += redd[w];
-        const float inv = (float)(1.0 / sum);
-        for (int e = tid; e < X; e += RT_THREADS)
-            probs[e] *= inv;
+            probs[e] = 1.0f / __fadd_rn(1.0f, cu_glibc_expf(-lg[e]));
+    } else {
+        softmax_ggml(probs, lg, X, red, csum);
     }
     __syncthreads();
     for (int e = tid; e < X; e += RT_THREADS) {
@@ -135,11 +150,12 @@ __global__ void __launch_bounds__(RT_THREADS) k_route(cu_route r, const float *l
         __syncthreads();
     }
     if (tid == 0) {
-        float sum = 0;
+        double dsum = 0;   // in double, as the CPU (ggml_sum_rows)
         for (int j = 0; j < K; j++) {
             out_w[j] = probs[out_ids[j]];
-            sum += out_w[j];
+            dsum += out_w[j];
         }
+        float sum = (float)dsum;
         if (r.norm) {
             sum = fmaxf(sum, 6.103515625e-5f);
             for (int j = 0; j < K; j++)

@@ -1,8 +1,9 @@
-// norm_rope.cu - the small kernels of a block: RMSNorm (sum of squares in
-// double, as the CPU), RoPE (cos/sin computed once per step for every row,
-// the CPU's recurrence and YaRN ramp), biases, residual adds, SiLU gating,
+// norm_rope.cu - the small kernels of a block: RMSNorm (float squares
+// summed in double, as the CPU), RoPE (the CPU's cos/sin rows, from a table
+// made at create time), biases, residual adds, SiLU gating,
 // embedding rows, KV-cache stores and the MLA query assembly.
 #include "cuda.h"
+#include "cumath.cuh"
 #include "quant.cuh"
 
 #include <math.h>
@@ -203,10 +204,8 @@ pd_status cu_add(cudaStream_t s, float *x, const float *y, int64_t n)
 __global__ void k_silu_mul(float *a, const float *b, int64_t n)
 {
     const int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
-    if (i < n) {
-        const float x = a[i];
-        a[i] = x / (1.0f + expf(-x)) * b[i];
-    }
+    if (i < n)
+        a[i] = cu_silu_mul1(a[i], b[i]);   // ggml's v_expf, as pd_silu_mul
 }
 
 pd_status cu_silu_mul(cudaStream_t s, float *a, const float *b, int64_t n)

@@ -24,6 +24,18 @@ void pd_rope_cache(const pd_hparams *hp, int pos, float *cs);
 void pd_rope_apply(pd_rope_kind kind, float *x, int rope_dim, const float *cs);
 void pd_moe_route(const pd_hparams *hp, const float *logits, const float *bias,
                   int32_t *ids, float *weights);
+void pd_h2f_init(void);
+typedef struct pd_attn_kernels {   // as src/cpu/cpu.h declares it
+    void (*dots)(const float *q, const uint16_t *k, size_t ks, int n_kv, int dk, float scale,
+                 float *out);
+    void (*wsum)(uint16_t *acc, const uint16_t *v, size_t vs, int n_kv, const float *w,
+                 const float *ms, int dv);
+    void (*dots4)(const float *const q[4], const uint16_t *k, size_t ks, int n_kv, int dk,
+                  float scale, float *const out[4]);
+    void (*wsumf4)(float *const out[4], const uint16_t *v, size_t vs, int n_kv,
+                   const float *const w[4], int dv);
+} pd_attn_kernels;
+const pd_attn_kernels *pd_attn_kernels_get(void);
 }
 
 #define CK(call) do { cudaError_t e_ = (call); if (e_ != cudaSuccess) { \
@@ -345,6 +357,7 @@ static void test_rope(pd_rope_kind kind, bool yarn, bool freqs, int pos0)
 // Attention: the CPU backend's three row functions, written out again
 // ---------------------------------------------------------------------------
 static float h2f(float v) { return __half2float(__float2half_rn(v)); }
+static uint16_t half_bits(float v) { return __half_as_ushort(__float2half_rn(v)); }
 
 static void ref_attn_row(const float *q, const float *k, int64_t ks, const float *v, int64_t vs,
                          int n_kv, int dk, int dv, float scale, int mode, float *out)
@@ -369,24 +382,32 @@ static void ref_attn_row(const float *q, const float *k, int64_t ks, const float
         memcpy(out, acc.data(), dv * 4);
         return;
     }
+    // mode 1 as the CPU's row_f16: the online softmax's weights (glibc's
+    // expf, S by fma), then the CPU's own half accumulation (its wsum)
+    std::vector<float> ms(n_kv);
     float S = 0, M = -INFINITY;
     for (int p = 0; p < n_kv; p++) {
         float s = 0;
         for (int i = 0; i < dk; i++) s += qh[i] * k[p * ks + i];
         s *= scale;
-        float ms = 1, vw = 1;
+        ms[p] = 1;
+        sc[p] = 1;
         if (s > M) {
             const float old = M;
             M = s;
-            ms = expf(old - M);
-            for (int i = 0; i < dv; i++) acc[i] = h2f(acc[i] * ms);
+            ms[p] = expf(old - M);
         } else {
-            vw = expf(s - M);
+            sc[p] = expf(s - M);
         }
-        for (int i = 0; i < dv; i++) acc[i] = h2f(acc[i] + v[p * vs + i] * vw);
-        S = S * ms + vw;
+        S = fmaf(S, ms[p], sc[p]);
     }
-    for (int i = 0; i < dv; i++) out[i] = acc[i] * (S == 0 ? 0 : 1 / S);
+    std::vector<uint16_t> vh((size_t)n_kv * vs), ah(dv, 0);
+    for (int p = 0; p < n_kv; p++)
+        for (int i = 0; i < dv; i++)
+            vh[(size_t)p * vs + i] = half_bits(v[p * vs + i]);
+    pd_attn_kernels_get()->wsum(ah.data(), vh.data(), (size_t)vs, n_kv, sc.data(), ms.data(), dv);
+    for (int i = 0; i < dv; i++)
+        out[i] = __half2float(__ushort_as_half(ah[i])) * (S == 0 ? 0 : 1 / S);
 }
 
 static void test_attention(bool mla, bool f16, int rows, int wide_rows, int pos0)
@@ -626,6 +647,7 @@ int main(int argc, char **argv)
     CK(cudaGetDeviceProperties(&prop, 0));
     printf("device: %s, %d SMs, %.0f GiB\n", prop.name, prop.multiProcessorCount,
            prop.totalGlobalMem / 1073741824.0);
+    pd_h2f_init();   // the CPU's half table (its attention kernels read it)
     CK(cudaStreamCreate(&S));
     cublasHandle_t blas;
     if (cublasCreate(&blas) != CUBLAS_STATUS_SUCCESS) { fprintf(stderr, "cublasCreate failed\n"); return 2; }
