@@ -79,7 +79,8 @@ static size_t act_bytes(const pd_model *m, const sizes &z, size_t tile)
                      + hp->n_expert + K + 2 * (K + 1) * z.ff + K * E + (size_t)hp->n_vocab);
     size_t ints = 3 * ub * (K + 1);
     size_t act = z.act_rows * z.kmax * (4 + 1) + 2 * z.act_rows * (z.kmax / 32 + 1) * 4;
-    return f * 4 + ints * 4 + act + ub * z.kmax * 4 + tile + 64 * 256;
+    const size_t rope_tab = (size_t)m->n_ctx * hp->rope_dim;   // cu_rope_init
+    return (f + rope_tab) * 4 + ints * 4 + act + ub * z.kmax * 4 + tile + 64 * 256;
 }
 
 // ---------------------------------------------------------------------------
@@ -97,6 +98,7 @@ static void cuda_destroy(void *state)
                     c->gemm.xr, c->act.f, c->act.q, c->act.d, c->act.s, c->sel };
     for (void *p : dev)
         cudaFree(p);
+    cu_rope_free(&c->rope);
     void *pinned[] = { c->h_tok, c->h_pos, c->h_logits };
     for (void *p : pinned)
         cudaFreeHost(p);
@@ -192,7 +194,6 @@ static pd_status bind_all(cu_state *c, const pd_cu_plan *p)
     PD_TRY(bind(a, p, &m->token_embd, &c->tok_embd));
     PD_TRY(bind(a, p, &m->output, &c->output));
     c->output_norm = bind_vec(a, p, m->output_norm);
-    c->rope.freqs = bind_vec(a, p, m->hp.rope_freqs);
     for (int il = 0; il < m->hp.n_layer; il++) {
         const pd_layer *l = &m->layers[il];
         cu_layer *d = &c->L[il];
@@ -325,7 +326,7 @@ static pd_status create(cu_state *c, const pd_model_opts *o)
     PD_TRY(st);
     PD_TRY(alloc_buffers(c, z, tile));
 
-    cu_rope_init(&c->rope, hp, c->rope.freqs);   // freqs bound with the weights
+    PD_TRY(cu_rope_init(&c->rope, hp, m->n_ctx));
     c->route = cu_route{ hp->n_expert, hp->n_expert_used, hp->n_group, hp->n_group_used,
                          hp->gating == PD_GATE_SIGMOID, hp->weights_norm, hp->weights_scale };
     CUDA_TRY(cudaStreamSynchronize(c->st));

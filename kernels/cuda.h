@@ -65,16 +65,17 @@ struct cu_act {
     int *s;                 // (rows, k/32) sums of quants
 };
 
-// RoPE parameters of pd_hparams, with rope_freqs on the device. The
-// constants the CPU derives with powf/logf are computed on the host (glibc,
-// as the CPU backend) so the angles agree bit for bit.
+// RoPE: the CPU's own cos/sin rows (pd_rope_cache: glibc's cosf/sinf, YaRN,
+// frequency factors, rope_mscale) for positions 0..n_ctx-1, computed on the
+// host once and uploaded (n_ctx * dim floats), so the angles agree bit for
+// bit; a step copies the rows of its positions, read at *pos0 on the device
+// (a replayed decode graph stays valid).
 struct cu_rope {
-    int dim;
-    float theta_scale;      // base^(-2/dim)
-    float freq_scale, ext_factor, corr_lo, corr_hi, mscale;
-    const float *freqs;     // (dim/2) or NULL
+    int dim, n_ctx;
+    float *tab;             // (n_ctx, dim) on the device: dim/2 cos, then dim/2 sin
 };
-void cu_rope_init(cu_rope *r, const pd_hparams *hp, const float *dev_freqs);
+pd_status cu_rope_init(cu_rope *r, const pd_hparams *hp, int n_ctx);
+void cu_rope_free(cu_rope *r);
 
 // MoE routing parameters of pd_hparams.
 struct cu_route {

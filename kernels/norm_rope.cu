@@ -7,6 +7,11 @@
 #include "quant.cuh"
 
 #include <math.h>
+#include <stdlib.h>
+
+extern "C" {
+#include "cpu/ops.h"   // pd_rope_cache
+}
 
 static unsigned blocks(int64_t n, int per)
 {
@@ -75,62 +80,53 @@ pd_status cu_add_rmsnorm(cudaStream_t s, float *y, float *x, const float *add, c
 // ---------------------------------------------------------------------------
 // RoPE
 // ---------------------------------------------------------------------------
-// YaRN correction dimension: the pair index whose wavelength fits n_rot
-// turns into the original context (host side, glibc's logf as the CPU).
-static float yarn_corr_dim(int n_dims, int n_ctx_orig, float n_rot, float base)
+pd_status cu_rope_init(cu_rope *r, const pd_hparams *hp, int n_ctx)
 {
-    return n_dims * logf(n_ctx_orig / (n_rot * 2 * (float)M_PI)) / (2 * logf(base));
+    *r = cu_rope{ hp->rope_dim, n_ctx, NULL };
+    const size_t n = (size_t)n_ctx * hp->rope_dim;
+    if (n == 0)
+        return PD_OK;
+    float *h = (float *)malloc(n * sizeof *h);
+    if (!h)
+        return pd_fail(PD_ENOMEM, "cuda: out of memory for the RoPE table");
+    for (int p = 0; p < n_ctx; p++)
+        pd_rope_cache(hp, p, h + (size_t)p * hp->rope_dim);
+    cudaError_t e = cudaMalloc(&r->tab, n * sizeof *h);
+    if (e == cudaSuccess)
+        e = cudaMemcpy(r->tab, h, n * sizeof *h, cudaMemcpyHostToDevice);
+    free(h);
+    if (e != cudaSuccess)
+        return pd_fail(PD_EBACKEND, "cuda: uploading the RoPE table (%.1f MiB): %s",
+                       n * sizeof *h / 1048576.0, cudaGetErrorString(e));
+    return PD_OK;
 }
 
-void cu_rope_init(cu_rope *r, const pd_hparams *hp, const float *dev_freqs)
+void cu_rope_free(cu_rope *r)
 {
-    r->dim = hp->rope_dim;
-    r->theta_scale = powf(hp->rope_base, -2.0f / hp->rope_dim);
-    r->freq_scale = hp->freq_scale;
-    r->ext_factor = hp->yarn_ext_factor;
-    r->corr_lo = r->corr_hi = 0;
-    if (hp->yarn_ext_factor != 0) {
-        float lo = floorf(yarn_corr_dim(hp->rope_dim, hp->yarn_orig_ctx, hp->yarn_beta_fast, hp->rope_base));
-        float hi = ceilf(yarn_corr_dim(hp->rope_dim, hp->yarn_orig_ctx, hp->yarn_beta_slow, hp->rope_base));
-        r->corr_lo = fmaxf(0, lo);
-        r->corr_hi = fminf(hp->rope_dim - 1, hi);
-    }
-    r->mscale = hp->rope_mscale;
-    r->freqs = dev_freqs;
+    cudaFree(r->tab);
+    r->tab = NULL;
 }
 
-// One thread per row: the CPU's loop exactly (theta stepped by a constant
-// factor in float, no fused multiply-adds).
+// cs rows [0, rows) = the table's rows *pos0.. (positions past n_ctx, which
+// the host never sends, read row n_ctx - 1 rather than out of bounds)
 __global__ void k_rope_cache(cu_rope r, const int *pos0, int rows, float *cs)
 {
-    const int row = blockIdx.x * blockDim.x + threadIdx.x;
-    if (row >= rows)
+    const int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= (int64_t)rows * r.dim)
         return;
-    const int half = r.dim / 2;
-    float *c = cs + (size_t)row * r.dim, *sn = c + half;
-    const float lo = r.corr_lo, hi = r.corr_hi;
-    float theta = (float)(*pos0 + row);
-    for (int i = 0; i < half; i++) {
-        const float ff = r.freqs ? r.freqs[i] : 1.0f;
-        const float extrap = __fdiv_rn(theta, ff);
-        const float interp = __fmul_rn(r.freq_scale, extrap);
-        float t = interp;
-        if (r.ext_factor != 0) {
-            const float yv = __fdiv_rn(i - lo, fmaxf(0.001f, hi - lo));
-            const float ramp = __fmul_rn(1 - fminf(1, fmaxf(0, yv)), r.ext_factor);
-            t = __fadd_rn(__fmul_rn(interp, 1 - ramp), __fmul_rn(extrap, ramp));
-        }
-        c[i] = __fmul_rn(cosf(t), r.mscale);
-        sn[i] = __fmul_rn(sinf(t), r.mscale);
-        theta = __fmul_rn(theta, r.theta_scale);
-    }
+    const int row = (int)(i / r.dim);
+    int p = *pos0 + row;
+    p = p < 0 ? 0 : p >= r.n_ctx ? r.n_ctx - 1 : p;
+    cs[i] = r.tab[(int64_t)p * r.dim + i % r.dim];
 }
 
 pd_status cu_rope_cache(cudaStream_t s, const cu_rope *r, const int *pos0, int rows, float *cs)
 {
-    if (rows <= 0)
+    if (rows <= 0 || r->dim <= 0)
         return PD_OK;
-    k_rope_cache<<<blocks(rows, 64), 64, 0, s>>>(*r, pos0, rows, cs);
+    if (!r->tab)
+        return pd_fail(PD_EBACKEND, "cuda: no RoPE table");
+    k_rope_cache<<<blocks((int64_t)rows * r->dim, 256), 256, 0, s>>>(*r, pos0, rows, cs);
     CUDA_LAUNCHED();
     return PD_OK;
 }
