@@ -34,8 +34,14 @@ static bool cuda_available(char *why, size_t why_size)
         snprintf(why, why_size, "no CUDA device found");
         return false;
     }
-    cudaDeviceProp prop;
-    if (cudaGetDeviceProperties(&prop, 0) != cudaSuccess || prop.major < 8) {
+    cudaDeviceProp prop = {};
+    e = cudaGetDeviceProperties(&prop, 0);
+    if (e != cudaSuccess) {
+        snprintf(why, why_size, "cannot read the properties of GPU 0 (%s)", cudaGetErrorString(e));
+        cudaGetLastError();
+        return false;
+    }
+    if (prop.major < 8) {
         snprintf(why, why_size, "GPU 0 is older than sm_80 (compute capability %d.%d)",
                  prop.major, prop.minor);
         return false;
@@ -164,6 +170,47 @@ out:
     return st;
 }
 
+// The weight types the kernels decode (quant.cuh's cu_deq, the mat-vecs,
+// the GEMM tiles): the CPU reads more (Q8_K...), the GPU must say no at
+// create time, so that --backend auto falls back to the CPU.
+static bool cuda_has_kernels(pd_type t)
+{
+    switch (t) {
+    case PD_TYPE_F32: case PD_TYPE_F16: case PD_TYPE_BF16: case PD_TYPE_Q8_0:
+    case PD_TYPE_Q4_0: case PD_TYPE_Q4_K: case PD_TYPE_Q5_K: case PD_TYPE_Q6_K:
+        return true;
+    default:
+        return false;
+    }
+}
+
+// il < 0: a model-wide tensor
+static pd_status check_weight(const pd_weight *w, const char *name, int il)
+{
+    if (!w->data || (cuda_has_kernels(w->type) && w->k % pd_type_block_elems(w->type) == 0))
+        return PD_OK;
+    char where[48] = "";
+    if (il >= 0)
+        snprintf(where, sizeof where, " of layer %d", il);
+    return pd_fail(PD_EUNSUPPORTED, "cuda: tensor %s%s is %s of width %lld, which the GPU "
+                   "kernels do not support", name, where, pd_type_name(w->type), (long long)w->k);
+}
+
+static pd_status check_weights(const pd_model *m)
+{
+    PD_TRY(check_weight(&m->token_embd, "token_embd", -1));
+    PD_TRY(check_weight(&m->output, "output", -1));
+    for (int il = 0; il < m->hp.n_layer; il++) {
+        const pd_layer *l = &m->layers[il];
+#define C(f) PD_TRY(check_weight(&l->f, #f, il))
+        C(wq); C(wk); C(wv); C(wo); C(wq_a); C(wq_b); C(wkv_a); C(wk_b); C(wv_b);
+        C(ffn_gate); C(ffn_up); C(ffn_down); C(gate_inp); C(gate_exps); C(up_exps); C(down_exps);
+        C(gate_shexp); C(up_shexp); C(down_shexp);
+#undef C
+    }
+    return PD_OK;
+}
+
 static pd_status bind(uint8_t *arena, const pd_cu_plan *p, const pd_weight *w, cu_w *out)
 {
     memset(out, 0, sizeof *out);
@@ -172,9 +219,7 @@ static pd_status bind(uint8_t *arena, const pd_cu_plan *p, const pd_weight *w, c
     const size_t off = pd_cu_plan_offset(p, w->data);
     if (off == SIZE_MAX)
         return pd_fail(PD_EBACKEND, "cuda: a weight was not uploaded");
-    if (!pd_type_supported(w->type) || w->k % pd_type_block_elems(w->type))
-        return pd_fail(PD_EUNSUPPORTED, "cuda: %s weights of width %lld are not supported",
-                       pd_type_name(w->type), (long long)w->k);
+    PD_TRY(check_weight(w, "(bind)", -1));   // check_weights named it before the upload
     *out = cu_w{ arena + off, w->type, w->k, w->n, w->n_mat, w->row_bytes, w->mat_stride };
     return PD_OK;
 }
@@ -292,7 +337,8 @@ static pd_status create(cu_state *c, const pd_model_opts *o)
     if (c->mv_rows < 1 || c->mv_rows > CU_UBATCH)
         c->mv_rows = CU_MATVEC_ROWS;
 
-    // does it fit?
+    // can the kernels run it, does it fit?
+    PD_TRY(check_weights(m));
     pd_cu_plan plan = {};
     pd_status st = pd_cu_plan_model(&plan, m);
     const sizes z = get_sizes(m, c->mv_rows);
