@@ -2,7 +2,8 @@
 // scratch buffer, activations rounded through the CPU's dot format, then
 // one cuBLAS GEMM per tile. F32 tiles (default) reproduce the CPU's numbers
 // to float rounding; PONDER_CUDA_GEMM=f16 uses F16 tiles on the tensor
-// cores (faster, ~1e-3 relative difference per product).
+// cores (faster, ~1e-3 relative difference per product) for all but F32
+// weights.
 #include "cuda.h"
 
 pd_status cu_gemm(cu_gemm_ctx *g, const cu_w *w, int64_t mat, const float *x, int64_t ldx,
@@ -10,7 +11,10 @@ pd_status cu_gemm(cu_gemm_ctx *g, const cu_w *w, int64_t mat, const float *x, in
 {
     if (rows <= 0 || w->n <= 0)
         return PD_OK;
-    const size_t es = g->half ? 2 : 4;
+    // F32 weights (the MoE routers, gate_inp) keep F32 tiles even with
+    // PONDER_CUDA_GEMM=f16: a rounded router logit can change the experts
+    const bool half = g->half && w->type != PD_TYPE_F32;
+    const size_t es = half ? 2 : 4;
     const int64_t k = w->k;
     if ((size_t)rows * (size_t)k * es > g->xr_bytes)
         return pd_fail(PD_EBACKEND, "cuda: gemm input of %d x %lld exceeds the scratch", rows,
@@ -20,12 +24,12 @@ pd_status cu_gemm(cu_gemm_ctx *g, const cu_w *w, int64_t mat, const float *x, in
         return pd_fail(PD_EBACKEND, "cuda: a %lld-wide weight row exceeds the tile scratch",
                        (long long)k);
     PD_TRY(cu_act_roundtrip(g->stream, pd_type_vec_dot(w->type), x, ldx, idx, rows, k, g->xr,
-                            g->half));
+                            half));
     const float one = 1.0f, zero = 0.0f;
-    const cudaDataType_t dt = g->half ? CUDA_R_16F : CUDA_R_32F;
+    const cudaDataType_t dt = half ? CUDA_R_16F : CUDA_R_32F;
     for (int64_t r0 = 0; r0 < w->n; r0 += tile_rows) {
         const int64_t nr = w->n - r0 < tile_rows ? w->n - r0 : tile_rows;
-        PD_TRY(cu_dequant(g->stream, w, mat, r0, nr, g->tile, g->half));
+        PD_TRY(cu_dequant(g->stream, w, mat, r0, nr, g->tile, half));
         // column-major view: C (nr x rows, ldc = ldy) = tile^T (nr x k) * X (k x rows)
         CUBLAS_TRY(cublasGemmEx(g->blas, CUBLAS_OP_T, CUBLAS_OP_N, (int)nr, rows, (int)k,
                                 &one, g->tile, dt, (int)k, g->xr, dt, (int)k,
