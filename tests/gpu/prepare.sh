@@ -31,7 +31,10 @@ cp "$build/kernels/ponder-cuda.so" "$out/kernels/"
 for bin in "$out/ponder" "$out/test_ops"; do
     ldd "$bin" | awk '/=> \// { print $3 }' | while read -r lib; do
         case $(basename "$lib") in
+        # libstdc++/libgcc_s too: the device image has its own, and Debian
+        # 12's first on LD_LIBRARY_PATH could shadow newer ones CUDA needs
         libc.so*|libm.so*|libpthread.so*|libdl.so*|librt.so*|ld-linux*|libcuda*|libcublas*) ;;
+        libstdc++.so*|libgcc_s.so*) ;;
         *) cp -L "$lib" "$out/lib/" ;;
         esac
     done
