@@ -29,6 +29,33 @@ __device__ __forceinline__ float to_half(float v)
     return __half2float(__float2half_rn(v));
 }
 
+// *out = (q . k) * scale in the order of the CPU's dot_h_ref (ggml_vec_dot_f16
+// for AVX-512): 64 fma accumulators acc[j][l] (element 64b + 16j + l), lane
+// L holding acc[L/16][L%16] and acc[L/16 + 2][L%16]; folded 0+2, 1+3, 0+1;
+// the 16 lanes reduced as _mm512_reduce_add_ps; the tail added in double.
+__device__ __forceinline__ void score_dot_h(const float *q, const __half *k, int dk, float scale,
+                                            int lane, float *out)
+{
+    const int np = dk & ~63;
+    float a0 = 0.0f, a1 = 0.0f;
+    for (int i = 0; i < np; i += 64) {
+        a0 = fmaf(q[i + lane], __half2float(k[i + lane]), a0);
+        a1 = fmaf(q[i + 32 + lane], __half2float(k[i + 32 + lane]), a1);
+    }
+    float v = __fadd_rn(a0, a1);                                    // acc[j] + acc[j + 2]
+    v = __fadd_rn(v, __shfl_down_sync(0xffffffffu, v, 16));         // (0+2) + (1+3)
+    v = __fadd_rn(__shfl_down_sync(0xffffffffu, v, 8), v);          // upper 8 + lower 8
+    v = __fadd_rn(__shfl_down_sync(0xffffffffu, v, 4), v);          // upper 4 + lower 4
+    v = __fadd_rn(v, __shfl_down_sync(0xffffffffu, v, 2));          // 0+2, 1+3
+    v = __fadd_rn(v, __shfl_down_sync(0xffffffffu, v, 1));
+    if (lane == 0) {
+        double s = v;
+        for (int i = np; i < dk; i++)
+            s += (double)__fmul_rn(q[i], __half2float(k[i]));
+        *out = __fmul_rn((float)s, scale);
+    }
+}
+
 template <bool F16>
 __global__ void __launch_bounds__(AT_THREADS) k_attention(cu_attn a, const int *pos0)
 {
@@ -51,17 +78,23 @@ __global__ void __launch_bounds__(AT_THREADS) k_attention(cu_attn a, const int *
     __syncthreads();
     for (int p0 = 0; p0 < n_kv; p0 += AT_TILE) {
         const int np = n_kv - p0 < AT_TILE ? n_kv - p0 : AT_TILE;
-        // scores: each warp a quarter of the tile's keys, lanes across dk
-        for (int j = warp; j < np; j += AT_THREADS / 32) {
-            const void *kr = kb + (int64_t)(p0 + j) * a.k_ld * (F16 ? 2 : 4);
-            float s = 0.0f;
-            for (int i = lane; i < a.dk; i += 32)
-                s += qs[i] * cache_at<F16>(kr, i);
-#pragma unroll
-            for (int o = 16; o > 0; o >>= 1)
-                s += __shfl_xor_sync(0xffffffffu, s, o);
-            if (lane == 0)
-                sc[j] = s * a.scale;
+        // scores in the CPU's order of operations
+        if (hacc) {
+            // dot_h_ref: each warp a quarter of the tile's keys
+            for (int j = warp; j < np; j += AT_THREADS / 32)
+                score_dot_h(qs, (const __half *)(kb + (int64_t)(p0 + j) * a.k_ld * 2), a.dk,
+                            a.scale, lane, &sc[j]);
+        } else {
+            // one thread per key: row_f32's plain loop (F32 cache), dots4_h_ref's
+            // fma chain (F16 cache, wide rows)
+            for (int j = tid; j < np; j += AT_THREADS) {
+                const void *kr = kb + (int64_t)(p0 + j) * a.k_ld * (F16 ? 2 : 4);
+                float s = 0.0f;
+                for (int i = 0; i < a.dk; i++)
+                    s = F16 ? fmaf(qs[i], cache_at<F16>(kr, i), s)
+                            : __fadd_rn(s, __fmul_rn(qs[i], cache_at<F16>(kr, i)));
+                sc[j] = __fmul_rn(s, a.scale);
+            }
         }
         __syncthreads();
         // online softmax; each thread owns values tid, tid + 128, ...
