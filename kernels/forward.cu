@@ -20,6 +20,21 @@ static pd_status proj(cu_state *c, const cu_w *w, const float *x, int64_t ldx, i
     return cu_gemm(&c->gemm, w, 0, x, ldx, NULL, rows, y, ldy);
 }
 
+// The MoE router (F32 weights, at most a few hundred rows): the mat-vec
+// for every row count, in the CPU's order (dot_f32_tinyblas), reading the
+// F32 input in place, so prefill too picks the experts the CPU picks.
+static pd_status proj_router(cu_state *c, const cu_w *w, const float *x, int64_t ldx, int rows,
+                             float *y, int64_t ldy)
+{
+    if (w->type != PD_TYPE_F32 || ldx != w->k)
+        return proj(c, w, x, ldx, rows, y, ldy);
+    cu_act in = {};
+    in.type = PD_TYPE_F32;
+    in.k = w->k;
+    in.f = (float *)x;
+    return cu_matvec(c->st, w, &in, rows, NULL, 1, y, ldy);
+}
+
 // Products of the same input rows (q/k/v, gate/up): on the mat-vec path the
 // input is converted once for consecutive weights of the same dot format.
 static pd_status proj_many(cu_state *c, int nw, const cu_w *const *w, float *const *y,
@@ -223,7 +238,7 @@ static pd_status ffn_moe(cu_state *c, int il, int n, bool hook)
     const int E = hp->n_embd, X = hp->n_expert, K = hp->n_expert_used;
     const bool grouped = n > c->mv_rows;
 
-    PD_TRY(proj(c, &ly->gate_inp, c->xn, E, n, c->router, X));
+    PD_TRY(proj_router(c, &ly->gate_inp, c->xn, E, n, c->router, X));
     PD_TRY(cu_moe_route(c->st, &c->route, c->router, ly->exp_probs_b, n, c->sel, c->selw));
     if (hook)
         PD_TRY(route_hook(c, il, n));

@@ -215,6 +215,21 @@ __global__ void __launch_bounds__(MV_WARPS * 32) k_matvec_f(mv_args p)
     const int64_t k = p.w.k;
     const float *x = p.a.f + arow * k;
     float acc = 0.0f;
+    if (T == PD_TYPE_F32 && k % 16 == 0) {
+        // the CPU's dot_f32_tinyblas (every SIMD level): 16 fma chains, lanes
+        // 0..15, reduced as pd_reduce16. The routers' logits pick experts.
+        const float *w = (const float *)row;
+        if (lane < 16)
+            for (int64_t i = lane; i < k; i += 16)
+                acc = fmaf(w[i], x[i], acc);
+        acc = __fadd_rn(__shfl_down_sync(0xffffffffu, acc, 8), acc);
+        acc = __fadd_rn(__shfl_down_sync(0xffffffffu, acc, 4), acc);
+        acc = __fadd_rn(acc, __shfl_down_sync(0xffffffffu, acc, 2));
+        acc = __fadd_rn(acc, __shfl_down_sync(0xffffffffu, acc, 1));
+        if (lane == 0)
+            p.y[blockIdx.y * p.ldy + r] = acc;
+        return;
+    }
     for (int64_t i = lane; i < k; i += 32)
         acc += cu_deq<T>(row, i) * x[i];
     acc = warp_sum(acc);

@@ -191,7 +191,10 @@ static void test_matvec(pd_type t, int64_t k, int64_t n, int64_t n_mat, int n_sl
     char what[128];
     snprintf(what, sizeof what, "matvec %-4s k=%lld n=%lld mats=%lld slots=%d%s", pd_type_name(t),
              (long long)k, (long long)n, (long long)n_mat, n_slots, use_ids ? " ids" : "");
-    check(what, back(dy, (size_t)n_slots * n), ref_matvec(w, x, n_slots, ids, a_div));
+    // F32 rows of 16s (the routers) in dot_f32_tinyblas's order: exact
+    const bool exact = t == PD_TYPE_F32 && k % 16 == 0;
+    check(what, back(dy, (size_t)n_slots * n), ref_matvec(w, x, n_slots, ids, a_div),
+          exact ? 0 : 1e-3);
     free_act(a);
     cudaFree((void *)dw.data); cudaFree(dx); cudaFree(dy); cudaFree(dids);
 }
