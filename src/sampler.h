@@ -64,6 +64,12 @@ int32_t pd_sampler_draw(pd_sampler *s, const pd_sampler_params *sp, float *logit
 /* The highest logit, lowest id on ties; -1 if none is finite or +inf. */
 int32_t pd_argmax(const float *logits, int n);
 
+/* The random stream and the token history, saved and put back: two runs
+ * from one saved point draw the same numbers (/ab). free() the state. */
+typedef struct pd_sampler_state pd_sampler_state;
+pd_sampler_state *pd_sampler_save(const pd_sampler *s);   /* NULL: out of memory */
+void pd_sampler_restore(pd_sampler *s, const pd_sampler_state *st);
+
 /* For tests: after pd_sampler_draw, the candidates that survived the
  * filters (ids best-first) and their normalised probabilities. Valid until
  * the next draw; n = 0 after a greedy draw. */

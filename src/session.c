@@ -37,6 +37,8 @@ struct pd_session {
     uint64_t seed_applied;
     atomic_int cancel;
     pd_sampler *smp;
+    pd_sampler_state *saved;       /* pd_session_save_sampler's, or NULL */
+    int saved_cache;               /* where the first prefill after the save began, or -1 */
     pd_phrases *ph;
     pd_tipset *vhat;
     pd_segmenter *seg;
@@ -118,6 +120,7 @@ void pd_session_free(pd_session *s)
     pd_session_clear(s);
     free(s->turns);
     pd_sampler_free(s->smp);
+    free(s->saved);
     pd_segmenter_free(s->seg);
     pd_tipset_free(s->vhat);
     pd_phrases_free(s->ph);
@@ -222,6 +225,31 @@ bool pd_session_pop_turn(pd_session *s, char **user_text_out)
         t->user = NULL;
     }
     free_turn(t);
+    return true;
+}
+
+pd_status pd_session_save_sampler(pd_session *s)
+{
+    if (!s->smp)
+        return pd_fail(PD_EARG, "session: no sampler to save");
+    pd_sampler_state *st = pd_sampler_save(s->smp);
+    if (!st)
+        return pd_fail(PD_ENOMEM, "session: out of memory saving the sampler");
+    free(s->saved);
+    s->saved = st;
+    s->saved_cache = -1;   /* set by the next prefill */
+    return PD_OK;
+}
+
+bool pd_session_restore_sampler(pd_session *s)
+{
+    if (!s->smp || !s->saved)
+        return false;
+    pd_sampler_restore(s->smp, s->saved);
+    /* and the cache: the next prompt is evaluated in the same batches as
+     * the first time, so the logits are the same to the last bit */
+    if (s->saved_cache >= 0 && s->n_cache > s->saved_cache)
+        s->n_cache = s->saved_cache;
     return true;
 }
 
@@ -549,6 +577,8 @@ static pd_status prefill(run *r, const char *user_text, bool *opens_think)
         keep++;
     if ((size_t)keep == n)
         keep--;   /* the last prompt token must run again for its logits */
+    if (s->saved && s->saved_cache < 0)
+        s->saved_cache = keep;   /* a restore goes back to here */
     double t = now_s();
     s->prefilled = (int)n - keep;
     st = forward(s, ids + keep, (int)n - keep, keep);

@@ -209,6 +209,8 @@ void ui_app_job_done(ui_app *app, pd_status st, const char *errmsg)
             app->session_turns--;
             if (app->ab_fresh)   /* B starts from the same seed as A did */
                 pd_session_clear(app->sess);
+            else                 /* or from the sampler state A started from */
+                pd_session_restore_sampler(app->sess);
             app->ab_stage = 2;
             app->params.tip_on = true;
             ui_app_params_changed(app);
@@ -277,20 +279,22 @@ static void cmd_ab(ui_app *app)
     char *text = NULL;
     if (!need_model(app))
         return;
+    /* A and B draw the same random numbers. With nothing before it, the
+     * turn is rerun from a fresh conversation, whose stream starts from the
+     * seed (so A and B also repeat the original turn's draws); later in a
+     * conversation B goes back to the sampler state A starts from. */
+    app->ab_fresh = app->session_turns <= 1;
+    if (!app->ab_fresh && pd_session_save_sampler(app->sess) != PD_OK) {
+        say(app, UI_ROLE_ERROR, "/ab: %s", pd_errmsg());
+        return;
+    }
     if (!pd_session_pop_turn(app->sess, &text) || !text) {
         say(app, UI_ROLE_ERROR, "/ab: nothing to compare yet: send a prompt first");
         return;
     }
     app->session_turns--;
-    /* With nothing before it, the turn can be rerun from a fresh
-     * conversation, whose random numbers start from the seed: A and B then
-     * really share it. Later in a conversation they continue its stream. */
-    app->ab_fresh = app->session_turns <= 0;
     if (app->ab_fresh)
         pd_session_clear(app->sess);
-    else
-        say(app, UI_ROLE_NOTE, "/ab: A and B continue the conversation's random stream; "
-            "/clear first for a comparison from the seed");
     free(app->ab_prompt);
     app->ab_prompt = text;
     app->ab_tip_saved = app->params.tip_on;

@@ -21,7 +21,16 @@ struct pd_session {
     atomic_int cancel;
     char *turns[64];
     int n_turns;
+    int saves, restores;   /* pd_session_save/restore_sampler calls */
 };
+
+/* For test_ui: how often the sampler was saved and restored. */
+int fake_sampler_calls(const pd_session *s, int *restores);
+int fake_sampler_calls(const pd_session *s, int *restores)
+{
+    *restores = s->restores;
+    return s->saves;
+}
 
 void pd_model_opts_default(pd_model_opts *o)
 {
@@ -121,6 +130,21 @@ void pd_session_clear(pd_session *s)
     for (int i = 0; i < s->n_turns; i++)
         free(s->turns[i]);
     s->n_turns = 0;
+}
+
+/* The fake draws no random numbers: saving counts, restoring needs a save. */
+pd_status pd_session_save_sampler(pd_session *s)
+{
+    s->saves++;
+    return PD_OK;
+}
+
+bool pd_session_restore_sampler(pd_session *s)
+{
+    if (!s->saves)
+        return false;
+    s->restores++;
+    return true;
 }
 
 void pd_session_free(pd_session *s)

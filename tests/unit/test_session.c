@@ -353,6 +353,42 @@ static void test_session_seed(void)
     pd_model_close(m);
 }
 
+static bool same_text(const rec *a, const rec *b)
+{
+    return a->n_text == b->n_text && memcmp(a->text, b->text, (size_t)a->n_text) == 0;
+}
+
+/* /ab later in a conversation: a turn rerun from the saved sampler state
+ * draws what the first run drew (random stream and repetition history);
+ * rerun without it, the stream has moved on. */
+static void test_session_sampler_restore(void)
+{
+    NEED_MODEL(m, "ds3-Q4_K_M.gguf", 0);
+    pd_params p = base_params();
+    p.temperature = 0.9f;
+    p.repeat_penalty = 1.3f;
+    p.seed = 11;
+    pd_session *s;
+    T_CHECK(pd_session_new(m, &p, &s) == PD_OK);
+    free(gen(s, "Hi", NULL));
+    T_CHECK(!pd_session_restore_sampler(s));   /* nothing saved yet */
+    T_CHECK(pd_session_save_sampler(s) == PD_OK);
+    rec *a = gen(s, "Go on", NULL);
+    char *text = NULL;
+    T_CHECK(pd_session_pop_turn(s, &text));
+    free(text);
+    T_CHECK(pd_session_restore_sampler(s));
+    rec *b = gen(s, "Go on", NULL);
+    T_CHECKF(a->n_text > 0 && same_text(a, b), "A %.*s | B %.*s (reason %d, %s)", a->n_text > 200 ? 200 : a->n_text, a->text, b->n_text > 200 ? 200 : b->n_text, b->text, (int)b->reason, b->error);
+    T_CHECK(pd_session_pop_turn(s, &text));
+    free(text);
+    rec *c = gen(s, "Go on", NULL);
+    T_CHECK(!same_text(a, c));
+    free(a); free(b); free(c);
+    pd_session_free(s);
+    pd_model_close(m);
+}
+
 static void test_session_cancel_and_limits(void)
 {
     NEED_MODEL(m, "q3moe-Q4_K_M.gguf", 64);
@@ -696,6 +732,7 @@ int main(void)
     T_RUN(test_session_basic);
     T_RUN(test_session_router);
     T_RUN(test_session_seed);
+    T_RUN(test_session_sampler_restore);
     T_RUN(test_session_cancel_and_limits);
     T_RUN(test_session_tip);
     T_RUN(test_session_budget);

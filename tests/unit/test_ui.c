@@ -437,6 +437,8 @@ static void run_jobs(ui_app *app)
     }
 }
 
+int fake_sampler_calls(const pd_session *s, int *restores);   /* tests/tui/fake_engine.c */
+
 static void test_app_ab(void)
 {
     setenv("PONDER_FAKE_DELAY_MS", "0", 1);
@@ -470,6 +472,17 @@ static void test_app_ab(void)
     T_EQ_INT(ui_turn_suppressed(tv[2]), 1);
     T_CHECK(app.params.tip_on);   /* restored */
     T_CHECKF(strstr(said, "A: TIP off") && strstr(said, "suppressed"), "%s", said);
+    /* the first turn was rerun from a fresh conversation: nothing saved */
+    int restores = -1;
+    T_EQ_INT(fake_sampler_calls(app.sess, &restores), 0);
+    /* later in the conversation: B goes back to the sampler state A began at */
+    ui_app_submit(&app, "And 3 + 4?");
+    run_jobs(&app);
+    ui_app_submit(&app, "/ab");
+    run_jobs(&app);
+    T_EQ_INT(fake_sampler_calls(app.sess, &restores), 1);
+    T_EQ_INT(restores, 1);
+    T_CHECK(ui_transcript_last_turn(&app.tr)->tip_on);
     ui_app_submit(&app, "/retry");
     run_jobs(&app);
     T_CHECK(ui_transcript_last_turn(&app.tr)->done);
