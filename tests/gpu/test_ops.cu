@@ -501,8 +501,8 @@ static void test_route(const char *name, int X, int K, bool sigmoid, bool bias, 
     char what[96];
     snprintf(what, sizeof what, "route %s ids", name);
     check_exact(what, bad, (long)rows * K);
-    snprintf(what, sizeof what, "route %s weights", name);
-    check(what, w, rw, 1e-5);
+    snprintf(what, sizeof what, "route %s weights (exact)", name);
+    check(what, w, rw, 0);   // kernels/cumath.cuh: the CPU's exp functions and sums
     cudaFree(dl); cudaFree(db); cudaFree(dw); cudaFree(di);
 }
 
