@@ -25,6 +25,7 @@ void pd_rope_apply(pd_rope_kind kind, float *x, int rope_dim, const float *cs);
 void pd_moe_route(const pd_hparams *hp, const float *logits, const float *bias,
                   int32_t *ids, float *weights);
 void pd_h2f_init(void);
+void pd_silu_mul(float *a, const float *b, int64_t n);
 typedef struct pd_attn_kernels {   // as src/cpu/cpu.h declares it
     void (*dots)(const float *q, const uint16_t *k, size_t ks, int n_kv, int dk, float scale,
                  float *out);
@@ -305,6 +306,19 @@ static void test_rmsnorm(int rows, int n, bool weight)
     snprintf(what, sizeof what, "rmsnorm rows=%d n=%d%s", rows, n, weight ? "" : " no weight");
     check(what, back(dy, x.size()), ref, 1e-6);
     cudaFree(dx); cudaFree(dw); cudaFree(dy);
+}
+
+// SiLU gating with ggml's v_expf (pd_silu_mul, kernels/cumath.cuh): exact
+static void test_silu(int64_t n, float scale)
+{
+    std::vector<float> a = randv(n, scale), b = randv(n), ref = a;
+    float *da = dev(a.data(), n), *db = dev(b.data(), n);
+    PK(cu_silu_mul(S, da, db, n));
+    pd_silu_mul(ref.data(), b.data(), n);
+    char what[64];
+    snprintf(what, sizeof what, "silu_mul n=%lld scale %g (exact)", (long long)n, scale);
+    check(what, back(da, n), ref, 0);
+    cudaFree(da); cudaFree(db);
 }
 
 static void test_add_rmsnorm(int rows, int n)
@@ -690,6 +704,8 @@ int main(int argc, char **argv)
     test_rmsnorm(64, 128, true);
     test_rmsnorm(3, 512, false);
     test_add_rmsnorm(5, 2048);
+    test_silu(100003, 1.0f);
+    test_silu(4099, 120.0f);   // exp under- and overflow
     for (int kind = 0; kind < 2; kind++) {
         pd_rope_kind rk = kind ? PD_ROPE_NEOX : PD_ROPE_NORM;
         test_rope(rk, false, false, 0);
