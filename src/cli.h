@@ -20,7 +20,7 @@ enum {
     OPT_MIN_P, OPT_REPEAT_PENALTY, OPT_SEED, OPT_TIP, OPT_TIP_ALPHA, OPT_TIP_BETA,
     OPT_TIP_PHRASES, OPT_TIP_GROUPS, OPT_TIP_SCHEDULE, OPT_MIN_THOUGHT,
     OPT_THINK_BUDGET, OPT_NO_WAIT, OPT_TEMPLATE, OPT_SYSTEM, OPT_THEME, OPT_PLAIN,
-    OPT_RAW, OPT_JSON, OPT_VERBOSE,
+    OPT_RAW, OPT_JSON, OPT_VERBOSE, OPT_NO_REPACK,
     OPT_CMD_BASE = 1100 /* commands number their own options from here */
 };
 
@@ -66,7 +66,8 @@ typedef struct cli_common {
     {"plain", no_argument, 0, OPT_PLAIN}, \
     {"raw", no_argument, 0, OPT_RAW}, \
     {"json", no_argument, 0, OPT_JSON}, \
-    {"verbose", no_argument, 0, OPT_VERBOSE}
+    {"verbose", no_argument, 0, OPT_VERBOSE}, \
+    {"no-repack", no_argument, 0, OPT_NO_REPACK}
 
 void cli_common_init(cli_common *c);
 /* Handle one getopt_long result if it is a common option: returns 1 when

@@ -612,6 +612,7 @@ pd_status pd_model_load(const char *path, const pd_model_opts *opts, pd_model **
         m->opts = *opts;
     else
         pd_model_opts_default(&m->opts);
+    m->no_repack = m->opts.no_repack;
     pd_status st = pd_gguf_open(path, &m->gguf);
     if (st != PD_OK) {
         free(m);

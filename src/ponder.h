@@ -67,6 +67,7 @@ typedef struct pd_model_opts {
     int n_threads;      /* CPU threads; 0 = number of cores */
     int n_ctx;          /* context length; 0 = model's, capped at 8192 */
     bool verbose;       /* memory plan and load progress on stderr */
+    bool no_repack;     /* CPU: read Q4_K weights as stored, no interleaved copy */
 } pd_model_opts;
 
 void pd_model_opts_default(pd_model_opts *o);

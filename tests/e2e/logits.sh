@@ -105,6 +105,16 @@ else
     echo "FAIL: logits Q4_K repacked vs stored ($plan; low=$low): $(head -n 2 "$tmp/err2")"
 fi
 
+# --no-repack: the CPU reads Q4_K as stored (the plan shows no copy), same bits
+if "$PONDER" logits -m "$Q" --backend cpu --ctx 256 --tokens "$ids" --all --no-repack --verbose \
+        --out "$tmp/flag.f32" >/dev/null 2>"$tmp/err" \
+   && cmp -s "$tmp/rp.f32" "$tmp/flag.f32" && grep -q 'repacked Q4_K 0.0 MiB' "$tmp/err" \
+   && echo "$plan" | grep -q 'repacked Q4_K [1-9]'; then
+    echo "PASS: logits --no-repack"
+else
+    echo "FAIL: logits --no-repack: $(grep 'memory plan' "$tmp/err") vs $plan"
+fi
+
 # bench --json: one object with the required keys
 if "$PONDER" bench -m "$M" -p 8 -n 4 --threads 2 --json >"$tmp/out" 2>"$tmp/err"; then
     ok=1
