@@ -2,8 +2,8 @@
  *
  * Each weight type has a "vec_dot type": the format the activation vector is
  * converted to before a dot product with a row of that weight type, exactly as
- * ggml's CPU backend does (Q8_K for K-quants, Q8_0 for Q8_0/Q4_0, F16 for F16,
- * BF16 for BF16, F32 for F32). Doing the same keeps our logits within a hair of
+ * ggml's CPU backend does (Q8_K for K-quants, Q8_0 for Q8_0/Q4_0/Q5_0, Q8_1
+ * for Q4_1/Q5_1, F16 for F16, BF16 for BF16, F32 for F32). Doing the same keeps our logits within a hair of
  * llama.cpp's and lets the CPU use integer dot products.
  *
  * Every operation has a scalar reference (pd_*_ref) kept for tests and for
@@ -36,12 +36,22 @@ typedef enum pd_type {
     PD_TYPE_COUNT = 40
 } pd_type;
 
-#define PD_QK_0 32   /* elements per Q4_0 / Q8_0 block */
+#define PD_QK_0 32   /* elements per Q4_0 / Q4_1 / Q5_0 / Q5_1 / Q8_0 / Q8_1 block */
 #define PD_QK_K 256  /* elements per K-quant super-block */
 
 /* Block layouts, byte-exact with ggml. fp16 fields are raw IEEE half bits. */
 typedef struct { uint16_t d; uint8_t qs[PD_QK_0 / 2]; } pd_block_q4_0;          /* 18 B */
 typedef struct { uint16_t d; int8_t qs[PD_QK_0]; } pd_block_q8_0;               /* 34 B */
+/* Q4_1: x = d*q + m, q = 0..15 (low nibbles elements 0-15, high 16-31) */
+typedef struct { uint16_t d, m; uint8_t qs[PD_QK_0 / 2]; } pd_block_q4_1;       /* 20 B */
+/* Q5_0: x = d*(q - 16); q's 5th bit of element j is bit j of qh (little
+ * endian 32-bit word), its low 4 bits the nibbles as in Q4_0 */
+typedef struct { uint16_t d; uint8_t qh[4]; uint8_t qs[PD_QK_0 / 2]; } pd_block_q5_0; /* 22 B */
+/* Q5_1: x = d*q + m, q = 0..31 laid out as Q5_0's */
+typedef struct { uint16_t d, m; uint8_t qh[4]; uint8_t qs[PD_QK_0 / 2]; } pd_block_q5_1; /* 24 B */
+/* Q8_1 (activations for Q4_1/Q5_1): as Q8_0 plus s = fp16(d * sum(qs)),
+ * d the float amax/127 before its rounding to fp16 */
+typedef struct { uint16_t d, s; int8_t qs[PD_QK_0]; } pd_block_q8_1;            /* 36 B */
 typedef struct {                                                                /* 144 B */
     uint16_t d, dmin;
     uint8_t scales[12];        /* 8 x (6-bit scale, 6-bit min), packed */
@@ -87,7 +97,8 @@ uint16_t pd_f32_to_bf16(float f);     /* round to nearest even, NaN kept */
 void pd_dequantize_row(pd_type t, const void *src, float *dst, int64_t n);
 void pd_dequantize_row_ref(pd_type t, const void *src, float *dst, int64_t n);
 /* Quantize a float row into type t (the vec_dot types F32, F16, BF16, Q8_0,
- * Q8_K, and also Q4_0/Q4_K/Q5_K/Q6_K for `ponder synth`). */
+ * Q8_1, Q8_K, and also Q4_0/Q4_1/Q5_0/Q5_1/Q4_K/Q5_K/Q6_K for `ponder synth`;
+ * Q4_1/Q5_0/Q5_1 exactly as ggml's quantize_row_*_ref). */
 void pd_quantize_row(pd_type t, const float *src, void *dst, int64_t n);
 void pd_quantize_row_ref(pd_type t, const float *src, void *dst, int64_t n);
 
@@ -145,6 +156,12 @@ void pd_q4k8_tile_ordered(pd_q4k_order order, int64_t n, const void *w8, int nr,
  * lanes of fmas along k, then lanes 8..15 added to 0..7, 4..7 to 0..3, and
  * (l0 + l2) + (l1 + l3).  Bit-identical across levels; other lengths keep
  * each level's own order. */
+
+/* Q4_1, Q5_0 and Q5_1 dot products (every level, the scalar reference
+ * included) round as ggml's x86 AVX2 vec_dot of that type: per block 8
+ * lanes of 4-value integer sums, lane += (dx*dy) * sum as one fma, the
+ * lanes added as hsum_float_8 at the end; Q4_1/Q5_1 then add the mins'
+ * sum, built block by block as fma(m, s, sum).  Bit-identical across levels. */
 
 /* Which implementation the dispatcher picked: "avx512", "avx2" or "scalar".
  * PONDER_SIMD=scalar|avx2|avx512 in the environment caps it (for tests). */

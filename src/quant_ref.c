@@ -103,6 +103,72 @@ static void deq_q4_0(const void *src, float *dst, int64_t n)
     }
 }
 
+/* The 5th bits of a Q5_0/Q5_1 block: bit j of the little-endian word is
+ * element j's. */
+static inline uint32_t q5_high_bits(const uint8_t qh[4])
+{
+    return (uint32_t)qh[0] | (uint32_t)qh[1] << 8 | (uint32_t)qh[2] << 16 | (uint32_t)qh[3] << 24;
+}
+
+/* The 32 quants of a Q4_1/Q5_0/Q5_1 block in element order (nibbles laid
+ * out as Q4_0's; qh NULL for 4-bit), minus offset. */
+static inline void q_legacy_unpack(const uint8_t qs[16], const uint8_t *qh, int offset, int q[32])
+{
+    const uint32_t h = qh ? q5_high_bits(qh) : 0;
+    for (int j = 0; j < 16; j++) {
+        q[j] = ((qs[j] & 0xf) | (int)((h >> j) & 1) << 4) - offset;
+        q[j + 16] = ((qs[j] >> 4) | (int)((h >> (j + 16)) & 1) << 4) - offset;
+    }
+}
+
+/* Q4_1 / Q5_1: x = d*q + m (the product rounded, then the add, as ggml's
+ * dequantize_row and gguf-py's numpy do) */
+static void deq_q4_1(const void *src, float *dst, int64_t n)
+{
+    const pd_block_q4_1 *b = src;
+    int q[32];
+    for (int64_t i = 0; i < n / PD_QK_0; i++, dst += PD_QK_0) {
+        float d = F16(b[i].d), m = F16(b[i].m);
+        q_legacy_unpack(b[i].qs, NULL, 0, q);
+        for (int j = 0; j < PD_QK_0; j++)
+            dst[j] = d * q[j] + m;
+    }
+}
+
+static void deq_q5_0(const void *src, float *dst, int64_t n)
+{
+    const pd_block_q5_0 *b = src;
+    int q[32];
+    for (int64_t i = 0; i < n / PD_QK_0; i++, dst += PD_QK_0) {
+        float d = F16(b[i].d);
+        q_legacy_unpack(b[i].qs, b[i].qh, 16, q);
+        for (int j = 0; j < PD_QK_0; j++)
+            dst[j] = d * q[j];
+    }
+}
+
+static void deq_q5_1(const void *src, float *dst, int64_t n)
+{
+    const pd_block_q5_1 *b = src;
+    int q[32];
+    for (int64_t i = 0; i < n / PD_QK_0; i++, dst += PD_QK_0) {
+        float d = F16(b[i].d), m = F16(b[i].m);
+        q_legacy_unpack(b[i].qs, b[i].qh, 0, q);
+        for (int j = 0; j < PD_QK_0; j++)
+            dst[j] = d * q[j] + m;
+    }
+}
+
+static void deq_q8_1(const void *src, float *dst, int64_t n)
+{
+    const pd_block_q8_1 *b = src;
+    for (int64_t i = 0; i < n / PD_QK_0; i++, dst += PD_QK_0) {
+        float d = F16(b[i].d);
+        for (int j = 0; j < PD_QK_0; j++)
+            dst[j] = d * b[i].qs[j];
+    }
+}
+
 /* Q4_K: 4 chunks of 64; chunk c: low nibbles of qs[32c..] = sub-block 2c,
  * high nibbles = sub-block 2c+1; value = d*sc*q - dmin*m. */
 static void deq_q4_k(const void *src, float *dst, int64_t n)
@@ -219,6 +285,106 @@ static void qnt_q8_0(const float *src, void *dst, int64_t n)
         float id = amax != 0.0f ? 127.f / amax : 0.0f;
         for (int j = 0; j < PD_QK_0; j++)
             b[i].qs[j] = (int8_t)clampi((int)rintf(src[j] * id), -128, 127);
+    }
+}
+
+/* Q8_1 exactly as llama.cpp's x86 CPU backend (quantize_row_q8_1 in
+ * ggml-cpu/arch/x86): Q8_0's rule, and s = fp16(d * sum(qs)) with d the
+ * float amax/127 before its rounding to fp16. */
+static void qnt_q8_1(const float *src, void *dst, int64_t n)
+{
+    pd_block_q8_1 *b = dst;
+    for (int64_t i = 0; i < n / PD_QK_0; i++, src += PD_QK_0) {
+        float amax = 0.0f;
+        for (int j = 0; j < PD_QK_0; j++)
+            amax = maxf(amax, fabsf(src[j]));
+        const float d = amax / 127.f;
+        float id = amax != 0.0f ? 127.f / amax : 0.0f;
+        int sum = 0;
+        for (int j = 0; j < PD_QK_0; j++) {
+            b[i].qs[j] = (int8_t)clampi((int)rintf(src[j] * id), -128, 127);
+            sum += b[i].qs[j];
+        }
+        b[i].d = pd_f32_to_fp16(d);
+        b[i].s = pd_f32_to_fp16(d * (float)sum);
+    }
+}
+
+/* Pack 32 quants of 5 bits (element order) into Q5_0/Q5_1 qs and qh. */
+static void pack_q5(const int q[32], uint8_t qs[16], uint8_t qh[4])
+{
+    uint32_t h = 0;
+    for (int j = 0; j < 16; j++) {
+        qs[j] = (uint8_t)((q[j] & 0xf) | (q[j + 16] & 0xf) << 4);
+        h |= (uint32_t)(q[j] >> 4 & 1) << j | (uint32_t)(q[j + 16] >> 4 & 1) << (j + 16);
+    }
+    for (int k = 0; k < 4; k++)
+        qh[k] = (uint8_t)(h >> (8 * k));
+}
+
+/* Q4_1 / Q5_1 as ggml's quantize_row_q4_1_ref / _q5_1_ref: d = (max -
+ * min)/nmax, m = min, q = (x - min)/d + 0.5 truncated, at most nmax. */
+static void qnt_minmax(const float *x, int nmax, uint16_t *pd, uint16_t *pm, int q[32])
+{
+    float min = INFINITY, max = -INFINITY;
+    for (int j = 0; j < PD_QK_0; j++) {
+        min = x[j] < min ? x[j] : min;
+        max = x[j] > max ? x[j] : max;
+    }
+    const float d = (max - min) / nmax;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    *pd = pd_f32_to_fp16(d);
+    *pm = pd_f32_to_fp16(min);
+    for (int j = 0; j < PD_QK_0; j++) {
+        const float v = (x[j] - min) * id;
+        const int t = (int)(v + 0.5f);
+        q[j] = t < nmax ? t : nmax;
+    }
+}
+
+static void qnt_q4_1(const float *src, void *dst, int64_t n)
+{
+    pd_block_q4_1 *b = dst;
+    int q[32];
+    for (int64_t i = 0; i < n / PD_QK_0; i++, src += PD_QK_0) {
+        qnt_minmax(src, 15, &b[i].d, &b[i].m, q);
+        for (int j = 0; j < 16; j++)
+            b[i].qs[j] = (uint8_t)(q[j] | q[j + 16] << 4);
+    }
+}
+
+static void qnt_q5_1(const float *src, void *dst, int64_t n)
+{
+    pd_block_q5_1 *b = dst;
+    int q[32];
+    for (int64_t i = 0; i < n / PD_QK_0; i++, src += PD_QK_0) {
+        qnt_minmax(src, 31, &b[i].d, &b[i].m, q);
+        pack_q5(q, b[i].qs, b[i].qh);
+    }
+}
+
+/* Q5_0 as ggml's quantize_row_q5_0_ref: d = max/-16 from the signed value
+ * of largest magnitude, q = x/d + 16.5 truncated, at most 31. */
+static void qnt_q5_0(const float *src, void *dst, int64_t n)
+{
+    pd_block_q5_0 *b = dst;
+    int q[32];
+    for (int64_t i = 0; i < n / PD_QK_0; i++, src += PD_QK_0) {
+        float amax = 0.0f, max = 0.0f;
+        for (int j = 0; j < PD_QK_0; j++)
+            if (fabsf(src[j]) > amax) {
+                amax = fabsf(src[j]);
+                max = src[j];
+            }
+        const float d = max / -16;
+        const float id = d != 0.0f ? 1.0f / d : 0.0f;
+        b[i].d = pd_f32_to_fp16(d);
+        for (int j = 0; j < PD_QK_0; j++) {
+            const float v = src[j] * id;
+            const int t = (int)(v + 16.5f);
+            q[j] = t < 31 ? t : 31;
+        }
+        pack_q5(q, b[i].qs, b[i].qh);
     }
 }
 
@@ -459,6 +625,88 @@ static float dot_q4_0(int64_t n, const void *w, const void *x)
     return s;
 }
 
+/* ---- Q4_1 / Q5_0 / Q5_1 in the order of ggml's AVX2 vec_dot (quant.h) ---- */
+
+/* hsum_float_8's order: upper 4 lanes + lower 4, then (0 + 2) + (1 + 3) */
+static inline float reduce8(const float v[8])
+{
+    float t4[4];
+    for (int l = 0; l < 4; l++)
+        t4[l] = v[l + 4] + v[l];
+    return (t4[0] + t4[2]) + (t4[1] + t4[3]);
+}
+
+/* One block into the 8 lanes: lane l holds the exact integer sum of the
+ * products of elements 4l..4l+3 (maddubs + madd), then acc[l] += d * that
+ * as one fma, d = dx*dy rounded. */
+static inline void lanes8_fma(float acc[8], float d, const int q[32], const int8_t y[32])
+{
+    for (int l = 0; l < 8; l++) {
+        int s = 0;
+        for (int j = 4 * l; j < 4 * l + 4; j++)
+            s += q[j] * y[j];
+        acc[l] = fmaf(d, (float)s, acc[l]);
+    }
+}
+
+static float dot_q5_0(int64_t n, const void *w, const void *x)
+{
+    const pd_block_q5_0 *a = w;
+    const pd_block_q8_0 *b = x;
+    float acc[8] = { 0 };
+    int q[32];
+    for (int64_t i = 0; i < n / PD_QK_0; i++) {
+        q_legacy_unpack(a[i].qs, a[i].qh, 16, q);
+        lanes8_fma(acc, F16(a[i].d) * F16(b[i].d), q, b[i].qs);
+    }
+    return reduce8(acc);
+}
+
+/* Q4_1 / Q5_1 . Q8_1: the unsigned quants' lanes as above, plus sum m * s
+ * over the blocks in a float (llama.cpp's build contracts ggml's
+ * `summs += m * s` into an fma), added last. */
+static float dot_q4_1(int64_t n, const void *w, const void *x)
+{
+    const pd_block_q4_1 *a = w;
+    const pd_block_q8_1 *b = x;
+    float acc[8] = { 0 }, summs = 0.0f;
+    int q[32];
+    for (int64_t i = 0; i < n / PD_QK_0; i++) {
+        summs = fmaf(F16(a[i].m), F16(b[i].s), summs);
+        q_legacy_unpack(a[i].qs, NULL, 0, q);
+        lanes8_fma(acc, F16(a[i].d) * F16(b[i].d), q, b[i].qs);
+    }
+    return reduce8(acc) + summs;
+}
+
+static float dot_q5_1(int64_t n, const void *w, const void *x)
+{
+    const pd_block_q5_1 *a = w;
+    const pd_block_q8_1 *b = x;
+    float acc[8] = { 0 }, summs = 0.0f;
+    int q[32];
+    for (int64_t i = 0; i < n / PD_QK_0; i++) {
+        summs = fmaf(F16(a[i].m), F16(b[i].s), summs);
+        q_legacy_unpack(a[i].qs, a[i].qh, 0, q);
+        lanes8_fma(acc, F16(a[i].d) * F16(b[i].d), q, b[i].qs);
+    }
+    return reduce8(acc) + summs;
+}
+
+/* Q8_1 . Q8_1 (ggml has none; for completeness, as Q8_0's) */
+static float dot_q8_1(int64_t n, const void *w, const void *x)
+{
+    const pd_block_q8_1 *a = w, *b = x;
+    float s = 0.0f;
+    for (int64_t i = 0; i < n / PD_QK_0; i++) {
+        int si = 0;
+        for (int j = 0; j < PD_QK_0; j++)
+            si += a[i].qs[j] * b[i].qs[j];
+        s += si * (F16(a[i].d) * F16(b[i].d));
+    }
+    return s;
+}
+
 /* K-quants with (scale, min): the integer sums are exact; per block
  * sum = d*dx*sum_j(sc_j * q.x_j) - dmin*dx*sum_j(m_j * bsum_j). */
 static float dot_q4_k(int64_t n, const void *w, const void *x)
@@ -624,6 +872,10 @@ void pd_quant_kernels_ref(pd_quant_kernels *k)
     PD_REF_SET(PD_TYPE_BF16, bf16);
     PD_REF_SET(PD_TYPE_Q8_0, q8_0);
     PD_REF_SET(PD_TYPE_Q4_0, q4_0);
+    PD_REF_SET(PD_TYPE_Q4_1, q4_1);
+    PD_REF_SET(PD_TYPE_Q5_0, q5_0);
+    PD_REF_SET(PD_TYPE_Q5_1, q5_1);
+    PD_REF_SET(PD_TYPE_Q8_1, q8_1);
     PD_REF_SET(PD_TYPE_Q4_K, q4_k);
     PD_REF_SET(PD_TYPE_Q5_K, q5_k);
     PD_REF_SET(PD_TYPE_Q6_K, q6_k);

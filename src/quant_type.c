@@ -21,11 +21,11 @@ static const type_info k_types[PD_TYPE_COUNT] = {
     [0]  = { "F32",     1,   4,   true  },
     [1]  = { "F16",     1,   2,   true  },
     [2]  = { "Q4_0",    32,  18,  true  },
-    [3]  = { "Q4_1",    32,  20,  false },
-    [6]  = { "Q5_0",    32,  22,  false },
-    [7]  = { "Q5_1",    32,  24,  false },
+    [3]  = { "Q4_1",    32,  20,  true  },
+    [6]  = { "Q5_0",    32,  22,  true  },
+    [7]  = { "Q5_1",    32,  24,  true  },
     [8]  = { "Q8_0",    32,  34,  true  },
-    [9]  = { "Q8_1",    32,  36,  false },
+    [9]  = { "Q8_1",    32,  36,  true  },
     [10] = { "Q2_K",    256, 84,  false },
     [11] = { "Q3_K",    256, 110, false },
     [12] = { "Q4_K",    256, 144, true  },
@@ -54,6 +54,10 @@ static const type_info k_types[PD_TYPE_COUNT] = {
 
 _Static_assert(sizeof(pd_block_q4_0) == 18, "q4_0 layout");
 _Static_assert(sizeof(pd_block_q8_0) == 34, "q8_0 layout");
+_Static_assert(sizeof(pd_block_q4_1) == 20, "q4_1 layout");
+_Static_assert(sizeof(pd_block_q5_0) == 22, "q5_0 layout");
+_Static_assert(sizeof(pd_block_q5_1) == 24, "q5_1 layout");
+_Static_assert(sizeof(pd_block_q8_1) == 36, "q8_1 layout");
 _Static_assert(sizeof(pd_block_q4_k) == 144, "q4_k layout");
 _Static_assert(sizeof(pd_block_q5_k) == 176, "q5_k layout");
 _Static_assert(sizeof(pd_block_q6_k) == 210, "q6_k layout");
@@ -106,7 +110,11 @@ pd_type pd_type_vec_dot(pd_type weight_type)
     case PD_TYPE_F16:  return PD_TYPE_F16;
     case PD_TYPE_BF16: return PD_TYPE_BF16;
     case PD_TYPE_Q8_0:
-    case PD_TYPE_Q4_0: return PD_TYPE_Q8_0;
+    case PD_TYPE_Q4_0:
+    case PD_TYPE_Q5_0: return PD_TYPE_Q8_0;
+    case PD_TYPE_Q4_1:
+    case PD_TYPE_Q5_1:
+    case PD_TYPE_Q8_1: return PD_TYPE_Q8_1;
     case PD_TYPE_Q4_K:
     case PD_TYPE_Q5_K:
     case PD_TYPE_Q6_K:

@@ -218,6 +218,83 @@ static float dot_q4_0(int64_t n, const void *w, const void *x)
     return hsum_ps(acc);
 }
 
+/* ---- Q4_1 / Q5_0 / Q5_1: ggml's AVX2 order (quant.h), as quant_ref.c ---- */
+
+/* 16 bytes of nibbles -> 32 bytes 0..15 in element order */
+ALWAYS_INLINE __m256i nibbles32(const uint8_t *qs)
+{
+    __m128i t = _mm_loadu_si128((const __m128i *)qs);
+    return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(t, 4), t), _mm256_set1_epi8(0x0f));
+}
+
+/* A Q5 block's 32 high bits -> 32 bytes, 0xff where element j's bit is set:
+ * each 128-bit half broadcasts its two bytes of qh, byte j tests bit j%8. */
+ALWAYS_INLINE __m256i q5_high_mask(const uint8_t qh[4])
+{
+    int32_t h;
+    memcpy(&h, qh, 4);
+    const __m256i pick = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+                                          2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+    const __m256i bit = _mm256_set1_epi64x((long long)0x8040201008040201ull);
+    __m256i v = _mm256_shuffle_epi8(_mm256_set1_epi32(h), pick);
+    return _mm256_cmpeq_epi8(_mm256_and_si256(v, bit), bit);
+}
+
+/* Q5_0 quants as signed bytes: nibble - 16 where the 5th bit is clear
+ * (0xf0 | nibble), the nibble where it is set */
+ALWAYS_INLINE __m256i q5_0_unpack(const pd_block_q5_0 *b)
+{
+    __m256i hi = _mm256_andnot_si256(q5_high_mask(b->qh), _mm256_set1_epi8((char)0xf0));
+    return _mm256_or_si256(nibbles32(b->qs), hi);
+}
+
+/* Q5_1 quants 0..31 */
+ALWAYS_INLINE __m256i q5_1_unpack(const pd_block_q5_1 *b)
+{
+    __m256i hi = _mm256_and_si256(q5_high_mask(b->qh), _mm256_set1_epi8(0x10));
+    return _mm256_or_si256(nibbles32(b->qs), hi);
+}
+
+static float dot_q5_0(int64_t n, const void *w, const void *x)
+{
+    const pd_block_q5_0 *a = w;
+    const pd_block_q8_0 *b = x;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / PD_QK_0; i++) {
+        __m256i p = dot_ss8(_mm256_setzero_si256(), q5_0_unpack(&a[i]), load256(b[i].qs));
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(a[i].d) * h2f(b[i].d)), _mm256_cvtepi32_ps(p), acc);
+    }
+    return hsum_ps(acc);
+}
+
+static float dot_q4_1(int64_t n, const void *w, const void *x)
+{
+    const pd_block_q4_1 *a = w;
+    const pd_block_q8_1 *b = x;
+    __m256 acc = _mm256_setzero_ps();
+    float summs = 0.0f;
+    for (int64_t i = 0; i < n / PD_QK_0; i++) {
+        summs = fmaf(h2f(a[i].m), h2f(b[i].s), summs);
+        __m256i p = dot_us8(_mm256_setzero_si256(), nibbles32(a[i].qs), load256(b[i].qs));
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(a[i].d) * h2f(b[i].d)), _mm256_cvtepi32_ps(p), acc);
+    }
+    return hsum_ps(acc) + summs;
+}
+
+static float dot_q5_1(int64_t n, const void *w, const void *x)
+{
+    const pd_block_q5_1 *a = w;
+    const pd_block_q8_1 *b = x;
+    __m256 acc = _mm256_setzero_ps();
+    float summs = 0.0f;
+    for (int64_t i = 0; i < n / PD_QK_0; i++) {
+        summs = fmaf(h2f(a[i].m), h2f(b[i].s), summs);
+        __m256i p = dot_us8(_mm256_setzero_si256(), q5_1_unpack(&a[i]), load256(b[i].qs));
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(a[i].d) * h2f(b[i].d)), _mm256_cvtepi32_ps(p), acc);
+    }
+    return hsum_ps(acc) + summs;
+}
+
 /* sum_j m_j * (bsums[2j] + bsums[2j+1]) as 4 i32 lanes */
 ALWAYS_INLINE __m128i k4_min_sums(const uint8_t *mins, const int16_t *bsums)
 {
@@ -372,6 +449,27 @@ static void deq_q4_0(const void *src, float *dst, int64_t n)
         store32(dst + 32 * i, q4_0_unpack(b[i].qs), _mm256_set1_ps(h2f(b[i].d)), _mm256_setzero_ps());
 }
 
+static void deq_q4_1(const void *src, float *dst, int64_t n)
+{
+    const pd_block_q4_1 *b = src;
+    for (int64_t i = 0; i < n / PD_QK_0; i++)
+        store32(dst + 32 * i, nibbles32(b[i].qs), _mm256_set1_ps(h2f(b[i].d)), _mm256_set1_ps(-h2f(b[i].m)));
+}
+
+static void deq_q5_0(const void *src, float *dst, int64_t n)
+{
+    const pd_block_q5_0 *b = src;
+    for (int64_t i = 0; i < n / PD_QK_0; i++)
+        store32(dst + 32 * i, q5_0_unpack(&b[i]), _mm256_set1_ps(h2f(b[i].d)), _mm256_setzero_ps());
+}
+
+static void deq_q5_1(const void *src, float *dst, int64_t n)
+{
+    const pd_block_q5_1 *b = src;
+    for (int64_t i = 0; i < n / PD_QK_0; i++)
+        store32(dst + 32 * i, q5_1_unpack(&b[i]), _mm256_set1_ps(h2f(b[i].d)), _mm256_set1_ps(-h2f(b[i].m)));
+}
+
 static void deq_q4_k(const void *src, float *dst, int64_t n)
 {
     const pd_block_q4_k *b = src;
@@ -454,25 +552,50 @@ ALWAYS_INLINE __m256i round_i32(__m256 v)
     return _mm256_cvtps_epi32(_mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
 }
 
+/* One block of 32 floats by Q8_0's rule: the rounded quants as 4 x 8 i32
+ * in element order; returns amax. */
+ALWAYS_INLINE float q8_block(const float *src, __m256i q[4])
+{
+    const __m256 absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    __m256 v[4], m = _mm256_setzero_ps();
+    for (int k = 0; k < 4; k++) {
+        v[k] = _mm256_loadu_ps(src + 8 * k);
+        m = _mm256_max_ps(m, _mm256_and_ps(v[k], absmask));
+    }
+    __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+    m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+    float amax = _mm_cvtss_f32(m4);
+    __m256 id = _mm256_set1_ps(amax != 0.0f ? 127.f / amax : 0.0f);
+    for (int k = 0; k < 4; k++)
+        q[k] = round_i32(_mm256_mul_ps(v[k], id));
+    return amax;
+}
+
 static void qnt_q8_0(const float *src, void *dst, int64_t n)
 {
     pd_block_q8_0 *b = dst;
-    const __m256 absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
     for (int64_t i = 0; i < n / PD_QK_0; i++, src += PD_QK_0) {
-        __m256 v[4], m = _mm256_setzero_ps();
-        for (int k = 0; k < 4; k++) {
-            v[k] = _mm256_loadu_ps(src + 8 * k);
-            m = _mm256_max_ps(m, _mm256_and_ps(v[k], absmask));
-        }
-        __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
-        m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
-        m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
-        float amax = _mm_cvtss_f32(m4);
+        __m256i q[4];
+        float amax = q8_block(src, q);
         b[i].d = pd_f32_to_fp16(amax / 127.f);
-        __m256 id = _mm256_set1_ps(amax != 0.0f ? 127.f / amax : 0.0f);
-        __m256i q = pack_i32x32(round_i32(_mm256_mul_ps(v[0], id)), round_i32(_mm256_mul_ps(v[1], id)),
-                                round_i32(_mm256_mul_ps(v[2], id)), round_i32(_mm256_mul_ps(v[3], id)));
-        _mm256_storeu_si256((__m256i *)b[i].qs, q);
+        _mm256_storeu_si256((__m256i *)b[i].qs, pack_i32x32(q[0], q[1], q[2], q[3]));
+    }
+}
+
+static void qnt_q8_1(const float *src, void *dst, int64_t n)
+{
+    pd_block_q8_1 *b = dst;
+    for (int64_t i = 0; i < n / PD_QK_0; i++, src += PD_QK_0) {
+        __m256i q[4];
+        const float d = q8_block(src, q) / 127.f;
+        __m256i s8 = _mm256_add_epi32(_mm256_add_epi32(q[0], q[1]), _mm256_add_epi32(q[2], q[3]));
+        __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(s8), _mm256_extracti128_si256(s8, 1));
+        s4 = _mm_add_epi32(s4, _mm_unpackhi_epi64(s4, s4));
+        s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 1));
+        b[i].d = pd_f32_to_fp16(d);
+        b[i].s = pd_f32_to_fp16(d * (float)_mm_cvtsi128_si32(s4));
+        _mm256_storeu_si256((__m256i *)b[i].qs, pack_i32x32(q[0], q[1], q[2], q[3]));
     }
 }
 
@@ -1569,6 +1692,9 @@ PD_X86_LINKAGE void PD_X86_FILL(pd_quant_kernels *k)
     k->dot[PD_TYPE_BF16] = dot_bf16;
     k->dot[PD_TYPE_Q8_0] = dot_q8_0;
     k->dot[PD_TYPE_Q4_0] = dot_q4_0;
+    k->dot[PD_TYPE_Q4_1] = dot_q4_1;
+    k->dot[PD_TYPE_Q5_0] = dot_q5_0;
+    k->dot[PD_TYPE_Q5_1] = dot_q5_1;
     k->dot[PD_TYPE_Q4_K] = dot_q4_k;
     k->dot[PD_TYPE_Q5_K] = dot_q5_k;
     k->dot[PD_TYPE_Q6_K] = dot_q6_k;
@@ -1576,10 +1702,14 @@ PD_X86_LINKAGE void PD_X86_FILL(pd_quant_kernels *k)
     k->dequantize[PD_TYPE_BF16] = deq_bf16;
     k->dequantize[PD_TYPE_Q8_0] = deq_q8_0;
     k->dequantize[PD_TYPE_Q4_0] = deq_q4_0;
+    k->dequantize[PD_TYPE_Q4_1] = deq_q4_1;
+    k->dequantize[PD_TYPE_Q5_0] = deq_q5_0;
+    k->dequantize[PD_TYPE_Q5_1] = deq_q5_1;
     k->dequantize[PD_TYPE_Q4_K] = deq_q4_k;
     k->dequantize[PD_TYPE_Q5_K] = deq_q5_k;
     k->dequantize[PD_TYPE_Q6_K] = deq_q6_k;
     k->quantize[PD_TYPE_Q8_0] = qnt_q8_0;
+    k->quantize[PD_TYPE_Q8_1] = qnt_q8_1;
     k->quantize[PD_TYPE_Q8_K] = qnt_q8_k;
     k->quantize[PD_TYPE_F16] = qnt_f16;
     k->quantize[PD_TYPE_BF16] = qnt_bf16;

@@ -31,6 +31,7 @@ static uint32_t u32_of(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
 static const pd_type k_weight_types[] = {
     PD_TYPE_F32, PD_TYPE_F16, PD_TYPE_BF16, PD_TYPE_Q8_0, PD_TYPE_Q4_0,
     PD_TYPE_Q4_K, PD_TYPE_Q5_K, PD_TYPE_Q6_K, PD_TYPE_Q8_K,
+    PD_TYPE_Q4_1, PD_TYPE_Q5_0, PD_TYPE_Q5_1, PD_TYPE_Q8_1,
 };
 #define N_WT (int)(sizeof k_weight_types / sizeof k_weight_types[0])
 
@@ -55,7 +56,7 @@ static void rand_weights(pd_type t, int64_t n, void *dst)
     for (size_t i = 0; i < nb; i++)
         p[i] = (uint8_t)rnd();
     switch (t) {
-    case PD_TYPE_F32: case PD_TYPE_F16: case PD_TYPE_BF16: case PD_TYPE_Q8_K: {
+    case PD_TYPE_F32: case PD_TYPE_F16: case PD_TYPE_BF16: case PD_TYPE_Q8_K: case PD_TYPE_Q8_1: {
         float *f = malloc((size_t)n * sizeof *f);
         for (int64_t i = 0; i < n; i++)
             f[i] = grand();
@@ -70,6 +71,22 @@ static void rand_weights(pd_type t, int64_t n, void *dst)
     case PD_TYPE_Q4_0:
         for (int64_t i = 0; i < n / 32; i++)
             ((pd_block_q4_0 *)dst)[i].d = rand_scale16();
+        break;
+    case PD_TYPE_Q4_1:
+        for (int64_t i = 0; i < n / 32; i++) {
+            ((pd_block_q4_1 *)dst)[i].d = rand_scale16();
+            ((pd_block_q4_1 *)dst)[i].m = rand_scale16() ^ (uint16_t)(rnd() & 0x8000);
+        }
+        break;
+    case PD_TYPE_Q5_0:
+        for (int64_t i = 0; i < n / 32; i++)
+            ((pd_block_q5_0 *)dst)[i].d = rand_scale16();
+        break;
+    case PD_TYPE_Q5_1:
+        for (int64_t i = 0; i < n / 32; i++) {
+            ((pd_block_q5_1 *)dst)[i].d = rand_scale16();
+            ((pd_block_q5_1 *)dst)[i].m = rand_scale16() ^ (uint16_t)(rnd() & 0x8000);
+        }
         break;
     case PD_TYPE_Q4_K:
         for (int64_t i = 0; i < n / 256; i++) {
@@ -100,8 +117,59 @@ static void rand_acts(pd_type t, int64_t n, void *dst, float *f)
     pd_quantize_row_ref(pd_type_vec_dot(t), f, dst, n);
 }
 
+/* The quants, scale and min of block i of a Q4_1/Q5_0/Q5_1 row, read from
+ * the format description: element j < 16 in the low nibble of qs[j], j >= 16
+ * in the high nibble of qs[j - 16], the 5th bit is bit j of qh as a
+ * little-endian 32-bit word; Q5_0's quants are offset by 16. */
+static void legacy_block(pd_type t, const void *row, int64_t i, int q[32], float *d, float *m)
+{
+    const uint8_t *qs, *qh = NULL;
+    uint16_t hd, hm = 0;
+    if (t == PD_TYPE_Q4_1) {
+        const pd_block_q4_1 *b = (const pd_block_q4_1 *)row + i;
+        qs = b->qs; hd = b->d; hm = b->m;
+    } else if (t == PD_TYPE_Q5_0) {
+        const pd_block_q5_0 *b = (const pd_block_q5_0 *)row + i;
+        qs = b->qs; qh = b->qh; hd = b->d;
+    } else {
+        const pd_block_q5_1 *b = (const pd_block_q5_1 *)row + i;
+        qs = b->qs; qh = b->qh; hd = b->d; hm = b->m;
+    }
+    for (int j = 0; j < 32; j++) {
+        int nib = j < 16 ? qs[j] & 15 : qs[j - 16] >> 4;
+        int hi = qh ? (qh[j / 8] >> (j % 8)) & 1 : 0;
+        q[j] = nib + 16 * hi - (t == PD_TYPE_Q5_0 ? 16 : 0);
+    }
+    *d = pd_fp16_to_f32(hd);
+    *m = pd_fp16_to_f32(hm);
+}
+
+static bool is_legacy_min(pd_type t) { return t == PD_TYPE_Q4_1 || t == PD_TYPE_Q5_1; }
+
+/* Exact dot in double of the dequantized rows.  Q4_1/Q5_1 . Q8_1 take the
+ * mins' part as ggml does, m * s with the block's stored s (an fp16 of
+ * d*sum(q), not dy16*sum(q)): the d*q part and m*s in double. */
 static double dot_double(pd_type t, int64_t n, const void *w, const void *x, double *mag)
 {
+    if (is_legacy_min(t)) {
+        const pd_block_q8_1 *y = x;
+        double s = 0, m = 0;
+        for (int64_t i = 0; i < n / 32; i++) {
+            int q[32];
+            float d, mn, dy = pd_fp16_to_f32(y[i].d);
+            legacy_block(t, w, i, q, &d, &mn);
+            for (int j = 0; j < 32; j++) {
+                double p = (double)d * q[j] * ((double)dy * y[i].qs[j]);
+                s += p;
+                m += fabs(p);
+            }
+            double ms = (double)mn * pd_fp16_to_f32(y[i].s);
+            s += ms;
+            m += fabs(ms);
+        }
+        *mag = m;
+        return s;
+    }
     float *a = malloc((size_t)n * sizeof *a), *b = malloc((size_t)n * sizeof *b);
     pd_dequantize_row_ref(t, w, a, n);
     pd_dequantize_row_ref(pd_type_vec_dot(t), x, b, n);
@@ -131,11 +199,18 @@ static void test_type_table(void)
     T_EQ_INT(pd_type_block_elems(PD_TYPE_BF16), 1);
     T_CHECK(pd_type_known(11) && !pd_type_supported(11));
     T_CHECK(!pd_type_known(31) && !pd_type_known(40));
-    static const uint32_t sup[] = { 0, 1, 2, 8, 12, 13, 14, 15, 30 };
+    static const uint32_t sup[] = { 0, 1, 2, 3, 6, 7, 8, 9, 12, 13, 14, 15, 30 };
     int n_sup = 0;
     for (uint32_t t = 0; t < 64; t++)
         n_sup += pd_type_supported(t);
-    T_EQ_INT(n_sup, 9);
+    T_EQ_INT(n_sup, 13);
+    T_EQ_INT(pd_type_block_bytes(PD_TYPE_Q4_1), 20);
+    T_EQ_INT(pd_type_block_bytes(PD_TYPE_Q5_0), 22);
+    T_EQ_INT(pd_type_block_bytes(PD_TYPE_Q5_1), 24);
+    T_EQ_INT(pd_type_block_bytes(PD_TYPE_Q8_1), 36);
+    T_EQ_INT(pd_type_vec_dot(PD_TYPE_Q5_0), PD_TYPE_Q8_0);
+    T_EQ_INT(pd_type_vec_dot(PD_TYPE_Q4_1), PD_TYPE_Q8_1);
+    T_EQ_INT(pd_type_vec_dot(PD_TYPE_Q5_1), PD_TYPE_Q8_1);
     for (size_t i = 0; i < sizeof sup / sizeof sup[0]; i++)
         T_CHECK(pd_type_supported(sup[i]));
     size_t b = 0;
@@ -349,6 +424,54 @@ static void test_q4_0_q8_0_handbuilt(void)
         T_CHECK(y[j] == pd_fp16_to_f32(0x3555) * (j * 8 - 128));
 }
 
+/* Q4_1, Q5_0, Q5_1 blocks written byte by byte from the format description
+ * (ggml-common.h): qs[j] holds element j (low nibble) and j + 16 (high),
+ * qh bit j (byte j/8, bit j%8) element j's 5th bit. */
+static void test_legacy_handbuilt(void)
+{
+    float y[32];
+    pd_block_q4_1 a;
+    a.d = 0x3800;   /* 0.5 */
+    a.m = 0xbc00;   /* -1 */
+    for (int j = 0; j < 16; j++)
+        a.qs[j] = (uint8_t)((15 - j) | (j << 4));
+    pd_dequantize_row_ref(PD_TYPE_Q4_1, &a, y, 32);
+    for (int j = 0; j < 16; j++) {
+        T_CHECKF(y[j] == 0.5f * (15 - j) - 1.0f, "q4_1 [%d] %g", j, y[j]);
+        T_CHECKF(y[j + 16] == 0.5f * j - 1.0f, "q4_1 [%d] %g", j + 16, y[j + 16]);
+    }
+    pd_block_q5_0 b;
+    b.d = 0x4000;   /* 2 */
+    for (int j = 0; j < 16; j++)
+        b.qs[j] = (uint8_t)(j | ((15 - j) << 4));
+    b.qh[0] = 0x01; b.qh[1] = 0x80; b.qh[2] = 0xff; b.qh[3] = 0x00;   /* elements 0, 15, 16..23 */
+    pd_dequantize_row_ref(PD_TYPE_Q5_0, &b, y, 32);
+    for (int j = 0; j < 32; j++) {
+        int nib = j < 16 ? j : 31 - j;
+        int hi = j == 0 || j == 15 || (j >= 16 && j < 24);
+        T_CHECKF(y[j] == 2.0f * (nib + 16 * hi - 16), "q5_0 [%d] %g", j, y[j]);
+    }
+    T_CHECK(y[0] == 0.0f && y[1] == -30.0f && y[15] == 30.0f && y[16] == 30.0f && y[31] == -32.0f);
+    pd_block_q5_1 c;
+    c.d = 0x3400;   /* 0.25 */
+    c.m = 0x4200;   /* 3 */
+    for (int j = 0; j < 16; j++)
+        c.qs[j] = (uint8_t)(0x5 | (0xa << 4));
+    c.qh[0] = 0x00; c.qh[1] = 0x00; c.qh[2] = 0x00; c.qh[3] = 0x80;   /* element 31 */
+    pd_dequantize_row_ref(PD_TYPE_Q5_1, &c, y, 32);
+    for (int j = 0; j < 31; j++)
+        T_CHECKF(y[j] == 0.25f * (j < 16 ? 5 : 10) + 3.0f, "q5_1 [%d] %g", j, y[j]);
+    T_CHECK(y[31] == 0.25f * 26 + 3.0f);
+    pd_block_q8_1 e;
+    e.d = 0x3c00;
+    e.s = 0x4400;   /* dequantizing ignores s */
+    for (int j = 0; j < 32; j++)
+        e.qs[j] = (int8_t)(3 * j - 50);
+    pd_dequantize_row_ref(PD_TYPE_Q8_1, &e, y, 32);
+    for (int j = 0; j < 32; j++)
+        T_CHECK(y[j] == 3 * j - 50);
+}
+
 /* ---- activation quantizers: exact rules ---- */
 static void test_q8_0_quantize_rule(void)
 {
@@ -372,6 +495,46 @@ static void test_q8_0_quantize_rule(void)
     T_EQ_INT(b.d, 0);
     for (int j = 0; j < 32; j++)
         T_EQ_INT(b.qs[j], 0);
+}
+
+/* Q8_1 = Q8_0's quants and d, plus s = fp16(d * sum(q)), d the float
+ * amax/127 before rounding (llama.cpp's x86 quantize_row_q8_1). */
+static void test_q8_1_quantize_rule(void)
+{
+    float x[64];
+    g_rng = 77;
+    for (int j = 0; j < 64; j++)
+        x[j] = grand() * 0.3f;   /* |x| < 1: below the amax set next */
+    x[3] = 2.7f;     /* block 0's amax: 2.7/127 is not an fp16 */
+    x[40] = -1.3f;   /* block 1's amax */
+    pd_block_q8_1 b[2];
+    pd_block_q8_0 c[2];
+    pd_quantize_row_ref(PD_TYPE_Q8_1, x, b, 64);
+    pd_quantize_row_ref(PD_TYPE_Q8_0, x, c, 64);
+    for (int i = 0; i < 2; i++) {
+        T_EQ_INT(b[i].d, c[i].d);
+        int sum = 0;
+        for (int j = 0; j < 32; j++) {
+            T_EQ_INT(b[i].qs[j], c[i].qs[j]);
+            sum += b[i].qs[j];
+        }
+        float d = (i ? 1.3f : 2.7f) / 127.f;
+        T_EQ_INT(b[i].s, pd_f32_to_fp16(d * (float)sum));
+        T_CHECK(sum != 0);
+    }
+    /* s from the unrounded d: amax 2.7 and sum 1000 differ from the
+     * fp16-rounded d's product (hand-computed halves) */
+    memset(x, 0, sizeof x);
+    x[0] = 2.7f;
+    for (int j = 1; j < 10; j++)
+        x[j] = 2.7f * 97 / 127;   /* q = 97: sum 127 + 9*97 = 1000 */
+    pd_quantize_row_ref(PD_TYPE_Q8_1, x, b, 32);
+    T_EQ_INT(b[0].qs[5], 97);
+    T_EQ_INT(b[0].d, 0x2571);   /* fp16(0.0212598) */
+    T_EQ_INT(b[0].s, 0x4d51);   /* fp16(21.2598) = 21.265625; d16 * 1000 would give 0x4d50 */
+    memset(x, 0, sizeof x);
+    pd_quantize_row_ref(PD_TYPE_Q8_1, x, b, 32);
+    T_CHECK(b[0].d == 0 && b[0].s == 0 && b[0].qs[7] == 0);
 }
 
 static void test_q8_k_quantize_rule(void)
@@ -414,7 +577,8 @@ static void test_roundtrip_error(void)
     static const struct { pd_type t; double rel; } k[] = {
         { PD_TYPE_F16, 1e-3 }, { PD_TYPE_BF16, 5e-3 }, { PD_TYPE_Q8_0, 0.01 },
         { PD_TYPE_Q8_K, 0.01 }, { PD_TYPE_Q6_K, 0.04 }, { PD_TYPE_Q5_K, 0.06 },
-        { PD_TYPE_Q4_K, 0.12 }, { PD_TYPE_Q4_0, 0.15 },
+        { PD_TYPE_Q4_K, 0.12 }, { PD_TYPE_Q4_0, 0.15 }, { PD_TYPE_Q4_1, 0.12 },
+        { PD_TYPE_Q5_0, 0.075 }, { PD_TYPE_Q5_1, 0.06 }, { PD_TYPE_Q8_1, 0.01 },
     };
     enum { N = 4096 };
     static float x[N], y[N];
@@ -503,7 +667,8 @@ static void test_simd_quantize_exact(void)
     int nl = simd_levels(lv);
     if (!nl)
         T_SKIP("no SIMD level on this CPU");
-    static const pd_type ts[] = { PD_TYPE_Q8_0, PD_TYPE_Q8_K, PD_TYPE_F16, PD_TYPE_BF16, PD_TYPE_F32 };
+    static const pd_type ts[] = { PD_TYPE_Q8_0, PD_TYPE_Q8_K, PD_TYPE_F16, PD_TYPE_BF16, PD_TYPE_F32,
+                                  PD_TYPE_Q8_1 };
     enum { N = 2048 };
     static float x[N];
     static uint8_t a[N * 4], b[N * 4];
@@ -593,7 +758,8 @@ static void test_simd_long_rows(void)
     static const struct { pd_type t; int64_t n; } k[] = {
         { PD_TYPE_Q8_0, 67 * 32 }, { PD_TYPE_Q4_K, 65 * 256 }, { PD_TYPE_Q6_K, 65 * 256 },
         { PD_TYPE_F16, 2061 }, { PD_TYPE_F32, 1003 }, { PD_TYPE_BF16, 1101 }, { PD_TYPE_Q4_0, 67 * 32 },
-        { PD_TYPE_Q5_K, 65 * 256 },
+        { PD_TYPE_Q5_K, 65 * 256 }, { PD_TYPE_Q4_1, 67 * 32 }, { PD_TYPE_Q5_0, 67 * 32 },
+        { PD_TYPE_Q5_1, 67 * 32 },
     };
     enum { R = 5, C = 9, NMAX = 65 * 256 };
     static uint8_t w[R][NMAX * 4], x[C][NMAX * 4];
@@ -924,6 +1090,135 @@ static void test_q6_k_tile_is_dot(void)
     }
 }
 
+/* ---- Q4_1 / Q5_0 / Q5_1: ggml's AVX2 order (quant.h), bit for bit ---- */
+
+/* ggml_vec_dot_q5_0_q8_0 / _q4_1_q8_1 / _q5_1_q8_1 (ggml-cpu/arch/x86,
+ * AVX2) written out with the test's own block decoding: per block 8 lanes
+ * of exact 4-product integer sums, lane = fma(dx*dy, sum, lane); the
+ * lanes summed as hsum_float_8 ((l + l+4) then (0+2) + (1+3)); the mins'
+ * part fma(m, s, summs) block by block, added last. */
+static float legacy_expected(pd_type t, int64_t n, const void *w, const void *x)
+{
+    float lane[8] = { 0 }, summs = 0.0f;
+    for (int64_t i = 0; i < n / 32; i++) {
+        int q[32];
+        float d, m, dy;
+        const int8_t *y;
+        legacy_block(t, w, i, q, &d, &m);
+        if (is_legacy_min(t)) {
+            const pd_block_q8_1 *b = (const pd_block_q8_1 *)x + i;
+            dy = pd_fp16_to_f32(b->d);
+            y = b->qs;
+            summs = fmaf(m, pd_fp16_to_f32(b->s), summs);
+        } else {
+            const pd_block_q8_0 *b = (const pd_block_q8_0 *)x + i;
+            dy = pd_fp16_to_f32(b->d);
+            y = b->qs;
+        }
+        const float dd = d * dy;
+        for (int l = 0; l < 8; l++) {
+            int sum = 0;
+            for (int j = 4 * l; j < 4 * l + 4; j++)
+                sum += q[j] * y[j];
+            lane[l] = fmaf(dd, (float)sum, lane[l]);
+        }
+    }
+    float t4[4];
+    for (int l = 0; l < 4; l++)
+        t4[l] = lane[l] + lane[l + 4];
+    float r = (t4[0] + t4[2]) + (t4[1] + t4[3]);
+    return is_legacy_min(t) ? r + summs : r;
+}
+
+/* Every level (scalar included) gives the order above bit for bit, for
+ * rows of 1..67 blocks (k = 128 is DeepSeek's attn_k_b), and stays
+ * within float rounding of the exact dot. */
+static void test_legacy_dot_order(void)
+{
+    static const pd_type ts[] = { PD_TYPE_Q5_0, PD_TYPE_Q4_1, PD_TYPE_Q5_1 };
+    static const int nbs[] = { 1, 2, 3, 4, 7, 16, 67 };
+    enum { NMAX = 67 * 32 };
+    static uint8_t w[NMAX * 2], x[NMAX * 2];
+    static float xf[NMAX];
+    g_rng = 59;
+    for (size_t it = 0; it < sizeof ts / sizeof ts[0]; it++)
+        for (size_t ib = 0; ib < sizeof nbs / sizeof nbs[0]; ib++)
+            for (int rep = 0; rep < 8; rep++) {
+                const pd_type t = ts[it];
+                const int64_t n = (int64_t)nbs[ib] * 32;
+                rand_weights(t, n, w);
+                for (int64_t j = 0; j < n; j++)   /* activations of every size */
+                    xf[j] = grand() * ldexpf(1.0f, (int)(rnd() % 16) - 8);
+                pd_quantize_row_ref(pd_type_vec_dot(t), xf, x, n);
+                const float want = legacy_expected(t, n, w, x);
+                double mag, dd = dot_double(t, n, w, x, &mag);
+                T_CHECKF(fabs(want - dd) <= 2e-6 * mag + 1e-30, "%s n=%lld: order %g vs double %g",
+                         pd_type_name(t), (long long)n, want, dd);
+                for (int l = 0; l < PD_SIMD_LEVELS; l++) {
+                    const pd_quant_kernels *k = pd_quant_kernels_get(l);
+                    if (!k)
+                        continue;
+                    float got = k->dot[t](n, w, x);
+                    T_CHECKF(u32_of(got) == u32_of(want), "%s %s n=%lld rep %d: %a vs %a", k->name,
+                             pd_type_name(t), (long long)n, rep, got, want);
+                }
+            }
+}
+
+/* gguf-py's numpy quantize/dequantize (tools/quant_fixture.py wrote the
+ * fixture): an independent implementation of the layouts.  The scalar
+ * reference gives its bytes and floats bit for bit; the SIMD levels' dequantize
+ * within the rounding of d*q + m. */
+static void test_legacy_gguf_py(void)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/tests/fixtures/quant/gguf-py-legacy.bin", t_srcdir());
+    FILE *f = fopen(path, "rb");
+    T_CHECKF(f != NULL, "cannot open %s", path);
+    if (!f)
+        return;
+    char magic[4];
+    uint32_t hdr[2];
+    T_CHECK(fread(magic, 1, 4, f) == 4 && memcmp(magic, "PDQF", 4) == 0);
+    T_CHECK(fread(hdr, 4, 2, f) == 2 && hdr[0] == 1 && hdr[1] == 3);
+    int seen = 0;
+    for (uint32_t sec = 0; sec < hdr[1]; sec++) {
+        uint32_t th[2];
+        if (fread(th, 4, 2, f) != 2 || th[1] == 0 || th[1] > 64 || !pd_type_supported(th[0])) {
+            T_CHECKF(0, "section %u: bad header", sec);
+            break;
+        }
+        const pd_type t = (pd_type)th[0];
+        const int64_t n = (int64_t)th[1] * 32;
+        const size_t nb = row_bytes(t, n);
+        float *src = malloc((size_t)n * 4), *want = malloc((size_t)n * 4), *got = malloc((size_t)n * 4);
+        uint8_t *blocks = malloc(nb), *mine = malloc(nb);
+        T_CHECK(fread(src, 4, (size_t)n, f) == (size_t)n && fread(blocks, 1, nb, f) == nb
+                && fread(want, 4, (size_t)n, f) == (size_t)n);
+        seen |= 1 << (t == PD_TYPE_Q4_1 ? 0 : t == PD_TYPE_Q5_0 ? 1 : t == PD_TYPE_Q5_1 ? 2 : 3);
+        pd_quantize_row_ref(t, src, mine, n);
+        T_CHECKF(memcmp(mine, blocks, nb) == 0, "%s: quantized bytes differ from gguf-py's", pd_type_name(t));
+        pd_dequantize_row_ref(t, blocks, got, n);
+        int bad = 0;
+        for (int64_t j = 0; j < n; j++)
+            bad += u32_of(got[j]) != u32_of(want[j]);
+        T_CHECKF(bad == 0, "%s: %d of %lld dequantized values differ from gguf-py's", pd_type_name(t),
+                 bad, (long long)n);
+        for (int l = PD_SIMD_AVX2; l < PD_SIMD_LEVELS; l++) {
+            const pd_quant_kernels *k = pd_quant_kernels_get(l);
+            if (!k)
+                continue;
+            k->dequantize[t](blocks, got, n);
+            for (int64_t j = 0; j < n; j++)
+                T_CHECKF(fabsf(got[j] - want[j]) <= 1e-6f * fabsf(want[j]) + 1e-30f, "%s %s [%lld]: %a vs %a",
+                         k->name, pd_type_name(t), (long long)j, got[j], want[j]);
+        }
+        free(src); free(want); free(got); free(blocks); free(mine);
+    }
+    T_EQ_INT(seen, 7);
+    fclose(f);
+}
+
 /* Zero rows and zero activations give exactly zero at every level. */
 static void test_zero_rows(void)
 {
@@ -980,7 +1275,10 @@ int main(void)
     T_RUN(test_q5_k_handbuilt);
     T_RUN(test_q6_k_handbuilt);
     T_RUN(test_q4_0_q8_0_handbuilt);
+    T_RUN(test_legacy_handbuilt);
+    T_RUN(test_legacy_gguf_py);
     T_RUN(test_q8_0_quantize_rule);
+    T_RUN(test_q8_1_quantize_rule);
     T_RUN(test_q8_k_quantize_rule);
     T_RUN(test_roundtrip_error);
     T_RUN(test_dot_ref_vs_double);
@@ -994,6 +1292,7 @@ int main(void)
     T_RUN(test_q4k8_repacked);
     T_RUN(test_f32_tinyblas_order);
     T_RUN(test_q6_k_tile_is_dot);
+    T_RUN(test_legacy_dot_order);
     T_RUN(test_zero_rows);
     T_RUN(test_dispatch);
     T_DONE();
