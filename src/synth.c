@@ -494,16 +494,24 @@ static bool mix_q6_k(const char *name, int n_layer)
 }
 
 /* The stored type: 1-D tensors and the router stay F32 (as the converter
- * and llama-quantize keep them); rows that are not whole blocks fall back. */
+ * and llama-quantize keep them); rows that are not whole blocks fall back
+ * as llama-quantize's tensor_type_fallback does: Q4_K -> Q5_0, Q5_K ->
+ * Q5_1, Q6_K -> Q8_0 (DeepSeek's attn_k_b, rows of qk_nope = 128), and
+ * F16 when that does not fit either. */
 static pd_type pick_type(pd_type want, int n_dims, const char *name, int64_t ne0)
 {
     if (n_dims == 1 || strstr(name, "ffn_gate_inp"))
         return PD_TYPE_F32;
     if (ne0 % pd_type_block_elems(want) == 0)
         return want;
-    if (pd_type_block_elems(want) == PD_QK_K && ne0 % PD_QK_0 == 0)
-        return PD_TYPE_Q8_0;
-    return PD_TYPE_F16;
+    pd_type fb = PD_TYPE_F16;
+    switch (want) {
+    case PD_TYPE_Q4_K: fb = PD_TYPE_Q5_0; break;
+    case PD_TYPE_Q5_K: fb = PD_TYPE_Q5_1; break;
+    case PD_TYPE_Q6_K: fb = PD_TYPE_Q8_0; break;
+    default: break;
+    }
+    return ne0 % pd_type_block_elems(fb) == 0 ? fb : PD_TYPE_F16;
 }
 
 static void add(build *b, const char *name, int n_dims, int64_t ne0, int64_t ne1, int64_t ne2,

@@ -34,9 +34,14 @@ synth_info test-moe-q4k --preset test-moe --type Q4_K -- \
     '^  vocabulary +512$' '^chat template: +qwen3 ' '^  Q4_K +16 tensors' '^parameters: +3,806,720 '
 synth_info test-moe-q8 --preset test-moe --type q8_0 --seed 3 -- \
     '^  Q8_0 +16 tensors' '^  F32 +11 tensors'
+# test-mla's attn_k_b rows are qk_nope = 64 values, no whole K-quant block:
+# its 2 layers' attn_k_b fall back as llama-quantize's tensor_type_fallback
+# does (Q6_K -> Q8_0, Q4_K -> Q5_0, Q5_K -> Q5_1); every other matrix fits
 synth_info test-mla-q6k --preset test-mla --type Q6_K -- \
     '^architecture: +deepseek2$' '^  layers +2$' '^  MLA kv rank +256$' '^  shared experts +1$' \
-    '^  dense lead blocks +1$' '^  Q8_0 +2 tensors' '^chat template: +deepseek-r1 '
+    '^  dense lead blocks +1$' '^  Q8_0 +2 tensors' '^  Q6_K +21 tensors' '^chat template: +deepseek-r1 '
+synth_info test-mla-q4k --preset test-mla --type Q4_K -- '^  Q5_0 +2 tensors' '^  Q4_K +21 tensors'
+synth_info test-mla-q5km --preset test-mla --type Q5_K_M -- '^  Q5_1 +2 tensors' '^  Q6_K +3 tensors'
 synth_info test-mla-bf16 --preset test-mla --type BF16 -- '^  BF16 +' '^file type: +mostly BF16'
 # the _M mix: llama-quantize made the oracle's q3moe-Q4_K_M (2-layer qwen3moe,
 # as test-moe) with output, blk.1.attn_v and blk.1.ffn_down_exps in Q6_K
