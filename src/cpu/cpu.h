@@ -64,6 +64,15 @@ size_t pd_cpu_scratch_bytes(const pd_hparams *hp, int n_ctx);
 pd_status pd_cpu_attention(pd_cpu *c, int il, int n, int pos0);
 pd_status pd_cpu_ffn(pd_cpu *c, int il, int n, int pos0);
 
+/* Heads that a thread's narrow attention rows (decode) take together, and
+ * the floats of their scratch: scores and rescale factors (n_ctx each), a
+ * rounded query (dk) and a half accumulator (dv halves) per head. */
+#define PD_ATTN_GROUP 8
+static inline size_t pd_attn_group_floats(int nh, size_t n_ctx, int dk, int dv)
+{
+    return (size_t)nh * (2 * n_ctx + (size_t)dk) + ((size_t)nh * (size_t)dv + 1) / 2;
+}
+
 /* Inner loops of attention over an F16 cache (attn_kernels.c). */
 typedef struct pd_attn_kernels {
     /* out[p] = (q . k_p) * scale for p < n_kv, k_p = k + p*ks */

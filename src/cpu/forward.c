@@ -37,13 +37,17 @@ static widths get_widths(const pd_hparams *hp)
     return w;
 }
 
-/* Per-thread attention scratch: four rows of n_ctx scores (or scores and
- * rescale factors), four query rows, a half accumulator. */
+/* Per-thread attention scratch, the larger of: four rows of n_ctx scores
+ * and four query rows (64+ rows), or a group of narrow rows and, for MLA,
+ * their queries put together. */
 static size_t scores_stride(const pd_hparams *hp, int n_ctx)
 {
     size_t dk = hp->mla ? (size_t)hp->kv_lora + hp->qk_rope : (size_t)hp->head_k;
     size_t dv = hp->mla ? (size_t)hp->kv_lora : (size_t)hp->head_v;
-    return (4 * (size_t)n_ctx + 4 * dk + dv + 16) & ~(size_t)15;
+    size_t wide = 4 * (size_t)n_ctx + 4 * dk;
+    size_t narrow = pd_attn_group_floats(PD_ATTN_GROUP, (size_t)n_ctx, (int)dk, (int)dv)
+                  + PD_ATTN_GROUP * dk;
+    return ((wide > narrow ? wide : narrow) + 16) & ~(size_t)15;
 }
 
 static size_t buffers_bytes(const pd_hparams *hp, int n_ctx, int ub, int nth)
