@@ -933,13 +933,14 @@ static void test_synth(void)
     T_CHECK(t && t->type == PD_TYPE_F32 && t->ne[1] == 8);
     pd_gguf_close(g);
 
-    /* MLA preset: k_b rows (64) are not whole Q4_K blocks: Q8_0 fallback */
+    /* MLA preset: k_b rows (64) are not whole Q4_K blocks: Q5_0 fallback,
+     * as llama-quantize's tensor_type_fallback (Q4_K -> Q5_0) */
     o = (pd_synth_opts){ .preset = "test-mla", .type = PD_TYPE_Q4_K, .seed = 1 };
     T_CHECKF(pd_synth_write(&o, p1, &res) == PD_OK, "%s", pd_errmsg());
     T_EQ_INT(res.n_fallback, 2);
     T_CHECK(pd_gguf_open(p1, &g) == PD_OK);
     t = pd_gguf_tensor_by_name(g, "blk.1.attn_k_b.weight");
-    T_CHECK(t && t->type == PD_TYPE_Q8_0 && t->ne[0] == 64 && t->ne[1] == 256 && t->ne[2] == 4);
+    T_CHECK(t && t->type == PD_TYPE_Q5_0 && t->ne[0] == 64 && t->ne[1] == 256 && t->ne[2] == 4);
     T_CHECK(pd_gguf_tensor_by_name(g, "blk.1.exp_probs_b.bias"));
     T_CHECK(pd_gguf_tensor_by_name(g, "blk.0.ffn_gate.weight"));
     T_CHECK(!pd_gguf_tensor_by_name(g, "blk.0.ffn_gate_exps.weight"));
