@@ -8,6 +8,7 @@
 #include "kvcache.h"
 #include "cpu/pool.h"
 #include "cpu/ops.h"
+#include "cpu/attn_kernels.h"
 
 #include <pthread.h>
 
@@ -73,23 +74,6 @@ static inline size_t pd_attn_group_floats(int nh, size_t n_ctx, int dk, int dv)
     return (size_t)nh * (2 * n_ctx + (size_t)dk) + ((size_t)nh * (size_t)dv + 1) / 2;
 }
 
-/* Inner loops of attention over an F16 cache (attn_kernels.c). */
-typedef struct pd_attn_kernels {
-    /* out[p] = (q . k_p) * scale for p < n_kv, k_p = k + p*ks */
-    void (*dots)(const float *q, const uint16_t *k, size_t ks, int n_kv, int dk, float scale, float *out);
-    /* the half accumulator of the online softmax: for each key p < n_kv,
-     * acc = half(acc * ms[p]) where ms[p] != 1, then acc = half(acc + w[p] * v_p) */
-    void (*wsum)(uint16_t *acc, const uint16_t *v, size_t vs, int n_kv,
-                 const float *w, const float *ms, int dv);
-    /* four query rows at once (64+ rows: one read of each key and value row
-     * for four): out[r][p] = (q[r] . k_p) * scale, and out[r] = sum over p
-     * of w[r][p] * v_p, one fma per key and value in key order */
-    void (*dots4)(const float *const q[4], const uint16_t *k, size_t ks, int n_kv, int dk,
-                  float scale, float *const out[4]);
-    void (*wsumf4)(float *const out[4], const uint16_t *v, size_t vs, int n_kv,
-                   const float *const w[4], int dv);
-} pd_attn_kernels;
-const pd_attn_kernels *pd_attn_kernels_get(void);
 
 /* MoE routing of one token (exposed for tests): ids/weights of the
  * n_expert_used chosen experts, best first; ties go to the lower index. */

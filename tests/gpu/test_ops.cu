@@ -26,17 +26,7 @@ void pd_moe_route(const pd_hparams *hp, const float *logits, const float *bias,
                   int32_t *ids, float *weights);
 void pd_h2f_init(void);
 void pd_silu_mul(float *a, const float *b, int64_t n);
-typedef struct pd_attn_kernels {   // as src/cpu/cpu.h declares it
-    void (*dots)(const float *q, const uint16_t *k, size_t ks, int n_kv, int dk, float scale,
-                 float *out);
-    void (*wsum)(uint16_t *acc, const uint16_t *v, size_t vs, int n_kv, const float *w,
-                 const float *ms, int dv);
-    void (*dots4)(const float *const q[4], const uint16_t *k, size_t ks, int n_kv, int dk,
-                  float scale, float *const out[4]);
-    void (*wsumf4)(float *const out[4], const uint16_t *v, size_t vs, int n_kv,
-                   const float *const w[4], int dv);
-} pd_attn_kernels;
-const pd_attn_kernels *pd_attn_kernels_get(void);
+#include "cpu/attn_kernels.h"
 }
 
 #define CK(call) do { cudaError_t e_ = (call); if (e_ != cudaSuccess) { \
