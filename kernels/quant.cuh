@@ -119,6 +119,20 @@ template <> CU_HD float cu_deq<PD_TYPE_Q4_0>(const uint8_t *row, int64_t i)
     const int q = j < 16 ? (b[2 + j] & 0xf) : (b[2 + j - 16] >> 4);
     return cu_h2f(b) * (float)(q - 8);
 }
+// Q5_0 (22 B: d, qh[4], qs[16]): element j < 16 is qs[j]'s low nibble,
+// j >= 16 qs[j-16]'s high one; bit j of the little-endian qh is its 5th bit.
+CU_HD uint32_t cu_q5_high(const uint8_t *b)
+{
+    return (uint32_t)b[2] | (uint32_t)b[3] << 8 | (uint32_t)b[4] << 16 | (uint32_t)b[5] << 24;
+}
+template <> CU_HD float cu_deq<PD_TYPE_Q5_0>(const uint8_t *row, int64_t i)
+{
+    const uint8_t *b = row + 22 * (i / 32);
+    const int j = (int)(i % 32);
+    const int lo = j < 16 ? (b[6 + j] & 0xf) : (b[6 + j - 16] >> 4);
+    const int q = lo | (int)((cu_q5_high(b) >> j) & 1) << 4;
+    return cu_h2f(b) * (float)(q - 16);
+}
 template <> CU_HD float cu_deq<PD_TYPE_Q4_K>(const uint8_t *row, int64_t i)
 {
     const uint8_t *b = row + 144 * (i / 256);
@@ -189,6 +203,32 @@ CU_UNROLL
         si = cu_dp4a((w >> 4) & 0x0f0f0f0f, x[4 + i], si);
     }
     si -= 8 * xs;
+    return (float)si * (cu_h2f(b) * xd);
+}
+
+// Four bits (b & 15) spread to bit 4 of four bytes: the 5th bits of four
+// consecutive Q5 elements.
+CU_HD int cu_spread4(uint32_t b)
+{
+    return (int)(((b & 1) | (b & 2) << 7 | (b & 4) << 14 | (b & 8) << 21) << 4);
+}
+
+template <> CU_HD float cu_dot32<PD_TYPE_Q5_0>(const uint8_t *row, int64_t u,
+                                                    const int8_t *xq, float xd, int xs)
+{
+    (void)xs;
+    const uint8_t *b = row + 22 * u;
+    const uint32_t h = cu_q5_high(b);
+    int x[8], si = 0;
+    cu_load_x(xq, x);
+CU_UNROLL
+    for (int i = 0; i < 4; i++) {   // bytes 4i..4i+3: elements 4i.. (low) and 16+4i.. (high)
+        const int w = cu_ld32_u16(b + 6 + 4 * i);
+        const int lo = (w & 0x0f0f0f0f) | cu_spread4(h >> (4 * i));
+        const int hi = ((w >> 4) & 0x0f0f0f0f) | cu_spread4(h >> (16 + 4 * i));
+        si = cu_dp4a(cu_vsubss4(lo, 0x10101010), x[i], si);
+        si = cu_dp4a(cu_vsubss4(hi, 0x10101010), x[4 + i], si);
+    }
     return (float)si * (cu_h2f(b) * xd);
 }
 

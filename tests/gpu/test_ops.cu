@@ -674,7 +674,7 @@ int main(int argc, char **argv)
     if (cublasCreate(&blas) != CUBLAS_STATUS_SUCCESS) { fprintf(stderr, "cublasCreate failed\n"); return 2; }
     cublasSetStream(blas, S);
 
-    const pd_type types[] = { PD_TYPE_F32, PD_TYPE_F16, PD_TYPE_BF16, PD_TYPE_Q8_0, PD_TYPE_Q4_0,
+    const pd_type types[] = { PD_TYPE_F32, PD_TYPE_F16, PD_TYPE_BF16, PD_TYPE_Q8_0, PD_TYPE_Q4_0, PD_TYPE_Q5_0,
                               PD_TYPE_Q4_K, PD_TYPE_Q5_K, PD_TYPE_Q6_K };
     for (pd_type t : types) {
         test_matvec(t, 256, 1, 1, 1, false, 1);           // one row

@@ -69,6 +69,7 @@ static void test_dequant_f16(void) { check_dequant(PD_TYPE_F16, cu_deq<PD_TYPE_F
 static void test_dequant_bf16(void) { check_dequant(PD_TYPE_BF16, cu_deq<PD_TYPE_BF16>); }
 static void test_dequant_q8_0(void) { check_dequant(PD_TYPE_Q8_0, cu_deq<PD_TYPE_Q8_0>); }
 static void test_dequant_q4_0(void) { check_dequant(PD_TYPE_Q4_0, cu_deq<PD_TYPE_Q4_0>); }
+static void test_dequant_q5_0(void) { check_dequant(PD_TYPE_Q5_0, cu_deq<PD_TYPE_Q5_0>); }
 static void test_dequant_q4_k(void) { check_dequant(PD_TYPE_Q4_K, cu_deq<PD_TYPE_Q4_K>); }
 static void test_dequant_q5_k(void) { check_dequant(PD_TYPE_Q5_K, cu_deq<PD_TYPE_Q5_K>); }
 static void test_dequant_q6_k(void) { check_dequant(PD_TYPE_Q6_K, cu_deq<PD_TYPE_Q6_K>); }
@@ -143,6 +144,7 @@ static void check_dot(pd_type t, dot32_fn dot)
 
 static void test_dot_q8_0(void) { check_dot(PD_TYPE_Q8_0, cu_dot32<PD_TYPE_Q8_0>); }
 static void test_dot_q4_0(void) { check_dot(PD_TYPE_Q4_0, cu_dot32<PD_TYPE_Q4_0>); }
+static void test_dot_q5_0(void) { check_dot(PD_TYPE_Q5_0, cu_dot32<PD_TYPE_Q5_0>); }
 static void test_dot_q4_k(void) { check_dot(PD_TYPE_Q4_K, cu_dot32<PD_TYPE_Q4_K>); }
 static void test_dot_q5_k(void) { check_dot(PD_TYPE_Q5_K, cu_dot32<PD_TYPE_Q5_K>); }
 static void test_dot_q6_k(void) { check_dot(PD_TYPE_Q6_K, cu_dot32<PD_TYPE_Q6_K>); }
@@ -153,6 +155,8 @@ static void test_byte_intrinsics(void)
 {
     T_EQ_INT(cu_dp4a(0x7f80ff01, 0x01ff7f80, 10), 10 + 127 * 1 + -128 * -1 + -1 * 127 + 1 * -128);
     T_EQ_INT(cu_vsubss4(0x80007f20, 0x017f8020), (int)0x80817f00);
+    T_EQ_INT(cu_spread4(0x5), 0x00100010);
+    T_EQ_INT(cu_spread4(0xfa), 0x10001000);   /* only the low four bits */
 }
 
 int main(void)
@@ -162,11 +166,13 @@ int main(void)
     T_RUN(test_dequant_bf16);
     T_RUN(test_dequant_q8_0);
     T_RUN(test_dequant_q4_0);
+    T_RUN(test_dequant_q5_0);
     T_RUN(test_dequant_q4_k);
     T_RUN(test_dequant_q5_k);
     T_RUN(test_dequant_q6_k);
     T_RUN(test_dot_q8_0);
     T_RUN(test_dot_q4_0);
+    T_RUN(test_dot_q5_0);
     T_RUN(test_dot_q4_k);
     T_RUN(test_dot_q5_k);
     T_RUN(test_dot_q6_k);
