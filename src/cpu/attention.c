@@ -85,10 +85,13 @@ static void rows_f16(const pd_attn_kernels *K, int nh, const float *const q[], c
                      float scale, float *scratch, size_t n_ctx, float *const out[])
 {
     float *sc = scratch, *ms = sc + nh * n_ctx, *qh = ms + nh * n_ctx;
-    uint16_t *acc = (uint16_t *)(qh + (size_t)nh * dk);
-    for (int h = 0; h < nh; h++)
-        for (int i = 0; i < dk; i++)
-            qh[(size_t)h * dk + i] = pd_h2f(pd_f2h(q[h][i]));
+    uint16_t *acc = (uint16_t *)(qh + (size_t)nh * dk), half[512];
+    for (int h = 0; h < nh; h++)   /* q rounded to half, 512 values at a time */
+        for (int i = 0; i < dk; i += 512) {
+            const int m = dk - i < 512 ? dk - i : 512;
+            pd_quantize_row(PD_TYPE_F16, q[h] + i, half, m);
+            pd_dequantize_row(PD_TYPE_F16, half, qh + (size_t)h * dk + i, m);
+        }
     for (int p0 = 0; p0 < n_kv; p0 += ATTN_BLOCK) {
         const int nb = n_kv - p0 < ATTN_BLOCK ? n_kv - p0 : ATTN_BLOCK;
         const int next = n_kv - p0 - nb < ATTN_BLOCK ? n_kv - p0 - nb : ATTN_BLOCK;
