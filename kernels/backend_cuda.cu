@@ -171,13 +171,14 @@ out:
 }
 
 // The weight types the kernels decode (quant.cuh's cu_deq, the mat-vecs,
-// the GEMM tiles): the CPU reads more (Q4_1, Q5_1, Q8_K), the GPU must say no at
+// the GEMM tiles): the CPU reads more (Q8_K, Q8_1), the GPU must say no at
 // create time, so that --backend auto falls back to the CPU.
 static bool cuda_has_kernels(pd_type t)
 {
     switch (t) {
     case PD_TYPE_F32: case PD_TYPE_F16: case PD_TYPE_BF16: case PD_TYPE_Q8_0:
-    case PD_TYPE_Q4_0: case PD_TYPE_Q5_0: case PD_TYPE_Q4_K: case PD_TYPE_Q5_K: case PD_TYPE_Q6_K:
+    case PD_TYPE_Q4_0: case PD_TYPE_Q4_1: case PD_TYPE_Q5_0: case PD_TYPE_Q5_1:
+    case PD_TYPE_Q4_K: case PD_TYPE_Q5_K: case PD_TYPE_Q6_K:
         return true;
     default:
         return false;

@@ -54,15 +54,16 @@ struct cu_w {
 // Activation rows converted to a weight's dot format (pd_type_vec_dot), the
 // same rounding as the CPU so GPU and CPU dot products agree to the last
 // float rounding: F32 as is; F16/BF16 rounded values (kept as floats); Q8_0
-// (d per 32, stored as the float of its fp16) and Q8_K (d per 256) as int8
-// quants, with the sum of every 32 quants (the K-quants' min term).
+// (d per 32, stored as the float of its fp16), Q8_1 (the same, for Q4_1 and
+// Q5_1) and Q8_K (d per 256) as int8 quants, with the sum of every 32 quants
+// (the K-quants' min term; for Q8_1 the bits of ggml's float s instead).
 struct cu_act {
-    pd_type type;           // F32, F16, BF16, Q8_0, Q8_K
+    pd_type type;           // F32, F16, BF16, Q8_0, Q8_1, Q8_K
     int64_t k;              // values per row
     float *f;               // (rows, k) F32/F16/BF16
     int8_t *q;              // (rows, k) Q8_*
-    float *d;               // (rows, k/32) Q8_0, (rows, k/256) Q8_K
-    int *s;                 // (rows, k/32) sums of quants
+    float *d;               // (rows, k/32) Q8_0/Q8_1, (rows, k/256) Q8_K
+    int *s;                 // (rows, k/32) sums of quants; Q8_1: fp16(d * sum) as float bits
 };
 
 // RoPE: the CPU's own cos/sin rows (pd_rope_cache: glibc's cosf/sinf, YaRN,

@@ -49,6 +49,19 @@ __device__ __forceinline__ int quant_q8_0(float v, float *d)
     return max(-128, min(127, (int)rintf(v * id)));
 }
 
+// Q8_1 as Q8_0, and s = fp16(d * sum of the quants) with d the float
+// amax/127 before its rounding (ggml's quantize_row_q8_1): *s gets it.
+__device__ __forceinline__ int quant_q8_1(float v, float *d, float *s)
+{
+    const float amax = warp_max(fabsf(v));
+    const float dd = amax / 127.f;
+    *d = __half2float(__float2half_rn(dd));
+    const float id = amax != 0.0f ? 127.f / amax : 0.0f;
+    const int q = max(-128, min(127, (int)rintf(v * id)));
+    *s = __half2float(__float2half_rn(dd * (float)warp_sum_i(q)));
+    return q;
+}
+
 // Q8_K of one 256-value block per 256 threads: the scale comes from the
 // first value of largest magnitude (as ggml), iscale = -127/max.
 __device__ int quant_q8_k(float v, float *d)
@@ -99,6 +112,24 @@ __global__ void k_act_q8_0(const float *x, int64_t ldx, int rows, int64_t k, int
     }
 }
 
+// Q8_1: as k_act_q8_0, s holding the bits of the float s (quant.cuh cu_i2f)
+__global__ void k_act_q8_1(const float *x, int64_t ldx, int rows, int64_t k, int8_t *q,
+                           float *d, int *s)
+{
+    const int64_t nb = k / 32, gw = ((int64_t)blockIdx.x * blockDim.x + threadIdx.x) / 32;
+    const int lane = threadIdx.x % 32;
+    if (gw >= rows * nb)
+        return;
+    const int64_t r = gw / nb, b = gw % nb;
+    float dd, ss;
+    const int qi = quant_q8_1(x[r * ldx + b * 32 + lane], &dd, &ss);
+    q[r * k + b * 32 + lane] = (int8_t)qi;
+    if (lane == 0) {
+        d[r * nb + b] = dd;
+        s[r * nb + b] = __float_as_int(ss);
+    }
+}
+
 __global__ void k_act_q8_k(const float *x, int64_t ldx, int64_t k, int8_t *q, float *d, int *s)
 {
     const int64_t nb = k / 256, r = blockIdx.x / nb, b = blockIdx.x % nb;
@@ -140,6 +171,9 @@ pd_status cu_act_quantize(cudaStream_t s, pd_type vt, const float *x, int64_t ld
     switch (vt) {
     case PD_TYPE_Q8_0:
         k_act_q8_0<<<blocks(rows * (k / 32) * 32, 256), 256, 0, s>>>(x, ldx, rows, k, a->q, a->d, a->s);
+        break;
+    case PD_TYPE_Q8_1:
+        k_act_q8_1<<<blocks(rows * (k / 32) * 32, 256), 256, 0, s>>>(x, ldx, rows, k, a->q, a->d, a->s);
         break;
     case PD_TYPE_Q8_K:
         k_act_q8_k<<<(unsigned)(rows * (k / 256)), 256, 0, s>>>(x, ldx, k, a->q, a->d, a->s);
@@ -192,7 +226,7 @@ __global__ void __launch_bounds__(MV_WARPS * 32) k_matvec_q(mv_args p)
         return;
     const int lane = threadIdx.x % 32;
     const int64_t k = p.w.k, units = k / 32;
-    const int qk = T == PD_TYPE_Q8_0 || T == PD_TYPE_Q4_0 || T == PD_TYPE_Q5_0 ? 32 : 256;
+    const int qk = T == PD_TYPE_Q4_K || T == PD_TYPE_Q5_K || T == PD_TYPE_Q6_K ? 256 : 32;
     const int8_t *xq = p.a.q + arow * k;
     const float *xd = p.a.d + arow * (k / qk);
     const int *xs = p.a.s + arow * units;
@@ -256,6 +290,8 @@ pd_status cu_matvec(cudaStream_t s, const cu_w *w, const cu_act *a, int n_slots,
     case PD_TYPE_Q8_0: k_matvec_q<PD_TYPE_Q8_0><<<grid, blk, 0, s>>>(p); break;
     case PD_TYPE_Q4_0: k_matvec_q<PD_TYPE_Q4_0><<<grid, blk, 0, s>>>(p); break;
     case PD_TYPE_Q5_0: k_matvec_q<PD_TYPE_Q5_0><<<grid, blk, 0, s>>>(p); break;
+    case PD_TYPE_Q4_1: k_matvec_q<PD_TYPE_Q4_1><<<grid, blk, 0, s>>>(p); break;
+    case PD_TYPE_Q5_1: k_matvec_q<PD_TYPE_Q5_1><<<grid, blk, 0, s>>>(p); break;
     case PD_TYPE_Q4_K: k_matvec_q<PD_TYPE_Q4_K><<<grid, blk, 0, s>>>(p); break;
     case PD_TYPE_Q5_K: k_matvec_q<PD_TYPE_Q5_K><<<grid, blk, 0, s>>>(p); break;
     case PD_TYPE_Q6_K: k_matvec_q<PD_TYPE_Q6_K><<<grid, blk, 0, s>>>(p); break;
@@ -294,6 +330,8 @@ static bool launch_dequant(cudaStream_t s, pd_type t, const uint8_t *base, size_
     case PD_TYPE_Q8_0: k_dequant<PD_TYPE_Q8_0, O><<<g, 256, 0, s>>>(base, rb, k, nr, out); break;
     case PD_TYPE_Q4_0: k_dequant<PD_TYPE_Q4_0, O><<<g, 256, 0, s>>>(base, rb, k, nr, out); break;
     case PD_TYPE_Q5_0: k_dequant<PD_TYPE_Q5_0, O><<<g, 256, 0, s>>>(base, rb, k, nr, out); break;
+    case PD_TYPE_Q4_1: k_dequant<PD_TYPE_Q4_1, O><<<g, 256, 0, s>>>(base, rb, k, nr, out); break;
+    case PD_TYPE_Q5_1: k_dequant<PD_TYPE_Q5_1, O><<<g, 256, 0, s>>>(base, rb, k, nr, out); break;
     case PD_TYPE_Q4_K: k_dequant<PD_TYPE_Q4_K, O><<<g, 256, 0, s>>>(base, rb, k, nr, out); break;
     case PD_TYPE_Q5_K: k_dequant<PD_TYPE_Q5_K, O><<<g, 256, 0, s>>>(base, rb, k, nr, out); break;
     case PD_TYPE_Q6_K: k_dequant<PD_TYPE_Q6_K, O><<<g, 256, 0, s>>>(base, rb, k, nr, out); break;
@@ -332,7 +370,7 @@ __global__ void k_roundtrip(pd_type vt, const float *x, int64_t ldx, const int *
         float d;
         const int q = quant_q8_k(v, &d);
         o = d * q;
-    } else if (vt == PD_TYPE_Q8_0) {
+    } else if (vt == PD_TYPE_Q8_0 || vt == PD_TYPE_Q8_1) {   // the same quants and d
         float d;
         const int q = quant_q8_0(v, &d);   // a warp is one block of 32 (k % 32 == 0)
         o = d * q;
@@ -352,7 +390,7 @@ pd_status cu_act_roundtrip(cudaStream_t s, pd_type vt, const float *x, int64_t l
 {
     if (rows <= 0)
         return PD_OK;
-    if ((vt == PD_TYPE_Q8_K && k % 256) || (vt == PD_TYPE_Q8_0 && k % 32))
+    if ((vt == PD_TYPE_Q8_K && k % 256) || ((vt == PD_TYPE_Q8_0 || vt == PD_TYPE_Q8_1) && k % 32))
         return pd_fail(PD_EBACKEND, "cuda: %lld values do not fill %s blocks", (long long)k,
                        pd_type_name(vt));
     const unsigned g = (unsigned)(rows * ((k + 255) / 256));

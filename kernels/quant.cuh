@@ -133,6 +133,24 @@ template <> CU_HD float cu_deq<PD_TYPE_Q5_0>(const uint8_t *row, int64_t i)
     const int q = lo | (int)((cu_q5_high(b) >> j) & 1) << 4;
     return cu_h2f(b) * (float)(q - 16);
 }
+// Q4_1 (20 B: d, m, qs[16]) and Q5_1 (24 B: d, m, qh[4], qs[16]): x = d*q + m,
+// the product rounded before the add (as the CPU: nvcc -fmad=false).
+template <> CU_HD float cu_deq<PD_TYPE_Q4_1>(const uint8_t *row, int64_t i)
+{
+    const uint8_t *b = row + 20 * (i / 32);
+    const int j = (int)(i % 32);
+    const int q = j < 16 ? (b[4 + j] & 0xf) : (b[4 + j - 16] >> 4);
+    return cu_h2f(b) * (float)q + cu_h2f(b + 2);
+}
+template <> CU_HD float cu_deq<PD_TYPE_Q5_1>(const uint8_t *row, int64_t i)
+{
+    const uint8_t *b = row + 24 * (i / 32);
+    const int j = (int)(i % 32);
+    const int lo = j < 16 ? (b[8 + j] & 0xf) : (b[8 + j - 16] >> 4);
+    const uint32_t h = (uint32_t)b[4] | (uint32_t)b[5] << 8 | (uint32_t)b[6] << 16 | (uint32_t)b[7] << 24;
+    const int q = lo | (int)((h >> j) & 1) << 4;
+    return cu_h2f(b) * (float)q + cu_h2f(b + 2);
+}
 template <> CU_HD float cu_deq<PD_TYPE_Q4_K>(const uint8_t *row, int64_t i)
 {
     const uint8_t *b = row + 144 * (i / 256);
@@ -213,23 +231,69 @@ CU_HD int cu_spread4(uint32_t b)
     return (int)(((b & 1) | (b & 2) << 7 | (b & 4) << 14 | (b & 8) << 21) << 4);
 }
 
+
+// Q8_1 activations (Q4_1, Q5_1): xd is d, and xs carries the bits of the
+// float fp16(d * sum of the quants) (ggml's s) instead of the sum.
+CU_HD float cu_i2f(int i)
+{
+#ifdef __CUDA_ARCH__
+    return __int_as_float(i);
+#else
+    float f;
+    memcpy(&f, &i, sizeof f);
+    return f;
+#endif
+}
+
+// The 32 quants of a Q4_1/Q5_1 block (0..31) against x: the integer sum.
+CU_HD int cu_dot_u32(const uint8_t *qs, uint32_t h, bool five, const int x[8])
+{
+    int si = 0;
+CU_UNROLL
+    for (int i = 0; i < 4; i++) {
+        const int w = cu_ld32_u16(qs + 4 * i);
+        int lo = w & 0x0f0f0f0f, hi = (w >> 4) & 0x0f0f0f0f;
+        if (five) {
+            lo |= cu_spread4(h >> (4 * i));
+            hi |= cu_spread4(h >> (16 + 4 * i));
+        }
+        si = cu_dp4a(lo, x[i], si);
+        si = cu_dp4a(hi, x[4 + i], si);
+    }
+    return si;
+}
+
+// Q5_0 on Q8_0 activations: the quants are 0..31 - 16, so sum (q - 16) x =
+// sum q x - 16 * (the sum of the x quants).
 template <> CU_HD float cu_dot32<PD_TYPE_Q5_0>(const uint8_t *row, int64_t u,
                                                     const int8_t *xq, float xd, int xs)
 {
-    (void)xs;
     const uint8_t *b = row + 22 * u;
-    const uint32_t h = cu_q5_high(b);
-    int x[8], si = 0;
+    int x[8];
     cu_load_x(xq, x);
-CU_UNROLL
-    for (int i = 0; i < 4; i++) {   // bytes 4i..4i+3: elements 4i.. (low) and 16+4i.. (high)
-        const int w = cu_ld32_u16(b + 6 + 4 * i);
-        const int lo = (w & 0x0f0f0f0f) | cu_spread4(h >> (4 * i));
-        const int hi = ((w >> 4) & 0x0f0f0f0f) | cu_spread4(h >> (16 + 4 * i));
-        si = cu_dp4a(cu_vsubss4(lo, 0x10101010), x[i], si);
-        si = cu_dp4a(cu_vsubss4(hi, 0x10101010), x[4 + i], si);
-    }
+    const int si = cu_dot_u32(b + 6, cu_q5_high(b), true, x) - 16 * xs;
     return (float)si * (cu_h2f(b) * xd);
+}
+
+template <> CU_HD float cu_dot32<PD_TYPE_Q4_1>(const uint8_t *row, int64_t u,
+                                                    const int8_t *xq, float xd, int xs)
+{
+    const uint8_t *b = row + 20 * u;
+    int x[8];
+    cu_load_x(xq, x);
+    const int si = cu_dot_u32(b + 4, 0, false, x);
+    return (float)si * (cu_h2f(b) * xd) + cu_h2f(b + 2) * cu_i2f(xs);
+}
+
+template <> CU_HD float cu_dot32<PD_TYPE_Q5_1>(const uint8_t *row, int64_t u,
+                                                    const int8_t *xq, float xd, int xs)
+{
+    const uint8_t *b = row + 24 * u;
+    const uint32_t h = (uint32_t)b[4] | (uint32_t)b[5] << 8 | (uint32_t)b[6] << 16 | (uint32_t)b[7] << 24;
+    int x[8];
+    cu_load_x(xq, x);
+    const int si = cu_dot_u32(b + 8, h, true, x);
+    return (float)si * (cu_h2f(b) * xd) + cu_h2f(b + 2) * cu_i2f(xs);
 }
 
 template <> CU_HD float cu_dot32<PD_TYPE_Q4_K>(const uint8_t *row, int64_t u,

@@ -202,8 +202,10 @@ static void test_act_exact(pd_type vt, int rows, int64_t k)
     const int qk = vt == PD_TYPE_Q8_K ? 256 : 32;
     std::vector<int8_t> q((size_t)rows * k);
     std::vector<float> d((size_t)rows * k / qk);
+    std::vector<int> s((size_t)rows * k / 32);
     CK(cudaMemcpy(q.data(), a.q, q.size(), cudaMemcpyDeviceToHost));
     CK(cudaMemcpy(d.data(), a.d, d.size() * 4, cudaMemcpyDeviceToHost));
+    CK(cudaMemcpy(s.data(), a.s, s.size() * 4, cudaMemcpyDeviceToHost));
     size_t xb = 0;
     pd_type_row_bytes(vt, k, &xb);
     std::vector<uint8_t> ref(xb);
@@ -211,11 +213,20 @@ static void test_act_exact(pd_type vt, int rows, int64_t k)
     for (int r = 0; r < rows; r++) {
         pd_quantize_row_ref(vt, x.data() + r * k, ref.data(), k);
         for (int64_t b = 0; b < k / qk; b++) {
-            const uint8_t *blk = ref.data() + b * (vt == PD_TYPE_Q8_K ? 292 : 34);
+            const uint8_t *blk = ref.data() + b * pd_type_block_bytes(vt);
             float rd;
             const int8_t *rq;
             if (vt == PD_TYPE_Q8_K) { memcpy(&rd, blk, 4); rq = (const int8_t *)blk + 4; }
             else { uint16_t h; memcpy(&h, blk, 2); rd = pd_fp16_to_f32(h); rq = (const int8_t *)blk + 2; }
+            if (vt == PD_TYPE_Q8_1) {   // then s, as the bits of its float
+                uint16_t h;
+                memcpy(&h, blk + 2, 2);
+                const float rs = pd_fp16_to_f32(h);
+                int bits;
+                memcpy(&bits, &rs, 4);
+                if (bits != s[r * (k / 32) + b]) bad++;
+                rq = (const int8_t *)blk + 4;
+            }
             if (rd != d[r * (k / qk) + b]) bad++;
             for (int i = 0; i < qk; i++)
                 if (rq[i] != q[r * k + b * qk + i]) bad++;
@@ -674,7 +685,8 @@ int main(int argc, char **argv)
     if (cublasCreate(&blas) != CUBLAS_STATUS_SUCCESS) { fprintf(stderr, "cublasCreate failed\n"); return 2; }
     cublasSetStream(blas, S);
 
-    const pd_type types[] = { PD_TYPE_F32, PD_TYPE_F16, PD_TYPE_BF16, PD_TYPE_Q8_0, PD_TYPE_Q4_0, PD_TYPE_Q5_0,
+    const pd_type types[] = { PD_TYPE_F32, PD_TYPE_F16, PD_TYPE_BF16, PD_TYPE_Q8_0, PD_TYPE_Q4_0,
+                              PD_TYPE_Q5_0, PD_TYPE_Q4_1, PD_TYPE_Q5_1,
                               PD_TYPE_Q4_K, PD_TYPE_Q5_K, PD_TYPE_Q6_K };
     for (pd_type t : types) {
         test_matvec(t, 256, 1, 1, 1, false, 1);           // one row
@@ -689,6 +701,7 @@ int main(int argc, char **argv)
         test_gemm(blas, t, 1024, 300, 37, true, true);
     }
     test_act_exact(PD_TYPE_Q8_0, 5, 1024);
+    test_act_exact(PD_TYPE_Q8_1, 5, 1024);
     test_act_exact(PD_TYPE_Q8_K, 5, 2048);
     test_rmsnorm(7, 2048, true);
     test_rmsnorm(64, 128, true);

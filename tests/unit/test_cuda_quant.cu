@@ -70,16 +70,18 @@ static void test_dequant_bf16(void) { check_dequant(PD_TYPE_BF16, cu_deq<PD_TYPE
 static void test_dequant_q8_0(void) { check_dequant(PD_TYPE_Q8_0, cu_deq<PD_TYPE_Q8_0>); }
 static void test_dequant_q4_0(void) { check_dequant(PD_TYPE_Q4_0, cu_deq<PD_TYPE_Q4_0>); }
 static void test_dequant_q5_0(void) { check_dequant(PD_TYPE_Q5_0, cu_deq<PD_TYPE_Q5_0>); }
+static void test_dequant_q4_1(void) { check_dequant(PD_TYPE_Q4_1, cu_deq<PD_TYPE_Q4_1>); }
+static void test_dequant_q5_1(void) { check_dequant(PD_TYPE_Q5_1, cu_deq<PD_TYPE_Q5_1>); }
 static void test_dequant_q4_k(void) { check_dequant(PD_TYPE_Q4_K, cu_deq<PD_TYPE_Q4_K>); }
 static void test_dequant_q5_k(void) { check_dequant(PD_TYPE_Q5_K, cu_deq<PD_TYPE_Q5_K>); }
 static void test_dequant_q6_k(void) { check_dequant(PD_TYPE_Q6_K, cu_deq<PD_TYPE_Q6_K>); }
 
-// Activations as matvec.cu's k_act_q8_0 / k_act_q8_k leave them, built from
-// the CPU's own Q8_0 / Q8_K blocks of the same row.
+// Activations as matvec.cu's k_act_q8_0 / _q8_1 / _q8_k leave them, built
+// from the CPU's own Q8_0 / Q8_1 / Q8_K blocks of the same row.
 struct act {
     std::vector<int8_t> q;
-    std::vector<float> d;   // per 32 (Q8_0) or per 256 (Q8_K)
-    std::vector<int> s;     // sum of every 32 quants
+    std::vector<float> d;   // per 32 (Q8_0, Q8_1) or per 256 (Q8_K)
+    std::vector<int> s;     // sum of every 32 quants; Q8_1: the bits of its float s
 };
 
 static act device_layout(pd_type vt, const std::vector<uint8_t> &blocks)
@@ -87,7 +89,7 @@ static act device_layout(pd_type vt, const std::vector<uint8_t> &blocks)
     act a;
     a.q.resize(N);
     a.s.assign(N / 32, 0);
-    const int qk = vt == PD_TYPE_Q8_0 ? 32 : 256;
+    const int qk = vt == PD_TYPE_Q8_K ? 256 : 32;
     const size_t bb = pd_type_block_bytes(vt);
     for (int b = 0; b < N / qk; b++) {
         const uint8_t *blk = blocks.data() + b * bb;
@@ -95,14 +97,21 @@ static act device_layout(pd_type vt, const std::vector<uint8_t> &blocks)
             const pd_block_q8_0 *p = (const pd_block_q8_0 *)blk;
             a.d.push_back(pd_fp16_to_f32(p->d));
             memcpy(&a.q[b * 32], p->qs, 32);
+        } else if (vt == PD_TYPE_Q8_1) {
+            const pd_block_q8_1 *p = (const pd_block_q8_1 *)blk;
+            a.d.push_back(pd_fp16_to_f32(p->d));
+            memcpy(&a.q[b * 32], p->qs, 32);
+            const float s = pd_fp16_to_f32(p->s);
+            memcpy(&a.s[b], &s, sizeof s);
         } else {
             const pd_block_q8_k *p = (const pd_block_q8_k *)blk;
             a.d.push_back(p->d);
             memcpy(&a.q[b * 256], p->qs, 256);
         }
     }
-    for (int i = 0; i < N; i++)
-        a.s[i / 32] += a.q[i];
+    if (vt != PD_TYPE_Q8_1)
+        for (int i = 0; i < N; i++)
+            a.s[i / 32] += a.q[i];
     return a;
 }
 
@@ -114,7 +123,7 @@ typedef float (*dot32_fn)(const uint8_t *, int64_t, const int8_t *, float, int);
 static void check_dot(pd_type t, dot32_fn dot)
 {
     const pd_type vt = pd_type_vec_dot(t);
-    const int qk = vt == PD_TYPE_Q8_0 ? 32 : 256;
+    const int qk = vt == PD_TYPE_Q8_K ? 256 : 32;
     for (int rep = 0; rep < 8; rep++) {
         const std::vector<uint8_t> w = quantize(t, random_row());
         const std::vector<uint8_t> xb = quantize(vt, random_row());
@@ -135,7 +144,9 @@ static void check_dot(pd_type t, dot32_fn dot)
             mag += fabs((double)wf[i] * xf[i]);
         }
         const float cpu = pd_vec_dot_ref(t, N, w.data(), xb.data());
-        T_CHECKF(fabs(got - exact) <= 1e-5 * mag, "%s rep %d: %.9g, exact %.9g (sum |w x| %.3g)",
+        /* Q8_1's min term uses s = fp16(d * sum), not the d * q above */
+        const double tol = vt == PD_TYPE_Q8_1 ? 1e-3 : 1e-5;
+        T_CHECKF(fabs(got - exact) <= tol * mag, "%s rep %d: %.9g, exact %.9g (sum |w x| %.3g)",
                  pd_type_name(t), rep, got, exact, mag);
         T_CHECKF(fabs(got - cpu) <= 1e-5 * mag, "%s rep %d: %.9g, CPU vec_dot %.9g",
                  pd_type_name(t), rep, got, cpu);
@@ -145,6 +156,8 @@ static void check_dot(pd_type t, dot32_fn dot)
 static void test_dot_q8_0(void) { check_dot(PD_TYPE_Q8_0, cu_dot32<PD_TYPE_Q8_0>); }
 static void test_dot_q4_0(void) { check_dot(PD_TYPE_Q4_0, cu_dot32<PD_TYPE_Q4_0>); }
 static void test_dot_q5_0(void) { check_dot(PD_TYPE_Q5_0, cu_dot32<PD_TYPE_Q5_0>); }
+static void test_dot_q4_1(void) { check_dot(PD_TYPE_Q4_1, cu_dot32<PD_TYPE_Q4_1>); }
+static void test_dot_q5_1(void) { check_dot(PD_TYPE_Q5_1, cu_dot32<PD_TYPE_Q5_1>); }
 static void test_dot_q4_k(void) { check_dot(PD_TYPE_Q4_K, cu_dot32<PD_TYPE_Q4_K>); }
 static void test_dot_q5_k(void) { check_dot(PD_TYPE_Q5_K, cu_dot32<PD_TYPE_Q5_K>); }
 static void test_dot_q6_k(void) { check_dot(PD_TYPE_Q6_K, cu_dot32<PD_TYPE_Q6_K>); }
@@ -167,12 +180,16 @@ int main(void)
     T_RUN(test_dequant_q8_0);
     T_RUN(test_dequant_q4_0);
     T_RUN(test_dequant_q5_0);
+    T_RUN(test_dequant_q4_1);
+    T_RUN(test_dequant_q5_1);
     T_RUN(test_dequant_q4_k);
     T_RUN(test_dequant_q5_k);
     T_RUN(test_dequant_q6_k);
     T_RUN(test_dot_q8_0);
     T_RUN(test_dot_q4_0);
     T_RUN(test_dot_q5_0);
+    T_RUN(test_dot_q4_1);
+    T_RUN(test_dot_q5_1);
     T_RUN(test_dot_q4_k);
     T_RUN(test_dot_q5_k);
     T_RUN(test_dot_q6_k);
