@@ -727,9 +727,12 @@ ALWAYS_INLINE void tile_store4(float *out, size_t os, int N, __m128 s, bool add)
  * become unsigned (w + 128, one xor shared by the 4 columns) and 128 * sum(y),
  * prepared per column, is subtracted; without VNNI (maddubs would saturate)
  * the sign trick is used per column.  Both blocks start with the fp16 d. */
-ALWAYS_INLINE __m256i x8_0_weights(const uint8_t *blk, bool q4)
+/* The 32 signed weights of a Q8_0, Q4_0 or Q5_0 block (d first in all three) */
+ALWAYS_INLINE __m256i x8_0_weights(const uint8_t *blk, pd_type t)
 {
-    return q4 ? q4_0_unpack(blk + offsetof(pd_block_q4_0, qs)) : load256(blk + offsetof(pd_block_q8_0, qs));
+    return t == PD_TYPE_Q4_0 ? q4_0_unpack(blk + offsetof(pd_block_q4_0, qs))
+         : t == PD_TYPE_Q5_0 ? q5_0_unpack((const pd_block_q5_0 *)blk)
+         : load256(blk + offsetof(pd_block_q8_0, qs));
 }
 
 ALWAYS_INLINE float x8_0_d(const uint8_t *blk)
@@ -740,17 +743,19 @@ ALWAYS_INLINE float x8_0_d(const uint8_t *blk)
 }
 
 ALWAYS_INLINE void tile_x8_0(int64_t n, const void *w, size_t ws, int nr,
-                             const void *x, size_t xs, int nc, float *out, size_t os, bool q4)
+                             const void *x, size_t xs, int nc, float *out, size_t os, pd_type t)
 {
     const int64_t nb = n / PD_QK_0;
-    const size_t bb = q4 ? sizeof(pd_block_q4_0) : sizeof(pd_block_q8_0);
+    const size_t bb = t == PD_TYPE_Q4_0 ? sizeof(pd_block_q4_0)
+                    : t == PD_TYPE_Q5_0 ? sizeof(pd_block_q5_0) : sizeof(pd_block_q8_0);
     float dbv[TILE_KCH][8] __attribute__((aligned(32)));
 #ifdef PD_VNNI
     int32_t corr[TILE_KCH][8] __attribute__((aligned(32)));
     const __m256i k80 = _mm256_set1_epi8((char)0x80);
 #endif
     const int ncg = tile_cols(nc, 4);
-    tile_rest_by_dot(q4 ? dot_q4_0 : dot_q8_0, n, w, ws, nr, x, xs, ncg, nc, out, os);
+    tile_rest_by_dot(t == PD_TYPE_Q4_0 ? dot_q4_0 : t == PD_TYPE_Q5_0 ? dot_q5_0 : dot_q8_0,
+                     n, w, ws, nr, x, xs, ncg, nc, out, os);
     for (int c0 = 0; c0 < ncg; c0 += 4) {
         int N = ncg - c0 < 4 ? ncg - c0 : 4;
         const pd_block_q8_0 *b[4];
@@ -773,7 +778,7 @@ ALWAYS_INLINE void tile_x8_0(int64_t n, const void *w, size_t ws, int nr,
                 const uint8_t *a = (const uint8_t *)w + (size_t)r * ws + (size_t)k0 * bb;
                 __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0;
                 for (int i = 0; i < kb; i++) {
-                    __m256i qa = x8_0_weights(a + (size_t)i * bb, q4), p[4], h;
+                    __m256i qa = x8_0_weights(a + (size_t)i * bb, t), p[4], h;
 #ifdef PD_VNNI
                     __m256i ua = _mm256_xor_si256(qa, k80);
 #pragma GCC unroll 4
@@ -805,13 +810,20 @@ ALWAYS_INLINE void tile_x8_0(int64_t n, const void *w, size_t ws, int nr,
 static void tile_q8_0(int64_t n, const void *w, size_t ws, int nr,
                       const void *x, size_t xs, int nc, float *out, size_t os)
 {
-    tile_x8_0(n, w, ws, nr, x, xs, nc, out, os, false);
+    tile_x8_0(n, w, ws, nr, x, xs, nc, out, os, PD_TYPE_Q8_0);
 }
 
 static void tile_q4_0(int64_t n, const void *w, size_t ws, int nr,
                       const void *x, size_t xs, int nc, float *out, size_t os)
 {
-    tile_x8_0(n, w, ws, nr, x, xs, nc, out, os, true);
+    tile_x8_0(n, w, ws, nr, x, xs, nc, out, os, PD_TYPE_Q4_0);
+}
+
+/* Q5_0 (DeepSeek's attn_k_b in Q4_K_M files: the MLA absorb of a prefill) */
+static void tile_q5_0(int64_t n, const void *w, size_t ws, int nr,
+                      const void *x, size_t xs, int nc, float *out, size_t os)
+{
+    tile_x8_0(n, w, ws, nr, x, xs, nc, out, os, PD_TYPE_Q5_0);
 }
 
 /* Q4_K and Q5_K (q5: a 5th bit from qh): per column and block the pair sums
@@ -1714,6 +1726,7 @@ PD_X86_LINKAGE void PD_X86_FILL(pd_quant_kernels *k)
     k->quantize[PD_TYPE_F16] = qnt_f16;
     k->quantize[PD_TYPE_BF16] = qnt_bf16;
     k->tile[PD_TYPE_Q8_0] = tile_q8_0;
+    k->tile[PD_TYPE_Q5_0] = tile_q5_0;
     k->tile[PD_TYPE_Q4_0] = tile_q4_0;
     k->tile[PD_TYPE_Q4_K] = tile_q4_k;
     k->tile[PD_TYPE_Q5_K] = tile_q5_k;
