@@ -4,7 +4,8 @@
 # what tests/gpu/prepare.sh collected in build-gpu/ and prints a table.
 #
 #   check  op-by-op kernels vs the CPU scalar reference (test_ops); whole-model
-#          logits of every model in build-gpu/oracle and tests/fixtures/hf,
+#          logits of every model in build-gpu/oracle, tests/fixtures/hf and
+#          tests/fixtures/quant (llama-quantize's Q5_0/Q5_1 fallbacks),
 #          CUDA vs CPU (prefill 300 tokens, 3 tokens on the mat-vec path, one
 #          decode step) within 1e-3; greedy 64-token generations identical
 #          (graph and no graph); compute-sanitizer memcheck of a prefill and
@@ -56,7 +57,7 @@ echo "cublas: ${cub:-not found}"
 toks300=$(awk 'BEGIN { for (i = 0; i < 300; i++) printf "%s%d", i ? "," : "", (i * 37 + 11) % 383 + 1 }')
 toks3=$(echo "$toks300" | cut -d, -f1-3)
 toks1=$(echo "$toks300" | cut -d, -f1)
-models=$(ls "$G"/oracle/*.gguf tests/fixtures/hf/*.gguf 2>/dev/null)
+models=$(ls "$G"/oracle/*.gguf tests/fixtures/hf/*.gguf tests/fixtures/quant/*.gguf 2>/dev/null)
 first_model=$(echo "$models" | head -1)
 
 logits_pair() {   # model, label, tokens
