@@ -267,33 +267,27 @@ static float dot_q5_0(int64_t n, const void *w, const void *x)
     return hsum_ps(acc);
 }
 
-static float dot_q4_1(int64_t n, const void *w, const void *x)
+/* Q4_1 / Q5_1 . Q8_1 (q5: Q5_1): the unsigned quants' 8 lanes in one fma
+ * chain, plus sum m * s over the blocks, added last */
+ALWAYS_INLINE float dot_x_1(int64_t n, const void *w, const void *x, bool q5)
 {
-    const pd_block_q4_1 *a = w;
+    const pd_block_q4_1 *a4 = w;
+    const pd_block_q5_1 *a5 = w;
     const pd_block_q8_1 *b = x;
     __m256 acc = _mm256_setzero_ps();
     float summs = 0.0f;
     for (int64_t i = 0; i < n / PD_QK_0; i++) {
-        summs = fmaf(h2f(a[i].m), h2f(b[i].s), summs);
-        __m256i p = dot_us8(_mm256_setzero_si256(), nibbles32(a[i].qs), load256(b[i].qs));
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(a[i].d) * h2f(b[i].d)), _mm256_cvtepi32_ps(p), acc);
+        const uint16_t d = q5 ? a5[i].d : a4[i].d, m = q5 ? a5[i].m : a4[i].m;
+        summs = fmaf(h2f(m), h2f(b[i].s), summs);
+        __m256i p = dot_us8(_mm256_setzero_si256(), q5 ? q5_1_unpack(&a5[i]) : nibbles32(a4[i].qs),
+                            load256(b[i].qs));
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(d) * h2f(b[i].d)), _mm256_cvtepi32_ps(p), acc);
     }
     return hsum_ps(acc) + summs;
 }
 
-static float dot_q5_1(int64_t n, const void *w, const void *x)
-{
-    const pd_block_q5_1 *a = w;
-    const pd_block_q8_1 *b = x;
-    __m256 acc = _mm256_setzero_ps();
-    float summs = 0.0f;
-    for (int64_t i = 0; i < n / PD_QK_0; i++) {
-        summs = fmaf(h2f(a[i].m), h2f(b[i].s), summs);
-        __m256i p = dot_us8(_mm256_setzero_si256(), q5_1_unpack(&a[i]), load256(b[i].qs));
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(a[i].d) * h2f(b[i].d)), _mm256_cvtepi32_ps(p), acc);
-    }
-    return hsum_ps(acc) + summs;
-}
+static float dot_q4_1(int64_t n, const void *w, const void *x) { return dot_x_1(n, w, x, false); }
+static float dot_q5_1(int64_t n, const void *w, const void *x) { return dot_x_1(n, w, x, true); }
 
 /* sum_j m_j * (bsums[2j] + bsums[2j+1]) as 4 i32 lanes */
 ALWAYS_INLINE __m128i k4_min_sums(const uint8_t *mins, const int16_t *bsums)
