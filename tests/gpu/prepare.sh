@@ -26,9 +26,15 @@ done
 rm -rf "$out"
 mkdir -p "$out/kernels" "$out/lib" "$out/oracle"
 cp "$build/ponder" "$build/tests/gpu/test_ops" "$out/"
+# the CPU engine's own checks, to run at the GPU host's SIMD level (stripped:
+# 1 MiB instead of 10)
+for t in test_quant test_model; do
+    [ -x "$build/tests/unit/$t" ] || (cd "$build" && make -s "tests/unit/$t")
+    cp "$build/tests/unit/$t" "$out/" && strip "$out/$t"
+done
 cp "$build/kernels/ponder-cuda.so" "$out/kernels/"
 # libraries beyond glibc and the CUDA driver/toolkit (cuBLAS is found there)
-for bin in "$out/ponder" "$out/test_ops"; do
+for bin in "$out/ponder" "$out/test_ops" "$out/test_model"; do
     ldd "$bin" | awk '/=> \// { print $3 }' | while read -r lib; do
         case $(basename "$lib") in
         # libstdc++/libgcc_s too: the device image has its own, and Debian

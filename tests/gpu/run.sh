@@ -95,8 +95,31 @@ greedy() {   # model, [env assignment for the cuda run]
     fi
 }
 
+# The CPU reference itself at this machine's SIMD level (a GPU host's CPU
+# likely has AVX-512, which the build machine lacks and which has never run):
+# test_quant (every level against the scalar kernels) and test_model (the
+# oracle's llama.cpp logits). If they fail, the CUDA-vs-CPU rows below use
+# the AVX2 level (PONDER_SIMD=avx2), so that they judge the GPU alone.
+cpu_self_check() {
+    level=$(grep -o -m1 -w 'avx512f' /proc/cpuinfo >/dev/null && echo avx512 || echo avx2)
+    bad=0
+    for t in test_quant test_model; do
+        [ -x "$G/$t" ] || { row "cpu $t ($level)" skip "not carried"; continue; }
+        PONDER_SRCDIR=$top PONDER_ORACLE=$G/oracle timeout 120 "$G/$t" >"$O/$t.log" 2>&1
+        rc=$?
+        n_ok=$(grep -c '^PASS' "$O/$t.log"); n_bad=$(grep -c '^FAIL' "$O/$t.log")
+        if [ $rc -eq 0 ] && [ "$n_bad" -eq 0 ]; then row "cpu $t ($level)" ok "$n_ok passed"
+        else row "cpu $t ($level)" FAIL "$n_bad failed: $(grep -m1 '^FAIL' "$O/$t.log" | head -c 160)"; bad=1; fi
+    done
+    if [ $bad -eq 1 ] && [ $level = avx512 ]; then
+        export PONDER_SIMD=avx2
+        row "cpu reference level" ok "avx2 for the rows below (avx512 failed above)"
+    fi
+}
+
 do_check() {
     echo "== check"
+    cpu_self_check
     # the plugin loads and runs at all: otherwise nothing below can pass
     if ! "$P" logits -m "$first_model" --tokens "$toks1" --backend cuda >/dev/null 2>"$O/err.txt"; then
         row "cuda backend starts" FAIL "$(head -c 300 "$O/err.txt")"
