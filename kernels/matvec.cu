@@ -94,7 +94,10 @@ __device__ int quant_q8_k(float v, float *d)
     return min(127, (int)rintf(iscale * v));
 }
 
-__global__ void k_act_q8_0(const float *x, int64_t ldx, int rows, int64_t k, int8_t *q,
+// One 32-value block per warp. Q8_0: s gets the sum of the quants; Q8_1
+// (Q1): the bits of the float s = fp16(d * sum) (quant.cuh cu_i2f).
+template <bool Q1>
+__global__ void k_act_q8_x(const float *x, int64_t ldx, int rows, int64_t k, int8_t *q,
                            float *d, int *s)
 {
     const int64_t nb = k / 32, gw = ((int64_t)blockIdx.x * blockDim.x + threadIdx.x) / 32;
@@ -102,31 +105,14 @@ __global__ void k_act_q8_0(const float *x, int64_t ldx, int rows, int64_t k, int
     if (gw >= rows * nb)
         return;
     const int64_t r = gw / nb, b = gw % nb;
-    float dd;
-    const int qi = quant_q8_0(x[r * ldx + b * 32 + lane], &dd);
+    float dd, ss = 0.0f;
+    const float v = x[r * ldx + b * 32 + lane];
+    const int qi = Q1 ? quant_q8_1(v, &dd, &ss) : quant_q8_0(v, &dd);
     q[r * k + b * 32 + lane] = (int8_t)qi;
-    const int sum = warp_sum_i(qi);
+    const int sum = Q1 ? __float_as_int(ss) : warp_sum_i(qi);
     if (lane == 0) {
         d[r * nb + b] = dd;
         s[r * nb + b] = sum;
-    }
-}
-
-// Q8_1: as k_act_q8_0, s holding the bits of the float s (quant.cuh cu_i2f)
-__global__ void k_act_q8_1(const float *x, int64_t ldx, int rows, int64_t k, int8_t *q,
-                           float *d, int *s)
-{
-    const int64_t nb = k / 32, gw = ((int64_t)blockIdx.x * blockDim.x + threadIdx.x) / 32;
-    const int lane = threadIdx.x % 32;
-    if (gw >= rows * nb)
-        return;
-    const int64_t r = gw / nb, b = gw % nb;
-    float dd, ss;
-    const int qi = quant_q8_1(x[r * ldx + b * 32 + lane], &dd, &ss);
-    q[r * k + b * 32 + lane] = (int8_t)qi;
-    if (lane == 0) {
-        d[r * nb + b] = dd;
-        s[r * nb + b] = __float_as_int(ss);
     }
 }
 
@@ -170,10 +156,10 @@ pd_status cu_act_quantize(cudaStream_t s, pd_type vt, const float *x, int64_t ld
         return PD_OK;
     switch (vt) {
     case PD_TYPE_Q8_0:
-        k_act_q8_0<<<blocks(rows * (k / 32) * 32, 256), 256, 0, s>>>(x, ldx, rows, k, a->q, a->d, a->s);
+        k_act_q8_x<false><<<blocks(rows * (k / 32) * 32, 256), 256, 0, s>>>(x, ldx, rows, k, a->q, a->d, a->s);
         break;
     case PD_TYPE_Q8_1:
-        k_act_q8_1<<<blocks(rows * (k / 32) * 32, 256), 256, 0, s>>>(x, ldx, rows, k, a->q, a->d, a->s);
+        k_act_q8_x<true><<<blocks(rows * (k / 32) * 32, 256), 256, 0, s>>>(x, ldx, rows, k, a->q, a->d, a->s);
         break;
     case PD_TYPE_Q8_K:
         k_act_q8_k<<<(unsigned)(rows * (k / 256)), 256, 0, s>>>(x, ldx, k, a->q, a->d, a->s);

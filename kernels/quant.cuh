@@ -55,16 +55,21 @@ CU_HD float cu_h2f(const uint8_t *p)
     return __half2float(__ushort_as_half(h));
 }
 
-CU_HD float cu_bf2f(uint16_t h)
+// The float whose bits are i (__int_as_float; a copy on the host).
+CU_HD float cu_i2f(int i)
 {
-    const uint32_t u = (uint32_t)h << 16;
 #ifdef __CUDA_ARCH__
-    return __uint_as_float(u);
+    return __int_as_float(i);
 #else
     float f;
-    memcpy(&f, &u, sizeof f);
+    memcpy(&f, &i, sizeof f);
     return f;
 #endif
+}
+
+CU_HD float cu_bf2f(uint16_t h)
+{
+    return cu_i2f((int)((uint32_t)h << 16));
 }
 
 // 6-bit (scale, min) pair j of a Q4_K/Q5_K super-block (see quant_ref.c).
@@ -234,16 +239,6 @@ CU_HD int cu_spread4(uint32_t b)
 
 // Q8_1 activations (Q4_1, Q5_1): xd is d, and xs carries the bits of the
 // float fp16(d * sum of the quants) (ggml's s) instead of the sum.
-CU_HD float cu_i2f(int i)
-{
-#ifdef __CUDA_ARCH__
-    return __int_as_float(i);
-#else
-    float f;
-    memcpy(&f, &i, sizeof f);
-    return f;
-#endif
-}
 
 // The 32 quants of a Q4_1/Q5_1 block (0..31) against x: the integer sum.
 CU_HD int cu_dot_u32(const uint8_t *qs, uint32_t h, bool five, const int x[8])
