@@ -114,6 +114,7 @@ int cli_common_option(cli_common *c, int opt, const char *arg)
         if (!cli_parse_int("--ctx", arg, 16, 1 << 24, &l)) return -1;
         c->mopts.n_ctx = (int)l; return 1;
     case OPT_NO_REPACK: c->mopts.no_repack = true; return 1;
+    case OPT_ATTN_F32: c->mopts.attn_f32 = true; return 1;
     case OPT_TEMP:
         if (!cli_parse_float("--temp", arg, 0, 100, &d)) return -1;
         p->temperature = (float)d; c->temp_given = true; return 1;

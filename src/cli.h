@@ -20,7 +20,7 @@ enum {
     OPT_MIN_P, OPT_REPEAT_PENALTY, OPT_SEED, OPT_TIP, OPT_TIP_ALPHA, OPT_TIP_BETA,
     OPT_TIP_PHRASES, OPT_TIP_GROUPS, OPT_TIP_SCHEDULE, OPT_MIN_THOUGHT,
     OPT_THINK_BUDGET, OPT_NO_WAIT, OPT_TEMPLATE, OPT_SYSTEM, OPT_THEME, OPT_PLAIN,
-    OPT_RAW, OPT_JSON, OPT_VERBOSE, OPT_NO_REPACK,
+    OPT_RAW, OPT_JSON, OPT_VERBOSE, OPT_NO_REPACK, OPT_ATTN_F32,
     OPT_CMD_BASE = 1100 /* commands number their own options from here */
 };
 
@@ -67,7 +67,8 @@ typedef struct cli_common {
     {"raw", no_argument, 0, OPT_RAW}, \
     {"json", no_argument, 0, OPT_JSON}, \
     {"verbose", no_argument, 0, OPT_VERBOSE}, \
-    {"no-repack", no_argument, 0, OPT_NO_REPACK}
+    {"no-repack", no_argument, 0, OPT_NO_REPACK}, \
+    {"attn-f32", no_argument, 0, OPT_ATTN_F32}
 
 void cli_common_init(cli_common *c);
 /* Handle one getopt_long result if it is a common option: returns 1 when

@@ -63,6 +63,8 @@ static const char common_help[] =
     "  --threads N             CPU threads (default: all cores)\n"
     "  --ctx N                 context length (default: model's, at most 8192)\n"
     "  --no-repack             CPU: read Q4_K weights as stored (less memory, slower)\n"
+    "  --attn-f32              CPU: decode attention sums in F32 (faster deep in a\n"
+    "                          reasoning trace; not llama.cpp's bits)\n"
     "  -n, --max-tokens N      tokens to generate per turn\n"
     "  --temp T  --top-k K  --top-p P  --min-p P  --repeat-penalty R  --seed S\n"
     "  --tip on|off            thought-switching penalty (default on)\n"

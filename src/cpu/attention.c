@@ -120,17 +120,19 @@ static void rows_f16(const pd_attn_kernels *K, int nh, const float *const q[], c
 /* F16 cache, 64 or more query rows (llama.cpp's tiled path, not its
  * order: close, not the same bits): q stays F32, scores and the weighted
  * sum of V in F32, the softmax with ggml's vectorised exp. Four query rows
- * t..t+3 of one head at once (nr of them real; n_kv0 keys for the first,
- * one more for each next), so each key and value row is read and converted
- * once for the four. */
+ * at once (nr of them real): rows t..t+3 of one head (step 1: n_kv0 keys
+ * for the first, one more for each next), or heads of one row that read the
+ * same cache rows (step 0, --attn-f32's decode), so each key and value row
+ * is read and converted once for the four. */
 static void rows4_f16_wide(const pd_attn_kernels *K, const float *const q[4], int nr,
                            const uint16_t *k, size_t ks, const uint16_t *v, size_t vs, int n_kv0,
-                           int dk, int dv, float scale, float *const sc[4], float *const out[4])
+                           int step, int dk, int dv, float scale, float *const sc[4],
+                           float *const out[4])
 {
-    const int n_all = n_kv0 + nr - 1;
+    const int n_all = n_kv0 + step * (nr - 1);
     K->dots4(q, k, ks, n_all, dk, scale, sc);
     for (int r = 0; r < 4; r++) {
-        const int n_kv = n_kv0 + (r < nr ? r : nr - 1);
+        const int n_kv = n_kv0 + step * (r < nr ? r : nr - 1);
         pd_softmax_ggml(sc[r], n_kv);
         for (int p = n_kv; p < n_all; p++)   /* the causal mask */
             sc[r][p] = 0;
@@ -143,6 +145,27 @@ static void rows4_f16_wide(const pd_attn_kernels *K, const float *const q[4], in
 static float *thread_scratch(pd_cpu *c, int ith)
 {
     return c->scores + (size_t)ith * c->scores_stride;
+}
+
+/* --attn-f32: nh heads of one query row that read the same cache rows, four
+ * at a time through the wide path's F32 sums (no half rounding after every
+ * key: faster at depth, nearer the exact sums, not llama.cpp's bits). */
+static void rows_f32_sums(const pd_attn_kernels *K, int nh, const float *const q[],
+                          const uint16_t *k, size_t ks, const uint16_t *v, size_t vs, int n_kv,
+                          int dk, int dv, float scale, float *scratch, size_t n_ctx,
+                          float *const out[])
+{
+    float *const sc[4] = { scratch, scratch + n_ctx, scratch + 2 * n_ctx, scratch + 3 * n_ctx };
+    for (int h0 = 0; h0 < nh; h0 += 4) {
+        const int nr = nh - h0 < 4 ? nh - h0 : 4;
+        const float *q4[4];
+        float *o4[4];
+        for (int r = 0; r < 4; r++) {   /* past the group's end: its last head again */
+            q4[r] = q[h0 + (r < nr ? r : nr - 1)];
+            o4[r] = out[h0 + (r < nr ? r : nr - 1)];
+        }
+        rows4_f16_wide(K, q4, nr, k, ks, v, vs, n_kv, 0, dk, dv, scale, sc, o4);
+    }
 }
 
 /* GQA, 64+ rows: units of four rows x the heads of `per`. Past the batch's
@@ -173,7 +196,7 @@ static void wide_gqa_rows(attn_job *j, int per, float *scratch)
             const int hk = h / group;
             rows4_f16_wide(K, q, nr, (const uint16_t *)pd_kv_k(&c->kv, j->il, 0) + (size_t)hk * dk, kw,
                            (const uint16_t *)pd_kv_v(&c->kv, j->il, 0) + (size_t)hk * dv, vw,
-                           j->pos0 + t0 + 1, dk, dv, hp->kq_scale, sc, o);
+                           j->pos0 + t0 + 1, 1, dk, dv, hp->kq_scale, sc, o);
         }
     }
 }
@@ -209,10 +232,14 @@ static void gqa_rows(void *arg, int ith, int nth)
                 q[i] = c->q + (size_t)t * H * dk + (size_t)(g0 + i) * dk;
                 o[i] = c->att + (size_t)t * H * dv + (size_t)(g0 + i) * dv;
             }
-            if (c->kv.f16)
-                rows_f16(K, nh, q, (const uint16_t *)pd_kv_k(&c->kv, j->il, 0) + (size_t)hk * dk, kw,
-                         (const uint16_t *)pd_kv_v(&c->kv, j->il, 0) + (size_t)hk * dv, vw, n_kv,
-                         dk, dv, hp->kq_scale, sc, (size_t)c->kv.n_ctx, o);
+            const uint16_t *kh = (const uint16_t *)pd_kv_k(&c->kv, j->il, 0) + (size_t)hk * dk;
+            const uint16_t *vh = (const uint16_t *)pd_kv_v(&c->kv, j->il, 0) + (size_t)hk * dv;
+            if (c->kv.f16 && c->m->opts.attn_f32)
+                rows_f32_sums(K, nh, q, kh, kw, vh, vw, n_kv, dk, dv, hp->kq_scale, sc,
+                              (size_t)c->kv.n_ctx, o);
+            else if (c->kv.f16)
+                rows_f16(K, nh, q, kh, kw, vh, vw, n_kv, dk, dv, hp->kq_scale, sc,
+                         (size_t)c->kv.n_ctx, o);
             else
                 for (int i = 0; i < nh; i++)
                     row_f32(q[i], (const float *)pd_kv_k(&c->kv, j->il, 0) + (size_t)hk * dk, kw,
@@ -255,7 +282,7 @@ static void wide_mla_rows(attn_job *j, float *scratch)
             q[r] = qc[r];
             o[r] = c->olat + ((size_t)t * H + h) * R;
         }
-        rows4_f16_wide(K, q, nr, kv, dk, kv, dk, j->pos0 + t0 + 1, dk, R, hp->kq_scale, sc, o);
+        rows4_f16_wide(K, q, nr, kv, dk, kv, dk, j->pos0 + t0 + 1, 1, dk, R, hp->kq_scale, sc, o);
     }
 }
 
@@ -296,7 +323,9 @@ static void mla_rows(void *arg, int ith, int nth)
             q[i] = qi;
             o[i] = c->olat + ((size_t)t * H + h0 + i) * R;
         }
-        if (c->kv.f16)
+        if (c->kv.f16 && c->m->opts.attn_f32)
+            rows_f32_sums(K, nh, q, kv, dk, kv, dk, n_kv, dk, R, hp->kq_scale, sc, nc, o);
+        else if (c->kv.f16)
             rows_f16(K, nh, q, kv, dk, kv, dk, n_kv, dk, R, hp->kq_scale, sc, nc, o);
         else
             for (int i = 0; i < nh; i++)

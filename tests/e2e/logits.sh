@@ -115,6 +115,17 @@ else
     echo "FAIL: logits --no-repack: $(grep 'memory plan' "$tmp/err") vs $plan"
 fi
 
+# --attn-f32 reaches the engine: decode rows (a batch under 64 tokens) sum
+# in F32, so the logits are no longer the half accumulator's bits
+if "$PONDER" logits -m "$Q" --backend cpu --ctx 256 --tokens "$ids" --all --attn-f32 \
+        --out "$tmp/f32.f32" >/dev/null 2>"$tmp/err" \
+   && [ "$(wc -c <"$tmp/f32.f32")" -eq "$(wc -c <"$tmp/rp.f32")" ] \
+   && ! cmp -s "$tmp/rp.f32" "$tmp/f32.f32"; then
+    echo "PASS: logits --attn-f32"
+else
+    echo "FAIL: logits --attn-f32: $(head -n 1 "$tmp/err")"
+fi
+
 # bench --json: one object with the required keys
 if "$PONDER" bench -m "$M" -p 8 -n 4 --threads 2 --json >"$tmp/out" 2>"$tmp/err"; then
     ok=1
