@@ -214,9 +214,9 @@ void pd_session_cancel(pd_session *s);
 void pd_session_clear(pd_session *s);
 /* Forget the last turn (for /retry); false when there is none. */
 bool pd_session_pop_turn(pd_session *s, char **user_text_out);
-/* Save the sampler's state (its random stream and the history the
- * repetition penalty sees), and go back to it: turns run from one saved
- * point draw the same random numbers (/ab compares TIP off and on so).
+/* Save the sampler's random stream, and go back to it: turns run from one
+ * saved point draw the same random numbers (/ab compares TIP off and on
+ * so; the repetition penalty's history is rebuilt from each prompt).
  * Restoring also forgets the KV cache past the saved point, so the next
  * prompt is evaluated as it was then, to the same logits. Restore is false
  * when nothing was saved. Not during a turn. */

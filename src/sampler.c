@@ -111,31 +111,8 @@ void pd_sampler_seed(pd_sampler *s, uint64_t seed) { pd_rng_seed(&s->rng, seed);
 
 void pd_sampler_reset_history(pd_sampler *s) { s->hist_n = s->hist_head = 0; }
 
-struct pd_sampler_state {
-    pd_rng rng;
-    int hist_n, hist_head;
-    int32_t hist[HIST_CAP];
-};
-
-pd_sampler_state *pd_sampler_save(const pd_sampler *s)
-{
-    pd_sampler_state *st = malloc(sizeof *st);
-    if (!st)
-        return NULL;
-    st->rng = s->rng;
-    st->hist_n = s->hist_n;
-    st->hist_head = s->hist_head;
-    memcpy(st->hist, s->hist, sizeof st->hist);
-    return st;
-}
-
-void pd_sampler_restore(pd_sampler *s, const pd_sampler_state *st)
-{
-    s->rng = st->rng;
-    s->hist_n = st->hist_n;
-    s->hist_head = st->hist_head;
-    memcpy(s->hist, st->hist, sizeof s->hist);
-}
+pd_rng pd_sampler_rng(const pd_sampler *s) { return s->rng; }
+void pd_sampler_set_rng(pd_sampler *s, pd_rng r) { s->rng = r; }
 
 void pd_sampler_accept(pd_sampler *s, int32_t token)
 {

@@ -64,11 +64,11 @@ int32_t pd_sampler_draw(pd_sampler *s, const pd_sampler_params *sp, float *logit
 /* The highest logit, lowest id on ties; -1 if none is finite or +inf. */
 int32_t pd_argmax(const float *logits, int n);
 
-/* The random stream and the token history, saved and put back: two runs
- * from one saved point draw the same numbers (/ab). free() the state. */
-typedef struct pd_sampler_state pd_sampler_state;
-pd_sampler_state *pd_sampler_save(const pd_sampler *s);   /* NULL: out of memory */
-void pd_sampler_restore(pd_sampler *s, const pd_sampler_state *st);
+/* The random stream, read and put back: two runs from one point draw the
+ * same numbers (/ab). (The history needs no saving: a turn's prefill
+ * rebuilds it from the prompt.) */
+pd_rng pd_sampler_rng(const pd_sampler *s);
+void pd_sampler_set_rng(pd_sampler *s, pd_rng r);
 
 /* For tests: after pd_sampler_draw, the candidates that survived the
  * filters (ids best-first) and their normalised probabilities. Valid until

@@ -37,7 +37,8 @@ struct pd_session {
     uint64_t seed_applied;
     atomic_int cancel;
     pd_sampler *smp;
-    pd_sampler_state *saved;       /* pd_session_save_sampler's, or NULL */
+    bool saved;                    /* pd_session_save_sampler was called */
+    pd_rng saved_rng;              /* the random stream it saved */
     int saved_cache;               /* where the first prefill after the save began, or -1 */
     pd_phrases *ph;
     pd_tipset *vhat;
@@ -120,7 +121,6 @@ void pd_session_free(pd_session *s)
     pd_session_clear(s);
     free(s->turns);
     pd_sampler_free(s->smp);
-    free(s->saved);
     pd_segmenter_free(s->seg);
     pd_tipset_free(s->vhat);
     pd_phrases_free(s->ph);
@@ -232,11 +232,8 @@ pd_status pd_session_save_sampler(pd_session *s)
 {
     if (!s->smp)
         return pd_fail(PD_EARG, "session: no sampler to save");
-    pd_sampler_state *st = pd_sampler_save(s->smp);
-    if (!st)
-        return pd_fail(PD_ENOMEM, "session: out of memory saving the sampler");
-    free(s->saved);
-    s->saved = st;
+    s->saved = true;
+    s->saved_rng = pd_sampler_rng(s->smp);
     s->saved_cache = -1;   /* set by the next prefill */
     return PD_OK;
 }
@@ -245,7 +242,7 @@ bool pd_session_restore_sampler(pd_session *s)
 {
     if (!s->smp || !s->saved)
         return false;
-    pd_sampler_restore(s->smp, s->saved);
+    pd_sampler_set_rng(s->smp, s->saved_rng);
     /* and the cache: the next prompt is evaluated in the same batches as
      * the first time, so the logits are the same to the last bit */
     if (s->saved_cache >= 0 && s->n_cache > s->saved_cache)
