@@ -147,6 +147,13 @@ static float *thread_scratch(pd_cpu *c, int ith)
     return c->scores + (size_t)ith * c->scores_stride;
 }
 
+/* The wide kernels' four rows of n_ctx scores at the start of a scratch. */
+static void score_rows(float *scratch, size_t n_ctx, float *sc[4])
+{
+    for (int r = 0; r < 4; r++)
+        sc[r] = scratch + r * n_ctx;
+}
+
 /* --attn-f32: nh heads of one query row that read the same cache rows, four
  * at a time through the wide path's F32 sums (no half rounding after every
  * key: faster at depth, nearer the exact sums, not llama.cpp's bits). */
@@ -155,7 +162,8 @@ static void rows_f32_sums(const pd_attn_kernels *K, int nh, const float *const q
                           int dk, int dv, float scale, float *scratch, size_t n_ctx,
                           float *const out[])
 {
-    float *const sc[4] = { scratch, scratch + n_ctx, scratch + 2 * n_ctx, scratch + 3 * n_ctx };
+    float *sc[4];
+    score_rows(scratch, n_ctx, sc);
     for (int h0 = 0; h0 < nh; h0 += 4) {
         const int nr = nh - h0 < 4 ? nh - h0 : 4;
         const float *q4[4];
@@ -178,8 +186,8 @@ static void wide_gqa_rows(attn_job *j, int per, float *scratch)
     const int group = H / hp->n_head_kv, kw = hp->n_head_kv * dk, vw = hp->n_head_kv * dv;
     const pd_attn_kernels *K = pd_attn_kernels_get();
     const int n_tb = (j->n + 3) / 4, n_hu = H / per;
-    float *const sc[4] = { scratch, scratch + c->kv.n_ctx, scratch + 2 * (size_t)c->kv.n_ctx,
-                           scratch + 3 * (size_t)c->kv.n_ctx };
+    float *sc[4];
+    score_rows(scratch, (size_t)c->kv.n_ctx, sc);
     for (;;) {
         const int u = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
         if (u >= n_tb * n_hu)
@@ -224,6 +232,8 @@ static void gqa_rows(void *arg, int ith, int nth)
         if (u >= j->n * H / per)
             return;
         const int t = u / (H / per), h0 = u % (H / per) * per, hk = h0 / group, n_kv = j->pos0 + t + 1;
+        const uint16_t *kh = (const uint16_t *)pd_kv_k(&c->kv, j->il, 0) + (size_t)hk * dk;
+        const uint16_t *vh = (const uint16_t *)pd_kv_v(&c->kv, j->il, 0) + (size_t)hk * dv;
         const float *q[PD_ATTN_GROUP];
         float *o[PD_ATTN_GROUP];
         for (int g0 = h0; g0 < h0 + per; g0 += PD_ATTN_GROUP) {
@@ -232,8 +242,6 @@ static void gqa_rows(void *arg, int ith, int nth)
                 q[i] = c->q + (size_t)t * H * dk + (size_t)(g0 + i) * dk;
                 o[i] = c->att + (size_t)t * H * dv + (size_t)(g0 + i) * dv;
             }
-            const uint16_t *kh = (const uint16_t *)pd_kv_k(&c->kv, j->il, 0) + (size_t)hk * dk;
-            const uint16_t *vh = (const uint16_t *)pd_kv_v(&c->kv, j->il, 0) + (size_t)hk * dv;
             if (c->kv.f16 && c->m->opts.attn_f32)
                 rows_f32_sums(K, nh, q, kh, kw, vh, vw, n_kv, dk, dv, hp->kq_scale, sc,
                               (size_t)c->kv.n_ctx, o);
@@ -262,7 +270,8 @@ static void wide_mla_rows(attn_job *j, float *scratch)
     const int H = hp->n_head, R = hp->kv_lora, dr = hp->qk_rope, dk = R + dr;
     const pd_attn_kernels *K = pd_attn_kernels_get();
     const size_t nc = (size_t)c->kv.n_ctx;
-    float *const sc[4] = { scratch, scratch + nc, scratch + 2 * nc, scratch + 3 * nc };
+    float *sc[4];
+    score_rows(scratch, nc, sc);
     float *const qc[4] = { scratch + 4 * nc, scratch + 4 * nc + dk, scratch + 4 * nc + 2 * (size_t)dk,
                            scratch + 4 * nc + 3 * (size_t)dk };
     const uint16_t *kv = pd_kv_k(&c->kv, j->il, 0);
