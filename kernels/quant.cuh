@@ -117,44 +117,48 @@ template <> CU_HD float cu_deq<PD_TYPE_Q8_0>(const uint8_t *row, int64_t i)
     const uint8_t *b = row + 34 * (i / 32);
     return cu_h2f(b) * (float)(int8_t)b[2 + i % 32];
 }
+// Element j (< 32) of a 32-value block's 16 nibble bytes (Q4_0, Q4_1, and
+// the low four bits of Q5_0, Q5_1): j < 16 the low nibbles, then the high.
+CU_HD int cu_nibble(const uint8_t *qs, int j)
+{
+    return j < 16 ? (qs[j] & 0xf) : (qs[j - 16] >> 4);
+}
 template <> CU_HD float cu_deq<PD_TYPE_Q4_0>(const uint8_t *row, int64_t i)
 {
     const uint8_t *b = row + 18 * (i / 32);
     const int j = (int)(i % 32);
-    const int q = j < 16 ? (b[2 + j] & 0xf) : (b[2 + j - 16] >> 4);
-    return cu_h2f(b) * (float)(q - 8);
+    return cu_h2f(b) * (float)(cu_nibble(b + 2, j) - 8);
 }
-// Q5_0 (22 B: d, qh[4], qs[16]): element j < 16 is qs[j]'s low nibble,
-// j >= 16 qs[j-16]'s high one; bit j of the little-endian qh is its 5th bit.
-CU_HD uint32_t cu_q5_high(const uint8_t *b)
+// Q5_0 (22 B: d, qh[4], qs[16]) and Q5_1 (24 B: d, m, qh[4], qs[16]): bit j
+// of the little-endian qh is element j's 5th bit.
+CU_HD uint32_t cu_q5_high(const uint8_t *qh)
 {
-    return (uint32_t)b[2] | (uint32_t)b[3] << 8 | (uint32_t)b[4] << 16 | (uint32_t)b[5] << 24;
+    return (uint32_t)qh[0] | (uint32_t)qh[1] << 8 | (uint32_t)qh[2] << 16 | (uint32_t)qh[3] << 24;
+}
+// element j of a Q5 block, 0..31
+CU_HD int cu_q5(const uint8_t *qh, const uint8_t *qs, int j)
+{
+    return cu_nibble(qs, j) | (int)((cu_q5_high(qh) >> j) & 1) << 4;
 }
 template <> CU_HD float cu_deq<PD_TYPE_Q5_0>(const uint8_t *row, int64_t i)
 {
     const uint8_t *b = row + 22 * (i / 32);
     const int j = (int)(i % 32);
-    const int lo = j < 16 ? (b[6 + j] & 0xf) : (b[6 + j - 16] >> 4);
-    const int q = lo | (int)((cu_q5_high(b) >> j) & 1) << 4;
-    return cu_h2f(b) * (float)(q - 16);
+    return cu_h2f(b) * (float)(cu_q5(b + 2, b + 6, j) - 16);
 }
-// Q4_1 (20 B: d, m, qs[16]) and Q5_1 (24 B: d, m, qh[4], qs[16]): x = d*q + m,
+// Q4_1 (20 B: d, m, qs[16]) and Q5_1: x = d*q + m,
 // the product rounded before the add (as the CPU: nvcc -fmad=false).
 template <> CU_HD float cu_deq<PD_TYPE_Q4_1>(const uint8_t *row, int64_t i)
 {
     const uint8_t *b = row + 20 * (i / 32);
     const int j = (int)(i % 32);
-    const int q = j < 16 ? (b[4 + j] & 0xf) : (b[4 + j - 16] >> 4);
-    return cu_h2f(b) * (float)q + cu_h2f(b + 2);
+    return cu_h2f(b) * (float)cu_nibble(b + 4, j) + cu_h2f(b + 2);
 }
 template <> CU_HD float cu_deq<PD_TYPE_Q5_1>(const uint8_t *row, int64_t i)
 {
     const uint8_t *b = row + 24 * (i / 32);
     const int j = (int)(i % 32);
-    const int lo = j < 16 ? (b[8 + j] & 0xf) : (b[8 + j - 16] >> 4);
-    const uint32_t h = (uint32_t)b[4] | (uint32_t)b[5] << 8 | (uint32_t)b[6] << 16 | (uint32_t)b[7] << 24;
-    const int q = lo | (int)((h >> j) & 1) << 4;
-    return cu_h2f(b) * (float)q + cu_h2f(b + 2);
+    return cu_h2f(b) * (float)cu_q5(b + 4, b + 8, j) + cu_h2f(b + 2);
 }
 template <> CU_HD float cu_deq<PD_TYPE_Q4_K>(const uint8_t *row, int64_t i)
 {
@@ -266,7 +270,7 @@ template <> CU_HD float cu_dot32<PD_TYPE_Q5_0>(const uint8_t *row, int64_t u,
     const uint8_t *b = row + 22 * u;
     int x[8];
     cu_load_x(xq, x);
-    const int si = cu_dot_u32(b + 6, cu_q5_high(b), true, x) - 16 * xs;
+    const int si = cu_dot_u32(b + 6, cu_q5_high(b + 2), true, x) - 16 * xs;
     return (float)si * (cu_h2f(b) * xd);
 }
 
@@ -284,7 +288,7 @@ template <> CU_HD float cu_dot32<PD_TYPE_Q5_1>(const uint8_t *row, int64_t u,
                                                     const int8_t *xq, float xd, int xs)
 {
     const uint8_t *b = row + 24 * u;
-    const uint32_t h = (uint32_t)b[4] | (uint32_t)b[5] << 8 | (uint32_t)b[6] << 16 | (uint32_t)b[7] << 24;
+    const uint32_t h = cu_q5_high(b + 4);
     int x[8];
     cu_load_x(xq, x);
     const int si = cu_dot_u32(b + 8, h, true, x);
