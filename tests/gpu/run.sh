@@ -101,7 +101,7 @@ greedy() {   # model, [env assignment for the cuda run]
 # oracle's llama.cpp logits). If they fail, the CUDA-vs-CPU rows below use
 # the AVX2 level (PONDER_SIMD=avx2), so that they judge the GPU alone.
 cpu_self_check() {
-    level=$(grep -o -m1 -w 'avx512f' /proc/cpuinfo >/dev/null && echo avx512 || echo avx2)
+    level=$(grep -qw avx512f /proc/cpuinfo && echo avx512 || echo avx2)
     bad=0
     for t in test_quant test_model; do
         [ -x "$G/$t" ] || { row "cpu $t ($level)" skip "not carried"; continue; }
