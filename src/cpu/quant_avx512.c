@@ -134,7 +134,8 @@ ALWAYS_INLINE void tile_x8_0_packed(int64_t n, const void *w, size_t ws, int nr,
     pk_q8_0 pk __attribute__((aligned(64)));
     const int ncg = tile_cols(nc, PK_COLS);
     if (ncg < nc)          /* a few columns left: the 4-column kernel */
-        tile_x8_0(n, w, ws, nr, XROW(x, xs, ncg), xs, nc - ncg, out + (size_t)ncg * os, os, q4);
+        tile_x8_0(n, w, ws, nr, XROW(x, xs, ncg), xs, nc - ncg, out + (size_t)ncg * os, os,
+                  q4 ? PD_TYPE_Q4_0 : PD_TYPE_Q8_0);
     for (int c0 = 0; c0 < ncg; c0 += PK_COLS) {
         int N = ncg - c0 < PK_COLS ? ncg - c0 : PK_COLS;
         const pd_block_q8_0 *b[PK_COLS];
