@@ -21,8 +21,15 @@
 #define PD_X86_NAME "avx2"
 #endif
 
-#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+/* PD_VNNI: vpdpbusd/vpdpwssd on 256-bit vectors; PD_REGS32: 32 vector
+ * registers, so the tiles take twice the columns.  PD_EMULATE_AVX512 sets
+ * both in a test build that runs this AVX-512 code on an AVX2 machine, with
+ * the three AVX-512 instructions used written in AVX2 (tests/unit/avx512_emu.h). */
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__) || defined(PD_EMULATE_AVX512)
 #define PD_VNNI 1
+#endif
+#if defined(__AVX512F__) || defined(PD_EMULATE_AVX512)
+#define PD_REGS32 1
 #endif
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
@@ -824,7 +831,7 @@ static void tile_q5_0(int64_t n, const void *w, size_t ws, int nr,
  * of bsums (for the mins) and the scale are prepared once per chunk; the
  * weight block is unpacked once for KW columns (8 with AVX-512's registers)
  * whose integer sums are folded into one vector before scaling. */
-#ifdef __AVX512F__
+#ifdef PD_REGS32
 #define KW 8
 #else
 #define KW 4
@@ -973,7 +980,7 @@ static void tile_q5_k(int64_t n, const void *w, size_t ws, int nr,
  * block are then shared by twice the columns, 1.35x faster than 4).
  * ======================================================================== */
 #ifndef Q4K_W
-#ifdef __AVX512F__
+#ifdef PD_REGS32
 #define Q4K_W 8       /* 32 registers */
 #else
 #define Q4K_W 4
@@ -1521,7 +1528,7 @@ static void q4k8_gemm(int64_t n, const void *w, size_t ws, int nr,
 /* Q6_K: one weight row against up to Q6_W columns; unpacking the 6-bit
  * values is the costly part, so it is shared by as many columns as the
  * registers allow (8 with AVX-512's 32 registers). */
-#ifdef __AVX512F__
+#ifdef PD_REGS32
 #define Q6_W 8
 #else
 #define Q6_W 4
@@ -1570,7 +1577,7 @@ ALWAYS_INLINE void tile_q6_k_1xN(int64_t nb, const pd_block_q6_k *a, const void 
 /* F16: 4 columns of a K chunk are converted to f32 once, then 2x4
  * micro-tiles do 8 fma per 2 conversions (the tile is fma-bound). */
 #define F16_KCH 1024
-#ifdef __AVX512F__
+#ifdef PD_REGS32
 #define F16_ROWS 4    /* 16 accumulators: needs the 32 registers of AVX-512 */
 #else
 #define F16_ROWS 2
