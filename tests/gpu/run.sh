@@ -96,7 +96,7 @@ greedy() {   # model, [env assignment for the cuda run]
 }
 
 # The CPU reference itself at this machine's SIMD level (a GPU host's CPU
-# likely has AVX-512, which the build machine lacks and which has never run):
+# likely has AVX-512, which the build machine runs only emulated):
 # test_quant (every level against the scalar kernels) and test_model (the
 # oracle's llama.cpp logits). If they fail, the CUDA-vs-CPU rows below use
 # the AVX2 level (PONDER_SIMD=avx2), so that they judge the GPU alone.
