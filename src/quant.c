@@ -125,7 +125,7 @@ void pd_dequantize_row(pd_type t, const void *src, float *dst, int64_t n)
 void pd_quantize_row(pd_type t, const float *src, void *dst, int64_t n)
 {
     const pd_quant_kernels *k = active();
-    if (ok(k, t))
+    if (ok(k, t) && k->quantize[t])   /* (Q2_K, Q3_K have none) */
         k->quantize[t](src, dst, n);
 }
 

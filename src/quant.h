@@ -52,6 +52,24 @@ typedef struct { uint16_t d, m; uint8_t qh[4]; uint8_t qs[PD_QK_0 / 2]; } pd_blo
 /* Q8_1 (activations for Q4_1/Q5_1): as Q8_0 plus s = fp16(d * sum(qs)),
  * d the float amax/127 before its rounding to fp16 */
 typedef struct { uint16_t d, s; int8_t qs[PD_QK_0]; } pd_block_q8_1;            /* 36 B */
+/* Q2_K: 16 sub-blocks of 16 values, x = d*sc*q - dmin*m, q = 0..3; scales[j]
+ * holds sub-block j's 4-bit scale (low nibble) and min (high).  Value
+ * 128h + 32k + l (h < 2, k < 4, l < 32) is bits 2k..2k+1 of qs[32h + l]. */
+typedef struct {                                                                /* 84 B */
+    uint8_t scales[PD_QK_K / 16];
+    uint8_t qs[PD_QK_K / 4];
+    uint16_t d, dmin;
+} pd_block_q2_k;
+/* Q3_K: 16 sub-blocks of 16, x = d*(sc - 32)*q, q = -4..3: its low 2 bits laid
+ * out as Q2_K's, minus 4 when bit e/32 of hmask[e % 32] is clear (value e).
+ * The 6-bit scales: low nibble of scales[j] (j < 8) or scales[j - 8] >> 4,
+ * top 2 bits from scales[8 + j % 4] >> 2*(j / 4). */
+typedef struct {                                                                /* 110 B */
+    uint8_t hmask[PD_QK_K / 8];
+    uint8_t qs[PD_QK_K / 4];
+    uint8_t scales[12];
+    uint16_t d;
+} pd_block_q3_k;
 typedef struct {                                                                /* 144 B */
     uint16_t d, dmin;
     uint8_t scales[12];        /* 8 x (6-bit scale, 6-bit min), packed */
@@ -98,7 +116,8 @@ void pd_dequantize_row(pd_type t, const void *src, float *dst, int64_t n);
 void pd_dequantize_row_ref(pd_type t, const void *src, float *dst, int64_t n);
 /* Quantize a float row into type t (the vec_dot types F32, F16, BF16, Q8_0,
  * Q8_1, Q8_K, and also Q4_0/Q4_1/Q5_0/Q5_1/Q4_K/Q5_K/Q6_K for `ponder synth`;
- * Q4_1/Q5_0/Q5_1 exactly as ggml's quantize_row_*_ref). */
+ * Q4_1/Q5_0/Q5_1 exactly as ggml's quantize_row_*_ref); does nothing for
+ * the types without a quantizer (Q2_K, Q3_K). */
 void pd_quantize_row(pd_type t, const float *src, void *dst, int64_t n);
 void pd_quantize_row_ref(pd_type t, const float *src, void *dst, int64_t n);
 
@@ -162,6 +181,14 @@ void pd_q4k8_tile_ordered(pd_q4k_order order, int64_t n, const void *w8, int nr,
  * lanes of 4-value integer sums, lane += (dx*dy) * sum as one fma, the
  * lanes added as hsum_float_8 at the end; Q4_1/Q5_1 then add the mins'
  * sum, built block by block as fma(m, s, sum).  Bit-identical across levels. */
+
+/* Q2_K and Q3_K dot products (every level, the scalar reference included)
+ * round as ggml's x86 AVX2 vec_dot: 8 lanes, lane l the exact integer sum
+ * over the super-block of sc * q * y for the values e with e % 32 in
+ * 4l..4l+3; per super-block Q2_K first adds the mins (lane l: m * bsum of
+ * sub-blocks 2l and 2l+1) as fma(-dy*dmin, mins, lane), then both types
+ * fma(dy*d, sum, lane); the lanes added as hsum_float_8 at the end.  There is
+ * no quantizer for them (llama-quantize makes the files). */
 
 /* Which implementation the dispatcher picked: "avx512", "avx2" or "scalar".
  * PONDER_SIMD=scalar|avx2|avx512 in the environment caps it (for tests). */

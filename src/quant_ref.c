@@ -213,6 +213,49 @@ static void deq_q5_k(const void *src, float *dst, int64_t n)
     }
 }
 
+/* Q2_K / Q3_K value e's low 2 bits (quant.h's layout) */
+static inline int q2_bits(const uint8_t qs[64], int e)
+{
+    return (qs[32 * (e / 128) + e % 32] >> (2 * (e % 128 / 32))) & 3;
+}
+
+/* Q3_K value e, -4..3: the low bits less 4 where its hmask bit is clear */
+static inline int q3_k_value(const pd_block_q3_k *b, int e)
+{
+    return q2_bits(b->qs, e) - ((b->hmask[e % 32] >> (e / 32)) & 1 ? 0 : 4);
+}
+
+/* Q3_K sub-block j's scale, -32..31 */
+static inline int q3_k_scale(const uint8_t s[12], int j)
+{
+    int lo = j < 8 ? s[j] & 0xf : s[j - 8] >> 4;
+    int hi = (s[8 + j % 4] >> (2 * (j / 4))) & 3;
+    return (lo | hi << 4) - 32;
+}
+
+/* Q2_K: x = (d*sc)*q - dmin*m, the products rounded as ggml and gguf-py do */
+static void deq_q2_k(const void *src, float *dst, int64_t n)
+{
+    const pd_block_q2_k *b = src;
+    for (int64_t i = 0; i < n / PD_QK_K; i++, dst += PD_QK_K) {
+        float d = F16(b[i].d), dmin = F16(b[i].dmin);
+        for (int e = 0; e < PD_QK_K; e++) {
+            int sm = b[i].scales[e / 16];
+            dst[e] = d * (float)(sm & 0xf) * q2_bits(b[i].qs, e) - dmin * (float)(sm >> 4);
+        }
+    }
+}
+
+static void deq_q3_k(const void *src, float *dst, int64_t n)
+{
+    const pd_block_q3_k *b = src;
+    for (int64_t i = 0; i < n / PD_QK_K; i++, dst += PD_QK_K) {
+        float d = F16(b[i].d);
+        for (int e = 0; e < PD_QK_K; e++)
+            dst[e] = d * (float)q3_k_scale(b[i].scales, e / 16) * q3_k_value(&b[i], e);
+    }
+}
+
 /* Q6_K block -> 256 signed 6-bit values.  Per half h of 128: element
  * 128h + 32k + l takes its low nibble from ql[64h + l + 32*(k&1)] (low nibble
  * for k < 2, high for k >= 2) and its 2 high bits from qh[32h + l] >> 2k. */
@@ -757,6 +800,50 @@ static float dot_q5_k(int64_t n, const void *w, const void *x)
     return s;
 }
 
+/* ---- Q2_K / Q3_K in the order of ggml's AVX2 vec_dot (quant.h) ---- */
+
+/* Value e of a super-block goes to lane e % 32 / 4 */
+static inline void q23_lanes(int32_t lane[8], int e, int sc, int q, int y)
+{
+    lane[e % 32 / 4] += sc * q * y;
+}
+
+static float dot_q2_k(int64_t n, const void *w, const void *x)
+{
+    const pd_block_q2_k *a = w;
+    const pd_block_q8_k *b = x;
+    float acc[8] = { 0 };
+    for (int64_t i = 0; i < n / PD_QK_K; i++) {
+        const float d = b[i].d * F16(a[i].d), dmin = -b[i].d * F16(a[i].dmin);
+        int32_t lane[8] = { 0 };
+        for (int e = 0; e < PD_QK_K; e++)
+            q23_lanes(lane, e, a[i].scales[e / 16] & 0xf, q2_bits(a[i].qs, e), b[i].qs[e]);
+        for (int l = 0; l < 8; l++) {
+            int32_t mins = (a[i].scales[2 * l] >> 4) * b[i].bsums[2 * l]
+                         + (a[i].scales[2 * l + 1] >> 4) * b[i].bsums[2 * l + 1];
+            acc[l] = fmaf(dmin, (float)mins, acc[l]);
+            acc[l] = fmaf(d, (float)lane[l], acc[l]);
+        }
+    }
+    return reduce8(acc);
+}
+
+static float dot_q3_k(int64_t n, const void *w, const void *x)
+{
+    const pd_block_q3_k *a = w;
+    const pd_block_q8_k *b = x;
+    float acc[8] = { 0 };
+    for (int64_t i = 0; i < n / PD_QK_K; i++) {
+        const float d = b[i].d * F16(a[i].d);
+        int32_t lane[8] = { 0 };
+        for (int e = 0; e < PD_QK_K; e++)
+            q23_lanes(lane, e, q3_k_scale(a[i].scales, e / 16), q3_k_value(&a[i], e), b[i].qs[e]);
+        for (int l = 0; l < 8; l++)
+            acc[l] = fmaf(d, (float)lane[l], acc[l]);
+    }
+    return reduce8(acc);
+}
+
 static float dot_q6_k(int64_t n, const void *w, const void *x)
 {
     const pd_block_q6_k *a = w;
@@ -876,6 +963,10 @@ void pd_quant_kernels_ref(pd_quant_kernels *k)
     PD_REF_SET(PD_TYPE_Q5_0, q5_0);
     PD_REF_SET(PD_TYPE_Q5_1, q5_1);
     PD_REF_SET(PD_TYPE_Q8_1, q8_1);
+    k->dot[PD_TYPE_Q2_K] = dot_q2_k;   /* no quantizer: llama-quantize makes them */
+    k->dequantize[PD_TYPE_Q2_K] = deq_q2_k;
+    k->dot[PD_TYPE_Q3_K] = dot_q3_k;
+    k->dequantize[PD_TYPE_Q3_K] = deq_q3_k;
     PD_REF_SET(PD_TYPE_Q4_K, q4_k);
     PD_REF_SET(PD_TYPE_Q5_K, q5_k);
     PD_REF_SET(PD_TYPE_Q6_K, q6_k);
@@ -909,7 +1000,7 @@ void pd_dequantize_row_ref(pd_type t, const void *src, float *dst, int64_t n)
 
 void pd_quantize_row_ref(pd_type t, const float *src, void *dst, int64_t n)
 {
-    if (ref_ok(t))
+    if (ref_ok(t) && ref_table()->quantize[t])
         ref_table()->quantize[t](src, dst, n);
 }
 

@@ -26,8 +26,8 @@ static const type_info k_types[PD_TYPE_COUNT] = {
     [7]  = { "Q5_1",    32,  24,  true  },
     [8]  = { "Q8_0",    32,  34,  true  },
     [9]  = { "Q8_1",    32,  36,  true  },
-    [10] = { "Q2_K",    256, 84,  false },
-    [11] = { "Q3_K",    256, 110, false },
+    [10] = { "Q2_K",    256, 84,  true  },
+    [11] = { "Q3_K",    256, 110, true  },
     [12] = { "Q4_K",    256, 144, true  },
     [13] = { "Q5_K",    256, 176, true  },
     [14] = { "Q6_K",    256, 210, true  },
@@ -58,6 +58,8 @@ _Static_assert(sizeof(pd_block_q4_1) == 20, "q4_1 layout");
 _Static_assert(sizeof(pd_block_q5_0) == 22, "q5_0 layout");
 _Static_assert(sizeof(pd_block_q5_1) == 24, "q5_1 layout");
 _Static_assert(sizeof(pd_block_q8_1) == 36, "q8_1 layout");
+_Static_assert(sizeof(pd_block_q2_k) == 84, "q2_k layout");
+_Static_assert(sizeof(pd_block_q3_k) == 110, "q3_k layout");
 _Static_assert(sizeof(pd_block_q4_k) == 144, "q4_k layout");
 _Static_assert(sizeof(pd_block_q5_k) == 176, "q5_k layout");
 _Static_assert(sizeof(pd_block_q6_k) == 210, "q6_k layout");
@@ -115,6 +117,8 @@ pd_type pd_type_vec_dot(pd_type weight_type)
     case PD_TYPE_Q4_1:
     case PD_TYPE_Q5_1:
     case PD_TYPE_Q8_1: return PD_TYPE_Q8_1;
+    case PD_TYPE_Q2_K:
+    case PD_TYPE_Q3_K:
     case PD_TYPE_Q4_K:
     case PD_TYPE_Q5_K:
     case PD_TYPE_Q6_K:

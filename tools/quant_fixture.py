@@ -6,11 +6,18 @@ tests/unit/test_quant.c checks that ponder's scalar reference quantizes the
 same floats to the same bytes and dequantizes those bytes to the same
 floats, bit for bit.
 
-Usage: tools/quant_fixture.py [OUT]   (default: the path above)
+And tests/fixtures/quant/gguf-py-k-low.bin: Q2_K and Q3_K super-blocks of
+random bytes (every bit pattern of quants, scales and masks) with chosen
+fp16 d/dmin, dequantized by gguf-py (which has no quantizer for them);
+test_quant checks ponder's dequantize against it bit for bit.
 
-Format (little endian): "PDQF", u32 version 1, u32 number of sections; per
-section: u32 ggml type id, u32 blocks nb, f32 source[nb*32], the nb blocks
-as gguf-py wrote them, f32 dequantized[nb*32].
+Usage: tools/quant_fixture.py [OUTDIR]   (default: tests/fixtures/quant)
+
+Format (little endian): "PDQF", u32 version, u32 number of sections; per
+section: u32 ggml type id, u32 blocks nb, then for version 1 (32-value
+blocks) f32 source[nb*32], the nb blocks as gguf-py wrote them, f32
+dequantized[nb*32]; for version 2 (256-value blocks) the nb blocks and
+f32 dequantized[nb*256].
 """
 import os
 import struct
@@ -36,10 +43,39 @@ def source_floats(rng: np.random.Generator) -> np.ndarray:
     return x.astype(np.float32)
 
 
+# fp16 d (and dmin) of the K-quant blocks: ordinary, negative, zero,
+# subnormal, large
+K_SCALES = [0.0123, -0.0071, 0.0, 3.0e-6, 1.5, 0.25, -2.0e-5, 0.000977]
+K_LAYOUT = {  # block bytes, offset of d, number of fp16 fields there
+    T.Q2_K: (84, 80, 2),
+    T.Q3_K: (110, 108, 1),
+}
+
+
+def k_low(out: str) -> None:
+    rng = np.random.default_rng(20261208)
+    parts = [b"PDQF", struct.pack("<II", 2, len(K_LAYOUT))]
+    for t, (size, off, nf) in K_LAYOUT.items():
+        nb = len(K_SCALES)
+        q = rng.integers(0, 256, size=(nb, size), dtype=np.uint8)
+        for i in range(nb):
+            for f in range(nf):
+                h = np.float16(K_SCALES[(i + 3 * f) % nb])
+                q[i, off + 2 * f:off + 2 * f + 2] = np.frombuffer(h.tobytes(), np.uint8)
+        y = quants.dequantize(q, t).astype(np.float32)
+        parts.append(struct.pack("<II", int(t), nb))
+        parts.append(q.tobytes())
+        parts.append(y.astype("<f4").tobytes())
+    with open(out, "wb") as f:
+        f.write(b"".join(parts))
+    print(f"wrote {out}")
+
+
 def main() -> None:
     here = os.path.dirname(os.path.abspath(__file__))
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-        here, "..", "tests", "fixtures", "quant", "gguf-py-legacy.bin")
+    outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+        here, "..", "tests", "fixtures", "quant")
+    out = os.path.join(outdir, "gguf-py-legacy.bin")
     rng = np.random.default_rng(20261207)
     types = [T.Q4_1, T.Q5_0, T.Q5_1]
     parts = [b"PDQF", struct.pack("<II", 1, len(types))]
@@ -54,6 +90,7 @@ def main() -> None:
     with open(out, "wb") as f:
         f.write(b"".join(parts))
     print(f"wrote {out}")
+    k_low(os.path.join(outdir, "gguf-py-k-low.bin"))
 
 
 if __name__ == "__main__":

@@ -1,8 +1,11 @@
-/* quant_vs_ggml.c - ponder's Q4_1/Q5_0/Q5_1 against ggml's own CPU code,
- * linked in: weight quantization (ggml_quantize_chunk, no imatrix = ggml's
- * quantize_row_*_ref), the activations' Q8_0/Q8_1 bytes (the vec_dot type's
- * from_float, x86) and the dot products (vec_dot), all bit for bit, on 2000
- * random rows per type (n = 32..2048, a quarter of them 128).  Not part of
+/* quant_vs_ggml.c - ponder's Q4_1/Q5_0/Q5_1/Q2_K/Q3_K against ggml's own CPU
+ * code, linked in: weight quantization (ggml_quantize_chunk, no imatrix =
+ * ggml's quantize_row_*_ref; Q2_K/Q3_K have no ponder quantizer, so not
+ * compared), dequantization (to_float), the activations' Q8_0/Q8_1/Q8_K
+ * bytes (the vec_dot type's from_float, x86) and the dot products (vec_dot),
+ * all bit for bit, on 2000 random rows per type (n = 32..2048, a quarter of
+ * them 128, for Q4_1/Q5_0/Q5_1; n = 256..8192, a quarter of them 7168, for
+ * Q2_K/Q3_K, every other row's quants and scales random bytes).  Not part of
  * `make check` (needs a llama.cpp build).  Build and run (PONDER_SIMD=scalar
  * checks the scalar reference):
  *   S=llama.cpp source; L=its build's bin; B=ponder build dir
@@ -20,30 +23,55 @@
 static unsigned long long s = 88172645463325252ull;
 static unsigned long long rnd(void) { s ^= s << 13; s ^= s >> 7; s ^= s << 17; return s; }
 static float fr(void) { return (float)((rnd() >> 40) * 0x1p-24) * 2 - 1; }
+static pd_type pd_of(int ggml_type)
+{
+    switch (ggml_type) {
+    case GGML_TYPE_Q8_0: return PD_TYPE_Q8_0;
+    case GGML_TYPE_Q8_1: return PD_TYPE_Q8_1;
+    default: return PD_TYPE_Q8_K;
+    }
+}
+/* random quants and scales, the block's trailing fp16 d (and dmin) kept */
+static void scramble(unsigned char *q, size_t bytes, size_t block, size_t keep)
+{
+    for (size_t i = 0; i < bytes; i++)
+        if (i % block < block - keep)
+            q[i] = (unsigned char)rnd();
+}
 int main(void)
 {
     ggml_cpu_init();
-    const int types[3] = { GGML_TYPE_Q4_1, GGML_TYPE_Q5_0, GGML_TYPE_Q5_1 };
+    enum { NT = 5, NMAX = 8192 };
+    const int types[NT] = { GGML_TYPE_Q4_1, GGML_TYPE_Q5_0, GGML_TYPE_Q5_1, GGML_TYPE_Q2_K, GGML_TYPE_Q3_K };
     int failed = 0;
-    static float w[4096], x[4096];
-    static unsigned char qw[8192], qa[8192], qb[8192];
-    for (int ti = 0; ti < 3; ti++) {
-        int t = types[ti], bad_dot = 0, bad_act = 0, bad_w = 0, n_tests = 0;
+    static float w[NMAX], x[NMAX], fg[NMAX], fp[NMAX];
+    static unsigned char qw[4 * NMAX], qa[4 * NMAX], qb[4 * NMAX];
+    for (int ti = 0; ti < NT; ti++) {
+        int t = types[ti], bad_dot = 0, bad_act = 0, bad_w = 0, bad_deq = 0, n_tests = 0;
+        const int kq = t == GGML_TYPE_Q2_K || t == GGML_TYPE_Q3_K;
         const struct ggml_type_traits_cpu *tr = ggml_get_type_traits_cpu(t);
         int vt = tr->vec_dot_type;
         for (int rep = 0; rep < 2000; rep++) {
-            int n = 32 * (1 + (int)(rnd() % 64));
-            if (rep % 4 == 0) n = 128;
+            int n = kq ? 256 * (1 + (int)(rnd() % 32)) : 32 * (1 + (int)(rnd() % 64));
+            if (rep % 4 == 0) n = kq ? 7168 : 128;
             float sc = ldexpf(1, (int)(rnd() % 12) - 6), off = rep % 3 ? 0 : fr();
             for (int i = 0; i < n; i++) { w[i] = fr() * sc + off; x[i] = fr() * ldexpf(1, (int)(rnd() % 8) - 4); }
             /* weights: ggml's reference quantizer vs ours */
             ggml_quantize_chunk(t, w, qw, 0, 1, n, NULL);
-            pd_quantize_row_ref(t, w, qb, n);
             size_t wb = ggml_row_size(t, n);
-            bad_w += memcmp(qw, qb, wb) != 0;
+            if (!kq) {
+                pd_quantize_row_ref(t, w, qb, n);
+                bad_w += memcmp(qw, qb, wb) != 0;
+            } else if (rep % 2) {
+                scramble(qw, wb, ggml_type_size(t), t == GGML_TYPE_Q2_K ? 4 : 2);
+            }
+            /* dequantize: ggml's to_float vs ours */
+            ggml_get_type_traits(t)->to_float(qw, fg, n);
+            pd_dequantize_row(t, qw, fp, n);
+            bad_deq += memcmp(fg, fp, (size_t)n * 4) != 0;
             /* activations: ggml's x86 from_float vs ours */
             ggml_get_type_traits_cpu(vt)->from_float(x, qa, n);
-            pd_quantize_row(vt == GGML_TYPE_Q8_1 ? PD_TYPE_Q8_1 : PD_TYPE_Q8_0, x, qb, n);
+            pd_quantize_row(pd_of(vt), x, qb, n);
             bad_act += memcmp(qa, qb, ggml_row_size(vt, n)) != 0;
             float g;
             tr->vec_dot(n, &g, 0, qw, 0, qa, 0, 1);
@@ -53,9 +81,10 @@ int main(void)
             if (ug != up || ug != ur) { if (bad_dot < 3) printf("  %s n=%d ggml %a ponder %a ref %a\n", ggml_type_name(t), n, g, p, r); bad_dot++; }
             n_tests++;
         }
-        printf("%s (%s): %d rows: weights bytes differ %d, activation bytes differ %d, dots differ %d (ponder level %s)\n",
-               ggml_type_name(t), ggml_type_name(vt), n_tests, bad_w, bad_act, bad_dot, pd_simd_level());
-        failed |= bad_w || bad_act || bad_dot;
+        printf("%s (%s): %d rows: weights bytes differ %d%s, dequantized rows differ %d, activation bytes differ %d, dots differ %d (ponder level %s)\n",
+               ggml_type_name(t), ggml_type_name(vt), n_tests, bad_w, kq ? " (not compared)" : "", bad_deq, bad_act,
+               bad_dot, pd_simd_level());
+        failed |= bad_w || bad_deq || bad_act || bad_dot;
     }
     return failed;
 }

@@ -402,6 +402,93 @@ static float dot_q6_k(int64_t n, const void *w, const void *x)
     return hsum_ps(acc);
 }
 
+/* ---- Q2_K / Q3_K: ggml's AVX2 order (quant.h), as quant_ref.c ---- */
+
+/* The 32 2-bit values k (0..3) of 128-value half whose 32 bytes are q */
+ALWAYS_INLINE __m256i q2_bits32(__m256i q, int k)
+{
+    return _mm256_and_si256(_mm256_srli_epi16(q, 2 * k), _mm256_set1_epi8(3));
+}
+
+static float dot_q2_k(int64_t n, const void *w, const void *x)
+{
+    const pd_block_q2_k *a = w;
+    const pd_block_q8_k *b = x;
+    const __m128i m4 = _mm_set1_epi8(0x0f);
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / PD_QK_K; i++) {
+        const float d = b[i].d * h2f(a[i].d), dmin = -b[i].d * h2f(a[i].dmin);
+        __m128i sm = _mm_loadu_si128((const __m128i *)a[i].scales);
+        __m128i sc8 = _mm_and_si128(sm, m4);
+        __m256i mins = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(sm, 4), m4));
+        __m256i msum = _mm256_madd_epi16(mins, load256(b[i].bsums));
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(dmin), _mm256_cvtepi32_ps(msum), acc);
+        __m256i sumi = _mm256_setzero_si256(), sumi2 = sumi;   /* two chains */
+#pragma GCC unroll 2
+        for (int h = 0; h < 2; h++) {
+            __m256i q = load256(a[i].qs + 32 * h);
+#pragma GCC unroll 4
+            for (int k = 0; k < 4; k++) {
+                __m256i p = _mm256_maddubs_epi16(q2_bits32(q, k), load256(b[i].qs + 128 * h + 32 * k));
+                if (k & 1)
+                    sumi2 = madd16(sumi2, p, q6_scale_pair(sc8, 8 * h + 2 * k));
+                else
+                    sumi = madd16(sumi, p, q6_scale_pair(sc8, 8 * h + 2 * k));
+            }
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(_mm256_add_epi32(sumi, sumi2)), acc);
+    }
+    return hsum_ps(acc);
+}
+
+/* Q3_K's 16 scales (-32..31) as bytes */
+ALWAYS_INLINE __m128i q3_k_scales(const uint8_t s[12])
+{
+    const uint32_t m4 = 0x0f0f0f0f, m2 = 0x03030303;
+    uint32_t a0, a1, a2;
+    memcpy(&a0, s, 4);
+    memcpy(&a1, s + 4, 4);
+    memcpy(&a2, s + 8, 4);
+    __m128i v = _mm_setr_epi32((int)((a0 & m4) | ((a2 & m2) << 4)),
+                               (int)((a1 & m4) | (((a2 >> 2) & m2) << 4)),
+                               (int)(((a0 >> 4) & m4) | (((a2 >> 4) & m2) << 4)),
+                               (int)(((a1 >> 4) & m4) | (((a2 >> 6) & m2) << 4)));
+    return _mm_sub_epi8(v, _mm_set1_epi8(32));
+}
+
+static float dot_q3_k(int64_t n, const void *w, const void *x)
+{
+    const pd_block_q3_k *a = w;
+    const pd_block_q8_k *b = x;
+    const __m256i four = _mm256_set1_epi8(4), zero = _mm256_setzero_si256();
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / PD_QK_K; i++) {
+        const float d = b[i].d * h2f(a[i].d);
+        const __m128i sc8 = q3_k_scales(a[i].scales);
+        const __m256i hb = load256(a[i].hmask);
+        __m256i sumi = _mm256_setzero_si256(), sumi2 = sumi;   /* two chains */
+#pragma GCC unroll 2
+        for (int h = 0; h < 2; h++) {
+            __m256i q = load256(a[i].qs + 32 * h);
+#pragma GCC unroll 4
+            for (int k = 0; k < 4; k++) {
+                /* q - 4*(hmask bit clear) as the two products' difference */
+                __m256i bit = _mm256_and_si256(hb, _mm256_set1_epi8((char)(1 << (4 * h + k))));
+                __m256i sub4 = _mm256_and_si256(_mm256_cmpeq_epi8(bit, zero), four);
+                __m256i y = load256(b[i].qs + 128 * h + 32 * k);
+                __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(q2_bits32(q, k), y),
+                                             _mm256_maddubs_epi16(sub4, y));
+                if (k & 1)
+                    sumi2 = madd16(sumi2, p, q6_scale_pair(sc8, 8 * h + 2 * k));
+                else
+                    sumi = madd16(sumi, p, q6_scale_pair(sc8, 8 * h + 2 * k));
+            }
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(_mm256_add_epi32(sumi, sumi2)), acc);
+    }
+    return hsum_ps(acc);
+}
+
 /* ========================================================================
  * Dequantize
  * ======================================================================== */
@@ -1708,6 +1795,8 @@ PD_X86_LINKAGE void PD_X86_FILL(pd_quant_kernels *k)
     k->dot[PD_TYPE_Q4_1] = dot_q4_1;
     k->dot[PD_TYPE_Q5_0] = dot_q5_0;
     k->dot[PD_TYPE_Q5_1] = dot_q5_1;
+    k->dot[PD_TYPE_Q2_K] = dot_q2_k;   /* (Q2_K/Q3_K dequantize: the scalar reference's) */
+    k->dot[PD_TYPE_Q3_K] = dot_q3_k;
     k->dot[PD_TYPE_Q4_K] = dot_q4_k;
     k->dot[PD_TYPE_Q5_K] = dot_q5_k;
     k->dot[PD_TYPE_Q6_K] = dot_q6_k;

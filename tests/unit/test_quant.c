@@ -31,7 +31,7 @@ static uint32_t u32_of(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
 static const pd_type k_weight_types[] = {
     PD_TYPE_F32, PD_TYPE_F16, PD_TYPE_BF16, PD_TYPE_Q8_0, PD_TYPE_Q4_0,
     PD_TYPE_Q4_K, PD_TYPE_Q5_K, PD_TYPE_Q6_K, PD_TYPE_Q8_K,
-    PD_TYPE_Q4_1, PD_TYPE_Q5_0, PD_TYPE_Q5_1, PD_TYPE_Q8_1,
+    PD_TYPE_Q4_1, PD_TYPE_Q5_0, PD_TYPE_Q5_1, PD_TYPE_Q8_1, PD_TYPE_Q2_K, PD_TYPE_Q3_K,
 };
 #define N_WT (int)(sizeof k_weight_types / sizeof k_weight_types[0])
 
@@ -103,6 +103,16 @@ static void rand_weights(pd_type t, int64_t n, void *dst)
     case PD_TYPE_Q6_K:
         for (int64_t i = 0; i < n / 256; i++)
             ((pd_block_q6_k *)dst)[i].d = rand_scale16();
+        break;
+    case PD_TYPE_Q2_K:
+        for (int64_t i = 0; i < n / 256; i++) {
+            ((pd_block_q2_k *)dst)[i].d = rand_scale16();
+            ((pd_block_q2_k *)dst)[i].dmin = rand_scale16();
+        }
+        break;
+    case PD_TYPE_Q3_K:
+        for (int64_t i = 0; i < n / 256; i++)
+            ((pd_block_q3_k *)dst)[i].d = rand_scale16() ^ (uint16_t)(rnd() & 0x8000);
         break;
     default:
         abort();
@@ -197,13 +207,20 @@ static void test_type_table(void)
     T_EQ_INT(pd_type_block_bytes(39), 17);    /* MXFP4 */
     T_EQ_INT(pd_type_block_elems(PD_TYPE_Q5_K), 256);
     T_EQ_INT(pd_type_block_elems(PD_TYPE_BF16), 1);
-    T_CHECK(pd_type_known(11) && !pd_type_supported(11));
+    T_CHECK(pd_type_known(16) && !pd_type_supported(16));   /* IQ2_XXS */
     T_CHECK(!pd_type_known(31) && !pd_type_known(40));
-    static const uint32_t sup[] = { 0, 1, 2, 3, 6, 7, 8, 9, 12, 13, 14, 15, 30 };
+    static const uint32_t sup[] = { 0, 1, 2, 3, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 30 };
     int n_sup = 0;
     for (uint32_t t = 0; t < 64; t++)
         n_sup += pd_type_supported(t);
-    T_EQ_INT(n_sup, 13);
+    T_EQ_INT(n_sup, 15);
+    T_EQ_STR(pd_type_name(PD_TYPE_Q2_K), "Q2_K");
+    T_EQ_STR(pd_type_name(PD_TYPE_Q3_K), "Q3_K");
+    T_EQ_INT(pd_type_block_bytes(PD_TYPE_Q2_K), 84);
+    T_EQ_INT(pd_type_block_bytes(PD_TYPE_Q3_K), 110);
+    T_EQ_INT(pd_type_block_elems(PD_TYPE_Q3_K), 256);
+    T_EQ_INT(pd_type_vec_dot(PD_TYPE_Q2_K), PD_TYPE_Q8_K);
+    T_EQ_INT(pd_type_vec_dot(PD_TYPE_Q3_K), PD_TYPE_Q8_K);
     T_EQ_INT(pd_type_block_bytes(PD_TYPE_Q4_1), 20);
     T_EQ_INT(pd_type_block_bytes(PD_TYPE_Q5_0), 22);
     T_EQ_INT(pd_type_block_bytes(PD_TYPE_Q5_1), 24);
@@ -401,6 +418,90 @@ static void test_q6_k_handbuilt(void)
     pd_dequantize_row_ref(PD_TYPE_Q6_K, &b, y, 256);
     for (int e = 0; e < 256; e++)
         T_CHECKF(y[e] == 0.125f * b.scales[e / 16] * q[e], "e=%d", e);
+}
+
+/* ---- Q2_K / Q3_K ---- */
+
+/* Quant e (0..255) of a Q2_K/Q3_K super-block, from the format: byte
+ * qs[32*(e/128) + e%32], bits 2*((e%128)/32); Q3_K subtracts 4 unless bit
+ * e/32 of hmask[e%32] is set.  The sub-block (16 values) is e/16; Q2_K's
+ * scale is the low nibble of scales[e/16], its min the high nibble; Q3_K's
+ * 6-bit scale takes 4 bits from scales[j] (j < 8, low nibble) or scales[j-8]
+ * (high nibble) and 2 from scales[8 + j%4] at bit 2*(j/4), less 32. */
+static void klow_value(pd_type t, const void *row, int64_t i, int e, int *q, int *sc, int *m)
+{
+    const uint8_t *qs;
+    int j = e / 16;
+    if (t == PD_TYPE_Q2_K) {
+        const pd_block_q2_k *b = (const pd_block_q2_k *)row + i;
+        qs = b->qs;
+        *sc = b->scales[j] & 15;
+        *m = b->scales[j] >> 4;
+    } else {
+        const pd_block_q3_k *b = (const pd_block_q3_k *)row + i;
+        qs = b->qs;
+        int lo = j < 8 ? b->scales[j] & 15 : b->scales[j - 8] >> 4;
+        *sc = (lo | ((b->scales[8 + j % 4] >> (2 * (j / 4))) & 3) << 4) - 32;
+        *m = 0;
+    }
+    *q = (qs[32 * (e / 128) + e % 32] >> (2 * ((e % 128) / 32))) & 3;
+    if (t == PD_TYPE_Q3_K && !((((const pd_block_q3_k *)row + i)->hmask[e % 32] >> (e / 32)) & 1))
+        *q -= 4;
+}
+
+/* Blocks written from the format description (quant.h), decoded by hand */
+static void test_q2_q3_k_handbuilt(void)
+{
+    pd_block_q2_k a;
+    pd_block_q3_k b;
+    int q[256], sc3[16];
+    g_rng = 31;
+    for (int e = 0; e < 256; e++)
+        q[e] = (int)(rnd() % 8) - 4;
+    a.d = 0x3800;     /* 0.5 */
+    a.dmin = 0x3400;  /* 0.25 */
+    b.d = 0xb800;     /* -0.5 */
+    for (int j = 0; j < 16; j++) {
+        a.scales[j] = (uint8_t)(j | (15 - j) << 4);
+        sc3[j] = 4 * j - 31;                 /* -31..29 */
+    }
+    memset(a.qs, 0, sizeof a.qs);
+    memset(b.qs, 0, sizeof b.qs);
+    memset(b.hmask, 0, sizeof b.hmask);
+    memset(b.scales, 0, sizeof b.scales);
+    for (int j = 0; j < 16; j++) {
+        int u = sc3[j] + 32;
+        b.scales[j % 8] |= (uint8_t)((u & 15) << (j < 8 ? 0 : 4));
+        b.scales[8 + j % 4] |= (uint8_t)((u >> 4) << (2 * (j / 4)));
+    }
+    for (int e = 0; e < 256; e++) {
+        int byte = 32 * (e / 128) + e % 32, sh = 2 * ((e % 128) / 32);
+        a.qs[byte] |= (uint8_t)((q[e] & 3) << sh);         /* Q2_K: q & 3 */
+        b.qs[byte] |= (uint8_t)((q[e] & 3) << sh);         /* Q3_K: q = low - 4*(!h) */
+        if (q[e] >= 0)
+            b.hmask[e % 32] |= (uint8_t)(1 << (e / 32));
+    }
+    float y[256];
+    pd_dequantize_row_ref(PD_TYPE_Q2_K, &a, y, 256);
+    for (int e = 0; e < 256; e++) {
+        int j = e / 16;
+        T_CHECKF(y[e] == 0.5f * j * (q[e] & 3) - 0.25f * (15 - j), "Q2_K e=%d y=%g", e, y[e]);
+    }
+    pd_dequantize_row_ref(PD_TYPE_Q3_K, &b, y, 256);
+    for (int e = 0; e < 256; e++)
+        T_CHECKF(y[e] == -0.5f * sc3[e / 16] * q[e], "Q3_K e=%d y=%g", e, y[e]);
+    /* the test's own decoder agrees with the hand-built values */
+    for (int e = 0; e < 256; e++) {
+        int qq, sc, m;
+        klow_value(PD_TYPE_Q3_K, &b, 0, e, &qq, &sc, &m);
+        T_CHECKF(qq == q[e] && sc == sc3[e / 16], "Q3_K decode e=%d", e);
+        klow_value(PD_TYPE_Q2_K, &a, 0, e, &qq, &sc, &m);
+        T_CHECKF(qq == (q[e] & 3) && sc == e / 16 && m == 15 - e / 16, "Q2_K decode e=%d", e);
+    }
+    /* literals: Q2_K element 160 = half 1, k 1, byte 32 bits 2-3 */
+    a.qs[32] = 0x0c;
+    pd_dequantize_row_ref(PD_TYPE_Q2_K, &a, y, 256);
+    T_CHECK(y[160] == 0.5f * 10 * 3 - 0.25f * 5);
 }
 
 static void test_q4_0_q8_0_handbuilt(void)
@@ -759,7 +860,7 @@ static void test_simd_long_rows(void)
         { PD_TYPE_Q8_0, 67 * 32 }, { PD_TYPE_Q4_K, 65 * 256 }, { PD_TYPE_Q6_K, 65 * 256 },
         { PD_TYPE_F16, 2061 }, { PD_TYPE_F32, 1003 }, { PD_TYPE_BF16, 1101 }, { PD_TYPE_Q4_0, 67 * 32 },
         { PD_TYPE_Q5_K, 65 * 256 }, { PD_TYPE_Q4_1, 67 * 32 }, { PD_TYPE_Q5_0, 67 * 32 },
-        { PD_TYPE_Q5_1, 67 * 32 },
+        { PD_TYPE_Q5_1, 67 * 32 }, { PD_TYPE_Q2_K, 65 * 256 }, { PD_TYPE_Q3_K, 65 * 256 },
     };
     enum { R = 5, C = 9, NMAX = 65 * 256 };
     static uint8_t w[R][NMAX * 4], x[C][NMAX * 4];
@@ -1219,6 +1320,127 @@ static void test_legacy_gguf_py(void)
     fclose(f);
 }
 
+/* ---- Q2_K / Q3_K: ggml's AVX2 order (quant.h), bit for bit ---- */
+
+/* ggml_vec_dot_q2_K_q8_K / _q3_K_q8_K (ggml-cpu/arch/x86, AVX2) written
+ * out with the test's own decoding: 8 lanes; per super-block the integer
+ * lane sums (lane l: values with e % 32 in 4l..4l+3, sc * q * y), Q2_K's
+ * mins first (lane l: m * bsum of sub-blocks 2l, 2l+1) as
+ * fma(-dy*dmin, mins, lane), then fma(dy*d, sum, lane); hsum_float_8. */
+static float klow_expected(pd_type t, int64_t n, const void *w, const void *x)
+{
+    const pd_block_q8_k *y = x;
+    float lane[8] = { 0 };
+    for (int64_t i = 0; i < n / 256; i++) {
+        int32_t s[8] = { 0 }, mins[8] = { 0 };
+        for (int e = 0; e < 256; e++) {
+            int q, sc, m;
+            klow_value(t, w, i, e, &q, &sc, &m);
+            s[(e % 32) / 4] += sc * q * y[i].qs[e];
+            if (e % 16 == 0)
+                mins[e / 32] += m * y[i].bsums[e / 16];
+        }
+        uint16_t hd = t == PD_TYPE_Q2_K ? ((const pd_block_q2_k *)w)[i].d : ((const pd_block_q3_k *)w)[i].d;
+        const float d = y[i].d * pd_fp16_to_f32(hd);
+        if (t == PD_TYPE_Q2_K) {
+            const float dmin = -y[i].d * pd_fp16_to_f32(((const pd_block_q2_k *)w)[i].dmin);
+            for (int l = 0; l < 8; l++)
+                lane[l] = fmaf(dmin, (float)mins[l], lane[l]);
+        }
+        for (int l = 0; l < 8; l++)
+            lane[l] = fmaf(d, (float)s[l], lane[l]);
+    }
+    float t4[4];
+    for (int l = 0; l < 4; l++)
+        t4[l] = lane[l] + lane[l + 4];
+    return (t4[0] + t4[2]) + (t4[1] + t4[3]);
+}
+
+/* Every level (scalar included) gives that order bit for bit, on rows of
+ * 1..67 super-blocks and activations of every size, and it stays within
+ * float rounding of the exact dot. */
+static void test_klow_dot_order(void)
+{
+    static const pd_type ts[] = { PD_TYPE_Q2_K, PD_TYPE_Q3_K };
+    static const int nbs[] = { 1, 2, 3, 7, 16, 67 };
+    enum { NMAX = 67 * 256 };
+    static uint8_t w[NMAX], x[NMAX * 2];
+    static float xf[NMAX];
+    g_rng = 61;
+    for (size_t it = 0; it < sizeof ts / sizeof ts[0]; it++)
+        for (size_t ib = 0; ib < sizeof nbs / sizeof nbs[0]; ib++)
+            for (int rep = 0; rep < 6; rep++) {
+                const pd_type t = ts[it];
+                const int64_t n = (int64_t)nbs[ib] * 256;
+                rand_weights(t, n, w);
+                for (int64_t j = 0; j < n; j++)
+                    xf[j] = grand() * ldexpf(1.0f, (int)(rnd() % 16) - 8);
+                pd_quantize_row_ref(PD_TYPE_Q8_K, xf, x, n);
+                const float want = klow_expected(t, n, w, x);
+                double mag, dd = dot_double(t, n, w, x, &mag);
+                T_CHECKF(fabs(want - dd) <= 2e-6 * mag + 1e-30, "%s n=%lld: order %g vs double %g",
+                         pd_type_name(t), (long long)n, want, dd);
+                for (int l = 0; l < PD_SIMD_LEVELS; l++) {
+                    const pd_quant_kernels *k = pd_quant_kernels_get(l);
+                    if (!k)
+                        continue;
+                    float got = k->dot[t](n, w, x);
+                    T_CHECKF(u32_of(got) == u32_of(want), "%s %s n=%lld rep %d: %a vs %a", k->name,
+                             pd_type_name(t), (long long)n, rep, got, want);
+                    pd_quant_kernels_tile(k, t, n, w, 0, 1, x, 0, 1, &got, 1);
+                    T_CHECKF(u32_of(got) == u32_of(want), "%s %s tile n=%lld", k->name,
+                             pd_type_name(t), (long long)n);
+                }
+            }
+}
+
+/* gguf-py's numpy dequantize of random Q2_K/Q3_K blocks (tools/quant_fixture.py
+ * wrote the fixture): every level gives its floats bit for bit. */
+static void test_klow_gguf_py(void)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/tests/fixtures/quant/gguf-py-k-low.bin", t_srcdir());
+    FILE *f = fopen(path, "rb");
+    T_CHECKF(f != NULL, "cannot open %s", path);
+    if (!f)
+        return;
+    char magic[4];
+    uint32_t hdr[2];
+    T_CHECK(fread(magic, 1, 4, f) == 4 && memcmp(magic, "PDQF", 4) == 0);
+    T_CHECK(fread(hdr, 4, 2, f) == 2 && hdr[0] == 2 && hdr[1] == 2);
+    int seen = 0;
+    for (uint32_t sec = 0; sec < hdr[1]; sec++) {
+        uint32_t th[2];
+        if (fread(th, 4, 2, f) != 2 || th[1] == 0 || th[1] > 64
+            || (th[0] != PD_TYPE_Q2_K && th[0] != PD_TYPE_Q3_K)) {
+            T_CHECKF(0, "section %u: bad header", sec);
+            break;
+        }
+        const pd_type t = (pd_type)th[0];
+        const int64_t n = (int64_t)th[1] * 256;
+        const size_t nb = row_bytes(t, n);
+        float *want = malloc((size_t)n * 4), *got = malloc((size_t)n * 4);
+        uint8_t *blocks = malloc(nb);
+        T_CHECK(fread(blocks, 1, nb, f) == nb && fread(want, 4, (size_t)n, f) == (size_t)n);
+        seen |= t == PD_TYPE_Q2_K ? 1 : 2;
+        for (int l = 0; l < PD_SIMD_LEVELS; l++) {
+            const pd_quant_kernels *k = pd_quant_kernels_get(l);
+            if (!k)
+                continue;
+            memset(got, 0xff, (size_t)n * 4);
+            k->dequantize[t](blocks, got, n);
+            int bad = 0;
+            for (int64_t j = 0; j < n; j++)
+                bad += u32_of(got[j]) != u32_of(want[j]);
+            T_CHECKF(bad == 0, "%s %s: %d of %lld dequantized values differ from gguf-py's", k->name,
+                     pd_type_name(t), bad, (long long)n);
+        }
+        free(want); free(got); free(blocks);
+    }
+    T_EQ_INT(seen, 3);
+    fclose(f);
+}
+
 /* Zero rows and zero activations give exactly zero at every level. */
 static void test_zero_rows(void)
 {
@@ -1254,7 +1476,11 @@ static void test_dispatch(void)
             best = l;
     T_EQ_STR(pd_simd_level(), pd_quant_kernels_get(best)->name);
     T_CHECK(pd_quant_kernels_get(PD_SIMD_SCALAR) != NULL);
-    T_CHECK(isnan(pd_vec_dot(PD_TYPE_Q3_K, 256, "", "")));
+    T_CHECK(isnan(pd_vec_dot((pd_type)16, 256, "", "")));   /* IQ2_XXS: unsupported */
+    float nq = 1.0f;                   /* no quantizer: writes nothing */
+    pd_quantize_row(PD_TYPE_Q2_K, &nq, &nq, 256);
+    pd_quantize_row_ref(PD_TYPE_Q3_K, &nq, &nq, 256);
+    T_CHECK(nq == 1.0f);
     /* empty rows: every tile writes zeros */
     float out[6] = { 1, 1, 1, 1, 1, 1 };
     static const pd_type ts[] = { PD_TYPE_Q8_0, PD_TYPE_Q4_K, PD_TYPE_F16, PD_TYPE_Q6_K };
@@ -1274,6 +1500,7 @@ int main(void)
     T_RUN(test_q4_k_handbuilt);
     T_RUN(test_q5_k_handbuilt);
     T_RUN(test_q6_k_handbuilt);
+    T_RUN(test_q2_q3_k_handbuilt);
     T_RUN(test_q4_0_q8_0_handbuilt);
     T_RUN(test_legacy_handbuilt);
     T_RUN(test_legacy_gguf_py);
@@ -1293,6 +1520,8 @@ int main(void)
     T_RUN(test_f32_tinyblas_order);
     T_RUN(test_q6_k_tile_is_dot);
     T_RUN(test_legacy_dot_order);
+    T_RUN(test_klow_dot_order);
+    T_RUN(test_klow_gguf_py);
     T_RUN(test_zero_rows);
     T_RUN(test_dispatch);
     T_DONE();
