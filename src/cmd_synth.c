@@ -15,7 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { OPT_PRESET = OPT_CMD_BASE, OPT_TYPE, OPT_LIST, OPT_DRY_RUN };
+enum { OPT_PRESET = OPT_CMD_BASE, OPT_TYPE, OPT_LIST, OPT_DRY_RUN, OPT_LAYERS, OPT_EXPERTS,
+       OPT_TENSORS };
 
 static volatile sig_atomic_t interrupted;
 
@@ -64,11 +65,23 @@ static int list_presets(void)
     return CLI_EXIT_OK;
 }
 
+/* --tensors: one line per tensor on stdout, "NAME TYPE NE0xNE1[xNE2]". */
+static void print_tensor(void *user, const char *name, pd_type type, int n_dims, const int64_t *ne)
+{
+    (void)user;
+    printf("%s %s %" PRId64, name, pd_type_name(type), ne[0]);
+    for (int d = 1; d < n_dims; d++)
+        printf("x%" PRId64, ne[d]);
+    putchar('\n');
+}
+
 static bool parse_type(const char *s, pd_synth_opts *so)
 {
-    if (!strcasecmp(s, "Q4_K_M") || !strcasecmp(s, "Q5_K_M")) {   /* llama-quantize's mixes */
+    /* llama-quantize's mixes Q4_K_S Q4_K_M Q5_K_S Q5_K_M */
+    if (strlen(s) == 6 && (s[0] == 'Q' || s[0] == 'q') && (s[1] == '4' || s[1] == '5') &&
+        !strncasecmp(s + 2, "_K_", 3) && strchr("SsMm", s[5])) {
         so->type = s[1] == '4' ? PD_TYPE_Q4_K : PD_TYPE_Q5_K;
-        so->mix_m = true;
+        so->mix = s[5] == 'S' || s[5] == 's' ? PD_SYNTH_MIX_S : PD_SYNTH_MIX_M;
         return true;
     }
     pd_type *out = &so->type;
@@ -90,6 +103,9 @@ int cmd_synth(int argc, char **argv)
         {"threads", required_argument, 0, OPT_THREADS},
         {"list", no_argument, 0, OPT_LIST},
         {"dry-run", no_argument, 0, OPT_DRY_RUN},
+        {"layers", required_argument, 0, OPT_LAYERS},
+        {"experts", required_argument, 0, OPT_EXPERTS},
+        {"tensors", no_argument, 0, OPT_TENSORS},
         {0, 0, 0, 0},
     };
     pd_synth_opts so = { .type = PD_TYPE_Q8_0, .seed = 1 };
@@ -105,6 +121,17 @@ int cmd_synth(int argc, char **argv)
         case 'o': out = optarg; break;
         case OPT_LIST: return list_presets();
         case OPT_DRY_RUN: so.dry_run = true; break;
+        case OPT_TENSORS: so.on_tensor = print_tensor; break;
+        case OPT_LAYERS:
+            if (!cli_parse_int("--layers", optarg, 1, 4096, &l))
+                return CLI_EXIT_USAGE;
+            so.n_layer = (int)l;
+            break;
+        case OPT_EXPERTS:
+            if (!cli_parse_int("--experts", optarg, 1, 4096, &l))
+                return CLI_EXIT_USAGE;
+            so.n_expert = (int)l;
+            break;
         case OPT_THREADS:
             if (!cli_parse_int("--threads", optarg, 1, 1024, &l))
                 return CLI_EXIT_USAGE;
@@ -133,8 +160,8 @@ int cmd_synth(int argc, char **argv)
     if (!known)
         return cli_usage_error("synth", "synth: unknown preset '%s' ('ponder synth --list' shows them)", so.preset);
     if (type && !parse_type(type, &so))
-        return cli_usage_error("synth", "synth: --type: '%s' is not one of F32 F16 BF16 Q8_0 Q4_0 Q4_K "
-                               "Q5_K Q6_K Q4_K_M Q5_K_M", type);
+        return cli_usage_error("synth", "synth: --type: '%s' is not one of F32 F16 BF16 Q8_0 Q4_0 "
+                               "Q4_1 Q5_0 Q5_1 Q4_K Q5_K Q6_K Q4_K_S Q4_K_M Q5_K_S Q5_K_M", type);
     if (!out && !so.dry_run)
         return cli_usage_error("synth", "synth: -o FILE is required");
 
@@ -157,6 +184,8 @@ int cmd_synth(int argc, char **argv)
         cli_error("synth: interrupted; %s was not written", out);
         return CLI_EXIT_INPUT;
     }
+    if (st == PD_EARG)   /* --experts that the preset cannot take */
+        return cli_usage_error("synth", "%s", pd_errmsg());
     if (st)
         return cli_engine_error();
     char fb[64] = "";
@@ -165,7 +194,7 @@ int cmd_synth(int argc, char **argv)
     fprintf(stderr, "%s %s: preset %s, %s weights%s, %" PRId64 " tensors, %" PRIu64
             " parameters, %" PRIu64 " bytes, seed %" PRIu64 ", %.1f s\n",
             so.dry_run ? "would write" : "wrote", out ? out : "-", so.preset,
-            type && so.mix_m ? type : pd_type_name(so.type), fb, res.n_tensors, res.params,
+            type && so.mix != PD_SYNTH_PURE ? type : pd_type_name(so.type), fb, res.n_tensors, res.params,
             res.file_bytes, so.seed,
             since(&pr.t0));
     return CLI_EXIT_OK;

@@ -155,6 +155,12 @@ static const preset presets[] = {
       .v_head = 64, .yarn_factor = 4, .yarn_orig_ctx = 1024, .yarn_log_mul = 0.1f,
       .pre = "deepseek-v3", .tpl = TPL_DEEPSEEK_R1, .bos = -6, .eos = -5, .pad = -5,
       .add_bos = true, .specials = test_r1_sp },
+    { .name = "test-qwen2", .desc = "tiny qwen2 (dense, R1-Distill-Qwen style) for tests: 2 layers, 512 tokens",
+      .model_name = "ponder test-qwen2", .arch = ARCH_QWEN2,
+      .n_layer = 2, .n_embd = 256, .n_ff = 512, .n_head = 4, .n_head_kv = 2, .head_dim = 64,
+      .n_ctx = 4096, .n_vocab = 512, .rope_base = 10000, .rms_eps = 1e-6f,
+      .pre = "deepseek-r1-qwen", .tpl = TPL_DEEPSEEK_R1, .bos = -6, .eos = -5, .pad = -5,
+      .add_bos = true, .specials = test_r1_sp },
 };
 #define N_PRESETS (sizeof presets / sizeof presets[0])
 
@@ -166,7 +172,8 @@ bool pd_synth_type_ok(pd_type t)
 {
     switch (t) {
     case PD_TYPE_F32: case PD_TYPE_F16: case PD_TYPE_BF16: case PD_TYPE_Q8_0:
-    case PD_TYPE_Q4_0: case PD_TYPE_Q4_K: case PD_TYPE_Q5_K: case PD_TYPE_Q6_K:
+    case PD_TYPE_Q4_0: case PD_TYPE_Q4_1: case PD_TYPE_Q5_0: case PD_TYPE_Q5_1:
+    case PD_TYPE_Q4_K: case PD_TYPE_Q5_K: case PD_TYPE_Q6_K:
         return true;
     default:
         return false;
@@ -337,19 +344,23 @@ static void m_f32(meta *m, const char *suffix, float v)
 
 #define M(call) do { if (m->st == PD_OK) m->st = (call); } while (0)
 
-/* llama_ftype of a file whose weights are mostly `t` (mix: the _M mix). */
-static uint32_t file_type(pd_type t, bool mix)
+/* llama_ftype of a file whose weights are mostly `t`; llama-quantize
+ * --pure writes the _S number for K-quants too. */
+static uint32_t file_type(pd_type t, pd_synth_mix mix)
 {
-    if (mix && t == PD_TYPE_Q4_K)
+    if (mix == PD_SYNTH_MIX_M && t == PD_TYPE_Q4_K)
         return 15;   /* Q4_K_M */
-    if (mix && t == PD_TYPE_Q5_K)
+    if (mix == PD_SYNTH_MIX_M && t == PD_TYPE_Q5_K)
         return 17;   /* Q5_K_M */
     switch (t) {
     case PD_TYPE_F32: return 0;
     case PD_TYPE_F16: return 1;
     case PD_TYPE_Q4_0: return 2;
+    case PD_TYPE_Q4_1: return 3;
     case PD_TYPE_Q8_0: return 7;
-    case PD_TYPE_Q4_K: return 14;   /* Q4_K_S: all Q4_K */
+    case PD_TYPE_Q5_0: return 8;
+    case PD_TYPE_Q5_1: return 9;
+    case PD_TYPE_Q4_K: return 14;   /* Q4_K_S */
     case PD_TYPE_Q5_K: return 16;   /* Q5_K_S */
     case PD_TYPE_Q6_K: return 18;
     case PD_TYPE_BF16: return 32;
@@ -369,7 +380,7 @@ static void meta_general(meta *m, const preset *p, uint64_t seed)
     M(pd_gguf_set_str(m->w, "general.description", buf));
 }
 
-static void meta_arch(meta *m, const preset *p, pd_type type, bool mix)
+static void meta_arch(meta *m, const preset *p, pd_type type, pd_synth_mix mix)
 {
     m_u32(m, "block_count", p->n_layer);
     m_u32(m, "context_length", p->n_ctx);
@@ -454,8 +465,10 @@ typedef struct tinfo { float mean, std; uint64_t salt; } tinfo;
 typedef struct build {
     pd_gguf_writer *w;
     pd_type type;
-    bool mix_m;          /* the _M mix (more_bits) */
-    int n_layer;
+    pd_synth_mix mix;    /* PD_SYNTH_PURE unless type is Q4_K or Q5_K */
+    int n_layer, n_expert;
+    pd_synth_tensor_fn on_tensor;
+    void *user;
     tinfo *ti;
     int64_t cap;
     uint64_t params;
@@ -471,26 +484,47 @@ static uint64_t str_hash(const char *s)
     return h;
 }
 
-/* llama-quantize's _M mixes give more bits to the first and last eighth of
- * the layers and every third one between. */
+/* llama-quantize's use_more_bits: the first and last eighth of the layers
+ * and every third one between. */
 static bool more_bits(int layer, int n_layer)
 {
     return layer < n_layer / 8 || layer >= 7 * n_layer / 8 || (layer - n_layer / 8) % 3 == 2;
 }
 
-/* Q6_K where llama-quantize's Q4_K_M/Q5_K_M put it: the output matrix,
- * and attn_v and ffn_down (also its _exps and _shexp) of the more_bits
- * layers (checked against the oracle's llama.cpp-made Q4_K_M files). */
-static bool mix_q6_k(const char *name, int n_layer)
+/* Rows of ne0 values are whole blocks of type t. */
+static bool whole_blocks(pd_type t, int64_t ne0) { return ne0 % pd_type_block_elems(t) == 0; }
+
+/* The type llama-quantize's llama_tensor_get_type_impl picks for a matrix
+ * of a Q4_K_S/Q4_K_M/Q5_K_S/Q5_K_M file (llama.cpp src/llama-quant.cpp;
+ * tests/fixtures/synth holds what llama-quantize itself did). Its layer
+ * counters are layer numbers here: one attn_v per layer, and ffn_down's
+ * layer comes from the name. Categories go by substrings as there, so
+ * attn_k_b/attn_v_b/attn_q_a/attn_q_b/attn_kv_a_mqa keep the file's type. */
+static pd_type mix_type(const build *b, const char *name, int64_t ne0)
 {
-    int layer;
-    char rest[64];
-    if (!strcmp(name, "output.weight"))
-        return true;
-    if (sscanf(name, "blk.%d.%63s", &layer, rest) != 2)
-        return false;
-    return (!strcmp(rest, "attn_v.weight") || !strncmp(rest, "ffn_down", 8))
-        && more_bits(layer, n_layer);
+    const bool m = b->mix == PD_SYNTH_MIX_M, q4 = b->type == PD_TYPE_Q4_K;
+    const bool experts8 = b->n_expert == 8;   /* llama.cpp's Mixtral rules */
+    int layer = -1;
+    sscanf(name, "blk.%d.", &layer);
+    if (!strcmp(name, "output.weight"))   /* untied: synth always writes it */
+        return whole_blocks(b->type, ne0) ? PD_TYPE_Q6_K : PD_TYPE_Q8_0;
+    if (strstr(name, "attn_v.weight")) {
+        if (experts8)
+            return PD_TYPE_Q8_0;
+        if (m && more_bits(layer, b->n_layer))
+            return PD_TYPE_Q6_K;
+        return !m && q4 && layer < 4 ? PD_TYPE_Q5_K : b->type;
+    }
+    if (strstr(name, "attn_k.weight"))
+        return experts8 ? PD_TYPE_Q8_0 : b->type;
+    if (strstr(name, "attn_output.weight"))
+        return experts8 && q4 ? PD_TYPE_Q5_K : b->type;
+    if (strstr(name, "ffn_down")) {
+        if (m && more_bits(layer, b->n_layer))
+            return PD_TYPE_Q6_K;
+        return !m && q4 && layer < b->n_layer / 8 ? PD_TYPE_Q5_K : b->type;
+    }
+    return b->type;
 }
 
 /* The stored type: 1-D tensors and the router stay F32 (as the converter
@@ -502,7 +536,7 @@ static pd_type pick_type(pd_type want, int n_dims, const char *name, int64_t ne0
 {
     if (n_dims == 1 || strstr(name, "ffn_gate_inp"))
         return PD_TYPE_F32;
-    if (ne0 % pd_type_block_elems(want) == 0)
+    if (whole_blocks(want, ne0))
         return want;
     pd_type fb = PD_TYPE_F16;
     switch (want) {
@@ -511,7 +545,7 @@ static pd_type pick_type(pd_type want, int n_dims, const char *name, int64_t ne0
     case PD_TYPE_Q6_K: fb = PD_TYPE_Q8_0; break;
     default: break;
     }
-    return ne0 % pd_type_block_elems(fb) == 0 ? fb : PD_TYPE_F16;
+    return whole_blocks(fb, ne0) ? fb : PD_TYPE_F16;
 }
 
 static void add(build *b, const char *name, int n_dims, int64_t ne0, int64_t ne1, int64_t ne2,
@@ -521,12 +555,14 @@ static void add(build *b, const char *name, int n_dims, int64_t ne0, int64_t ne1
         return;
     const int64_t ne[3] = {ne0, ne1, ne2};
     int64_t idx;
-    const pd_type want = b->mix_m && n_dims > 1 && mix_q6_k(name, b->n_layer) ? PD_TYPE_Q6_K : b->type;
+    const pd_type want = b->mix != PD_SYNTH_PURE && n_dims > 1 ? mix_type(b, name, ne0) : b->type;
     pd_type type = pick_type(want, n_dims, name, ne0);
     b->n_fallback += type != want && type != PD_TYPE_F32;
     b->st = pd_gguf_add_tensor(b->w, name, type, n_dims, ne, &idx);
     if (b->st)
         return;
+    if (b->on_tensor)
+        b->on_tensor(b->user, name, type, n_dims, ne);
     if (idx >= b->cap) {
         int64_t cap = b->cap ? b->cap * 2 : 256;
         tinfo *t = realloc(b->ti, (size_t)cap * sizeof *t);
@@ -762,26 +798,52 @@ static const char *arch_name(arch_kind a)
     return a == ARCH_QWEN3MOE ? "qwen3moe" : a == ARCH_DEEPSEEK2 ? "deepseek2" : "qwen2";
 }
 
+/* The preset with --layers/--experts applied, or an error. */
+static pd_status resize_preset(preset *p, const pd_synth_opts *o)
+{
+    if (o->n_layer < 0 || o->n_expert < 0)
+        return pd_fail(PD_EARG, "synth: negative layer or expert count");
+    if (o->n_layer > 0)
+        p->n_layer = o->n_layer;
+    if (o->n_expert > 0) {
+        if (!p->n_expert)
+            return pd_fail(PD_EARG, "synth: preset %s has no experts", p->name);
+        if (o->n_expert < p->n_expert_used || (p->n_group && o->n_expert % p->n_group))
+            return pd_fail(PD_EARG, "synth: preset %s needs at least %" PRId64 " experts, a "
+                           "multiple of %" PRId64, p->name, p->n_expert_used,
+                           p->n_group ? p->n_group : 1);
+        p->n_expert = o->n_expert;
+    }
+    return PD_OK;
+}
+
 pd_status pd_synth_write(const pd_synth_opts *o, const char *path, pd_synth_result *res)
 {
-    const preset *p = find_preset(o->preset);
-    if (!p)
+    const preset *found = find_preset(o->preset);
+    if (!found)
         return pd_fail(PD_EARG, "synth: unknown preset '%s'", o->preset ? o->preset : "");
     if (!path && !o->dry_run)
         return pd_fail(PD_EARG, "synth: no output file");
     if (!pd_synth_type_ok(o->type))
         return pd_fail(PD_EARG, "synth: cannot write weights of type %s", pd_type_name(o->type));
+    if (o->mix != PD_SYNTH_PURE && o->type != PD_TYPE_Q4_K && o->type != PD_TYPE_Q5_K)
+        return pd_fail(PD_EARG, "synth: the _S and _M mixes are for Q4_K and Q5_K, not %s",
+                       pd_type_name(o->type));
+    preset resized = *found, *p = &resized;
+    pd_status st = resize_preset(p, o);
+    if (st)
+        return st;
     pd_gguf_writer *w;
-    pd_status st = pd_gguf_writer_new(&w);
+    st = pd_gguf_writer_new(&w);
     if (st)
         return st;
     vocab v = {0};
     meta m = { w, arch_name(p->arch), PD_OK };
-    build b = { w, o->type, o->mix_m && (o->type == PD_TYPE_Q4_K || o->type == PD_TYPE_Q5_K),
-                p->n_layer, NULL, 0, 0, 0, PD_OK };
+    build b = { w, o->type, o->mix, (int)p->n_layer, (int)p->n_expert, o->on_tensor, o->user,
+                NULL, 0, 0, 0, PD_OK };
     if ((st = vocab_build(p, &v)) == PD_OK) {
         meta_general(&m, p, o->seed);
-        meta_arch(&m, p, o->type, o->mix_m);
+        meta_arch(&m, p, o->type, o->mix);
         meta_tokenizer(&m, p, &v);
         st = m.st;
     }

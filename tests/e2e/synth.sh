@@ -3,6 +3,7 @@
 # back with the right architecture and shapes; bad usage exits 2; a failed
 # write exits 1 with one line and leaves no file.
 PONDER=${PONDER:-./ponder}
+SRC=${PONDER_SRCDIR:-.}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ponder-synth.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
@@ -43,10 +44,17 @@ synth_info test-mla-q6k --preset test-mla --type Q6_K -- \
 synth_info test-mla-q4k --preset test-mla --type Q4_K -- '^  Q5_0 +2 tensors' '^  Q4_K +21 tensors'
 synth_info test-mla-q5km --preset test-mla --type Q5_K_M -- '^  Q5_1 +2 tensors' '^  Q6_K +3 tensors'
 synth_info test-mla-bf16 --preset test-mla --type BF16 -- '^  BF16 +' '^file type: +mostly BF16'
-# the _M mix: llama-quantize made the oracle's q3moe-Q4_K_M (2-layer qwen3moe,
-# as test-moe) with output, blk.1.attn_v and blk.1.ffn_down_exps in Q6_K
-synth_info test-moe-q4km --preset test-moe --type Q4_K_M -- \
-    '^file type: +Q4_K_M \(15\)$' '^  Q4_K +13 tensors' '^  Q6_K +3 tensors'
+# the _M mix: llama-quantize made the oracle's q3moe-Q4_K_M (2-layer qwen3moe
+# with 16 experts, as test-moe --experts 16) with output, blk.1.attn_v and
+# blk.1.ffn_down_exps in Q6_K
+synth_info test-moe-q4km --preset test-moe --experts 16 --type Q4_K_M -- \
+    '^file type: +Q4_K_M \(15\)$' '^  Q4_K +13 tensors' '^  Q6_K +3 tensors' '^  experts +16$'
+# with 8 experts llama-quantize puts attn_v and attn_k in Q8_0 and
+# attn_output in Q5_K (its Mixtral rules; the tables below hold every case)
+synth_info test-moe-8e-q4km --preset test-moe --type Q4_K_M -- \
+    '^  Q8_0 +4 tensors' '^  Q5_K +2 tensors' '^  Q6_K +2 tensors' '^  Q4_K +8 tensors'
+synth_info test-mla-q4ks --preset test-mla --layers 4 --type q4_k_s -- \
+    '^file type: +Q4_K_S \(14\)$' '^  layers +4$'
 O=${PONDER_ORACLE:-}
 if [ -n "$O" ] && [ -f "$O/models/q3moe-Q4_K_M.gguf" ]; then
     "$PONDER" info -m "$O/models/q3moe-Q4_K_M.gguf" 2>/dev/null | grep -E '^  Q[46]_K ' | awk '{ print $1, $2 }' >"$tmp/oracle.types"
@@ -57,6 +65,55 @@ if [ -n "$O" ] && [ -f "$O/models/q3moe-Q4_K_M.gguf" ]; then
         echo "FAIL: synth Q4_K_M: $(tr '\n' ' ' <"$tmp/synth.types") vs llama-quantize's $(tr '\n' ' ' <"$tmp/oracle.types")"
     fi
 fi
+
+# every matrix's type against what llama-quantize chose for the same model
+# (tests/fixtures/synth/*.types, made by tools/synth_mix_table.sh): one
+# column per synth --type; plain types are llama-quantize --pure
+for table in "$SRC"/tests/fixtures/synth/*.types; do
+    name=$(basename "$table" .types)
+    args=$(sed -n 's/^# synth args: //p' "$table")
+    cols=$(grep -m1 '^tensor ' "$table")
+    i=1
+    for col in $cols; do
+        i=$((i + 1))   # $col is column i - 1: column 1 is the name
+        [ "$col" = tensor ] && continue
+        grep -v '^#' "$table" | grep -v '^tensor ' | awk -v c="$((i - 1))" '{ print $1, $c }' \
+            | LC_ALL=C sort >"$tmp/want"
+        # shellcheck disable=SC2086
+        "$PONDER" synth $args --type "$col" --tensors --dry-run 2>"$tmp/err" \
+            | awk '$3 ~ /x/ { print $1, $2 }' | LC_ALL=C sort >"$tmp/got"
+        if [ ! -s "$tmp/want" ]; then
+            echo "FAIL: mix $name $col: no table column"
+        elif cmp -s "$tmp/want" "$tmp/got"; then
+            echo "PASS: mix $name $col: $(wc -l <"$tmp/want") matrices as llama-quantize"
+        else
+            echo "FAIL: mix $name $col: synth (<) vs llama-quantize (>): $(diff "$tmp/got" "$tmp/want" | grep '^[<>]' | head -n 6 | tr '\n' ' ')$(grep '^ponder: ' "$tmp/err")"
+        fi
+    done
+done
+
+# the legacy 32-value block types: the file loads and gives finite logits
+for t in q4_0 q4_1 q5_0 q5_1; do
+    for preset in test-moe test-mla; do
+        f=$tmp/$preset-$t.gguf
+        if ! "$PONDER" synth --preset "$preset" --type "$t" -o "$f" 2>"$tmp/err"; then
+            echo "FAIL: legacy $preset $t: synth: $(tail -n 1 "$tmp/err")"; continue
+        fi
+        T=$(echo "$t" | tr a-z A-Z)
+        if ! "$PONDER" info -m "$f" 2>/dev/null | grep -Eq "^  $T +[0-9]+ tensors"; then
+            echo "FAIL: legacy $preset $t: no $T tensors in the file"
+        elif ! "$PONDER" logits -m "$f" --backend cpu --threads 2 --tokens 1,2,3,4 --all --top 1 \
+                --out "$tmp/l.f32" >"$tmp/out" 2>"$tmp/err"; then
+            echo "FAIL: legacy $preset $t: logits: $(head -n 1 "$tmp/err")"
+        elif od -An -v -f "$tmp/l.f32" | tr -s ' ' '\n' | grep -Eiq 'nan|inf'; then
+            echo "FAIL: legacy $preset $t: logits not finite"
+        elif [ "$(od -An -v -f "$tmp/l.f32" | wc -w)" -ne 2048 ]; then
+            echo "FAIL: legacy $preset $t: $(od -An -v -f "$tmp/l.f32" | wc -w) logits, expected 4 x 512"
+        else
+            echo "PASS: legacy $preset $t: loads, finite logits"
+        fi
+    done
+done
 
 # stderr not a terminal (a CI log): the summary line only, no progress lines
 "$PONDER" synth --preset test-moe --type Q4_K -o "$tmp/quiet.gguf" 2>"$tmp/err"
@@ -103,6 +160,10 @@ check_error() {
 }
 check_error unknown-preset 2 --preset nope --type Q4_K -o "$tmp/x.gguf"
 check_error bad-type 2 --preset test-moe --type Q2_K -o "$tmp/x.gguf"
+check_error bad-mix 2 --preset test-moe --type Q6_K_M -o "$tmp/x.gguf"
+check_error bad-experts 2 --preset test-mla --experts 3 --type Q4_K -o "$tmp/x.gguf"
+check_error dense-experts 2 --preset deepseek-r1-distill-qwen-1.5b --experts 8 --dry-run
+check_error bad-layers 2 --preset test-moe --layers 0 --dry-run
 check_error no-output 2 --preset test-moe --type Q4_K
 check_error no-preset 2 --type Q4_K -o "$tmp/x.gguf"
 check_error missing-dir 1 --preset test-moe --type Q4_K -o "$tmp/no/such/dir/x.gguf"
