@@ -308,6 +308,8 @@ static void on_ctrl_c(tui *t)
     }
 }
 
+/* The pane under the cell (title row included); NULL where none is: the
+ * status line, the input row, the divider. */
 static ui_pane *pane_at(tui *t, int y, int x)
 {
     for (int i = 0; i < 2; i++) {
@@ -316,15 +318,19 @@ static ui_pane *pane_at(tui *t, int y, int x)
             x < p->body.x + p->body.w)
             return p;
     }
-    return &t->panes[t->focus];
+    return NULL;
 }
 
+/* The wheel scrolls the pane under the pointer (ponder(1)); over no pane
+ * (status line, input row, divider) it does nothing. */
 static void on_mouse(tui *t)
 {
     MEVENT me;
     if (getmouse(&me) != OK)
         return;
     ui_pane *p = pane_at(t, me.y, me.x);
+    if (!p)
+        return;
     if (me.bstate & BUTTON4_PRESSED)
         ui_pane_scroll(p, -3);
 #ifdef BUTTON5_PRESSED
