@@ -585,6 +585,25 @@ static pd_status memory_plan(pd_model *m, const char *path)
     return PD_OK;
 }
 
+/* --ctx's default: the model's trained context up to CTX_DEFAULT_MAX, room
+ * for a long reasoning trace (R1's run past 8k tokens), halved while the
+ * cache, scratch and repacked weights would not fit in free memory, but not
+ * below CTX_DEFAULT_MIN: there the memory plan decides, as for an explicit
+ * --ctx. The cache is allocated untouched, so positions not reached cost
+ * address space, not memory. */
+enum { CTX_DEFAULT_MAX = 32768, CTX_DEFAULT_MIN = 8192 };
+
+static int default_ctx(const pd_model *m)
+{
+    int n = m->hp.n_ctx_train < CTX_DEFAULT_MAX ? m->hp.n_ctx_train : CTX_DEFAULT_MAX;
+    size_t total, avail = mem_available(&total);
+    const size_t fixed = m->owned_bytes + pd_cpu_repack_bytes(m);
+    while (n > CTX_DEFAULT_MIN && avail
+           && pd_kvcache_bytes(&m->hp, n, m->kv_f16) + pd_cpu_scratch_bytes(&m->hp, n) + fixed > avail)
+        n = n / 2 > CTX_DEFAULT_MIN ? n / 2 : CTX_DEFAULT_MIN;
+    return n;
+}
+
 /* ------------------------------------------------------------------------
  * Open / close
  * ------------------------------------------------------------------------ */
@@ -630,14 +649,14 @@ pd_status pd_model_load(const char *path, const pd_model_opts *opts, pd_model **
         || (st = read_rope_scaling(&L)) != PD_OK || (st = bind_weights(&L)) != PD_OK)
         goto fail;
     m->name = make_name(path, m->arch);
-    int n_ctx = m->opts.n_ctx > 0 ? m->opts.n_ctx : (m->hp.n_ctx_train < 8192 ? m->hp.n_ctx_train : 8192);
+    /* F32 weights get an F32 cache; reduced-precision files an F16 one, as llama.cpp */
+    m->kv_f16 = m->layers[0].wo.type != PD_TYPE_F32;
+    int n_ctx = m->opts.n_ctx > 0 ? m->opts.n_ctx : default_ctx(m);
     if (n_ctx > (1 << 24)) {
         st = pd_fail(PD_ELIMIT, "--ctx %d is too large", n_ctx);
         goto fail;
     }
     m->n_ctx = n_ctx;
-    /* F32 weights get an F32 cache; reduced-precision files an F16 one, as llama.cpp */
-    m->kv_f16 = m->layers[0].wo.type != PD_TYPE_F32;
     if (!m->name) {
         st = pd_fail(PD_ENOMEM, "%s: out of memory", path);
         goto fail;

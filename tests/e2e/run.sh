@@ -17,6 +17,30 @@ check "run: no -m/-p is a usage error (exit 2)" '[ $rc = 2 ] && grep -q "^ponder
 "$PONDER" run -m /nonexistent.gguf -p hi >/dev/null 2>"$tmp/err"; rc=$?
 check "run: missing model: one line, exit 1" '[ $rc = 1 ] && [ $(wc -l <"$tmp/err") = 1 ] && grep -q "^ponder: .*nonexistent" "$tmp/err"'
 
+# --ctx's default: the model's context up to 32768, halved while the cache
+# would not fit in free memory (not below 8192); the fixtures' models say
+# 40960 and 512. plan FILE ARGS...: the positions of the memory plan, and the
+# bytes it needs (owned + repacked + KV cache + scratch) in "$need".
+plan() {
+    f=$1; shift
+    line=$("$PONDER" logits -m "$f" --tokens 1 --verbose "$@" 2>&1 >/dev/null | grep 'memory plan')
+    need=$(echo "$line" | awk '{ for (i = 2; i < NF; i++) if ($(i+1) ~ /^MiB/) v[$(i-1)] = $i
+        printf "%.0f", (v["owned"] + v["Q4_K"] + v["cache"] + v["scratch"]) * 1048576 }')
+    echo "$line" | sed -n 's/.*(\([0-9]*\) positions).*/\1/p'
+}
+QM=$SRC/tests/fixtures/hf/hf-qwen3moe.gguf
+check "run: --ctx defaults to the model's 512" '[ "$(plan "$SRC/tests/fixtures/hf/hf-llama.gguf")" = 512 ]'
+check "run: --ctx defaults to 32768 of the model's 40960" '[ "$(plan "$QM")" = 32768 ]'
+plan "$QM" --ctx 16384 >/dev/null
+n16=$need
+check "run: --ctx defaults to 16384 where 32768 does not fit in free memory" \
+    '[ "$(PONDER_MEM_AVAILABLE=$((n16 + 1048576)) plan "$QM")" = 16384 ]'
+check "run: an explicit --ctx is kept where it fits" \
+    '[ "$(PONDER_MEM_AVAILABLE=$((n16 + 1048576)) plan "$QM" --ctx 12000)" = 12000 ]'
+PONDER_MEM_AVAILABLE=1048576 "$PONDER" logits -m "$QM" --tokens 1 >/dev/null 2>"$tmp/err"; rc=$?
+check "run: too little memory for even 8192 positions: one line, exit 1" \
+    '[ $rc = 1 ] && [ $(wc -l <"$tmp/err") = 1 ] && grep -q "8192 positions\|smaller --ctx" "$tmp/err"'
+
 if [ -z "$O" ] || [ ! -f "$O/models/ds3-Q4_K_M.gguf" ]; then
     echo "SKIP: run: oracle models: no oracle (PONDER_ORACLE)"
 else
