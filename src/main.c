@@ -46,10 +46,15 @@ static const command commands[] = {
      "usage: ponder tip -m MODEL [--phrases FILE]\n"},
     {"synth", cmd_synth, "write a random-weight GGUF with the shapes of a real model",
      "usage: ponder synth --preset NAME --type TYPE -o FILE [--seed N] [--threads N]\n"
-     "       ponder synth --list | --preset NAME --type TYPE --dry-run\n"
-     "  --type TYPE         F32 F16 BF16 Q8_0 Q4_0 Q4_K Q5_K Q6_K (default Q8_0), or\n"
-     "                      Q4_K_M Q5_K_M: llama-quantize's mixes (output, some attn_v\n"
-     "                      and ffn_down in Q6_K)\n"
+     "                    [--layers N] [--experts N] [--tensors]\n"
+     "       ponder synth --list | --preset NAME --type TYPE --dry-run [--tensors]\n"
+     "  --type TYPE         F32 F16 BF16 Q8_0 Q4_0 Q4_1 Q5_0 Q5_1 Q4_K Q5_K Q6_K\n"
+     "                      (default Q8_0): every matrix in that type (llama-quantize\n"
+     "                      --pure); Q4_K_S Q4_K_M Q5_K_S Q5_K_M: llama-quantize's\n"
+     "                      mixes, its type for every matrix\n"
+     "  --layers N          N layers instead of the preset's\n"
+     "  --experts N         N experts instead of the preset's\n"
+     "  --tensors           list every tensor (name, type, shape) on stdout\n"
      "  --seed N            random seed (default 1); the same seed gives the same file\n"
      "  --list              the presets\n"
      "  --dry-run           print tensors, parameters and size without writing\n"},
