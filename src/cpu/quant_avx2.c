@@ -1781,6 +1781,118 @@ static void tile_q6_k(int64_t n, const void *w, size_t ws, int nr,
     }
 }
 
+/* Q2_K / Q3_K (q3): one weight row against up to Q6_W columns, the 2-bit
+ * unpacking (and Q3_K's high bits) shared; each column's lanes take the
+ * same integer sums and the same fmas in the same order as dot_q2_k /
+ * dot_q3_k, so the results are the row dot's bit for bit. */
+ALWAYS_INLINE void tile_k23_1xN(bool q3, int64_t nb, const void *row, const void *x, size_t xs,
+                                int N, float *out, size_t os)
+{
+    const __m128i m4 = _mm_set1_epi8(0x0f);
+    const __m256i four = _mm256_set1_epi8(4), zero = _mm256_setzero_si256();
+    __m256 acc[Q6_W];
+    const pd_block_q8_k *b[Q6_W];
+#pragma GCC unroll 8
+    for (int c = 0; c < N; c++) {
+        acc[c] = _mm256_setzero_ps();
+        b[c] = (const pd_block_q8_k *)XROW(x, xs, c);
+    }
+    for (int64_t i = 0; i < nb; i++) {
+        const pd_block_q2_k *a2 = (const pd_block_q2_k *)row + i;
+        const pd_block_q3_k *a3 = (const pd_block_q3_k *)row + i;
+        const uint8_t *qs = q3 ? a3->qs : a2->qs;
+        __m128i sc8;
+        __m256i hb = zero;
+        float d;
+        if (q3) {
+            sc8 = q3_k_scales(a3->scales);
+            hb = load256(a3->hmask);
+            d = h2f(a3->d);
+        } else {
+            __m128i sm = _mm_loadu_si128((const __m128i *)a2->scales);
+            sc8 = _mm_and_si128(sm, m4);
+            __m256i mins = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(sm, 4), m4));
+            float dmin = h2f(a2->dmin);
+            d = h2f(a2->d);
+#pragma GCC unroll 8
+            for (int c = 0; c < N; c++) {
+                __m256i msum = _mm256_madd_epi16(mins, load256(b[c][i].bsums));
+                acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(-b[c][i].d * dmin), _mm256_cvtepi32_ps(msum), acc[c]);
+            }
+        }
+        __m256i sumi[Q6_W];
+#pragma GCC unroll 8
+        for (int c = 0; c < N; c++)
+            sumi[c] = zero;
+#pragma GCC unroll 2
+        for (int h = 0; h < 2; h++) {
+            __m256i q = load256(qs + 32 * h);
+#pragma GCC unroll 4
+            for (int k = 0; k < 4; k++) {
+                __m256i u = q2_bits32(q, k), sub4 = zero;
+                if (q3) {
+                    __m256i bit = _mm256_and_si256(hb, _mm256_set1_epi8((char)(1 << (4 * h + k))));
+                    sub4 = _mm256_and_si256(_mm256_cmpeq_epi8(bit, zero), four);
+                }
+                __m256i sp = q6_scale_pair(sc8, 8 * h + 2 * k);
+#pragma GCC unroll 8
+                for (int c = 0; c < N; c++) {
+                    __m256i y = load256(b[c][i].qs + 128 * h + 32 * k);
+                    __m256i p = _mm256_maddubs_epi16(u, y);
+                    if (q3)
+                        p = _mm256_sub_epi16(p, _mm256_maddubs_epi16(sub4, y));
+                    sumi[c] = madd16(sumi[c], p, sp);
+                }
+            }
+        }
+#pragma GCC unroll 8
+        for (int c = 0; c < N; c++)
+            acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(b[c][i].d * d), _mm256_cvtepi32_ps(sumi[c]), acc[c]);
+    }
+#pragma GCC unroll 8
+    for (int c = 0; c < N; c++)
+        out[(size_t)c * os] = hsum_ps(acc[c]);
+}
+
+/* Rows one at a time (a row of 7168 Q2_K is 2.3 KB: it stays in L1 while
+ * its columns stream), columns in groups of Q6_W. */
+ALWAYS_INLINE void tile_k23(bool q3, int64_t n, const void *w, size_t ws, int nr,
+                            const void *x, size_t xs, int nc, float *out, size_t os)
+{
+    const int64_t nb = n / PD_QK_K;
+    for (int r = 0; r < nr; r++) {
+        const void *a = (const char *)w + (size_t)r * ws;
+        for (int c = 0; c < nc; c += Q6_W) {
+            const void *xc = XROW(x, xs, c);
+            float *o = out + (size_t)c * os + r;
+            switch (nc - c < Q6_W ? nc - c : Q6_W) {
+#if Q6_W == 8
+            case 8: tile_k23_1xN(q3, nb, a, xc, xs, 8, o, os); break;
+            case 7: tile_k23_1xN(q3, nb, a, xc, xs, 7, o, os); break;
+            case 6: tile_k23_1xN(q3, nb, a, xc, xs, 6, o, os); break;
+            case 5: tile_k23_1xN(q3, nb, a, xc, xs, 5, o, os); break;
+#endif
+            case 4: tile_k23_1xN(q3, nb, a, xc, xs, 4, o, os); break;
+            case 3: tile_k23_1xN(q3, nb, a, xc, xs, 3, o, os); break;
+            case 2: tile_k23_1xN(q3, nb, a, xc, xs, 2, o, os); break;
+            default: tile_k23_1xN(q3, nb, a, xc, xs, 1, o, os); break;
+            }
+        }
+    }
+}
+
+static void tile_q2_k(int64_t n, const void *w, size_t ws, int nr,
+                      const void *x, size_t xs, int nc, float *out, size_t os)
+{
+    tile_k23(false, n, w, ws, nr, x, xs, nc, out, os);
+}
+
+static void tile_q3_k(int64_t n, const void *w, size_t ws, int nr,
+                      const void *x, size_t xs, int nc, float *out, size_t os)
+{
+    tile_k23(true, n, w, ws, nr, x, xs, nc, out, os);
+}
+
 /* ========================================================================
  * Table
  * ======================================================================== */
@@ -1821,6 +1933,8 @@ PD_X86_LINKAGE void PD_X86_FILL(pd_quant_kernels *k)
     k->tile[PD_TYPE_Q4_K] = tile_q4_k;
     k->tile[PD_TYPE_Q5_K] = tile_q5_k;
     k->tile[PD_TYPE_Q6_K] = tile_q6_k;
+    k->tile[PD_TYPE_Q2_K] = tile_q2_k;
+    k->tile[PD_TYPE_Q3_K] = tile_q3_k;
     k->tile[PD_TYPE_F16] = tile_f16;
     k->tile[PD_TYPE_BF16] = tile_bf16;
     k->q4k_gemv = q4k_gemv;

@@ -1394,6 +1394,40 @@ static void test_klow_dot_order(void)
             }
 }
 
+/* The prefill tiles give the same order bit for bit, every column count
+ * (partial column groups included), on rows crossing many super-blocks. */
+static void test_klow_tile_order(void)
+{
+    enum { NB = 29, R = 3, C = 11 };
+    static const pd_type ts[] = { PD_TYPE_Q2_K, PD_TYPE_Q3_K };
+    static uint8_t w[R][NB * sizeof(pd_block_q3_k)], x[C][NB * sizeof(pd_block_q8_k)];
+    static float xf[NB * 256], want[C * R], got[C * R];
+    g_rng = 67;
+    for (size_t it = 0; it < sizeof ts / sizeof ts[0]; it++) {
+        const pd_type t = ts[it];
+        for (int r = 0; r < R; r++)
+            rand_weights(t, NB * 256, w[r]);
+        for (int c = 0; c < C; c++)
+            rand_acts(t, NB * 256, x[c], xf);
+        for (int c = 0; c < C; c++)
+            for (int r = 0; r < R; r++)
+                want[c * R + r] = klow_expected(t, NB * 256, w[r], x[c]);
+        for (int l = 0; l < PD_SIMD_LEVELS; l++) {
+            const pd_quant_kernels *k = pd_quant_kernels_get(l);
+            if (!k)
+                continue;
+            for (int nc = 1; nc <= C; nc++) {
+                for (int j = 0; j < C * R; j++)
+                    got[j] = -12345.0f;
+                pd_quant_kernels_tile(k, t, NB * 256, w, sizeof w[0], R, x, sizeof x[0], nc, got, R);
+                for (int j = 0; j < C * R; j++)
+                    T_CHECKF(j < nc * R ? u32_of(got[j]) == u32_of(want[j]) : got[j] == -12345.0f,
+                             "%s %s nc=%d [%d]: %a vs %a", k->name, pd_type_name(t), nc, j, got[j], want[j]);
+            }
+        }
+    }
+}
+
 /* gguf-py's numpy dequantize of random Q2_K/Q3_K blocks (tools/quant_fixture.py
  * wrote the fixture): every level gives its floats bit for bit. */
 static void test_klow_gguf_py(void)
@@ -1521,6 +1555,7 @@ int main(void)
     T_RUN(test_q6_k_tile_is_dot);
     T_RUN(test_legacy_dot_order);
     T_RUN(test_klow_dot_order);
+    T_RUN(test_klow_tile_order);
     T_RUN(test_klow_gguf_py);
     T_RUN(test_zero_rows);
     T_RUN(test_dispatch);
