@@ -129,12 +129,13 @@ float pd_vec_dot_ref(pd_type t, int64_t n, const void *w, const void *x);
 /* Batched dot products for mat-mat (prefill): weights loaded once for several
  * activation rows.  out[c*out_stride + r] = dot(w row r, x row c) for r < nr,
  * c < nc; x rows are in pd_type_vec_dot(t) format; strides are in bytes for
- * w and x, in floats for out.  Fast paths: Q8_0, Q4_K, Q6_K, F16 (others loop
- * over pd_vec_dot).  Give it many rows per call (>= 64; a thread's whole row
- * range is best) and all columns: the Q8_0 kernel repacks the columns once
- * per call.  Results match pd_vec_dot to float rounding, not bit for bit,
- * except Q6_K's, which round exactly as pd_vec_dot of the same level (as
- * llama.cpp, whose x86 backend runs vec_dot_q6_K_q8_K for every product). */
+ * w and x, in floats for out.  Fast paths: Q8_0, Q4_K, Q6_K, Q2_K, Q3_K, F16
+ * (others loop over pd_vec_dot).  Give it many rows per call (>= 64; a
+ * thread's whole row range is best) and all columns: the Q8_0 kernel repacks
+ * the columns once per call.  Results match pd_vec_dot to float rounding, not
+ * bit for bit, except Q6_K's, Q2_K's and Q3_K's, which round exactly as
+ * pd_vec_dot of the same level (as llama.cpp, whose x86 backend runs
+ * vec_dot_q6_K_q8_K etc. for every product). */
 void pd_vec_dot_tile(pd_type t, int64_t n, const void *w, size_t w_stride, int nr,
                      const void *x, size_t x_stride, int nc, float *out, size_t out_stride);
 void pd_vec_dot_tile_ref(pd_type t, int64_t n, const void *w, size_t w_stride, int nr,
