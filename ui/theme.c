@@ -209,12 +209,12 @@ ui_style ui_theme_style(const ui_theme *t, ui_role r, int colors)
         return s;
     }
     if (colors < 256) {
-        if (t->s16[r].set) {
+        if (t->s16[r].set)
             s = t->s16[r];
-        } else {
-            s.fg = s.fg < 0 ? -1 : ui_color_to16(s.fg);
-            s.bg = s.bg < 0 ? -1 : ui_color_to16(s.bg);
-        }
+        /* a 256-colour number, even on a `role.16` line, becomes the nearest
+         * of the 16: never hand a 16-colour terminal a colour past 15 */
+        s.fg = s.fg < 0 ? -1 : ui_color_to16(s.fg);
+        s.bg = s.bg < 0 ? -1 : ui_color_to16(s.bg);
         if (colors < 16) {   /* 8 colours: bright = bold + base colour */
             if (s.fg >= 8) { s.fg -= 8; s.attrs |= UI_ATTR_BOLD; }
             if (s.bg >= 8) s.bg -= 8;

@@ -329,6 +329,13 @@ static void test_themes(void)
     T_EQ_INT(ui_color_to16(16), 0);
     T_EQ_INT(ui_color_to16(21), 12);    /* bright blue */
     T_EQ_INT(ui_color_to16(34), 2);     /* green */
+    /* a 256-colour number on a .16 line: its nearest of the 16 (fuzz_theme) */
+    T_EQ_INT(ui_theme_parse(&t, "error.16 = 196 on 21\n", err, sizeof err), 0);
+    T_EQ_INT(ui_theme_style(&t, UI_ROLE_ERROR, 16).fg, 9);
+    T_EQ_INT(ui_theme_style(&t, UI_ROLE_ERROR, 16).bg, 12);
+    T_EQ_INT(ui_theme_style(&t, UI_ROLE_ERROR, 8).fg, 1);   /* bright: bold + base */
+    T_CHECK(ui_theme_style(&t, UI_ROLE_ERROR, 8).attrs & UI_ATTR_BOLD);
+    T_EQ_INT(ui_theme_style(&t, UI_ROLE_ERROR, 8).bg, 4);
     /* the shipped themes parse cleanly */
     static const char *const names[] = {"default", "light", "high-contrast", "mono"};
     for (int i = 0; i < 4; i++) {
