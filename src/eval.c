@@ -29,6 +29,9 @@ void pd_eval_set_free(pd_eval_set *set)
     free(set);
 }
 
+static bool next_number(const char *s, size_t len, size_t *i, double *v);
+static void trim(const char **s, size_t *len);
+
 static pd_status add_item(pd_eval_set *set, const char *path, int line, json_t *j)
 {
     json_t *pr = json_object_get(j, "prompt"), *an = json_object_get(j, "answer");
@@ -62,16 +65,21 @@ static pd_status add_item(pd_eval_set *set, const char *path, int line, json_t *
         free(it->answer);
         return pd_fail(PD_ENOMEM, "%s: out of memory", path);
     }
-    /* trimmed, is the whole expected answer a number? */
+    /* trimmed, is the whole expected answer one number in the syntax the
+     * answer check reads (eval.h)? Not strtod's: "1e5" or "0x10" would be
+     * numbers no answer could ever equal (the check reads 5 and 10). */
     const char *a = it->answer;
-    while (isspace((unsigned char)*a)) a++;
-    char *end;
-    errno = 0;
-    double d = strtod(a, &end);
-    while (isspace((unsigned char)*end)) end++;
-    it->numeric = end != a && *end == '\0' && errno == 0 && isfinite(d) &&
-                  (isdigit((unsigned char)*a) || ((*a == '-' || *a == '+') && isdigit((unsigned char)a[1])));
-    it->value = d;
+    size_t al = strlen(a), used = 0;
+    trim(&a, &al);
+    if (al > 1 && *a == '+' && isdigit((unsigned char)a[1])) {
+        a++;
+        al--;
+    }
+    double d = 0;
+    it->numeric = al > 0 && (isdigit((unsigned char)*a) ||
+                             (*a == '-' && al > 1 && isdigit((unsigned char)a[1]))) &&
+                  next_number(a, al, &used, &d) && used == al && isfinite(d);
+    it->value = it->numeric ? d : 0;
     set->n++;
     return PD_OK;
 }
