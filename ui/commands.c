@@ -77,6 +77,17 @@ static ui_cmd_id find(const char *name, size_t n, bool *ambiguous)
 
 static const char *const templates[] = {"deepseek-r1", "qwen3", "r1-zero", "chatml", "auto"};
 
+/* The first n bytes of s (at most 40) for a one-line message: control
+ * bytes (a newline of a multi-line input, a CR, ESC) shown as '?'. */
+static const char *shown(const char *s, size_t n, char out[41])
+{
+    size_t k = 0;
+    for (; k < n && s[k] && k < 40; k++)
+        out[k] = (unsigned char)s[k] < 0x20 || s[k] == 0x7f ? '?' : s[k];
+    out[k] = '\0';
+    return out;
+}
+
 static int usage(char *err, size_t errsz, ui_cmd_id id, const char *why)
 {
     snprintf(err, errsz, "/%s: %s (usage: /%s %s)", defs[id].name, why, defs[id].name,
@@ -103,13 +114,13 @@ static int check_arg(ui_cmd *c, char *err, size_t errsz)
         errno = 0;
         double v = sp.kind == ARG_INT ? (double)strtoll(a, &end, 10) : strtod(a, &end);
         if (errno || end == a || *end || !isfinite(v) || v < sp.lo || v > sp.hi) {
-            char why[128];
+            char why[128], as[41];
+            shown(a, 32, as);
             if (sp.kind == ARG_INT)   /* %g would print 1 << 24 as 1.67772e+07 */
-                snprintf(why, sizeof why, "'%.32s' is not a whole number from %lld to %lld", a,
+                snprintf(why, sizeof why, "'%s' is not a whole number from %lld to %lld", as,
                          (long long)sp.lo, (long long)sp.hi);
             else
-                snprintf(why, sizeof why, "'%.32s' is not a number from %g to %g", a, sp.lo,
-                         sp.hi);
+                snprintf(why, sizeof why, "'%s' is not a number from %g to %g", as, sp.lo, sp.hi);
             return usage(err, errsz, c->id, why);
         }
         c->num = v;
@@ -165,7 +176,7 @@ static int check_arg(ui_cmd *c, char *err, size_t errsz)
 int ui_cmd_parse(const char *line, ui_cmd *out, char *err, size_t errsz)
 {
     memset(out, 0, sizeof *out);
-    while (*line == ' ')
+    while (*line == ' ' || *line == '\t')
         line++;
     if (*line != '/') {
         snprintf(err, errsz, "not a command");
@@ -173,7 +184,7 @@ int ui_cmd_parse(const char *line, ui_cmd *out, char *err, size_t errsz)
     }
     const char *name = ++line;
     size_t n = 0;
-    while (name[n] && name[n] != ' ' && name[n] != '\t')
+    while (name[n] && !isspace((unsigned char)name[n]))   /* '\r' of a CRLF script too */
         n++;
     if (n == 0) {
         snprintf(err, errsz, "type /help for the list of commands");
@@ -182,8 +193,9 @@ int ui_cmd_parse(const char *line, ui_cmd *out, char *err, size_t errsz)
     bool amb;
     out->id = find(name, n, &amb);
     if (out->id == UI_CMD_NONE) {
-        snprintf(err, errsz, "%s command '/%.*s' (type /help)", amb ? "ambiguous" : "unknown",
-                 (int)(n > 40 ? 40 : n), name);
+        char ns[41];
+        snprintf(err, errsz, "%s command '/%s' (type /help)", amb ? "ambiguous" : "unknown",
+                 shown(name, n, ns));
         return -1;
     }
     const char *a = name + n;

@@ -281,6 +281,17 @@ static void test_commands(void)
     T_CHECK(strstr(err, "unknown command"));
     T_EQ_INT(ui_cmd_parse("/q", &c, err, sizeof err), 0);
     T_EQ_INT(c.id, UI_CMD_QUIT);
+    /* a script with CRLF line ends, a tab before the command */
+    T_EQ_INT(ui_cmd_parse("/quit\r", &c, err, sizeof err), 0);
+    T_EQ_INT(c.id, UI_CMD_QUIT);
+    T_EQ_INT(ui_cmd_parse("\t/alpha 2\r\n", &c, err, sizeof err), 0);
+    T_NEAR(c.num, 2, 0);
+    /* an unknown name is echoed without its control bytes */
+    T_CHECK(ui_cmd_parse("/no\x1b[2Jsuch", &c, err, sizeof err) != 0);
+    T_CHECKF(!strchr(err, '\x1b') && strstr(err, "'/no?[2Jsuch'"), "message '%s'", err);
+    /* ... and so is a bad argument with a line break (Alt-Enter) */
+    T_CHECK(ui_cmd_parse("/alpha \nq", &c, err, sizeof err) != 0);
+    T_CHECKF(!strchr(err, '\n') && strstr(err, "'?q'"), "message '%s'", err);
     T_EQ_INT(ui_cmd_parse("/seed 18446744073709551615", &c, err, sizeof err), 0);
     T_EQ_INT(ui_cmd_parse("/system you are terse", &c, err, sizeof err), 0);
     T_EQ_STR(c.arg, "you are terse");
