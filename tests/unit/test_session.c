@@ -636,6 +636,18 @@ static void test_eval_load(void)
     T_CHECK(st == PD_EFORMAT && strstr(pd_errmsg(), "prompt"));
     set = load_set("\n\n", &st);
     T_CHECK(st == PD_EFORMAT && strstr(pd_errmsg(), "no items"));
+    /* a number is what the answer check reads as one: "1e5" and "0x10" are
+     * text (the check reads "1e5" as 5), "1,000" and "+7" are numbers */
+    set = load_set("{\"prompt\": \"a\", \"answer\": \"1e5\"}\n"
+                   "{\"prompt\": \"b\", \"answer\": \"0x10\"}\n"
+                   "{\"prompt\": \"c\", \"answer\": \"1,000\"}\n"
+                   "{\"prompt\": \"d\", \"answer\": \"+7\"}\n", &st);
+    T_CHECKF(st == PD_OK, "%s", pd_errmsg());
+    T_CHECK(!set->v[0].numeric && !set->v[1].numeric);
+    T_CHECK(set->v[2].numeric && set->v[2].value == 1000);
+    T_CHECK(set->v[3].numeric && set->v[3].value == 7);
+    T_CHECK(pd_eval_answer_correct(&set->v[0], "1e5", 3));
+    pd_eval_set_free(set);
 }
 
 static bool ans(const char *expected, bool numeric, double v, const char *text)
