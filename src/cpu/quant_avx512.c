@@ -127,15 +127,15 @@ ALWAYS_INLINE void q8_0_rows_x7(const pk_q8_0 *pk, int kb, const uint8_t *const 
 }
 
 ALWAYS_INLINE void tile_x8_0_packed(int64_t n, const void *w, size_t ws, int nr,
-                                    const void *x, size_t xs, int nc, float *out, size_t os, bool q4)
+                                    const void *x, size_t xs, int nc, float *out, size_t os, pd_type t)
 {
+    const bool q4 = t == PD_TYPE_Q4_0;
     const int64_t nb = n / PD_QK_0;
     const size_t bb = q4 ? sizeof(pd_block_q4_0) : sizeof(pd_block_q8_0);
     pk_q8_0 pk __attribute__((aligned(64)));
     const int ncg = tile_cols(nc, PK_COLS);
     if (ncg < nc)          /* a few columns left: the 4-column kernel */
-        tile_x8_0(n, w, ws, nr, XROW(x, xs, ncg), xs, nc - ncg, out + (size_t)ncg * os, os,
-                  q4 ? PD_TYPE_Q4_0 : PD_TYPE_Q8_0);
+        tile_x8_0(n, w, ws, nr, XROW(x, xs, ncg), xs, nc - ncg, out + (size_t)ncg * os, os, t);
     for (int c0 = 0; c0 < ncg; c0 += PK_COLS) {
         int N = ncg - c0 < PK_COLS ? ncg - c0 : PK_COLS;
         const pd_block_q8_0 *b[PK_COLS];
@@ -164,13 +164,13 @@ ALWAYS_INLINE void tile_x8_0_packed(int64_t n, const void *w, size_t ws, int nr,
 static void tile_q8_0_packed(int64_t n, const void *w, size_t ws, int nr,
                              const void *x, size_t xs, int nc, float *out, size_t os)
 {
-    tile_x8_0_packed(n, w, ws, nr, x, xs, nc, out, os, false);
+    tile_x8_0_packed(n, w, ws, nr, x, xs, nc, out, os, PD_TYPE_Q8_0);
 }
 
 static void tile_q4_0_packed(int64_t n, const void *w, size_t ws, int nr,
                              const void *x, size_t xs, int nc, float *out, size_t os)
 {
-    tile_x8_0_packed(n, w, ws, nr, x, xs, nc, out, os, true);
+    tile_x8_0_packed(n, w, ws, nr, x, xs, nc, out, os, PD_TYPE_Q4_0);
 }
 
 void pd_quant_kernels_avx512(pd_quant_kernels *k)
