@@ -161,32 +161,59 @@ static void *own(pd_model *m, size_t bytes)
 /* ------------------------------------------------------------------------
  * Hyperparameters
  * ------------------------------------------------------------------------ */
+/* A key that is present must hold what it should: a value of another type
+ * or out of range is an error naming the key, never silently the default
+ * (an expert_count of 2^32-1 is not "no experts"). */
+static void bad_key(loader *L, const char *key, const char *what)
+{
+    bad(L, PD_EFORMAT, "key %s is not %s", key, what);
+}
+
 static bool key_u32(loader *L, const char *suffix, int *out, bool required, int def)
 {
-    uint32_t v;
-    if (pd_gguf_get_arch_u32(L->g, L->m->arch, suffix, &v) && v <= INT32_MAX) {
-        *out = (int)v;
-        return true;
-    }
-    if (required) {
-        char k[96];
-        snprintf(k, sizeof k, "%s.%s", L->m->arch, suffix);
-        note_missing(L, k);
-    }
+    char k[96];
+    snprintf(k, sizeof k, "%s.%s", L->m->arch, suffix);
     *out = def;
-    return false;
+    if (!pd_gguf_get_kv(L->g, k)) {
+        if (required)
+            note_missing(L, k);
+        return false;
+    }
+    uint32_t v;
+    if (!pd_gguf_get_u32(L->g, k, &v) || v > INT32_MAX) {
+        bad_key(L, k, "an integer in 0..2147483647");
+        return false;
+    }
+    *out = (int)v;
+    return true;
 }
 
 static float key_f32(loader *L, const char *suffix, float def)
 {
+    char k[96];
+    snprintf(k, sizeof k, "%s.%s", L->m->arch, suffix);
+    if (!pd_gguf_get_kv(L->g, k))
+        return def;
     float v;
-    return pd_gguf_get_arch_f32(L->g, L->m->arch, suffix, &v) ? v : def;
+    if (!pd_gguf_get_f32(L->g, k, &v) || !isfinite(v)) {
+        bad_key(L, k, "a finite number");
+        return def;
+    }
+    return v;
 }
 
 static bool key_bool(loader *L, const char *suffix, bool def)
 {
+    char k[96];
+    snprintf(k, sizeof k, "%s.%s", L->m->arch, suffix);
+    if (!pd_gguf_get_kv(L->g, k))
+        return def;
     bool v;
-    return pd_gguf_get_arch_bool(L->g, L->m->arch, suffix, &v) ? v : def;
+    if (!pd_gguf_get_bool(L->g, k, &v)) {
+        bad_key(L, k, "a boolean");
+        return def;
+    }
+    return v;
 }
 
 /* Feature flags of each architecture (the only place names matter). */
@@ -222,6 +249,8 @@ static pd_status read_hparams(loader *L)
     key_u32(L, "attention.head_count_kv", &hp->n_head_kv, false, hp->n_head);
     key_u32(L, "feed_forward_length", &hp->n_ff, false, 0);
     hp->eps = key_f32(L, "attention.layer_norm_rms_epsilon", 1e-6f);
+    if (L->err != PD_OK)
+        return L->err;
     if (L->n_missing)
         return pd_fail(PD_EFORMAT, "%s: missing keys: %s", L->path, L->missing);
     if (hp->n_embd <= 0 || hp->n_embd > (1 << 16) || hp->n_layer <= 0
@@ -268,6 +297,8 @@ static pd_status read_hparams(loader *L)
     hp->weights_scale = hp->mla ? key_f32(L, "expert_weights_scale", 0.0f) : 0.0f;
     if (hp->mla && hp->n_expert && hp->weights_scale == 0)
         note_missing(L, "deepseek2.expert_weights_scale");
+    if (L->err != PD_OK)
+        return L->err;
     if (L->n_missing)
         return pd_fail(PD_EFORMAT, "%s: missing keys: %s", L->path, L->missing);
     if (hp->n_expert < 0 || hp->n_expert > PD_MAX_EXPERTS
@@ -300,12 +331,16 @@ static pd_status read_rope_scaling(loader *L)
     char key[96];
     pd_gguf_str s;
     snprintf(key, sizeof key, "%s.rope.scaling.type", L->m->arch);
-    if (pd_gguf_get_str(L->g, key, &s) && s.len < sizeof type) {
+    if (pd_gguf_get_kv(L->g, key)) {
+        if (!pd_gguf_get_str(L->g, key, &s) || s.len >= sizeof type || memchr(s.ptr, 0, s.len))
+            return pd_fail(PD_EUNSUPPORTED, "%s: %s is not a rope scaling type ponder knows",
+                           L->path, key);
         memcpy(type, s.ptr, s.len);
         type[s.len] = 0;
     }
+    /* 0 (or no key) means no scaling, as in llama.cpp; a negative one is refused below */
     float factor = key_f32(L, "rope.scaling.factor", 0.0f);
-    hp->freq_scale = factor > 0 ? 1.0f / factor : 1.0f;
+    hp->freq_scale = factor != 0 ? 1.0f / factor : 1.0f;
     hp->yarn_orig_ctx = hp->n_ctx_train;
     key_u32(L, "rope.scaling.original_context_length", &hp->yarn_orig_ctx, false, hp->n_ctx_train);
     hp->yarn_attn_factor = key_f32(L, "rope.scaling.attn_factor", 1.0f);
@@ -327,8 +362,14 @@ static pd_status read_rope_scaling(loader *L)
     } else if (strcmp(type, "linear") != 0) {
         return pd_fail(PD_EUNSUPPORTED, "%s: rope scaling '%s' is not supported", L->path, type);
     }
-    if (!(hp->freq_scale > 0 && hp->freq_scale <= 1) || hp->yarn_orig_ctx <= 0)
-        return pd_fail(PD_EFORMAT, "%s: rope scaling factor out of range", L->path);
+    if (L->err != PD_OK)
+        return L->err;
+    if (!(hp->freq_scale > 0 && hp->freq_scale <= 1))
+        return pd_fail(PD_EFORMAT, "%s: %s.rope.scaling.factor %g is out of range (1 or more)",
+                       L->path, L->m->arch, factor);
+    if (hp->yarn_orig_ctx <= 0)
+        return pd_fail(PD_EFORMAT, "%s: %s.rope.scaling.original_context_length is 0",
+                       L->path, L->m->arch);
     /* attention scale: deepseek2 folds the YaRN mscale in squared */
     if (hp->mla) {
         float ms = hp->yarn_attn_factor;

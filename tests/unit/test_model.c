@@ -2,6 +2,7 @@
  * greedy tokens and expert choices for the oracle files ($PONDER_ORACLE),
  * HF transformers' logits for the tiny fixtures in tests/fixtures/hf, and
  * self-consistency (one batch = token by token; 1 thread = 2 threads). */
+#define _GNU_SOURCE   /* memmem */
 #include "t.h"
 #include "model.h"
 #include "cpu/cpu.h"
@@ -611,6 +612,65 @@ static void test_refuses_incomplete_and_foreign(void)
     T_CHECKF(strstr(pd_errmsg(), "'gpt2'"), "%s", pd_errmsg());
 }
 
+/* A copy of a fuzz seed (tests/fuzz/seeds-model) with the value of one
+ * metadata key overwritten by the 4 bytes of val (the key's type stays);
+ * returns the model's load status, the copy removed. */
+static pd_status load_patched(const char *seed, const char *key, const void *val)
+{
+    char in[1024], out[1100];
+    snprintf(in, sizeof in, "%s/tests/fuzz/seeds-model/%s", t_srcdir(), seed);
+    FILE *f = fopen(in, "rb");
+    if (!f)
+        T_SKIP("%.900s is absent", in);
+    static uint8_t buf[1 << 17];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    /* GGUF metadata: u64 key length, the key, u32 value type, the value */
+    uint8_t *k = memmem(buf, n, key, strlen(key));
+    T_CHECKF(k && n < sizeof buf, "%s has no key %s", seed, key);
+    memcpy(k + strlen(key) + 4, val, 4);
+    snprintf(out, sizeof out, "%s/ponder-test-patch-%d.gguf",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
+    f = fopen(out, "wb");
+    T_CHECK(f && fwrite(buf, 1, n, f) == n && fclose(f) == 0);
+    pd_model_opts o;
+    pd_model_opts_default(&o);
+    o.backend = PD_BACKEND_CPU;
+    o.n_ctx = 64;
+    o.n_threads = 1;
+    pd_model *m = NULL;
+    pd_status st = pd_model_load(out, &o, &m);
+    unlink(out);
+    pd_model_close(m);
+    return st;
+}
+
+/* Found by fuzz_model: a key holding a value out of range or not finite was
+ * taken as absent (head_count_kv 2^32-1 became n_head, expert_shared_count
+ * 2^32-1 dropped the shared experts, a NaN rope.scaling.factor or a negative
+ * one meant no scaling); it is refused naming the key. The seeds themselves load. */
+static void test_refuses_hostile_keys(void)
+{
+    const uint32_t huge = 0xffffffffu, two = 2;
+    const float inf = INFINITY, nan = NAN, minus1 = -1.0f, one = 1.0f;
+    T_CHECKF(load_patched("qwen3-q8_0.gguf", "qwen3.attention.head_count_kv", &two) == PD_OK,
+             "%s", pd_errmsg());
+    T_CHECK(load_patched("qwen3-q8_0.gguf", "qwen3.attention.head_count_kv", &huge) == PD_EFORMAT);
+    T_CHECKF(strstr(pd_errmsg(), "key qwen3.attention.head_count_kv is not an integer"),
+             "%s", pd_errmsg());
+    T_CHECK(load_patched("deepseek2-v3-f16.gguf", "deepseek2.expert_shared_count", &huge) == PD_EFORMAT);
+    T_CHECKF(strstr(pd_errmsg(), "deepseek2.expert_shared_count"), "%s", pd_errmsg());
+    T_CHECK(load_patched("qwen2-f32.gguf", "qwen2.rope.freq_base", &inf) == PD_EFORMAT);
+    T_CHECKF(strstr(pd_errmsg(), "key qwen2.rope.freq_base is not a finite number"), "%s", pd_errmsg());
+    T_CHECK(load_patched("deepseek2-v3-f16.gguf", "deepseek2.expert_weights_scale", &nan) == PD_EFORMAT);
+    T_CHECKF(strstr(pd_errmsg(), "deepseek2.expert_weights_scale"), "%s", pd_errmsg());
+    T_CHECKF(load_patched("llama-q8_0.gguf", "llama.rope.scaling.factor", &one) == PD_OK,
+             "%s", pd_errmsg());
+    T_CHECK(load_patched("llama-q8_0.gguf", "llama.rope.scaling.factor", &nan) == PD_EFORMAT);
+    T_CHECK(load_patched("llama-q8_0.gguf", "llama.rope.scaling.factor", &minus1) == PD_EFORMAT);
+    T_CHECKF(strstr(pd_errmsg(), "llama.rope.scaling.factor -1 is out of range"), "%s", pd_errmsg());
+}
+
 /* ------------------------------------------------------------------------
  * The legacy deepseek2 layout: attn_kv_b instead of attn_k_b + attn_v_b
  * ------------------------------------------------------------------------ */
@@ -729,6 +789,7 @@ int main(void)
     T_RUN(test_route_rules);
     T_RUN(test_refuses_missing_file);
     T_RUN(test_refuses_incomplete_and_foreign);
+    T_RUN(test_refuses_hostile_keys);
     T_RUN(test_oracle_ds3_f16);
     T_RUN(test_oracle_q3moe_f16);
     T_RUN(test_oracle_ds3_q4km);
