@@ -488,7 +488,9 @@ static void bind_ffn(loader *L, pd_layer *ly, int i)
         int64_t ff = ly->ffn_gate.data ? ly->ffn_gate.n : hp->n_ff;
         /* the scratch buffers are sized from n_ff: the key (or, without it,
          * the first dense layer) must agree with every dense layer's tensors */
-        if (ly->ffn_gate.data && hp->n_ff == 0)
+        if (ly->ffn_gate.data && ff <= 0)
+            bad(L, PD_EFORMAT, "blk.%d.ffn_gate.weight has no rows", i);
+        else if (ly->ffn_gate.data && hp->n_ff == 0)
             hp->n_ff = (int)ff;
         else if (ly->ffn_gate.data && ff != hp->n_ff)
             bad(L, PD_EFORMAT, "blk.%d.ffn_gate.weight: %lld rows, but feed_forward_length is %d",
@@ -504,6 +506,8 @@ static void bind_ffn(loader *L, pd_layer *ly, int i)
     if (ly->exp_probs_b)
         hp->exp_probs_b = true;
     bind_mat(L, &ly->gate_exps, true, E, -1, X, "blk.%d.ffn_gate_exps.weight", i);
+    if (ly->gate_exps.data && ly->gate_exps.n <= 0)
+        bad(L, PD_EFORMAT, "blk.%d.ffn_gate_exps.weight has no rows", i);
     if (ly->gate_exps.data && !hp->n_ff_exp)
         hp->n_ff_exp = (int)ly->gate_exps.n;
     bind_mat(L, &ly->up_exps, true, E, hp->n_ff_exp, X, "blk.%d.ffn_up_exps.weight", i);
@@ -513,6 +517,8 @@ static void bind_ffn(loader *L, pd_layer *ly, int i)
             i, (long long)ly->gate_exps.n, hp->n_ff_exp);
     if (hp->n_expert_shared > 0) {
         bind_mat(L, &ly->gate_shexp, true, E, -1, 0, "blk.%d.ffn_gate_shexp.weight", i);
+        if (ly->gate_shexp.data && ly->gate_shexp.n <= 0)
+            bad(L, PD_EFORMAT, "blk.%d.ffn_gate_shexp.weight has no rows", i);
         if (ly->gate_shexp.data)
             hp->n_ff_shexp = (int)ly->gate_shexp.n;
         bind_mat(L, &ly->up_shexp, true, E, hp->n_ff_shexp, 0, "blk.%d.ffn_up_shexp.weight", i);

@@ -612,10 +612,11 @@ static void test_refuses_incomplete_and_foreign(void)
     T_CHECKF(strstr(pd_errmsg(), "'gpt2'"), "%s", pd_errmsg());
 }
 
-/* A copy of a fuzz seed (tests/fuzz/seeds-model) with the value of one
- * metadata key overwritten by the 4 bytes of val (the key's type stays);
- * returns the model's load status, the copy removed. */
-static pd_status load_patched(const char *seed, const char *key, const void *val)
+/* A copy of a fuzz seed (tests/fuzz/seeds-model) with len bytes overwritten
+ * by val, skip bytes after the first occurrence of the string at; returns the
+ * model's load status, the copy removed. */
+static pd_status load_patched_at(const char *seed, const char *at, size_t skip,
+                                 const void *val, size_t len)
 {
     char in[1024], out[1100];
     snprintf(in, sizeof in, "%s/tests/fuzz/seeds-model/%s", t_srcdir(), seed);
@@ -625,10 +626,10 @@ static pd_status load_patched(const char *seed, const char *key, const void *val
     static uint8_t buf[1 << 17];
     size_t n = fread(buf, 1, sizeof buf, f);
     fclose(f);
-    /* GGUF metadata: u64 key length, the key, u32 value type, the value */
-    uint8_t *k = memmem(buf, n, key, strlen(key));
-    T_CHECKF(k && n < sizeof buf, "%s has no key %s", seed, key);
-    memcpy(k + strlen(key) + 4, val, 4);
+    uint8_t *k = memmem(buf, n, at, strlen(at));
+    T_CHECKF(k && n < sizeof buf && (size_t)(k - buf) + strlen(at) + skip + len <= n,
+             "%s has no %s", seed, at);
+    memcpy(k + strlen(at) + skip, val, len);
     snprintf(out, sizeof out, "%s/ponder-test-patch-%d.gguf",
              getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
     f = fopen(out, "wb");
@@ -643,6 +644,12 @@ static pd_status load_patched(const char *seed, const char *key, const void *val
     unlink(out);
     pd_model_close(m);
     return st;
+}
+
+/* GGUF metadata: u64 key length, the key, u32 value type, the value */
+static pd_status load_patched(const char *seed, const char *key, const void *val)
+{
+    return load_patched_at(seed, key, 4, val, 4);
 }
 
 /* Found by fuzz_model: a key holding a value out of range or not finite was
@@ -669,6 +676,20 @@ static void test_refuses_hostile_keys(void)
     T_CHECK(load_patched("llama-q8_0.gguf", "llama.rope.scaling.factor", &nan) == PD_EFORMAT);
     T_CHECK(load_patched("llama-q8_0.gguf", "llama.rope.scaling.factor", &minus1) == PD_EFORMAT);
     T_CHECKF(strstr(pd_errmsg(), "llama.rope.scaling.factor -1 is out of range"), "%s", pd_errmsg());
+}
+
+/* Found by the same sweep: an FFN or expert matrix of 0 rows (its shape
+ * {n_embd, 0} passes the shape check, its width taken from the tensor) ran
+ * as a layer without an FFN. Tensor table: u64 name length, the name,
+ * u32 n_dims, u64 ne[0], ne[1], ... */
+static void test_refuses_empty_ffn(void)
+{
+    const uint64_t zero = 0;
+    T_CHECK(load_patched_at("qwen2-f32.gguf", "blk.0.ffn_gate.weight", 4 + 8, &zero, 8) == PD_EFORMAT);
+    T_CHECKF(strstr(pd_errmsg(), "blk.0.ffn_gate.weight has no rows"), "%s", pd_errmsg());
+    T_CHECK(load_patched_at("qwen3moe-f16.gguf", "blk.0.ffn_gate_exps.weight", 4 + 8, &zero, 8)
+            == PD_EFORMAT);
+    T_CHECKF(strstr(pd_errmsg(), "blk.0.ffn_gate_exps.weight has no rows"), "%s", pd_errmsg());
 }
 
 /* ------------------------------------------------------------------------
@@ -790,6 +811,7 @@ int main(void)
     T_RUN(test_refuses_missing_file);
     T_RUN(test_refuses_incomplete_and_foreign);
     T_RUN(test_refuses_hostile_keys);
+    T_RUN(test_refuses_empty_ffn);
     T_RUN(test_oracle_ds3_f16);
     T_RUN(test_oracle_q3moe_f16);
     T_RUN(test_oracle_ds3_q4km);
