@@ -3,7 +3,7 @@
  * (pd_model_open: architecture, hyperparameters, tensors bound and checked
  * against them, the memory plan, the vocabulary if any, the CPU backend with
  * 1 thread and a context of 64) and, when that succeeds, three tokens go
- * through the forward pass. A refusal must come with a message; an accepted model must compute (random or hostile weights may give
+ * through the forward pass as one batch, then a fourth on their cache. A refusal must come with a message; an accepted model must compute (random or hostile weights may give
  * NaN logits: the values are the file's business, reading out of bounds is
  * not). PONDER_MEM_AVAILABLE caps the memory plan at 256 MiB so a hostile
  * file is refused before it makes the fuzzer allocate gigabytes.
@@ -32,7 +32,22 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-/* Three ids spread over the vocabulary, the last position's logits read. */
+static bool forward(pd_model *m, const int32_t *ids, int n, int pos0, float *logits)
+{
+    if (pd_model_forward(m, ids, n, pos0, logits, false) != PD_OK) {
+        if (!pd_errmsg()[0])
+            __builtin_trap();
+        return false;
+    }
+    float s = 0;
+    for (int i = 0; i < pd_model_n_vocab(m); i++)
+        s += logits[i];
+    sink = s;
+    return true;
+}
+
+/* Three ids spread over the vocabulary as one batch (prefill), then one
+ * more token on the cache (decode: other products and attention kernels). */
 static void run(pd_model *m)
 {
     const int V = pd_model_n_vocab(m);
@@ -42,14 +57,8 @@ static void run(pd_model *m)
     float *logits = malloc(sizeof(float) * (size_t)V);
     if (!logits)
         abort();
-    if (pd_model_forward(m, ids, 3, 0, logits, false) == PD_OK) {
-        float s = 0;
-        for (int i = 0; i < V; i++)
-            s += logits[i];
-        sink = s;
-    } else if (!pd_errmsg()[0]) {
-        __builtin_trap();
-    }
+    if (forward(m, ids, 3, 0, logits))
+        forward(m, ids + 1, 1, 3, logits);
     free(logits);
 }
 
