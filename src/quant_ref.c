@@ -20,6 +20,16 @@ static inline int nearest_int(float v)
     return (i & 0x007fffff) - 0x00400000;
 }
 
+/* rintf(v) saturated to an int8 value without a float-to-int cast of an
+ * out-of-range value (undefined): NaN, from activations a file's weights
+ * made non-finite, gives -128, as x86's cvtps2dq + packs do. */
+static inline int rint_i8(float v)
+{
+    if (!(v >= -128.f))
+        return -128;
+    return v > 127.f ? 127 : (int)rintf(v);
+}
+
 static inline int clampi(int v, int lo, int hi)
 {
     return v < lo ? lo : v > hi ? hi : v;
@@ -327,7 +337,7 @@ static void qnt_q8_0(const float *src, void *dst, int64_t n)
         b[i].d = pd_f32_to_fp16(amax / 127.f);
         float id = amax != 0.0f ? 127.f / amax : 0.0f;
         for (int j = 0; j < PD_QK_0; j++)
-            b[i].qs[j] = (int8_t)clampi((int)rintf(src[j] * id), -128, 127);
+            b[i].qs[j] = (int8_t)rint_i8(src[j] * id);
     }
 }
 
@@ -345,7 +355,7 @@ static void qnt_q8_1(const float *src, void *dst, int64_t n)
         float id = amax != 0.0f ? 127.f / amax : 0.0f;
         int sum = 0;
         for (int j = 0; j < PD_QK_0; j++) {
-            b[i].qs[j] = (int8_t)clampi((int)rintf(src[j] * id), -128, 127);
+            b[i].qs[j] = (int8_t)rint_i8(src[j] * id);
             sum += b[i].qs[j];
         }
         b[i].d = pd_f32_to_fp16(d);
@@ -452,8 +462,8 @@ static void qnt_q8_k(const float *src, void *dst, int64_t n)
         }
         float iscale = -127.f / max;
         for (int j = 0; j < PD_QK_K; j++) {
-            int v = (int)rintf(iscale * src[j]);   /* = nearest_int, immune to fma contraction */
-            b[i].qs[j] = (int8_t)(v < 127 ? v : 127);
+            /* = nearest_int, immune to fma contraction */
+            b[i].qs[j] = (int8_t)rint_i8(iscale * src[j]);
         }
         for (int j = 0; j < PD_QK_K / 16; j++) {
             int s = 0;

@@ -1495,6 +1495,38 @@ static void test_zero_rows(void)
     }
 }
 
+/* Activations a file's weights made non-finite: every level quantizes them
+ * without undefined behaviour (the sanitizer build aborts on a NaN cast to
+ * int), and a NaN or an infinity spoils only its own block. */
+static void test_nonfinite_activations(void)
+{
+    static const pd_type act[] = { PD_TYPE_Q8_0, PD_TYPE_Q8_1, PD_TYPE_Q8_K };
+    enum { N = 512 };
+    static float xf[N];
+    static uint8_t clean[N * 2], dirty[N * 2];
+    for (int i = 0; i < N; i++)
+        xf[i] = sinf(0.37f * (float)i);
+    for (size_t a = 0; a < sizeof act / sizeof *act; a++) {
+        const pd_type t = act[a];
+        size_t row;
+        T_CHECK(pd_type_row_bytes(t, N, &row));
+        for (int l = 0; l < PD_SIMD_LEVELS; l++) {
+            const pd_quant_kernels *k = pd_quant_kernels_get(l);
+            if (!k || !k->quantize[t])
+                continue;
+            k->quantize[t](xf, clean, N);
+            float bad[N];
+            memcpy(bad, xf, sizeof bad);
+            bad[3] = NAN;          /* the first block only */
+            bad[5] = INFINITY;
+            k->quantize[t](bad, dirty, N);
+            const size_t half = row / 2;   /* 512 values: the second half's blocks are clean */
+            T_CHECKF(memcmp(clean + half, dirty + half, row - half) == 0, "%s %s",
+                     k->name, pd_type_name(t));
+        }
+    }
+}
+
 /* The dispatcher picks the best level under the PONDER_SIMD cap. */
 static void test_dispatch(void)
 {
@@ -1558,6 +1590,7 @@ int main(void)
     T_RUN(test_klow_tile_order);
     T_RUN(test_klow_gguf_py);
     T_RUN(test_zero_rows);
+    T_RUN(test_nonfinite_activations);
     T_RUN(test_dispatch);
     T_DONE();
 }
