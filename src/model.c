@@ -482,14 +482,18 @@ static void bind_ffn(loader *L, pd_layer *ly, int i)
 {
     pd_hparams *hp = &L->m->hp;
     const int E = hp->n_embd;
+    /* FFN widths come from the tensors and end up in ints (n_ff, scratch
+     * sizes): the same bound as the feed_forward_length key */
+#define FF_ROWS_BAD(n) ((n) <= 0 || (n) > (1 << 20))
     ly->moe = hp->n_expert > 0 && i >= hp->n_dense_lead;
     if (!ly->moe) {
         bind_mat(L, &ly->ffn_gate, true, E, -1, 0, "blk.%d.ffn_gate.weight", i);
         int64_t ff = ly->ffn_gate.data ? ly->ffn_gate.n : hp->n_ff;
         /* the scratch buffers are sized from n_ff: the key (or, without it,
          * the first dense layer) must agree with every dense layer's tensors */
-        if (ly->ffn_gate.data && ff <= 0)
-            bad(L, PD_EFORMAT, "blk.%d.ffn_gate.weight has no rows", i);
+        if (ly->ffn_gate.data && FF_ROWS_BAD(ff))
+            bad(L, PD_EFORMAT, "blk.%d.ffn_gate.weight has %lld rows (1 to 1048576)", i,
+                (long long)ff);
         else if (ly->ffn_gate.data && hp->n_ff == 0)
             hp->n_ff = (int)ff;
         else if (ly->ffn_gate.data && ff != hp->n_ff)
@@ -506,8 +510,9 @@ static void bind_ffn(loader *L, pd_layer *ly, int i)
     if (ly->exp_probs_b)
         hp->exp_probs_b = true;
     bind_mat(L, &ly->gate_exps, true, E, -1, X, "blk.%d.ffn_gate_exps.weight", i);
-    if (ly->gate_exps.data && ly->gate_exps.n <= 0)
-        bad(L, PD_EFORMAT, "blk.%d.ffn_gate_exps.weight has no rows", i);
+    if (ly->gate_exps.data && FF_ROWS_BAD(ly->gate_exps.n))
+        bad(L, PD_EFORMAT, "blk.%d.ffn_gate_exps.weight has %lld rows (1 to 1048576)", i,
+            (long long)ly->gate_exps.n);
     if (ly->gate_exps.data && !hp->n_ff_exp)
         hp->n_ff_exp = (int)ly->gate_exps.n;
     bind_mat(L, &ly->up_exps, true, E, hp->n_ff_exp, X, "blk.%d.ffn_up_exps.weight", i);
@@ -517,13 +522,15 @@ static void bind_ffn(loader *L, pd_layer *ly, int i)
             i, (long long)ly->gate_exps.n, hp->n_ff_exp);
     if (hp->n_expert_shared > 0) {
         bind_mat(L, &ly->gate_shexp, true, E, -1, 0, "blk.%d.ffn_gate_shexp.weight", i);
-        if (ly->gate_shexp.data && ly->gate_shexp.n <= 0)
-            bad(L, PD_EFORMAT, "blk.%d.ffn_gate_shexp.weight has no rows", i);
+        if (ly->gate_shexp.data && FF_ROWS_BAD(ly->gate_shexp.n))
+            bad(L, PD_EFORMAT, "blk.%d.ffn_gate_shexp.weight has %lld rows (1 to 1048576)", i,
+                (long long)ly->gate_shexp.n);
         if (ly->gate_shexp.data)
             hp->n_ff_shexp = (int)ly->gate_shexp.n;
         bind_mat(L, &ly->up_shexp, true, E, hp->n_ff_shexp, 0, "blk.%d.ffn_up_shexp.weight", i);
         bind_mat(L, &ly->down_shexp, true, hp->n_ff_shexp, E, 0, "blk.%d.ffn_down_shexp.weight", i);
     }
+#undef FF_ROWS_BAD
 }
 
 static pd_status bind_weights(loader *L)
