@@ -1266,22 +1266,32 @@ static void test_legacy_dot_order(void)
             }
 }
 
+/* A fixture of tools/quant_fixture.py ("PDQF", version, sections), opened
+ * past its header; fails the test (longjmp) when it is missing or not the
+ * expected version and section count. */
+static FILE *open_pdqf(const char *name, uint32_t version, uint32_t sections, uint32_t hdr[2])
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/tests/fixtures/quant/%s", t_srcdir(), name);
+    FILE *f = fopen(path, "rb");
+    T_CHECKF(f != NULL, "cannot open %s", path);
+    char magic[4];
+    bool ok = fread(magic, 1, 4, f) == 4 && memcmp(magic, "PDQF", 4) == 0
+           && fread(hdr, 4, 2, f) == 2 && hdr[0] == version && hdr[1] == sections;
+    if (!ok)
+        fclose(f);
+    T_CHECKF(ok, "%s: not a PDQF file of version %u with %u sections", name, version, sections);
+    return f;
+}
+
 /* gguf-py's numpy quantize/dequantize (tools/quant_fixture.py wrote the
  * fixture): an independent implementation of the layouts.  The scalar
  * reference gives its bytes and floats bit for bit; the SIMD levels' dequantize
  * within the rounding of d*q + m. */
 static void test_legacy_gguf_py(void)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/tests/fixtures/quant/gguf-py-legacy.bin", t_srcdir());
-    FILE *f = fopen(path, "rb");
-    T_CHECKF(f != NULL, "cannot open %s", path);
-    if (!f)
-        return;
-    char magic[4];
     uint32_t hdr[2];
-    T_CHECK(fread(magic, 1, 4, f) == 4 && memcmp(magic, "PDQF", 4) == 0);
-    T_CHECK(fread(hdr, 4, 2, f) == 2 && hdr[0] == 1 && hdr[1] == 3);
+    FILE *f = open_pdqf("gguf-py-legacy.bin", 1, 3, hdr);
     int seen = 0;
     for (uint32_t sec = 0; sec < hdr[1]; sec++) {
         uint32_t th[2];
@@ -1432,16 +1442,8 @@ static void test_klow_tile_order(void)
  * wrote the fixture): every level gives its floats bit for bit. */
 static void test_klow_gguf_py(void)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/tests/fixtures/quant/gguf-py-k-low.bin", t_srcdir());
-    FILE *f = fopen(path, "rb");
-    T_CHECKF(f != NULL, "cannot open %s", path);
-    if (!f)
-        return;
-    char magic[4];
     uint32_t hdr[2];
-    T_CHECK(fread(magic, 1, 4, f) == 4 && memcmp(magic, "PDQF", 4) == 0);
-    T_CHECK(fread(hdr, 4, 2, f) == 2 && hdr[0] == 2 && hdr[1] == 2);
+    FILE *f = open_pdqf("gguf-py-k-low.bin", 2, 2, hdr);
     int seen = 0;
     for (uint32_t sec = 0; sec < hdr[1]; sec++) {
         uint32_t th[2];
