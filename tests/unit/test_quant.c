@@ -1231,6 +1231,38 @@ static float legacy_expected(pd_type t, int64_t n, const void *w, const void *x)
     return is_legacy_min(t) ? r + summs : r;
 }
 
+/* A row of n random weights of type t against activations of every size:
+ * the order `expected` writes out stays within float rounding of the exact
+ * dot, and every level's row dot (with tile, also its 1x1 tile) gives that
+ * order bit for bit. */
+typedef float (*order_fn)(pd_type t, int64_t n, const void *w, const void *x);
+
+static void check_dot_order(pd_type t, int64_t n, order_fn expected, bool tile, int rep,
+                            uint8_t *w, uint8_t *x, float *xf)
+{
+    rand_weights(t, n, w);
+    for (int64_t j = 0; j < n; j++)
+        xf[j] = grand() * ldexpf(1.0f, (int)(rnd() % 16) - 8);
+    pd_quantize_row_ref(pd_type_vec_dot(t), xf, x, n);
+    const float want = expected(t, n, w, x);
+    double mag, dd = dot_double(t, n, w, x, &mag);
+    T_CHECKF(fabs(want - dd) <= 2e-6 * mag + 1e-30, "%s n=%lld: order %g vs double %g",
+             pd_type_name(t), (long long)n, want, dd);
+    for (int l = 0; l < PD_SIMD_LEVELS; l++) {
+        const pd_quant_kernels *k = pd_quant_kernels_get(l);
+        if (!k)
+            continue;
+        float got = k->dot[t](n, w, x);
+        T_CHECKF(u32_of(got) == u32_of(want), "%s %s n=%lld rep %d: %a vs %a", k->name,
+                 pd_type_name(t), (long long)n, rep, got, want);
+        if (!tile)
+            continue;
+        pd_quant_kernels_tile(k, t, n, w, 0, 1, x, 0, 1, &got, 1);
+        T_CHECKF(u32_of(got) == u32_of(want), "%s %s tile n=%lld", k->name, pd_type_name(t),
+                 (long long)n);
+    }
+}
+
 /* Every level (scalar included) gives the order above bit for bit, for
  * rows of 1..67 blocks (k = 128 is DeepSeek's attn_k_b), and stays
  * within float rounding of the exact dot. */
@@ -1244,26 +1276,8 @@ static void test_legacy_dot_order(void)
     g_rng = 59;
     for (size_t it = 0; it < sizeof ts / sizeof ts[0]; it++)
         for (size_t ib = 0; ib < sizeof nbs / sizeof nbs[0]; ib++)
-            for (int rep = 0; rep < 8; rep++) {
-                const pd_type t = ts[it];
-                const int64_t n = (int64_t)nbs[ib] * 32;
-                rand_weights(t, n, w);
-                for (int64_t j = 0; j < n; j++)   /* activations of every size */
-                    xf[j] = grand() * ldexpf(1.0f, (int)(rnd() % 16) - 8);
-                pd_quantize_row_ref(pd_type_vec_dot(t), xf, x, n);
-                const float want = legacy_expected(t, n, w, x);
-                double mag, dd = dot_double(t, n, w, x, &mag);
-                T_CHECKF(fabs(want - dd) <= 2e-6 * mag + 1e-30, "%s n=%lld: order %g vs double %g",
-                         pd_type_name(t), (long long)n, want, dd);
-                for (int l = 0; l < PD_SIMD_LEVELS; l++) {
-                    const pd_quant_kernels *k = pd_quant_kernels_get(l);
-                    if (!k)
-                        continue;
-                    float got = k->dot[t](n, w, x);
-                    T_CHECKF(u32_of(got) == u32_of(want), "%s %s n=%lld rep %d: %a vs %a", k->name,
-                             pd_type_name(t), (long long)n, rep, got, want);
-                }
-            }
+            for (int rep = 0; rep < 8; rep++)
+                check_dot_order(ts[it], (int64_t)nbs[ib] * 32, legacy_expected, false, rep, w, x, xf);
 }
 
 /* A fixture of tools/quant_fixture.py ("PDQF", version, sections), opened
@@ -1379,29 +1393,8 @@ static void test_klow_dot_order(void)
     g_rng = 61;
     for (size_t it = 0; it < sizeof ts / sizeof ts[0]; it++)
         for (size_t ib = 0; ib < sizeof nbs / sizeof nbs[0]; ib++)
-            for (int rep = 0; rep < 6; rep++) {
-                const pd_type t = ts[it];
-                const int64_t n = (int64_t)nbs[ib] * 256;
-                rand_weights(t, n, w);
-                for (int64_t j = 0; j < n; j++)
-                    xf[j] = grand() * ldexpf(1.0f, (int)(rnd() % 16) - 8);
-                pd_quantize_row_ref(PD_TYPE_Q8_K, xf, x, n);
-                const float want = klow_expected(t, n, w, x);
-                double mag, dd = dot_double(t, n, w, x, &mag);
-                T_CHECKF(fabs(want - dd) <= 2e-6 * mag + 1e-30, "%s n=%lld: order %g vs double %g",
-                         pd_type_name(t), (long long)n, want, dd);
-                for (int l = 0; l < PD_SIMD_LEVELS; l++) {
-                    const pd_quant_kernels *k = pd_quant_kernels_get(l);
-                    if (!k)
-                        continue;
-                    float got = k->dot[t](n, w, x);
-                    T_CHECKF(u32_of(got) == u32_of(want), "%s %s n=%lld rep %d: %a vs %a", k->name,
-                             pd_type_name(t), (long long)n, rep, got, want);
-                    pd_quant_kernels_tile(k, t, n, w, 0, 1, x, 0, 1, &got, 1);
-                    T_CHECKF(u32_of(got) == u32_of(want), "%s %s tile n=%lld", k->name,
-                             pd_type_name(t), (long long)n);
-                }
-            }
+            for (int rep = 0; rep < 6; rep++)
+                check_dot_order(ts[it], (int64_t)nbs[ib] * 256, klow_expected, true, rep, w, x, xf);
 }
 
 /* The prefill tiles give the same order bit for bit, every column count
