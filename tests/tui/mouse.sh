@@ -112,13 +112,18 @@ else
 fi
 
 # (b) wheel down over THINK: forward again, to the end (the screen as before)
-wheels x10 down $think_x $row 21
-if wait_for "think at end" '! think_back' && panes | diff -u "$T/end.txt" - > "$T/diff"; then
-    pass "mouse: wheel down over THINK scrolls it forward to the end"
-else
-    fail "mouse: wheel down over THINK scrolls it forward to the end"; tm_dump
-    sed 's/^/    | /' "$T/diff"
-fi
+# wheel_to_end PANE X TITLE: 21 wheels down at column X scroll PANE (think, answer)
+# forward until it is at its end and the screen is the end capture again
+wheel_to_end() {
+    wheels x10 down "$2" $row 21
+    if wait_for "$1 at end" "! ${1}_back" && panes | diff -u "$T/end.txt" - > "$T/diff"; then
+        pass "mouse: wheel down over $3 scrolls it forward to the end"
+    else
+        fail "mouse: wheel down over $3 scrolls it forward to the end"; tm_dump
+        sed 's/^/    | /' "$T/diff"
+    fi
+}
+wheel_to_end think $think_x THINK
 
 # (c) wheel over ANSWER scrolls ANSWER, not THINK
 wheel x10 up $answer_x $row
@@ -133,13 +138,7 @@ if wait_for "answer back" answer_back && ! think_back; then
 else
     fail "mouse: wheel up over ANSWER scrolls ANSWER, not THINK"; tm_dump
 fi
-wheels x10 down $answer_x $row 21
-if wait_for "answer at end" '! answer_back' && panes | diff -u "$T/end.txt" - > "$T/diff"; then
-    pass "mouse: wheel down over ANSWER scrolls it forward to the end"
-else
-    fail "mouse: wheel down over ANSWER scrolls it forward to the end"; tm_dump
-    sed 's/^/    | /' "$T/diff"
-fi
+wheel_to_end answer $answer_x ANSWER
 
 # the panes' edges: the last column of THINK and its last body row, the first
 # column of ANSWER and its title row belong to the pane
