@@ -169,12 +169,19 @@ static void bad_key(loader *L, const char *key, const char *what)
     bad(L, PD_EFORMAT, "key %s is not %s", key, what);
 }
 
+/* The key "<arch>.<suffix>" in k; whether the file holds it (of any type). */
+enum { KEY_MAX = 96 };
+static bool arch_key(loader *L, const char *suffix, char k[KEY_MAX])
+{
+    snprintf(k, KEY_MAX, "%s.%s", L->m->arch, suffix);
+    return pd_gguf_get_kv(L->g, k) != NULL;
+}
+
 static bool key_u32(loader *L, const char *suffix, int *out, bool required, int def)
 {
-    char k[96];
-    snprintf(k, sizeof k, "%s.%s", L->m->arch, suffix);
+    char k[KEY_MAX];
     *out = def;
-    if (!pd_gguf_get_kv(L->g, k)) {
+    if (!arch_key(L, suffix, k)) {
         if (required)
             note_missing(L, k);
         return false;
@@ -190,9 +197,8 @@ static bool key_u32(loader *L, const char *suffix, int *out, bool required, int 
 
 static float key_f32(loader *L, const char *suffix, float def)
 {
-    char k[96];
-    snprintf(k, sizeof k, "%s.%s", L->m->arch, suffix);
-    if (!pd_gguf_get_kv(L->g, k))
+    char k[KEY_MAX];
+    if (!arch_key(L, suffix, k))
         return def;
     float v;
     if (!pd_gguf_get_f32(L->g, k, &v) || !isfinite(v)) {
@@ -204,9 +210,8 @@ static float key_f32(loader *L, const char *suffix, float def)
 
 static bool key_bool(loader *L, const char *suffix, bool def)
 {
-    char k[96];
-    snprintf(k, sizeof k, "%s.%s", L->m->arch, suffix);
-    if (!pd_gguf_get_kv(L->g, k))
+    char k[KEY_MAX];
+    if (!arch_key(L, suffix, k))
         return def;
     bool v;
     if (!pd_gguf_get_bool(L->g, k, &v)) {
@@ -328,10 +333,9 @@ static pd_status read_rope_scaling(loader *L)
 {
     pd_hparams *hp = &L->m->hp;
     char type[16] = "none";
-    char key[96];
+    char key[KEY_MAX];
     pd_gguf_str s;
-    snprintf(key, sizeof key, "%s.rope.scaling.type", L->m->arch);
-    if (pd_gguf_get_kv(L->g, key)) {
+    if (arch_key(L, "rope.scaling.type", key)) {
         if (!pd_gguf_get_str(L->g, key, &s) || s.len >= sizeof type || memchr(s.ptr, 0, s.len))
             return pd_fail(PD_EUNSUPPORTED, "%s: %s is not a rope scaling type ponder knows",
                            L->path, key);
@@ -604,13 +608,13 @@ static size_t mem_available(size_t *total)
     return avail;
 }
 
-static pd_status memory_plan(pd_model *m, const char *path)
+/* avail, total: mem_available()'s figures */
+static pd_status memory_plan(pd_model *m, const char *path, size_t avail, size_t total)
 {
     const double MiB = 1024.0 * 1024.0;
     size_t kv = pd_kvcache_bytes(&m->hp, m->n_ctx, m->kv_f16);
     size_t scratch = pd_cpu_scratch_bytes(&m->hp, m->n_ctx);
     size_t repacked = pd_cpu_repack_bytes(m);   /* the CPU backend's copy, replacing file pages */
-    size_t total = 0, avail = mem_available(&total);
     if (repacked && avail && kv + scratch + m->owned_bytes + repacked > avail) {
         /* run from the file's layout rather than refuse: slower, not wrong */
         snprintf(m->mem_note, sizeof m->mem_note, "too little free memory to repack %.0f MiB of "
@@ -647,10 +651,9 @@ static pd_status memory_plan(pd_model *m, const char *path)
  * address space, not memory. */
 enum { CTX_DEFAULT_MAX = 32768, CTX_DEFAULT_MIN = 8192 };
 
-static int default_ctx(const pd_model *m)
+static int default_ctx(const pd_model *m, size_t avail)
 {
     int n = m->hp.n_ctx_train < CTX_DEFAULT_MAX ? m->hp.n_ctx_train : CTX_DEFAULT_MAX;
-    size_t total, avail = mem_available(&total);
     const size_t fixed = m->owned_bytes + pd_cpu_repack_bytes(m);
     while (n > CTX_DEFAULT_MIN && avail
            && pd_kvcache_bytes(&m->hp, n, m->kv_f16) + pd_cpu_scratch_bytes(&m->hp, n) + fixed > avail)
@@ -705,7 +708,8 @@ pd_status pd_model_load(const char *path, const pd_model_opts *opts, pd_model **
     m->name = make_name(path, m->arch);
     /* F32 weights get an F32 cache; reduced-precision files an F16 one, as llama.cpp */
     m->kv_f16 = m->layers[0].wo.type != PD_TYPE_F32;
-    int n_ctx = m->opts.n_ctx > 0 ? m->opts.n_ctx : default_ctx(m);
+    size_t mem_total, mem_avail = mem_available(&mem_total);
+    int n_ctx = m->opts.n_ctx > 0 ? m->opts.n_ctx : default_ctx(m, mem_avail);
     if (n_ctx > (1 << 24)) {
         st = pd_fail(PD_ELIMIT, "--ctx %d is too large", n_ctx);
         goto fail;
@@ -715,7 +719,7 @@ pd_status pd_model_load(const char *path, const pd_model_opts *opts, pd_model **
         st = pd_fail(PD_ENOMEM, "%s: out of memory", path);
         goto fail;
     }
-    if ((st = memory_plan(m, path)) != PD_OK)
+    if ((st = memory_plan(m, path, mem_avail, mem_total)) != PD_OK)
         goto fail;
     *out = m;
     return PD_OK;
