@@ -32,6 +32,8 @@ typedef enum pd_type {
     PD_TYPE_Q5_K = 13,
     PD_TYPE_Q6_K = 14,
     PD_TYPE_Q8_K = 15,
+    PD_TYPE_IQ4_NL = 20,
+    PD_TYPE_IQ4_XS = 23,
     PD_TYPE_BF16 = 30,
     PD_TYPE_COUNT = 40
 } pd_type;
@@ -87,6 +89,22 @@ typedef struct {                                                                
     int8_t scales[PD_QK_K / 16];
     uint16_t d;
 } pd_block_q6_k;
+/* IQ4_NL and IQ4_XS: 4-bit indices into a fixed non-linear table of 16
+ * int8 values (kvalues_iq4nl of ggml; PD_IQ4NL_VALUES).  IQ4_NL is Q4_0's
+ * layout with the table instead of q - 8: x = d*kv[nibble], value j < 16 in
+ * the low nibble of qs[j], j >= 16 in the high nibble of qs[j - 16]. */
+#define PD_IQ4NL_VALUES -127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113
+typedef struct { uint16_t d; uint8_t qs[PD_QK_0 / 2]; } pd_block_iq4_nl;        /* 18 B */
+/* IQ4_XS: 8 sub-blocks of 32, each laid out as an IQ4_NL block in qs[16j..],
+ * x = d*(ls_j - 32)*kv[nibble]; the 6-bit ls_j takes its low 4 bits from
+ * scales_l[j/2] (low nibble for even j, high for odd) and its top 2 from
+ * bits 2j..2j+1 of scales_h. */
+typedef struct {                                                                /* 136 B */
+    uint16_t d;
+    uint16_t scales_h;
+    uint8_t scales_l[PD_QK_K / 64];
+    uint8_t qs[PD_QK_K / 2];
+} pd_block_iq4_xs;
 typedef struct {                                                                /* 292 B */
     float d;
     int8_t qs[PD_QK_K];
@@ -117,7 +135,7 @@ void pd_dequantize_row_ref(pd_type t, const void *src, float *dst, int64_t n);
 /* Quantize a float row into type t (the vec_dot types F32, F16, BF16, Q8_0,
  * Q8_1, Q8_K, and also Q4_0/Q4_1/Q5_0/Q5_1/Q4_K/Q5_K/Q6_K for `ponder synth`;
  * Q4_1/Q5_0/Q5_1 exactly as ggml's quantize_row_*_ref); does nothing for
- * the types without a quantizer (Q2_K, Q3_K). */
+ * the types without a quantizer (Q2_K, Q3_K, IQ4_NL, IQ4_XS). */
 void pd_quantize_row(pd_type t, const float *src, void *dst, int64_t n);
 void pd_quantize_row_ref(pd_type t, const float *src, void *dst, int64_t n);
 
@@ -190,6 +208,18 @@ void pd_q4k8_tile_ordered(pd_q4k_order order, int64_t n, const void *w8, int nr,
  * sub-blocks 2l and 2l+1) as fma(-dy*dmin, mins, lane), then both types
  * fma(dy*d, sum, lane); the lanes added as hsum_float_8 at the end.  There is
  * no quantizer for them (llama-quantize makes the files). */
+
+/* IQ4_NL . Q8_0 and IQ4_XS . Q8_K (every level, the scalar reference
+ * included) round as ggml's x86 AVX2 vec_dot, the table values and the
+ * scales being exact integers in the products: IQ4_NL has two 8-lane
+ * accumulators, even blocks in the first, odd in the second, lane l +=
+ * (dy*dx) * (exact sum of kv*y over values 4l..4l+3) as one fma; at the end
+ * hsum_float_8 of their sum, and a last odd block is added after that as
+ * sum + d * float(its whole integer sum), the product rounded (llama.cpp's
+ * build does not fuse this one).  IQ4_XS: 8 lanes, per super-block lane l the exact integer
+ * sum of ls * kv * y over the values e with e % 32 in 4l..4l+3, added as
+ * fma(dx*dy, sum, lane); hsum_float_8 at the end.  No quantizer
+ * (llama-quantize makes the files). */
 
 /* Which implementation the dispatcher picked: "avx512", "avx2" or "scalar".
  * PONDER_SIMD=scalar|avx2|avx512 in the environment caps it (for tests). */

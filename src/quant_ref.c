@@ -266,6 +266,43 @@ static void deq_q3_k(const void *src, float *dst, int64_t n)
     }
 }
 
+/* IQ4_NL / IQ4_XS: value j of a 32-value block is the table entry of the
+ * low nibble of qs[j] (j < 16) or the high nibble of qs[j - 16] */
+static const int8_t k_iq4nl[16] = { PD_IQ4NL_VALUES };
+
+static inline int iq4_value(const uint8_t qs[16], int j)
+{
+    return k_iq4nl[(j < 16 ? qs[j] : qs[j - 16] >> 4) & 0xf];
+}
+
+/* IQ4_XS sub-block j's scale, -32..31 */
+static inline int iq4_xs_scale(const pd_block_iq4_xs *b, int j)
+{
+    return (((b->scales_l[j / 2] >> (4 * (j % 2))) & 0xf) | ((b->scales_h >> (2 * j)) & 3) << 4) - 32;
+}
+
+static void deq_iq4_nl(const void *src, float *dst, int64_t n)
+{
+    const pd_block_iq4_nl *b = src;
+    for (int64_t i = 0; i < n / PD_QK_0; i++, dst += PD_QK_0) {
+        const float d = F16(b[i].d);
+        for (int j = 0; j < PD_QK_0; j++)
+            dst[j] = d * (float)iq4_value(b[i].qs, j);
+    }
+}
+
+/* x = (d*ls)*kv, the product d*ls rounded first as ggml and gguf-py do */
+static void deq_iq4_xs(const void *src, float *dst, int64_t n)
+{
+    const pd_block_iq4_xs *b = src;
+    for (int64_t i = 0; i < n / PD_QK_K; i++)
+        for (int j = 0; j < PD_QK_K / 32; j++, dst += 32) {
+            const float dl = F16(b[i].d) * (float)iq4_xs_scale(&b[i], j);
+            for (int e = 0; e < 32; e++)
+                dst[e] = dl * (float)iq4_value(b[i].qs + 16 * j, e);
+        }
+}
+
 /* Q6_K block -> 256 signed 6-bit values.  Per half h of 128: element
  * 128h + 32k + l takes its low nibble from ql[64h + l + 32*(k&1)] (low nibble
  * for k < 2, high for k >= 2) and its 2 high bits from qh[32h + l] >> 2k. */
@@ -854,6 +891,61 @@ static float dot_q3_k(int64_t n, const void *w, const void *x)
     return reduce8(acc);
 }
 
+/* ---- IQ4_NL / IQ4_XS in the order of ggml's AVX2 vec_dot (quant.h) ---- */
+
+/* lane l += exact sum over values 4l..4l+3 of scale * kv * y (32 values) */
+static inline void iq4_lanes(int32_t lane[8], const uint8_t qs[16], int scale, const int8_t y[32])
+{
+    for (int e = 0; e < 32; e++)
+        lane[e / 4] += scale * iq4_value(qs, e) * y[e];
+}
+
+static float dot_iq4_nl(int64_t n, const void *w, const void *x)
+{
+    const pd_block_iq4_nl *a = w;
+    const pd_block_q8_0 *b = x;
+    const int64_t nb = n / PD_QK_0;
+    float acc[2][8] = { { 0 } };
+    int64_t i = 0;
+    for (; i < (nb & ~(int64_t)1); i++) {    /* blocks in pairs */
+        int32_t lane[8] = { 0 };
+        iq4_lanes(lane, a[i].qs, 1, b[i].qs);
+        const float d = F16(b[i].d) * F16(a[i].d);
+        for (int l = 0; l < 8; l++)
+            acc[i % 2][l] = fmaf(d, (float)lane[l], acc[i % 2][l]);
+    }
+    for (int l = 0; l < 8; l++)
+        acc[0][l] += acc[1][l];
+    float s = reduce8(acc[0]);
+    if (i < nb) {       /* the odd block out: ggml's scalar tail */
+        int32_t lane[8] = { 0 }, sum = 0;
+        iq4_lanes(lane, a[i].qs, 1, b[i].qs);
+        for (int l = 0; l < 8; l++)
+            sum += lane[l];
+        /* rounded before the add (llama.cpp's build does not fuse this
+         * one); volatile keeps a build with FMA from contracting it */
+        volatile float p = F16(b[i].d) * F16(a[i].d) * (float)sum;
+        s += p;
+    }
+    return s;
+}
+
+static float dot_iq4_xs(int64_t n, const void *w, const void *x)
+{
+    const pd_block_iq4_xs *a = w;
+    const pd_block_q8_k *b = x;
+    float acc[8] = { 0 };
+    for (int64_t i = 0; i < n / PD_QK_K; i++) {
+        int32_t lane[8] = { 0 };
+        for (int j = 0; j < PD_QK_K / 32; j++)
+            iq4_lanes(lane, a[i].qs + 16 * j, iq4_xs_scale(&a[i], j), b[i].qs + 32 * j);
+        const float d = F16(a[i].d) * b[i].d;
+        for (int l = 0; l < 8; l++)
+            acc[l] = fmaf(d, (float)lane[l], acc[l]);
+    }
+    return reduce8(acc);
+}
+
 static float dot_q6_k(int64_t n, const void *w, const void *x)
 {
     const pd_block_q6_k *a = w;
@@ -977,6 +1069,10 @@ void pd_quant_kernels_ref(pd_quant_kernels *k)
     k->dequantize[PD_TYPE_Q2_K] = deq_q2_k;
     k->dot[PD_TYPE_Q3_K] = dot_q3_k;
     k->dequantize[PD_TYPE_Q3_K] = deq_q3_k;
+    k->dot[PD_TYPE_IQ4_NL] = dot_iq4_nl;   /* no quantizer either */
+    k->dequantize[PD_TYPE_IQ4_NL] = deq_iq4_nl;
+    k->dot[PD_TYPE_IQ4_XS] = dot_iq4_xs;
+    k->dequantize[PD_TYPE_IQ4_XS] = deq_iq4_xs;
     PD_REF_SET(PD_TYPE_Q4_K, q4_k);
     PD_REF_SET(PD_TYPE_Q5_K, q5_k);
     PD_REF_SET(PD_TYPE_Q6_K, q6_k);

@@ -36,10 +36,10 @@ static const type_info k_types[PD_TYPE_COUNT] = {
     [17] = { "IQ2_XS",  256, 74,  false },
     [18] = { "IQ3_XXS", 256, 98,  false },
     [19] = { "IQ1_S",   256, 50,  false },
-    [20] = { "IQ4_NL",  32,  18,  false },
+    [20] = { "IQ4_NL",  32,  18,  true  },
     [21] = { "IQ3_S",   256, 110, false },
     [22] = { "IQ2_S",   256, 82,  false },
-    [23] = { "IQ4_XS",  256, 136, false },
+    [23] = { "IQ4_XS",  256, 136, true  },
     [24] = { "I8",      1,   1,   false },
     [25] = { "I16",     1,   2,   false },
     [26] = { "I32",     1,   4,   false },
@@ -64,6 +64,8 @@ _Static_assert(sizeof(pd_block_q4_k) == 144, "q4_k layout");
 _Static_assert(sizeof(pd_block_q5_k) == 176, "q5_k layout");
 _Static_assert(sizeof(pd_block_q6_k) == 210, "q6_k layout");
 _Static_assert(sizeof(pd_block_q8_k) == 292, "q8_k layout");
+_Static_assert(sizeof(pd_block_iq4_nl) == 18, "iq4_nl layout");
+_Static_assert(sizeof(pd_block_iq4_xs) == 136, "iq4_xs layout");
 
 bool pd_type_known(uint32_t t)
 {
@@ -113,6 +115,7 @@ pd_type pd_type_vec_dot(pd_type weight_type)
     case PD_TYPE_BF16: return PD_TYPE_BF16;
     case PD_TYPE_Q8_0:
     case PD_TYPE_Q4_0:
+    case PD_TYPE_IQ4_NL:
     case PD_TYPE_Q5_0: return PD_TYPE_Q8_0;
     case PD_TYPE_Q4_1:
     case PD_TYPE_Q5_1:
@@ -122,6 +125,7 @@ pd_type pd_type_vec_dot(pd_type weight_type)
     case PD_TYPE_Q4_K:
     case PD_TYPE_Q5_K:
     case PD_TYPE_Q6_K:
+    case PD_TYPE_IQ4_XS:
     case PD_TYPE_Q8_K: return PD_TYPE_Q8_K;
     default:           return PD_TYPE_F32;
     }

@@ -11,13 +11,16 @@ random bytes (every bit pattern of quants, scales and masks) with chosen
 fp16 d/dmin, dequantized by gguf-py (which has no quantizer for them);
 test_quant checks ponder's dequantize against it bit for bit.
 
+And tests/fixtures/quant/gguf-py-iq4.bin: IQ4_NL blocks and IQ4_XS
+super-blocks made the same way (random nibbles and scales, chosen fp16 d).
+
 Usage: tools/quant_fixture.py [OUTDIR]   (default: tests/fixtures/quant)
 
 Format (little endian): "PDQF", u32 version, u32 number of sections; per
 section: u32 ggml type id, u32 blocks nb, then for version 1 (32-value
 blocks) f32 source[nb*32], the nb blocks as gguf-py wrote them, f32
-dequantized[nb*32]; for version 2 (256-value blocks) the nb blocks and
-f32 dequantized[nb*256].
+dequantized[nb*32]; for version 2 (blocks of random bytes) the nb blocks
+and f32 dequantized[nb * the type's block size].
 """
 import os
 import struct
@@ -43,19 +46,23 @@ def source_floats(rng: np.random.Generator) -> np.ndarray:
     return x.astype(np.float32)
 
 
-# fp16 d (and dmin) of the K-quant blocks: ordinary, negative, zero,
+# fp16 d (and dmin) of the random blocks: ordinary, negative, zero,
 # subnormal, large
 K_SCALES = [0.0123, -0.0071, 0.0, 3.0e-6, 1.5, 0.25, -2.0e-5, 0.000977]
 K_LAYOUT = {  # block bytes, offset of d, number of fp16 fields there
     T.Q2_K: (84, 80, 2),
     T.Q3_K: (110, 108, 1),
 }
+IQ4_LAYOUT = {
+    T.IQ4_NL: (18, 0, 1),
+    T.IQ4_XS: (136, 0, 1),
+}
 
 
-def k_low(out: str) -> None:
-    rng = np.random.default_rng(20261208)
-    parts = [b"PDQF", struct.pack("<II", 2, len(K_LAYOUT))]
-    for t, (size, off, nf) in K_LAYOUT.items():
+def random_blocks(out: str, seed: int, layout: dict) -> None:
+    rng = np.random.default_rng(seed)
+    parts = [b"PDQF", struct.pack("<II", 2, len(layout))]
+    for t, (size, off, nf) in layout.items():
         nb = len(K_SCALES)
         q = rng.integers(0, 256, size=(nb, size), dtype=np.uint8)
         for i in range(nb):
@@ -90,7 +97,8 @@ def main() -> None:
     with open(out, "wb") as f:
         f.write(b"".join(parts))
     print(f"wrote {out}")
-    k_low(os.path.join(outdir, "gguf-py-k-low.bin"))
+    random_blocks(os.path.join(outdir, "gguf-py-k-low.bin"), 20261208, K_LAYOUT)
+    random_blocks(os.path.join(outdir, "gguf-py-iq4.bin"), 20261209, IQ4_LAYOUT)
 
 
 if __name__ == "__main__":

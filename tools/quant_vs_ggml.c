@@ -1,11 +1,13 @@
-/* quant_vs_ggml.c - ponder's Q4_1/Q5_0/Q5_1/Q2_K/Q3_K against ggml's own CPU
- * code, linked in: weight quantization (ggml_quantize_chunk, no imatrix =
- * ggml's quantize_row_*_ref; Q2_K/Q3_K have no ponder quantizer, so not
- * compared), dequantization (to_float), the activations' Q8_0/Q8_1/Q8_K
- * bytes (the vec_dot type's from_float, x86) and the dot products (vec_dot),
- * all bit for bit, on 2000 random rows per type (n = 32..2048, a quarter of
- * them 128, for Q4_1/Q5_0/Q5_1; n = 256..8192, a quarter of them 7168, for
- * Q2_K/Q3_K, every other row's quants and scales random bytes).  Not part of
+/* quant_vs_ggml.c - ponder's Q4_1/Q5_0/Q5_1/Q2_K/Q3_K/IQ4_NL/IQ4_XS against
+ * ggml's own CPU code, linked in: weight quantization (ggml_quantize_chunk,
+ * no imatrix = ggml's quantize_row_*_ref; Q2_K/Q3_K/IQ4_NL/IQ4_XS have no
+ * ponder quantizer, so not compared), dequantization (to_float), the
+ * activations' Q8_0/Q8_1/Q8_K bytes (the vec_dot type's from_float, x86)
+ * and the dot products (vec_dot), all bit for bit, on 2000 random rows per
+ * type (n = 32..2048, a quarter of them 128, for the 32-value blocks;
+ * n = 256..8192, a quarter of them 7168, for the 256-value ones; for the
+ * types without a ponder quantizer every other row's quants and scales are
+ * random bytes).  Not part of
  * `make check` (needs a llama.cpp build).  Build and run (PONDER_SIMD=scalar
  * checks the scalar reference):
  *   S=llama.cpp source; L=its build's bin; B=ponder build dir
@@ -31,24 +33,30 @@ static pd_type pd_of(int ggml_type)
     default: return PD_TYPE_Q8_K;
     }
 }
-/* random quants and scales, the block's trailing fp16 d (and dmin) kept */
-static void scramble(unsigned char *q, size_t bytes, size_t block, size_t keep)
+/* random quants and scales, the block's fp16 d (and dmin) at bytes
+ * keep0..keep1-1 kept */
+static void scramble(unsigned char *q, size_t bytes, size_t block, size_t keep0, size_t keep1)
 {
     for (size_t i = 0; i < bytes; i++)
-        if (i % block < block - keep)
+        if (i % block < keep0 || i % block >= keep1)
             q[i] = (unsigned char)rnd();
 }
 int main(void)
 {
     ggml_cpu_init();
-    enum { NT = 5, NMAX = 8192 };
-    const int types[NT] = { GGML_TYPE_Q4_1, GGML_TYPE_Q5_0, GGML_TYPE_Q5_1, GGML_TYPE_Q2_K, GGML_TYPE_Q3_K };
+    enum { NT = 7, NMAX = 8192 };
+    const int types[NT] = { GGML_TYPE_Q4_1, GGML_TYPE_Q5_0, GGML_TYPE_Q5_1, GGML_TYPE_Q2_K, GGML_TYPE_Q3_K,
+                            GGML_TYPE_IQ4_NL, GGML_TYPE_IQ4_XS };
     int failed = 0;
     static float w[NMAX], x[NMAX], fg[NMAX], fp[NMAX];
     static unsigned char qw[4 * NMAX], qa[4 * NMAX], qb[4 * NMAX];
     for (int ti = 0; ti < NT; ti++) {
         int t = types[ti], bad_dot = 0, bad_act = 0, bad_w = 0, bad_deq = 0, n_tests = 0;
-        const int kq = t == GGML_TYPE_Q2_K || t == GGML_TYPE_Q3_K;
+        const int kq = ggml_blck_size(t) == 256;   /* 256-value blocks */
+        const int noq = kq || t == GGML_TYPE_IQ4_NL;   /* no ponder quantizer */
+        const size_t tb = ggml_type_size(t);   /* d (and dmin): trailing in Q2_K/Q3_K, leading in IQ4 */
+        const size_t keep0 = t == GGML_TYPE_Q2_K ? tb - 4 : t == GGML_TYPE_Q3_K ? tb - 2 : 0;
+        const size_t keep1 = t == GGML_TYPE_Q2_K || t == GGML_TYPE_Q3_K ? tb : 2;
         const struct ggml_type_traits_cpu *tr = ggml_get_type_traits_cpu(t);
         int vt = tr->vec_dot_type;
         for (int rep = 0; rep < 2000; rep++) {
@@ -59,11 +67,11 @@ int main(void)
             /* weights: ggml's reference quantizer vs ours */
             ggml_quantize_chunk(t, w, qw, 0, 1, n, NULL);
             size_t wb = ggml_row_size(t, n);
-            if (!kq) {
+            if (!noq) {
                 pd_quantize_row_ref(t, w, qb, n);
                 bad_w += memcmp(qw, qb, wb) != 0;
             } else if (rep % 2) {
-                scramble(qw, wb, ggml_type_size(t), t == GGML_TYPE_Q2_K ? 4 : 2);
+                scramble(qw, wb, tb, keep0, keep1);
             }
             /* dequantize: ggml's to_float vs ours */
             ggml_get_type_traits(t)->to_float(qw, fg, n);
@@ -82,7 +90,7 @@ int main(void)
             n_tests++;
         }
         printf("%s (%s): %d rows: weights bytes differ %d%s, dequantized rows differ %d, activation bytes differ %d, dots differ %d (ponder level %s)\n",
-               ggml_type_name(t), ggml_type_name(vt), n_tests, bad_w, kq ? " (not compared)" : "", bad_deq, bad_act,
+               ggml_type_name(t), ggml_type_name(vt), n_tests, bad_w, noq ? " (not compared)" : "", bad_deq, bad_act,
                bad_dot, pd_simd_level());
         failed |= bad_w || bad_deq || bad_act || bad_dot;
     }

@@ -489,6 +489,85 @@ static float dot_q3_k(int64_t n, const void *w, const void *x)
     return hsum_ps(acc);
 }
 
+/* ---- IQ4_NL / IQ4_XS: ggml's AVX2 order (quant.h), as quant_ref.c ---- */
+
+/* 16 bytes of nibbles -> their 32 table values (signed bytes) in value order */
+ALWAYS_INLINE __m256i iq4_values32(const uint8_t *qs)
+{
+    const __m256i kv = _mm256_broadcastsi128_si256(_mm_setr_epi8(PD_IQ4NL_VALUES));
+    return _mm256_shuffle_epi8(kv, nibbles32(qs));
+}
+
+ALWAYS_INLINE int32_t hsum_epi32(__m256i v)
+{
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_unpackhi_epi64(s, s));
+    return _mm_cvtsi128_si32(_mm_add_epi32(s, _mm_shuffle_epi32(s, 1)));
+}
+
+/* ggml's scalar tail of IQ4_NL, a last odd block: s + d*sum, the product
+ * rounded first (the asm keeps GCC from contracting it into an fma) */
+ALWAYS_INLINE float iq4_nl_tail(float s, float d, __m256i p)
+{
+    float prod = d * (float)hsum_epi32(p);
+    __asm__("" : "+x"(prod));
+    return s + prod;
+}
+
+static float dot_iq4_nl(int64_t n, const void *w, const void *x)
+{
+    const pd_block_iq4_nl *a = w;
+    const pd_block_q8_0 *b = x;
+    const int64_t nb = n / PD_QK_0;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0;   /* even, odd blocks */
+    int64_t i = 0;
+    for (; i + 2 <= nb; i += 2) {
+        __m256i p0 = dot_ss8(_mm256_setzero_si256(), iq4_values32(a[i].qs), load256(b[i].qs));
+        __m256i p1 = dot_ss8(_mm256_setzero_si256(), iq4_values32(a[i + 1].qs), load256(b[i + 1].qs));
+        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(h2f(b[i].d) * h2f(a[i].d)), _mm256_cvtepi32_ps(p0), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_set1_ps(h2f(b[i + 1].d) * h2f(a[i + 1].d)),
+                               _mm256_cvtepi32_ps(p1), acc1);
+    }
+    float s = hsum_ps(_mm256_add_ps(acc0, acc1));
+    if (i < nb)
+        s = iq4_nl_tail(s, h2f(b[i].d) * h2f(a[i].d),
+                        dot_ss8(_mm256_setzero_si256(), iq4_values32(a[i].qs), load256(b[i].qs)));
+    return s;
+}
+
+/* IQ4_XS sub-block j's scale (-32..31) in every i16 lane */
+ALWAYS_INLINE __m256i iq4_xs_scale16(const pd_block_iq4_xs *a, int j)
+{
+    int ls = ((a->scales_l[j / 2] >> (4 * (j % 2))) & 0xf) | ((a->scales_h >> (2 * j)) & 3) << 4;
+    return _mm256_set1_epi16((short)(ls - 32));
+}
+
+/* kv * y of sub-block j as 16 i16 pair sums (|kv|, |y| <= 127: no saturation) */
+ALWAYS_INLINE __m256i iq4_pairs(__m256i v, const int8_t *y)
+{
+    return _mm256_maddubs_epi16(_mm256_sign_epi8(v, v), _mm256_sign_epi8(load256(y), v));
+}
+
+static float dot_iq4_xs(int64_t n, const void *w, const void *x)
+{
+    const pd_block_iq4_xs *a = w;
+    const pd_block_q8_k *b = x;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / PD_QK_K; i++) {
+        __m256i sumi = _mm256_setzero_si256(), sumi2 = sumi;   /* two chains */
+#pragma GCC unroll 8
+        for (int j = 0; j < 8; j += 2) {
+            sumi = madd16(sumi, iq4_pairs(iq4_values32(a[i].qs + 16 * j), b[i].qs + 32 * j),
+                          iq4_xs_scale16(&a[i], j));
+            sumi2 = madd16(sumi2, iq4_pairs(iq4_values32(a[i].qs + 16 * j + 16), b[i].qs + 32 * j + 32),
+                           iq4_xs_scale16(&a[i], j + 1));
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(a[i].d) * b[i].d),
+                              _mm256_cvtepi32_ps(_mm256_add_epi32(sumi, sumi2)), acc);
+    }
+    return hsum_ps(acc);
+}
+
 /* ========================================================================
  * Dequantize
  * ======================================================================== */
@@ -1909,6 +1988,8 @@ PD_X86_LINKAGE void PD_X86_FILL(pd_quant_kernels *k)
     k->dot[PD_TYPE_Q5_1] = dot_q5_1;
     k->dot[PD_TYPE_Q2_K] = dot_q2_k;   /* (Q2_K/Q3_K dequantize: the scalar reference's) */
     k->dot[PD_TYPE_Q3_K] = dot_q3_k;
+    k->dot[PD_TYPE_IQ4_NL] = dot_iq4_nl;   /* (their dequantize: the scalar reference's) */
+    k->dot[PD_TYPE_IQ4_XS] = dot_iq4_xs;
     k->dot[PD_TYPE_Q4_K] = dot_q4_k;
     k->dot[PD_TYPE_Q5_K] = dot_q5_k;
     k->dot[PD_TYPE_Q6_K] = dot_q6_k;

@@ -32,6 +32,7 @@ static const pd_type k_weight_types[] = {
     PD_TYPE_F32, PD_TYPE_F16, PD_TYPE_BF16, PD_TYPE_Q8_0, PD_TYPE_Q4_0,
     PD_TYPE_Q4_K, PD_TYPE_Q5_K, PD_TYPE_Q6_K, PD_TYPE_Q8_K,
     PD_TYPE_Q4_1, PD_TYPE_Q5_0, PD_TYPE_Q5_1, PD_TYPE_Q8_1, PD_TYPE_Q2_K, PD_TYPE_Q3_K,
+    PD_TYPE_IQ4_NL, PD_TYPE_IQ4_XS,
 };
 #define N_WT (int)(sizeof k_weight_types / sizeof k_weight_types[0])
 
@@ -113,6 +114,14 @@ static void rand_weights(pd_type t, int64_t n, void *dst)
     case PD_TYPE_Q3_K:
         for (int64_t i = 0; i < n / 256; i++)
             ((pd_block_q3_k *)dst)[i].d = rand_scale16() ^ (uint16_t)(rnd() & 0x8000);
+        break;
+    case PD_TYPE_IQ4_NL:
+        for (int64_t i = 0; i < n / 32; i++)
+            ((pd_block_iq4_nl *)dst)[i].d = rand_scale16() ^ (uint16_t)(rnd() & 0x8000);
+        break;
+    case PD_TYPE_IQ4_XS:
+        for (int64_t i = 0; i < n / 256; i++)
+            ((pd_block_iq4_xs *)dst)[i].d = rand_scale16() ^ (uint16_t)(rnd() & 0x8000);
         break;
     default:
         abort();
@@ -209,11 +218,20 @@ static void test_type_table(void)
     T_EQ_INT(pd_type_block_elems(PD_TYPE_BF16), 1);
     T_CHECK(pd_type_known(16) && !pd_type_supported(16));   /* IQ2_XXS */
     T_CHECK(!pd_type_known(31) && !pd_type_known(40));
-    static const uint32_t sup[] = { 0, 1, 2, 3, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 30 };
+    static const uint32_t sup[] = { 0, 1, 2, 3, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 20, 23, 30 };
     int n_sup = 0;
     for (uint32_t t = 0; t < 64; t++)
         n_sup += pd_type_supported(t);
-    T_EQ_INT(n_sup, 15);
+    T_EQ_INT(n_sup, 17);
+    T_EQ_STR(pd_type_name(20), "IQ4_NL");
+    T_EQ_STR(pd_type_name(23), "IQ4_XS");
+    T_EQ_INT(PD_TYPE_IQ4_NL, 20);
+    T_EQ_INT(PD_TYPE_IQ4_XS, 23);
+    T_EQ_INT(pd_type_block_bytes(20), 18);
+    T_EQ_INT(pd_type_block_elems(20), 32);
+    T_EQ_INT(pd_type_block_elems(23), 256);
+    T_EQ_INT(pd_type_vec_dot(PD_TYPE_IQ4_NL), PD_TYPE_Q8_0);
+    T_EQ_INT(pd_type_vec_dot(PD_TYPE_IQ4_XS), PD_TYPE_Q8_K);
     T_EQ_STR(pd_type_name(PD_TYPE_Q2_K), "Q2_K");
     T_EQ_STR(pd_type_name(PD_TYPE_Q3_K), "Q3_K");
     T_EQ_INT(pd_type_block_bytes(PD_TYPE_Q2_K), 84);
@@ -502,6 +520,88 @@ static void test_q2_q3_k_handbuilt(void)
     a.qs[32] = 0x0c;
     pd_dequantize_row_ref(PD_TYPE_Q2_K, &a, y, 256);
     T_CHECK(y[160] == 0.5f * 10 * 3 - 0.25f * 5);
+}
+
+/* ---- IQ4_NL / IQ4_XS ---- */
+
+/* ggml's kvalues_iq4nl, the non-linear table of the format */
+static const int k_kv[16] = { -127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113 };
+
+/* Value e of block i, as the table entry and the scale, from the format:
+ * in a 32-value (sub-)block b, value j < 16 is the low nibble of qs[j],
+ * j >= 16 the high nibble of qs[j - 16]; IQ4_XS sub-block b = e/32 has the
+ * 6-bit scale (low nibble of scales_l[b/2] for even b, high for odd) |
+ * (bits 2b, 2b+1 of scales_h) << 4, less 32; IQ4_NL's scale is 1. */
+static void iq4_value(pd_type t, const void *row, int64_t i, int e, int *kv, int *ls)
+{
+    const uint8_t *qs;
+    if (t == PD_TYPE_IQ4_NL) {
+        qs = ((const pd_block_iq4_nl *)row + i)->qs;
+        *ls = 1;
+    } else {
+        const pd_block_iq4_xs *b = (const pd_block_iq4_xs *)row + i;
+        int sb = e / 32;
+        qs = b->qs + 16 * sb;
+        int lo = sb % 2 ? b->scales_l[sb / 2] >> 4 : b->scales_l[sb / 2] & 15;
+        *ls = (lo | ((b->scales_h >> (2 * sb)) & 3) << 4) - 32;
+        e %= 32;
+    }
+    *kv = k_kv[e < 16 ? qs[e] & 15 : qs[e - 16] >> 4];
+}
+
+/* Blocks written from the format description (quant.h), decoded by hand */
+static void test_iq4_handbuilt(void)
+{
+    pd_block_iq4_nl a[2];
+    pd_block_iq4_xs b;
+    int idx[256], ls[8] = { -32, -31, -1, 0, 1, 17, 30, 31 };
+    g_rng = 37;
+    for (int e = 0; e < 256; e++)
+        idx[e] = e < 16 ? e : (int)(rnd() % 16);    /* every index, then random */
+    a[0].d = 0x3800;      /* 0.5 */
+    a[1].d = 0xc000;      /* -2 */
+    b.d = 0x2c00;         /* 0.0625 */
+    memset(a[0].qs, 0, 16);
+    memset(a[1].qs, 0, 16);
+    memset(&b.scales_h, 0, sizeof b.scales_h);
+    memset(b.scales_l, 0, sizeof b.scales_l);
+    memset(b.qs, 0, sizeof b.qs);
+    for (int e = 0; e < 64; e++)
+        a[e / 32].qs[e % 16] |= (uint8_t)(idx[e] << (e % 32 < 16 ? 0 : 4));
+    for (int e = 0; e < 256; e++)
+        b.qs[16 * (e / 32) + e % 16] |= (uint8_t)(idx[e] << (e % 32 < 16 ? 0 : 4));
+    for (int j = 0; j < 8; j++) {
+        int u = ls[j] + 32;
+        b.scales_l[j / 2] |= (uint8_t)((u & 15) << (j % 2 ? 4 : 0));
+        b.scales_h |= (uint16_t)((u >> 4) << (2 * j));
+    }
+    float y[256];
+    pd_dequantize_row_ref(PD_TYPE_IQ4_NL, a, y, 64);
+    for (int e = 0; e < 64; e++)
+        T_CHECKF(y[e] == (e < 32 ? 0.5f : -2.0f) * k_kv[idx[e]], "IQ4_NL e=%d y=%g", e, y[e]);
+    pd_dequantize_row_ref(PD_TYPE_IQ4_XS, &b, y, 256);
+    for (int e = 0; e < 256; e++)
+        T_CHECKF(y[e] == 0.0625f * ls[e / 32] * k_kv[idx[e]], "IQ4_XS e=%d y=%g", e, y[e]);
+    /* the test's own decoder agrees with the hand-built values */
+    for (int e = 0; e < 256; e++) {
+        int kv, s;
+        iq4_value(PD_TYPE_IQ4_XS, &b, 0, e, &kv, &s);
+        T_CHECKF(kv == k_kv[idx[e]] && s == ls[e / 32], "IQ4_XS decode e=%d", e);
+        if (e < 64) {
+            iq4_value(PD_TYPE_IQ4_NL, a, e / 32, e % 32, &kv, &s);
+            T_CHECKF(kv == k_kv[idx[e]] && s == 1, "IQ4_NL decode e=%d", e);
+        }
+    }
+    /* literals: IQ4_NL value 17 = high nibble of qs[1]; 0xf0 -> index 15 = 113.
+     * IQ4_XS sub-block 5: scales_l[2] high nibble, scales_h bits 10-11. */
+    a[0].qs[1] = 0xf0;
+    b.scales_l[2] = 0x30;
+    b.scales_h = 0x0800;          /* sub-block 5: 0x3 | 2 << 4 = 35 -> 3 */
+    pd_dequantize_row_ref(PD_TYPE_IQ4_NL, a, y, 32);
+    T_CHECK(y[17] == 0.5f * 113 && y[1] == 0.5f * -127);
+    pd_dequantize_row_ref(PD_TYPE_IQ4_XS, &b, y, 256);
+    T_CHECK(y[160] == 0.0625f * 3 * k_kv[idx[160]]);
+    T_CHECK(y[0] == 0.0625f * -32 * k_kv[idx[0]]);
 }
 
 static void test_q4_0_q8_0_handbuilt(void)
@@ -861,6 +961,7 @@ static void test_simd_long_rows(void)
         { PD_TYPE_F16, 2061 }, { PD_TYPE_F32, 1003 }, { PD_TYPE_BF16, 1101 }, { PD_TYPE_Q4_0, 67 * 32 },
         { PD_TYPE_Q5_K, 65 * 256 }, { PD_TYPE_Q4_1, 67 * 32 }, { PD_TYPE_Q5_0, 67 * 32 },
         { PD_TYPE_Q5_1, 67 * 32 }, { PD_TYPE_Q2_K, 65 * 256 }, { PD_TYPE_Q3_K, 65 * 256 },
+        { PD_TYPE_IQ4_NL, 67 * 32 }, { PD_TYPE_IQ4_XS, 65 * 256 },
     };
     enum { R = 5, C = 9, NMAX = 65 * 256 };
     static uint8_t w[R][NMAX * 4], x[C][NMAX * 4];
@@ -1470,6 +1571,166 @@ static void test_klow_gguf_py(void)
     fclose(f);
 }
 
+/* ---- IQ4_NL / IQ4_XS: ggml's AVX2 order (quant.h), bit for bit ---- */
+
+/* ggml_vec_dot_iq4_nl_q8_0 / _iq4_xs_q8_K (ggml-cpu/arch/x86, AVX2)
+ * written out with the test's own decoding.  IQ4_NL: blocks in pairs, two
+ * 8-lane accumulators (first block of a pair, second), lane l =
+ * fma(dy*dx, exact sum of kv*y over values 4l..4l+3, lane); hsum_float_8
+ * of their sum; a last odd block then as sum + (dy*dx) * its integer sum,
+ * the product rounded (no fma).  IQ4_XS: 8 lanes, per super-block lane l
+ * the exact sum of ls*kv*y over the values e with e % 32 in 4l..4l+3, then
+ * fma(dx*dy, sum, lane); hsum_float_8. */
+static float hsum8(const float lane[8])
+{
+    float t4[4];
+    for (int l = 0; l < 4; l++)
+        t4[l] = lane[l] + lane[l + 4];
+    return (t4[0] + t4[2]) + (t4[1] + t4[3]);
+}
+
+static float iq4_expected(pd_type t, int64_t n, const void *w, const void *x)
+{
+    float lane[2][8] = { { 0 } };
+    if (t == PD_TYPE_IQ4_XS) {
+        const pd_block_q8_k *y = x;
+        for (int64_t i = 0; i < n / 256; i++) {
+            int32_t s[8] = { 0 };
+            for (int e = 0; e < 256; e++) {
+                int kv, ls;
+                iq4_value(t, w, i, e, &kv, &ls);
+                s[(e % 32) / 4] += ls * kv * y[i].qs[e];
+            }
+            const float d = pd_fp16_to_f32(((const pd_block_iq4_xs *)w)[i].d) * y[i].d;
+            for (int l = 0; l < 8; l++)
+                lane[0][l] = fmaf(d, (float)s[l], lane[0][l]);
+        }
+        return hsum8(lane[0]);
+    }
+    const pd_block_q8_0 *y = x;
+    const int64_t nb = n / 32;
+    int32_t tail = 0;
+    for (int64_t i = 0; i < nb; i++) {
+        int32_t s[8] = { 0 };
+        for (int e = 0; e < 32; e++) {
+            int kv, ls;
+            iq4_value(t, w, i, e, &kv, &ls);
+            s[e / 4] += kv * y[i].qs[e];
+            tail += kv * y[i].qs[e];
+        }
+        if (i == nb - 1 && nb % 2)
+            break;                      /* the odd block out: tail holds it */
+        tail = 0;
+        const float d = pd_fp16_to_f32(y[i].d) * pd_fp16_to_f32(((const pd_block_iq4_nl *)w)[i].d);
+        for (int l = 0; l < 8; l++)
+            lane[i % 2][l] = fmaf(d, (float)s[l], lane[i % 2][l]);
+    }
+    for (int l = 0; l < 8; l++)
+        lane[0][l] += lane[1][l];
+    float r = hsum8(lane[0]);
+    if (nb % 2) {
+        volatile float p = pd_fp16_to_f32(y[nb - 1].d) * pd_fp16_to_f32(((const pd_block_iq4_nl *)w)[nb - 1].d)
+                         * (float)tail;
+        r += p;
+    }
+    return r;
+}
+
+/* Every level (scalar included) gives that order bit for bit, row dot and
+ * 1x1 tile, on rows of odd and even block counts (IQ4_NL's tail), and it
+ * stays within float rounding of the exact dot. */
+static void test_iq4_dot_order(void)
+{
+    static const int nbs[] = { 1, 2, 3, 4, 7, 16, 67 };
+    enum { NMAX = 67 * 256 };
+    static uint8_t w[NMAX], x[NMAX * 2];
+    static float xf[NMAX];
+    g_rng = 71;
+    for (size_t ib = 0; ib < sizeof nbs / sizeof nbs[0]; ib++)
+        for (int rep = 0; rep < 6; rep++) {
+            check_dot_order(PD_TYPE_IQ4_NL, (int64_t)nbs[ib] * 32, iq4_expected, true, rep, w, x, xf);
+            check_dot_order(PD_TYPE_IQ4_XS, (int64_t)nbs[ib] * 256, iq4_expected, true, rep, w, x, xf);
+        }
+}
+
+/* The prefill tiles give the same order bit for bit, every column count
+ * (partial column groups included), on rows crossing many blocks (an odd
+ * count: IQ4_NL's tail). */
+static void test_iq4_tile_order(void)
+{
+    enum { R = 3, C = 11, NMAX = 29 * 256 };
+    static const struct { pd_type t; int64_t n; } k[] = {
+        { PD_TYPE_IQ4_NL, 29 * 32 }, { PD_TYPE_IQ4_NL, 30 * 32 }, { PD_TYPE_IQ4_XS, 29 * 256 },
+    };
+    static uint8_t w[R][NMAX], x[C][NMAX * 2];
+    static float xf[NMAX], want[C * R], got[C * R];
+    g_rng = 73;
+    for (size_t it = 0; it < sizeof k / sizeof k[0]; it++) {
+        const pd_type t = k[it].t;
+        for (int r = 0; r < R; r++)
+            rand_weights(t, k[it].n, w[r]);
+        for (int c = 0; c < C; c++)
+            rand_acts(t, k[it].n, x[c], xf);
+        for (int c = 0; c < C; c++)
+            for (int r = 0; r < R; r++)
+                want[c * R + r] = iq4_expected(t, k[it].n, w[r], x[c]);
+        for (int l = 0; l < PD_SIMD_LEVELS; l++) {
+            const pd_quant_kernels *kt = pd_quant_kernels_get(l);
+            if (!kt)
+                continue;
+            for (int nc = 1; nc <= C; nc++) {
+                for (int j = 0; j < C * R; j++)
+                    got[j] = -12345.0f;
+                pd_quant_kernels_tile(kt, t, k[it].n, w, sizeof w[0], R, x, sizeof x[0], nc, got, R);
+                for (int j = 0; j < C * R; j++)
+                    T_CHECKF(j < nc * R ? u32_of(got[j]) == u32_of(want[j]) : got[j] == -12345.0f,
+                             "%s %s n=%lld nc=%d [%d]: %a vs %a", kt->name, pd_type_name(t),
+                             (long long)k[it].n, nc, j, got[j], want[j]);
+            }
+        }
+    }
+}
+
+/* gguf-py's numpy dequantize of random IQ4_NL/IQ4_XS blocks
+ * (tools/quant_fixture.py wrote the fixture): every level gives its floats
+ * bit for bit. */
+static void test_iq4_gguf_py(void)
+{
+    uint32_t hdr[2];
+    FILE *f = open_pdqf("gguf-py-iq4.bin", 2, 2, hdr);
+    int seen = 0;
+    for (uint32_t sec = 0; sec < hdr[1]; sec++) {
+        uint32_t th[2];
+        if (fread(th, 4, 2, f) != 2 || th[1] == 0 || th[1] > 64
+            || (th[0] != PD_TYPE_IQ4_NL && th[0] != PD_TYPE_IQ4_XS)) {
+            T_CHECKF(0, "section %u: bad header", sec);
+            break;
+        }
+        const pd_type t = (pd_type)th[0];
+        const int64_t n = (int64_t)th[1] * pd_type_block_elems(t);
+        const size_t nb = row_bytes(t, n);
+        float *want = malloc((size_t)n * 4), *got = malloc((size_t)n * 4);
+        uint8_t *blocks = malloc(nb);
+        T_CHECK(fread(blocks, 1, nb, f) == nb && fread(want, 4, (size_t)n, f) == (size_t)n);
+        seen |= t == PD_TYPE_IQ4_NL ? 1 : 2;
+        for (int l = 0; l < PD_SIMD_LEVELS; l++) {
+            const pd_quant_kernels *k = pd_quant_kernels_get(l);
+            if (!k)
+                continue;
+            memset(got, 0xff, (size_t)n * 4);
+            k->dequantize[t](blocks, got, n);
+            int bad = 0;
+            for (int64_t j = 0; j < n; j++)
+                bad += u32_of(got[j]) != u32_of(want[j]);
+            T_CHECKF(bad == 0, "%s %s: %d of %lld dequantized values differ from gguf-py's", k->name,
+                     pd_type_name(t), bad, (long long)n);
+        }
+        free(want); free(got); free(blocks);
+    }
+    T_EQ_INT(seen, 3);
+    fclose(f);
+}
+
 /* Zero rows and zero activations give exactly zero at every level. */
 static void test_zero_rows(void)
 {
@@ -1541,6 +1802,8 @@ static void test_dispatch(void)
     float nq = 1.0f;                   /* no quantizer: writes nothing */
     pd_quantize_row(PD_TYPE_Q2_K, &nq, &nq, 256);
     pd_quantize_row_ref(PD_TYPE_Q3_K, &nq, &nq, 256);
+    pd_quantize_row(PD_TYPE_IQ4_NL, &nq, &nq, 32);
+    pd_quantize_row_ref(PD_TYPE_IQ4_XS, &nq, &nq, 256);
     T_CHECK(nq == 1.0f);
     /* empty rows: every tile writes zeros */
     float out[6] = { 1, 1, 1, 1, 1, 1 };
@@ -1562,6 +1825,7 @@ int main(void)
     T_RUN(test_q5_k_handbuilt);
     T_RUN(test_q6_k_handbuilt);
     T_RUN(test_q2_q3_k_handbuilt);
+    T_RUN(test_iq4_handbuilt);
     T_RUN(test_q4_0_q8_0_handbuilt);
     T_RUN(test_legacy_handbuilt);
     T_RUN(test_legacy_gguf_py);
@@ -1584,6 +1848,9 @@ int main(void)
     T_RUN(test_klow_dot_order);
     T_RUN(test_klow_tile_order);
     T_RUN(test_klow_gguf_py);
+    T_RUN(test_iq4_dot_order);
+    T_RUN(test_iq4_tile_order);
+    T_RUN(test_iq4_gguf_py);
     T_RUN(test_zero_rows);
     T_RUN(test_nonfinite_activations);
     T_RUN(test_dispatch);
