@@ -147,13 +147,14 @@ float pd_vec_dot_ref(pd_type t, int64_t n, const void *w, const void *x);
 /* Batched dot products for mat-mat (prefill): weights loaded once for several
  * activation rows.  out[c*out_stride + r] = dot(w row r, x row c) for r < nr,
  * c < nc; x rows are in pd_type_vec_dot(t) format; strides are in bytes for
- * w and x, in floats for out.  Fast paths: Q8_0, Q4_K, Q6_K, Q2_K, Q3_K, F16
- * (others loop over pd_vec_dot).  Give it many rows per call (>= 64; a
- * thread's whole row range is best) and all columns: the Q8_0 kernel repacks
- * the columns once per call.  Results match pd_vec_dot to float rounding, not
- * bit for bit, except Q6_K's, Q2_K's and Q3_K's, which round exactly as
- * pd_vec_dot of the same level (as llama.cpp, whose x86 backend runs
- * vec_dot_q6_K_q8_K etc. for every product). */
+ * w and x, in floats for out.  Fast paths: Q8_0, Q4_K, Q6_K, Q2_K, Q3_K,
+ * IQ4_NL, IQ4_XS, F16 (others loop over pd_vec_dot).  Give it many rows per
+ * call (>= 64; a thread's whole row range is best) and all columns: the Q8_0
+ * kernel repacks the columns once per call.  Results match pd_vec_dot to
+ * float rounding, not bit for bit, except Q6_K's, Q2_K's, Q3_K's, IQ4_NL's
+ * and IQ4_XS's, which round exactly as pd_vec_dot of the same level (as
+ * llama.cpp, whose x86 backend runs vec_dot_q6_K_q8_K etc. for every
+ * product; it repacks IQ4_NL matrices of 8n rows, which rounds otherwise). */
 void pd_vec_dot_tile(pd_type t, int64_t n, const void *w, size_t w_stride, int nr,
                      const void *x, size_t x_stride, int nc, float *out, size_t out_stride);
 void pd_vec_dot_tile_ref(pd_type t, int64_t n, const void *w, size_t w_stride, int nr,
@@ -218,8 +219,8 @@ void pd_q4k8_tile_ordered(pd_q4k_order order, int64_t n, const void *w8, int nr,
  * sum + d * float(its whole integer sum), the product rounded (llama.cpp's
  * build does not fuse this one).  IQ4_XS: 8 lanes, per super-block lane l the exact integer
  * sum of ls * kv * y over the values e with e % 32 in 4l..4l+3, added as
- * fma(dx*dy, sum, lane); hsum_float_8 at the end.  No quantizer
- * (llama-quantize makes the files). */
+ * fma(dx*dy, sum, lane); hsum_float_8 at the end.  The prefill tiles round
+ * the same.  No quantizer (llama-quantize makes the files). */
 
 /* Which implementation the dispatcher picked: "avx512", "avx2" or "scalar".
  * PONDER_SIMD=scalar|avx2|avx512 in the environment caps it (for tests). */

@@ -1972,6 +1972,128 @@ static void tile_q3_k(int64_t n, const void *w, size_t ws, int nr,
     tile_k23(true, n, w, ws, nr, x, xs, nc, out, os);
 }
 
+/* IQ4_NL / IQ4_XS: one weight row against up to Q6_W columns, the table
+ * lookup of the nibbles (and their absolute values) shared; each column
+ * takes the same integer sums and the same float operations in the same
+ * order as dot_iq4_nl / dot_iq4_xs, so the results are the row dot's bit
+ * for bit. */
+ALWAYS_INLINE void tile_iq4_nl_1xN(int64_t nb, const pd_block_iq4_nl *a, const void *x, size_t xs,
+                                   int N, float *out, size_t os)
+{
+    __m256 acc[2][Q6_W];            /* even, odd blocks */
+    const pd_block_q8_0 *b[Q6_W];
+#pragma GCC unroll 8
+    for (int c = 0; c < N; c++) {
+        acc[0][c] = acc[1][c] = _mm256_setzero_ps();
+        b[c] = (const pd_block_q8_0 *)XROW(x, xs, c);
+    }
+    int64_t i = 0;
+    for (; i + 2 <= nb; i += 2)
+#pragma GCC unroll 2
+        for (int h = 0; h < 2; h++) {
+            const __m256i v = iq4_values32(a[i + h].qs), av = _mm256_sign_epi8(v, v);
+            const float da = h2f(a[i + h].d);
+#pragma GCC unroll 8
+            for (int c = 0; c < N; c++) {
+                __m256i p = dot_us8(_mm256_setzero_si256(), av, _mm256_sign_epi8(load256(b[c][i + h].qs), v));
+                acc[h][c] = _mm256_fmadd_ps(_mm256_set1_ps(h2f(b[c][i + h].d) * da), _mm256_cvtepi32_ps(p),
+                                            acc[h][c]);
+            }
+        }
+#pragma GCC unroll 8
+    for (int c = 0; c < N; c++)
+        out[(size_t)c * os] = hsum_ps(_mm256_add_ps(acc[0][c], acc[1][c]));
+    if (i < nb) {
+        const __m256i v = iq4_values32(a[i].qs), av = _mm256_sign_epi8(v, v);
+        const float da = h2f(a[i].d);
+        for (int c = 0; c < N; c++)
+            out[(size_t)c * os] = iq4_nl_tail(out[(size_t)c * os], h2f(b[c][i].d) * da,
+                dot_us8(_mm256_setzero_si256(), av, _mm256_sign_epi8(load256(b[c][i].qs), v)));
+    }
+}
+
+ALWAYS_INLINE void tile_iq4_xs_1xN(int64_t nb, const pd_block_iq4_xs *a, const void *x, size_t xs,
+                                   int N, float *out, size_t os)
+{
+    __m256 acc[Q6_W];
+    const pd_block_q8_k *b[Q6_W];
+#pragma GCC unroll 8
+    for (int c = 0; c < N; c++) {
+        acc[c] = _mm256_setzero_ps();
+        b[c] = (const pd_block_q8_k *)XROW(x, xs, c);
+    }
+    for (int64_t i = 0; i < nb; i++) {
+        __m256i sumi[Q6_W];
+#pragma GCC unroll 8
+        for (int c = 0; c < N; c++)
+            sumi[c] = _mm256_setzero_si256();
+#pragma GCC unroll 8
+        for (int j = 0; j < 8; j++) {
+            const __m256i v = iq4_values32(a[i].qs + 16 * j), av = _mm256_sign_epi8(v, v);
+            const __m256i sc = iq4_xs_scale16(&a[i], j);
+#pragma GCC unroll 8
+            for (int c = 0; c < N; c++) {
+                __m256i p = _mm256_maddubs_epi16(av, _mm256_sign_epi8(load256(b[c][i].qs + 32 * j), v));
+                sumi[c] = madd16(sumi[c], p, sc);
+            }
+        }
+        const float d = h2f(a[i].d);
+#pragma GCC unroll 8
+        for (int c = 0; c < N; c++)
+            acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(d * b[c][i].d), _mm256_cvtepi32_ps(sumi[c]), acc[c]);
+    }
+#pragma GCC unroll 8
+    for (int c = 0; c < N; c++)
+        out[(size_t)c * os] = hsum_ps(acc[c]);
+}
+
+ALWAYS_INLINE void tile_iq4_1xN(bool xs4, int64_t n, const void *row, const void *x, size_t xs,
+                                int N, float *out, size_t os)
+{
+    if (xs4)
+        tile_iq4_xs_1xN(n / PD_QK_K, row, x, xs, N, out, os);
+    else
+        tile_iq4_nl_1xN(n / PD_QK_0, row, x, xs, N, out, os);
+}
+
+/* Rows one at a time (a row of 7168 IQ4_XS is 3.8 KB: it stays in L1 while
+ * its columns stream), columns in groups of Q6_W. */
+ALWAYS_INLINE void tile_iq4(bool xs4, int64_t n, const void *w, size_t ws, int nr,
+                            const void *x, size_t xs, int nc, float *out, size_t os)
+{
+    for (int r = 0; r < nr; r++) {
+        const void *a = (const char *)w + (size_t)r * ws;
+        for (int c = 0; c < nc; c += Q6_W) {
+            const void *xc = XROW(x, xs, c);
+            float *o = out + (size_t)c * os + r;
+            switch (nc - c < Q6_W ? nc - c : Q6_W) {
+#if Q6_W == 8
+            case 8: tile_iq4_1xN(xs4, n, a, xc, xs, 8, o, os); break;
+            case 7: tile_iq4_1xN(xs4, n, a, xc, xs, 7, o, os); break;
+            case 6: tile_iq4_1xN(xs4, n, a, xc, xs, 6, o, os); break;
+            case 5: tile_iq4_1xN(xs4, n, a, xc, xs, 5, o, os); break;
+#endif
+            case 4: tile_iq4_1xN(xs4, n, a, xc, xs, 4, o, os); break;
+            case 3: tile_iq4_1xN(xs4, n, a, xc, xs, 3, o, os); break;
+            case 2: tile_iq4_1xN(xs4, n, a, xc, xs, 2, o, os); break;
+            default: tile_iq4_1xN(xs4, n, a, xc, xs, 1, o, os); break;
+            }
+        }
+    }
+}
+
+static void tile_iq4_nl(int64_t n, const void *w, size_t ws, int nr,
+                        const void *x, size_t xs, int nc, float *out, size_t os)
+{
+    tile_iq4(false, n, w, ws, nr, x, xs, nc, out, os);
+}
+
+static void tile_iq4_xs(int64_t n, const void *w, size_t ws, int nr,
+                        const void *x, size_t xs, int nc, float *out, size_t os)
+{
+    tile_iq4(true, n, w, ws, nr, x, xs, nc, out, os);
+}
+
 /* ========================================================================
  * Table
  * ======================================================================== */
@@ -2016,6 +2138,8 @@ PD_X86_LINKAGE void PD_X86_FILL(pd_quant_kernels *k)
     k->tile[PD_TYPE_Q6_K] = tile_q6_k;
     k->tile[PD_TYPE_Q2_K] = tile_q2_k;
     k->tile[PD_TYPE_Q3_K] = tile_q3_k;
+    k->tile[PD_TYPE_IQ4_NL] = tile_iq4_nl;
+    k->tile[PD_TYPE_IQ4_XS] = tile_iq4_xs;
     k->tile[PD_TYPE_F16] = tile_f16;
     k->tile[PD_TYPE_BF16] = tile_bf16;
     k->q4k_gemv = q4k_gemv;
