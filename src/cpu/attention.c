@@ -117,96 +117,172 @@ static void rows_f16(const pd_attn_kernels *K, int nh, const float *const q[], c
     }
 }
 
-/* F16 cache, 64 or more query rows (llama.cpp's tiled path, not its
- * order: close, not the same bits): q stays F32, scores and the weighted
- * sum of V in F32, the softmax with ggml's vectorised exp. Four query rows
- * at once (nr of them real): rows t..t+3 of one head (step 1: n_kv0 keys
- * for the first, one more for each next), or heads of one row that read the
- * same cache rows (step 0, --attn-f32's decode), so each key and value row
- * is read and converted once for the four. */
-static void rows4_f16_wide(const pd_attn_kernels *K, const float *const q[4], int nr,
-                           const uint16_t *k, size_t ks, const uint16_t *v, size_t vs, int n_kv0,
-                           int step, int dk, int dv, float scale, float *const sc[4],
-                           float *const out[4])
+/* ------------------------------------------------------------------------
+ * The tiled path (64+ rows, and --attn-f32's decode): flash attention in
+ * F32 (llama.cpp's tiled path, not its order: close, not the same bits)
+ * ------------------------------------------------------------------------ */
+/* A tile of PD_ATTN_TILE cache rows (16 KiB at dk 128, 72 KiB for MLA's
+ * 576) stays in L1/L2 while every query of the unit scores it and sums its
+ * values; a whole prefix streamed per four queries came from L3 or DRAM
+ * (prefill of 64 at depth 4096, GQA: 47 % of the time in attention). */
+/* A unit: nq query vectors that read the same cache rows (a GQA group, MLA's
+ * heads; rows x heads in the prefill), query i over keys [0, n_kv[i]), its
+ * dv values written to out[i]. Fours of consecutive queries go through the
+ * four-row kernels together. */
+typedef struct attn_unit {
+    int nq;
+    const float *q[PD_ATTN_UNIT];
+    float *out[PD_ATTN_UNIT];
+    int n_kv[PD_ATTN_UNIT];
+} attn_unit;
+
+/* out[i] = out[i] * a + t (the running sum rescaled, plus a tile's) */
+static void rescale_add(float *out, float a, const float *t, int n)
 {
-    const int n_all = n_kv0 + step * (nr - 1);
-    K->dots4(q, k, ks, n_all, dk, scale, sc);
-    for (int r = 0; r < 4; r++) {
-        const int n_kv = n_kv0 + step * (r < nr ? r : nr - 1);
-        pd_softmax_ggml(sc[r], n_kv);
-        for (int p = n_kv; p < n_all; p++)   /* the causal mask */
-            sc[r][p] = 0;
-    }
-    K->wsumf4(out, v, vs, n_all, (const float *const *)sc, dv);
+    for (int i = 0; i < n; i++)
+        out[i] = out[i] * a + t[i];
 }
 
-/* Per-thread scratch: four rows of scores (or scores and rescale factors,
- * n_ctx each), query copies (dk), the half accumulator. */
+/* One tile of keys [p0, p0 + nb) for the four queries from i0 (nr real;
+ * the kernels' other rows repeat the last): scores, the online softmax's
+ * step (mx and sum: the running maxima and sums), the weighted values. */
+static void tile4(const pd_attn_kernels *K, const attn_unit *u, int i0, int nr, const uint16_t *k,
+                  size_t ks, const uint16_t *v, size_t vs, int p0, int nb, int dk, int dv,
+                  float scale, float *sc, float *mx, float *sum, float *tmp)
+{
+    const float *q[4];
+    float *s[4], *t[4], rescale[4];
+    for (int r = 0; r < 4; r++) {
+        const int i = i0 + (r < nr ? r : nr - 1);
+        q[r] = u->q[i];
+        s[r] = sc + (size_t)(r < nr ? r : nr - 1) * PD_ATTN_TILE;
+        t[r] = tmp + (size_t)(r < nr ? r : nr - 1) * dv;
+    }
+    K->dots4(q, k + (size_t)p0 * ks, ks, nb, dk, scale, s);
+    for (int r = 0; r < nr; r++) {
+        const int i = i0 + r, left = u->n_kv[i] - p0, nv = left < 0 ? 0 : left < nb ? left : nb;
+        const float part = pd_softmax_tile(s[r], nb, nv, &mx[i], &rescale[r]);
+        sum[i] = sum[i] * rescale[r] + part;
+    }
+    K->wsumf4(t, v + (size_t)p0 * vs, vs, nb, (const float *const *)s, dv);
+    for (int r = 0; r < nr; r++)
+        rescale_add(u->out[i0 + r], rescale[r], t[r], dv);
+}
+
+/* The unit's attention, tile by tile. scratch: pd_attn_tile_floats(dv) floats. */
+static void rows_tiled(const pd_attn_kernels *K, const attn_unit *u, const uint16_t *k, size_t ks,
+                       const uint16_t *v, size_t vs, int dk, int dv, float scale, float *scratch)
+{
+    float *sc = scratch, *mx = sc + 4 * PD_ATTN_TILE, *sum = mx + PD_ATTN_UNIT, *tmp = sum + PD_ATTN_UNIT;
+    int n_max = 0;
+    for (int i = 0; i < u->nq; i++) {
+        mx[i] = -INFINITY;
+        sum[i] = 0;
+        memset(u->out[i], 0, (size_t)dv * sizeof(float));
+        n_max = u->n_kv[i] > n_max ? u->n_kv[i] : n_max;
+    }
+    for (int p0 = 0; p0 < n_max; p0 += PD_ATTN_TILE) {
+        const int nb = n_max - p0 < PD_ATTN_TILE ? n_max - p0 : PD_ATTN_TILE;
+        for (int i0 = 0; i0 < u->nq; i0 += 4) {
+            const int nr = u->nq - i0 < 4 ? u->nq - i0 : 4;
+            bool any = false;
+            for (int r = 0; r < nr; r++)
+                any |= u->n_kv[i0 + r] > p0;
+            if (any)
+                tile4(K, u, i0, nr, k, ks, v, vs, p0, nb, dk, dv, scale, sc, mx, sum, tmp);
+        }
+    }
+    for (int i = 0; i < u->nq; i++) {
+        const float inv = sum[i] == 0 ? 0 : 1 / sum[i];
+        for (int e = 0; e < dv; e++)
+            u->out[i][e] *= inv;
+    }
+}
+
+/* Per-thread scratch: scores and rescale factors, or the tiled path's. */
 static float *thread_scratch(pd_cpu *c, int ith)
 {
     return c->scores + (size_t)ith * c->scores_stride;
 }
 
-/* The wide kernels' four rows of n_ctx scores at the start of a scratch. */
-static void score_rows(float *scratch, size_t n_ctx, float *sc[4])
+/* The wide paths' units: rpu rows x up to hpu heads of one kv head (MLA: one
+ * for all heads), as many rows as fill a unit, fewer while that would leave
+ * threads without work; the longest rows (the last) are handed out first. */
+typedef struct unit_grid {
+    int n, group, n_kvh, hpu, n_hc, rpu, n_rb;
+} unit_grid;
+
+static unit_grid grid_for(int n, int n_head, int n_kvh, int max_heads, int nth)
 {
-    for (int r = 0; r < 4; r++)
-        sc[r] = scratch + r * n_ctx;
+    unit_grid g = { .n = n, .group = n_head / n_kvh, .n_kvh = n_kvh };
+    g.hpu = g.group < max_heads ? g.group : max_heads;
+    g.n_hc = (g.group + g.hpu - 1) / g.hpu;
+    g.rpu = PD_ATTN_UNIT / g.hpu;
+    while (g.rpu > 1 && (n + g.rpu - 1) / g.rpu * n_kvh * g.n_hc < 2 * nth)
+        g.rpu /= 2;
+    g.n_rb = (n + g.rpu - 1) / g.rpu;
+    return g;
 }
 
-/* --attn-f32: nh heads of one query row that read the same cache rows, four
- * at a time through the wide path's F32 sums (no half rounding after every
- * key: faster at depth, nearer the exact sums, not llama.cpp's bits). */
-static void rows_f32_sums(const pd_attn_kernels *K, int nh, const float *const q[],
-                          const uint16_t *k, size_t ks, const uint16_t *v, size_t vs, int n_kv,
-                          int dk, int dv, float scale, float *scratch, size_t n_ctx,
-                          float *const out[])
+/* Unit u: rows [*t0, *t0 + rpu) (cut at n), heads [*h0, *h0 + *nh) of kv head *hk */
+static void unit_at(const unit_grid *g, int u, int *t0, int *hk, int *h0, int *nh)
 {
-    float *sc[4];
-    score_rows(scratch, n_ctx, sc);
-    for (int h0 = 0; h0 < nh; h0 += 4) {
-        const int nr = nh - h0 < 4 ? nh - h0 : 4;
-        const float *q4[4];
-        float *o4[4];
-        for (int r = 0; r < 4; r++) {   /* past the group's end: its last head again */
-            q4[r] = q[h0 + (r < nr ? r : nr - 1)];
-            o4[r] = out[h0 + (r < nr ? r : nr - 1)];
-        }
-        rows4_f16_wide(K, q4, nr, k, ks, v, vs, n_kv, 0, dk, dv, scale, sc, o4);
-    }
+    *t0 = (g->n_rb - 1 - u / (g->n_kvh * g->n_hc)) * g->rpu;
+    *hk = u % (g->n_kvh * g->n_hc) / g->n_hc;
+    *h0 = *hk * g->group + u % g->n_hc * g->hpu;
+    const int left = *hk * g->group + g->group - *h0;
+    *nh = left < g->hpu ? left : g->hpu;
 }
 
-/* GQA, 64+ rows: units of four rows x the heads of `per`. Past the batch's
- * end a unit repeats its last row, which then stores the same values twice. */
-static void wide_gqa_rows(attn_job *j, int per, float *scratch)
+/* GQA, 64+ rows: units of rows x heads of one kv head, a row's heads together */
+static void wide_gqa_rows(attn_job *j, int nth, float *scratch)
 {
     pd_cpu *c = j->c;
     const pd_hparams *hp = &c->m->hp;
-    const int H = hp->n_head, dk = hp->head_k, dv = hp->head_v;
-    const int group = H / hp->n_head_kv, kw = hp->n_head_kv * dk, vw = hp->n_head_kv * dv;
+    const int H = hp->n_head, Hkv = hp->n_head_kv, dk = hp->head_k, dv = hp->head_v;
+    const unit_grid g = grid_for(j->n, H, Hkv, PD_ATTN_UNIT, nth);
     const pd_attn_kernels *K = pd_attn_kernels_get();
-    const int n_tb = (j->n + 3) / 4, n_hu = H / per;
-    float *sc[4];
-    score_rows(scratch, (size_t)c->kv.n_ctx, sc);
     for (;;) {
         const int u = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
-        if (u >= n_tb * n_hu)
+        if (u >= g.n_rb * Hkv * g.n_hc)
             return;
-        const int t0 = u / n_hu * 4, h0 = u % n_hu * per, nr = j->n - t0 < 4 ? j->n - t0 : 4;
-        for (int h = h0; h < h0 + per; h++) {
-            const float *q[4];
-            float *o[4];
-            for (int r = 0; r < 4; r++) {
-                const int t = t0 + (r < nr ? r : nr - 1);
-                q[r] = c->q + (size_t)t * H * dk + (size_t)h * dk;
-                o[r] = c->att + (size_t)t * H * dv + (size_t)h * dv;
+        int t0, hk, h0, nh;
+        unit_at(&g, u, &t0, &hk, &h0, &nh);
+        attn_unit un = { .nq = 0 };
+        for (int t = t0; t < t0 + g.rpu && t < j->n; t++)
+            for (int h = h0; h < h0 + nh; h++) {
+                un.q[un.nq] = c->q + (size_t)t * H * dk + (size_t)h * dk;
+                un.out[un.nq] = c->att + (size_t)t * H * dv + (size_t)h * dv;
+                un.n_kv[un.nq++] = j->pos0 + t + 1;
             }
-            const int hk = h / group;
-            rows4_f16_wide(K, q, nr, (const uint16_t *)pd_kv_k(&c->kv, j->il, 0) + (size_t)hk * dk, kw,
-                           (const uint16_t *)pd_kv_v(&c->kv, j->il, 0) + (size_t)hk * dv, vw,
-                           j->pos0 + t0 + 1, 1, dk, dv, hp->kq_scale, sc, o);
-        }
+        rows_tiled(K, &un, (const uint16_t *)pd_kv_k(&c->kv, j->il, 0) + (size_t)hk * dk,
+                   (size_t)Hkv * dk, (const uint16_t *)pd_kv_v(&c->kv, j->il, 0) + (size_t)hk * dv,
+                   (size_t)Hkv * dv, dk, dv, hp->kq_scale, scratch);
     }
+}
+
+void pd_attn_tiled(int nq, const float *const q[], float *const out[], const int n_kv[],
+                   const uint16_t *k, size_t ks, const uint16_t *v, size_t vs, int dk, int dv,
+                   float scale, float *scratch)
+{
+    attn_unit un = { .nq = nq };
+    for (int i = 0; i < nq; i++) {
+        un.q[i] = q[i];
+        un.out[i] = out[i];
+        un.n_kv[i] = n_kv[i];
+    }
+    rows_tiled(pd_attn_kernels_get(), &un, k, ks, v, vs, dk, dv, scale, scratch);
+}
+
+/* --attn-f32's decode: nh heads of one row (n_kv keys) as one tiled unit */
+static void heads_tiled(int nh, const float *const q[], float *const out[], int n_kv,
+                        const uint16_t *k, size_t ks, const uint16_t *v, size_t vs, int dk, int dv,
+                        float scale, float *scratch)
+{
+    int n[PD_ATTN_GROUP];
+    for (int i = 0; i < nh; i++)
+        n[i] = n_kv;
+    pd_attn_tiled(nh, q, out, n, k, ks, v, vs, dk, dv, scale, scratch);
 }
 
 /* GQA: query head h reads kv head h / (n_head / n_head_kv). */
@@ -224,7 +300,7 @@ static void gqa_rows(void *arg, int ith, int nth)
      * few kv heads to keep the threads busy */
     const int per = j->n * hp->n_head_kv >= 2 * nth ? group : 1;
     if (c->kv.f16 && j->n >= 64) {
-        wide_gqa_rows(j, per, sc);
+        wide_gqa_rows(j, nth, sc);
         return;
     }
     for (;;) {
@@ -243,8 +319,7 @@ static void gqa_rows(void *arg, int ith, int nth)
                 o[i] = c->att + (size_t)t * H * dv + (size_t)(g0 + i) * dv;
             }
             if (c->kv.f16 && c->m->opts.attn_f32)
-                rows_f32_sums(K, nh, q, kh, kw, vh, vw, n_kv, dk, dv, hp->kq_scale, sc,
-                              (size_t)c->kv.n_ctx, o);
+                heads_tiled(nh, q, o, n_kv, kh, kw, vh, vw, dk, dv, hp->kq_scale, sc);
             else if (c->kv.f16)
                 rows_f16(K, nh, q, kh, kw, vh, vw, n_kv, dk, dv, hp->kq_scale, sc,
                          (size_t)c->kv.n_ctx, o);
@@ -260,38 +335,36 @@ static void gqa_rows(void *arg, int ith, int nth)
 /* MLA, absorbed: the query is [qlat (kv_lora), q_pe (qk_rope)], the keys
  * are the cached [c, k_pe] rows and the values their first kv_lora entries;
  * the output stays in the latent space. */
-/* MLA, 64+ rows: units of four rows x one head (every head reads the same
- * latent rows); the four queries are put together in the scratch after the
- * four rows of scores. */
-static void wide_mla_rows(attn_job *j, float *scratch)
+/* MLA, 64+ rows: units of rows x heads (every head reads the same latent
+ * rows), a row's heads together; the queries are put together after the
+ * tiled path's scratch. */
+static void wide_mla_rows(attn_job *j, int nth, float *scratch)
 {
     pd_cpu *c = j->c;
     const pd_hparams *hp = &c->m->hp;
     const int H = hp->n_head, R = hp->kv_lora, dr = hp->qk_rope, dk = R + dr;
+    const unit_grid g = grid_for(j->n, H, 1, PD_ATTN_UNIT / 4, nth);
     const pd_attn_kernels *K = pd_attn_kernels_get();
-    const size_t nc = (size_t)c->kv.n_ctx;
-    float *sc[4];
-    score_rows(scratch, nc, sc);
-    float *const qc[4] = { scratch + 4 * nc, scratch + 4 * nc + dk, scratch + 4 * nc + 2 * (size_t)dk,
-                           scratch + 4 * nc + 3 * (size_t)dk };
+    float *qc = scratch + pd_attn_tile_floats(R);
     const uint16_t *kv = pd_kv_k(&c->kv, j->il, 0);
-    const int n_tb = (j->n + 3) / 4;
     for (;;) {
         const int u = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
-        if (u >= n_tb * H)
+        if (u >= g.n_rb * g.n_hc)
             return;
-        const int t0 = u / H * 4, h = u % H, nr = j->n - t0 < 4 ? j->n - t0 : 4;
-        const float *q[4];
-        float *o[4];
-        for (int r = 0; r < 4; r++) {   /* past the end: the last row again */
-            const int t = t0 + (r < nr ? r : nr - 1);
-            memcpy(qc[r], c->qlat + ((size_t)t * H + h) * R, (size_t)R * sizeof(float));
-            memcpy(qc[r] + R, c->q + (size_t)t * H * hp->head_k + (size_t)h * hp->head_k + hp->qk_nope,
-                   (size_t)dr * sizeof(float));
-            q[r] = qc[r];
-            o[r] = c->olat + ((size_t)t * H + h) * R;
-        }
-        rows4_f16_wide(K, q, nr, kv, dk, kv, dk, j->pos0 + t0 + 1, 1, dk, R, hp->kq_scale, sc, o);
+        int t0, hk, h0, nh;
+        unit_at(&g, u, &t0, &hk, &h0, &nh);
+        attn_unit un = { .nq = 0 };
+        for (int t = t0; t < t0 + g.rpu && t < j->n; t++)
+            for (int h = h0; h < h0 + nh; h++) {
+                float *qi = qc + (size_t)un.nq * dk;
+                memcpy(qi, c->qlat + ((size_t)t * H + h) * R, (size_t)R * sizeof *qi);
+                memcpy(qi + R, c->q + (size_t)t * H * hp->head_k + (size_t)h * hp->head_k + hp->qk_nope,
+                       (size_t)dr * sizeof *qi);
+                un.q[un.nq] = qi;
+                un.out[un.nq] = c->olat + ((size_t)t * H + h) * R;
+                un.n_kv[un.nq++] = j->pos0 + t + 1;
+            }
+        rows_tiled(K, &un, kv, dk, kv, dk, dk, R, hp->kq_scale, scratch);
     }
 }
 
@@ -308,13 +381,14 @@ static void mla_rows(void *arg, int ith, int nth)
     float *sc = thread_scratch(c, ith);
     const pd_attn_kernels *K = pd_attn_kernels_get();
     if (c->kv.f16 && j->n >= 64) {
-        wide_mla_rows(j, sc);
+        wide_mla_rows(j, nth, sc);
         return;
     }
     int per = H * j->n / (2 * nth);
     per = per < 1 ? 1 : per > PD_ATTN_GROUP ? PD_ATTN_GROUP : per;
     const int n_hu = (H + per - 1) / per;
-    float *qc = sc + pd_attn_group_floats(PD_ATTN_GROUP, nc, dk, R);
+    const size_t group = pd_attn_group_floats(PD_ATTN_GROUP, nc, dk, R), tiled = pd_attn_tile_floats(R);
+    float *qc = sc + (group > tiled ? group : tiled);
     const void *kv = pd_kv_k(&c->kv, j->il, 0);
     for (;;) {
         const int u = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
@@ -333,7 +407,7 @@ static void mla_rows(void *arg, int ith, int nth)
             o[i] = c->olat + ((size_t)t * H + h0 + i) * R;
         }
         if (c->kv.f16 && c->m->opts.attn_f32)
-            rows_f32_sums(K, nh, q, kv, dk, kv, dk, n_kv, dk, R, hp->kq_scale, sc, nc, o);
+            heads_tiled(nh, q, o, n_kv, kv, dk, kv, dk, dk, R, hp->kq_scale, sc);
         else if (c->kv.f16)
             rows_f16(K, nh, q, kv, dk, kv, dk, n_kv, dk, R, hp->kq_scale, sc, nc, o);
         else

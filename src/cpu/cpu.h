@@ -74,6 +74,23 @@ static inline size_t pd_attn_group_floats(int nh, size_t n_ctx, int dk, int dv)
     return (size_t)nh * (2 * n_ctx + (size_t)dk) + ((size_t)nh * (size_t)dv + 1) / 2;
 }
 
+/* The tiled path (64+ rows, --attn-f32's decode, attention.c): keys per
+ * tile, query vectors per unit at most, and the floats of a thread's scratch
+ * (four rows of a tile's scores, each query's running maximum and sum, four
+ * queries' sums of a tile's values), before the units' query copies (MLA). */
+#define PD_ATTN_TILE 64
+#define PD_ATTN_UNIT 32
+static inline size_t pd_attn_tile_floats(int dv)
+{
+    return 4 * PD_ATTN_TILE + 2 * PD_ATTN_UNIT + 4 * (size_t)dv;
+}
+/* The tiled path on its own (exposed for tests): nq <= PD_ATTN_UNIT queries,
+ * q[i] over keys [0, n_kv[i]) of an F16 cache (key and value rows ks and vs
+ * halves apart), out[i] = the softmax-weighted sum of their values (dv). */
+void pd_attn_tiled(int nq, const float *const q[], float *const out[], const int n_kv[],
+                   const uint16_t *k, size_t ks, const uint16_t *v, size_t vs, int dk, int dv,
+                   float scale, float *scratch);
+
 
 /* MoE routing of one token (exposed for tests): ids/weights of the
  * n_expert_used chosen experts, best first; ties go to the lower index. */

@@ -37,16 +37,18 @@ static widths get_widths(const pd_hparams *hp)
     return w;
 }
 
-/* Per-thread attention scratch, the larger of: four rows of n_ctx scores
- * and four query rows (64+ rows), or a group of narrow rows and, for MLA,
- * their queries put together. */
+/* Per-thread attention scratch, the larger of: the tiled path's and a
+ * unit's query copies (64+ rows), or a group of narrow rows and, for MLA,
+ * their queries put together after it (or after the tiled path's scratch:
+ * --attn-f32's decode). */
 static size_t scores_stride(const pd_hparams *hp, int n_ctx)
 {
     size_t dk = hp->mla ? (size_t)hp->kv_lora + hp->qk_rope : (size_t)hp->head_k;
     size_t dv = hp->mla ? (size_t)hp->kv_lora : (size_t)hp->head_v;
-    size_t wide = 4 * (size_t)n_ctx + 4 * dk;
-    size_t narrow = pd_attn_group_floats(PD_ATTN_GROUP, (size_t)n_ctx, (int)dk, (int)dv)
-                  + PD_ATTN_GROUP * dk;
+    size_t tiled = pd_attn_tile_floats((int)dv);
+    size_t wide = tiled + PD_ATTN_UNIT * dk;
+    size_t group = pd_attn_group_floats(PD_ATTN_GROUP, (size_t)n_ctx, (int)dk, (int)dv);
+    size_t narrow = (group > tiled ? group : tiled) + PD_ATTN_GROUP * dk;
     return ((wide > narrow ? wide : narrow) + 16) & ~(size_t)15;
 }
 

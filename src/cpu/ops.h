@@ -23,6 +23,14 @@ void pd_softmax_ggml(float *x, int n);
  * false when this CPU or build lacks it. */
 bool pd_silu_mul_level(int level, float *a, const float *b, int64_t n);
 bool pd_softmax_ggml_level(int level, float *x, int n);
+/* One tile of an online softmax (the tiled attention, vexp.c): the running
+ * maximum *m takes in the scores x[0..nv); x[p] becomes exp(x[p] - *m) for
+ * p < nv (ggml's vectorised exp) and 0 for nv <= p < n; *rescale = exp(old
+ * *m - new *m) multiplies the sums before. Returns the tile's sum; the same
+ * bits at every SIMD level. */
+float pd_softmax_tile(float *x, int n, int nv, float *m, float *rescale);
+bool pd_softmax_tile_level(int level, float *x, int n, int nv, float *m, float *rescale,
+                           float *sum);
 
 /* RoPE: cos/sin of every rotated pair of one position, as ggml computes them
  * (theta_i = pos * base^(-2i/d) / freq_factor_i, YaRN ramp between the

@@ -81,6 +81,47 @@ static void softmax_ref(float *x, int n)
     softmax_scale(x, n, softmax_tail(x, i, n, mx, sum));
 }
 
+/* The online softmax's step over one tile of scores (the tiled attention):
+ * the running maximum *m takes in x[0..nv); x[p] becomes exp(x[p] - m) for
+ * p < nv and 0 for nv <= p < n (keys past the query's end); *rescale is
+ * exp(m before - m after), the factor of the sums before this tile. Returns
+ * the tile's sum. The sum runs in 8 lanes (index mod 8), folded 0+4, 2+6,
+ * 0+2 and 1+5, 3+7, 1+3, then 0+1, so every level gives the same bits. */
+static float tile_start(float *x, int n, int nv, float *m, float *rescale, float *mx)
+{
+    for (int p = nv; p < n; p++)
+        x[p] = 0;
+    const float tmax = max_of(x, nv);
+    *mx = tmax > *m ? tmax : *m;
+    if (nv == 0 || *mx == -INFINITY) {   /* nothing new, or nothing finite yet */
+        *rescale = 1;
+        for (int p = 0; p < nv; p++)
+            x[p] = 0;
+        return 0;
+    }
+    *rescale = *m == *mx ? 1 : v_expf(*m - *mx);
+    *m = *mx;
+    return 1;
+}
+
+static float sum8(const float *x, int n)
+{
+    float l[8] = {0};
+    for (int i = 0; i < n; i++)
+        l[i % 8] += x[i];
+    return ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]));
+}
+
+static float softmax_tile_ref(float *x, int n, int nv, float *m, float *rescale)
+{
+    float mx;
+    if (!tile_start(x, n, nv, m, rescale, &mx))
+        return 0;
+    for (int p = 0; p < nv; p++)
+        x[p] = v_expf(x[p] - mx);
+    return sum8(x, nv);
+}
+
 #if defined(PD_HAVE_X86)
 #include <immintrin.h>
 
@@ -160,6 +201,20 @@ TGT2 static void softmax_avx2(float *x, int n)
     }
     softmax_scale(x, n, softmax_tail(x, i, n, mx, sum));
 }
+
+TGT2 static float softmax_tile_avx2(float *x, int n, int nv, float *m, float *rescale)
+{
+    float mx;
+    if (!tile_start(x, n, nv, m, rescale, &mx))
+        return 0;
+    const __m256 vmx = _mm256_set1_ps(mx);
+    int p = 0;
+    for (; p + 8 <= nv; p += 8)
+        _mm256_storeu_ps(x + p, v_expf_avx2(_mm256_sub_ps(_mm256_loadu_ps(x + p), vmx)));
+    for (; p < nv; p++)
+        x[p] = v_expf(x[p] - mx);
+    return sum8(x, nv);
+}
 #endif
 
 /* ------------------------------------------------------------------------
@@ -168,19 +223,20 @@ TGT2 static void softmax_avx2(float *x, int n)
 typedef struct vexp_kernels {
     void (*silu_mul)(float *a, const float *b, int64_t n);
     void (*softmax)(float *x, int n);
+    float (*softmax_tile)(float *x, int n, int nv, float *m, float *rescale);
 } vexp_kernels;
 
 static bool level_kernels(int level, vexp_kernels *k)
 {
     if (level < 0 || level >= PD_SIMD_LEVELS || !pd_quant_kernels_get(level))
         return false;
-    *k = (vexp_kernels){ silu_mul_ref, softmax_ref };
+    *k = (vexp_kernels){ silu_mul_ref, softmax_ref, softmax_tile_ref };
 #if defined(PD_HAVE_X86)
     /* AVX-512 machines run the AVX2 versions: they return the same bits,
      * these ops are far from the hot path, and no AVX-512 machine was at
      * hand to test 512-bit versions on. */
     if (level >= PD_SIMD_AVX2)
-        *k = (vexp_kernels){ silu_mul_avx2, softmax_avx2 };
+        *k = (vexp_kernels){ silu_mul_avx2, softmax_avx2, softmax_tile_avx2 };
 #endif
     return true;
 }
@@ -197,7 +253,7 @@ static void pick(void)
             level = l;
     }
     if (!level_kernels(level, &active))
-        active = (vexp_kernels){ silu_mul_ref, softmax_ref };
+        active = (vexp_kernels){ silu_mul_ref, softmax_ref, softmax_tile_ref };
 }
 
 static const vexp_kernels *kernels(void)
@@ -217,6 +273,11 @@ void pd_softmax_ggml(float *x, int n)
     kernels()->softmax(x, n);
 }
 
+float pd_softmax_tile(float *x, int n, int nv, float *m, float *rescale)
+{
+    return kernels()->softmax_tile(x, n, nv, m, rescale);
+}
+
 bool pd_silu_mul_level(int level, float *a, const float *b, int64_t n)
 {
     vexp_kernels k;
@@ -232,5 +293,15 @@ bool pd_softmax_ggml_level(int level, float *x, int n)
     if (!level_kernels(level, &k))
         return false;
     k.softmax(x, n);
+    return true;
+}
+
+bool pd_softmax_tile_level(int level, float *x, int n, int nv, float *m, float *rescale,
+                           float *sum)
+{
+    vexp_kernels k;
+    if (!level_kernels(level, &k))
+        return false;
+    *sum = k.softmax_tile(x, n, nv, m, rescale);
     return true;
 }

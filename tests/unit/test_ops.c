@@ -261,6 +261,98 @@ static void test_attn_four_rows(void)
     T_CHECKF(worst <= 1e-5, "four rows differ from one by %g", worst);
 }
 
+/* One tile of the online softmax: every level gives the scalar bits; the
+ * weights are exp(x - max so far), zero past nv; the rescale factor carries
+ * the old maximum to the new; no keys (nv 0) change nothing. */
+static void test_softmax_tile(void)
+{
+    float x[64], ref[64], got[64];
+    int levels = 0;
+    for (int rep = 0; rep < 200; rep++) {
+        const int n = 1 + rep % 64, nv = rep % 7 == 0 ? 0 : 1 + (rep * 13) % n;
+        const float m0 = rep % 3 == 0 ? -INFINITY : frand() * 8;
+        for (int i = 0; i < n; i++)
+            x[i] = frand() * (rep % 2 ? 40 : 4);
+        memcpy(ref, x, sizeof x);
+        float m = m0, rs, sum;
+        T_CHECK(pd_softmax_tile_level(0, ref, n, nv, &m, &rs, &sum));
+        double mx = m0, s = 0;
+        for (int i = 0; i < nv; i++)
+            mx = fmax(mx, x[i]);
+        T_CHECKF(m == (float)mx || (nv == 0 && m == m0), "rep %d: max %g, want %g", rep, m, mx);
+        const double want_rs = nv == 0 ? 1 : m0 == -INFINITY ? 0 : exp((float)(m0 - mx));
+        T_CHECKF(fabs(rs - want_rs) <= 5e-7 * want_rs, "rep %d: rescale %g, want %g", rep, rs, want_rs);
+        for (int i = 0; i < n; i++) {
+            const double w = i < nv ? exp((float)(x[i] - mx)) : 0;
+            s += w;
+            T_CHECKF(fabs(ref[i] - w) <= 5e-7 * w, "rep %d: w[%d] = %g, want %g", rep, i, ref[i], w);
+        }
+        T_CHECKF(fabs(sum - s) <= 2e-6 * s, "rep %d: sum %g, want %g", rep, sum, s);
+        for (int l = 1; l <= 2; l++) {
+            float m2 = m0, rs2, sum2;
+            memcpy(got, x, sizeof x);
+            if (!pd_softmax_tile_level(l, got, n, nv, &m2, &rs2, &sum2))
+                continue;
+            levels += rep == 0;
+            T_CHECKF(!memcmp(got, ref, sizeof(float) * n) && u32_of(sum2) == u32_of(sum) &&
+                     u32_of(rs2) == u32_of(rs) && u32_of(m2) == u32_of(m),
+                     "level %d differs from scalar (n %d, nv %d)", l, n, nv);
+        }
+    }
+    printf("# softmax tile: %d SIMD level(s) bitwise equal to scalar\n", levels);
+}
+
+/* The tiled attention against the definition in double precision: queries
+ * of different lengths (within a tile, at its edge, across many), fours
+ * that a unit fills only in part, and keys whose scores rise along the cache
+ * for some queries (each tile brings a new maximum: the running sums must be
+ * rescaled) and fall for others. */
+static void test_attn_tiled(void)
+{
+    enum { NKV = 700, DK = 136, DV = 72, NQ = 7 };
+    static uint16_t k[NKV * DK], v[NKV * DV];
+    static float q[NQ][DK], out[NQ][DV], scratch[4 * PD_ATTN_TILE + 2 * PD_ATTN_UNIT + 4 * DV];
+    static double sc[NKV];
+    const int n_kv[NQ] = { 1, 63, 64, 65, 200, 513, NKV };
+    pd_h2f_init();
+    for (int p = 0; p < NKV; p++)
+        for (int i = 0; i < DK; i++)   /* dimension 0 grows along the cache */
+            k[p * DK + i] = pd_f2h(i == 0 ? (float)p / 40 : frand());
+    for (int i = 0; i < NKV * DV; i++)
+        v[i] = pd_f2h(frand() * 2);
+    const float *qp[NQ];
+    float *op[NQ];
+    for (int r = 0; r < NQ; r++) {
+        for (int i = 0; i < DK; i++)
+            q[r][i] = frand();
+        q[r][0] = r % 2 ? 3.0f : -3.0f;   /* rising scores for odd queries */
+        qp[r] = q[r];
+        op[r] = out[r];
+    }
+    const float scale = 0.3f;
+    pd_attn_tiled(NQ, qp, op, n_kv, k, DK, v, DV, DK, DV, scale, scratch);
+    double worst = 0;
+    for (int r = 0; r < NQ; r++) {
+        double mx = -INFINITY, sum = 0;
+        for (int p = 0; p < n_kv[r]; p++) {
+            double d = 0;
+            for (int i = 0; i < DK; i++)
+                d += (double)q[r][i] * pd_h2f(k[p * DK + i]);
+            sc[p] = d * scale;
+            mx = fmax(mx, sc[p]);
+        }
+        for (int p = 0; p < n_kv[r]; p++)
+            sum += sc[p] = exp(sc[p] - mx);
+        for (int e = 0; e < DV; e++) {
+            double want = 0;
+            for (int p = 0; p < n_kv[r]; p++)
+                want += sc[p] / sum * pd_h2f(v[p * DV + e]);
+            worst = fmax(worst, fabs(out[r][e] - want));
+        }
+    }
+    T_CHECKF(worst <= 2e-5, "tiled attention differs from the definition by %g", worst);
+}
+
 int main(void)
 {
     T_RUN(test_silu_levels_bitwise);
@@ -270,5 +362,7 @@ int main(void)
     T_RUN(test_attn_wsum);
     T_RUN(test_attn_wsumf);
     T_RUN(test_attn_four_rows);
+    T_RUN(test_softmax_tile);
+    T_RUN(test_attn_tiled);
     T_DONE();
 }
