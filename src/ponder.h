@@ -68,8 +68,8 @@ typedef struct pd_model_opts {
     int n_ctx;          /* context length; 0 = model's, capped at 8192 */
     bool verbose;       /* memory plan and load progress on stderr */
     bool no_repack;     /* CPU: read Q4_K weights as stored, no interleaved copy */
-    bool attn_f32;      /* CPU: decode attention sums values in F32, not llama.cpp's
-                           half accumulator (faster at depth, not the same bits) */
+    bool attn_f32;      /* CPU: decode attention sums values in F32 at every depth,
+                           not llama.cpp's half accumulator under 512 cached keys */
 } pd_model_opts;
 
 void pd_model_opts_default(pd_model_opts *o);

@@ -3,6 +3,7 @@
  * attention in the absorbed form over the latent cache. */
 #include "cpu/cpu.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -118,7 +119,7 @@ static void rows_f16(const pd_attn_kernels *K, int nh, const float *const q[], c
 }
 
 /* ------------------------------------------------------------------------
- * The tiled path (64+ rows, and --attn-f32's decode): flash attention in
+ * The tiled path (64+ rows, and decode rows that sum in F32): flash attention in
  * F32 (llama.cpp's tiled path, not its order: close, not the same bits)
  * ------------------------------------------------------------------------ */
 /* A tile of PD_ATTN_TILE cache rows (16 KiB at dk 128, 72 KiB for MLA's
@@ -169,20 +170,29 @@ static void tile4(const pd_attn_kernels *K, const attn_unit *u, int i0, int nr, 
         rescale_add(u->out[i0 + r], rescale[r], t[r], dv);
 }
 
-/* The unit's attention, tile by tile. scratch: pd_attn_tile_floats(dv) floats. */
-static void rows_tiled(const pd_attn_kernels *K, const attn_unit *u, const uint16_t *k, size_t ks,
-                       const uint16_t *v, size_t vs, int dk, int dv, float scale, float *scratch)
+/* The unit's attention over keys [lo, hi) (and below each query's n_kv),
+ * tile by tile. With part_mx and part_sum (nq each) the sums stay
+ * unnormalised and the running maxima and sums are left there: one part of
+ * a split cache (merge_parts). scratch: pd_attn_tile_floats(dv) floats. */
+static void rows_tiled(const pd_attn_kernels *K, const attn_unit *u, int lo, int hi,
+                       const uint16_t *k, size_t ks, const uint16_t *v, size_t vs, int dk, int dv,
+                       float scale, float *scratch, float *part_mx, float *part_sum)
 {
     float *sc = scratch, *mx = sc + 4 * PD_ATTN_TILE, *sum = mx + PD_ATTN_UNIT, *tmp = sum + PD_ATTN_UNIT;
-    int n_max = 0;
+    if (part_mx) {
+        mx = part_mx;
+        sum = part_sum;
+    }
+    int end = 0;
     for (int i = 0; i < u->nq; i++) {
         mx[i] = -INFINITY;
         sum[i] = 0;
         memset(u->out[i], 0, (size_t)dv * sizeof(float));
-        n_max = u->n_kv[i] > n_max ? u->n_kv[i] : n_max;
+        end = u->n_kv[i] > end ? u->n_kv[i] : end;
     }
-    for (int p0 = 0; p0 < n_max; p0 += PD_ATTN_TILE) {
-        const int nb = n_max - p0 < PD_ATTN_TILE ? n_max - p0 : PD_ATTN_TILE;
+    end = end < hi ? end : hi;
+    for (int p0 = lo; p0 < end; p0 += PD_ATTN_TILE) {
+        const int nb = end - p0 < PD_ATTN_TILE ? end - p0 : PD_ATTN_TILE;
         for (int i0 = 0; i0 < u->nq; i0 += 4) {
             const int nr = u->nq - i0 < 4 ? u->nq - i0 : 4;
             bool any = false;
@@ -192,11 +202,36 @@ static void rows_tiled(const pd_attn_kernels *K, const attn_unit *u, const uint1
                 tile4(K, u, i0, nr, k, ks, v, vs, p0, nb, dk, dv, scale, sc, mx, sum, tmp);
         }
     }
+    if (part_mx)
+        return;
     for (int i = 0; i < u->nq; i++) {
         const float inv = sum[i] == 0 ? 0 : 1 / sum[i];
         for (int e = 0; e < dv; e++)
             u->out[i][e] *= inv;
     }
+}
+
+/* Parts of one query over a split cache, each [max, sum, dv unnormalised
+ * sums] and `stride` floats apart: out = their sums, each scaled by
+ * exp(its max - the overall max), over the sums scaled alike. */
+static void merge_parts(const float *part, size_t stride, int n_parts, int dv, float *out)
+{
+    float m = -INFINITY, s = 0;
+    for (int c = 0; c < n_parts; c++)
+        m = part[c * stride] > m ? part[c * stride] : m;
+    memset(out, 0, (size_t)dv * sizeof *out);
+    for (int c = 0; c < n_parts; c++) {
+        const float *pc = part + c * stride;
+        if (pc[1] == 0)
+            continue;
+        const float f = expf(pc[0] - m);
+        s += pc[1] * f;
+        for (int e = 0; e < dv; e++)
+            out[e] += pc[2 + e] * f;
+    }
+    const float inv = s == 0 ? 0 : 1 / s;
+    for (int e = 0; e < dv; e++)
+        out[e] *= inv;
 }
 
 /* Per-thread scratch: scores and rescale factors, or the tiled path's. */
@@ -255,10 +290,20 @@ static void wide_gqa_rows(attn_job *j, int nth, float *scratch)
                 un.out[un.nq] = c->att + (size_t)t * H * dv + (size_t)h * dv;
                 un.n_kv[un.nq++] = j->pos0 + t + 1;
             }
-        rows_tiled(K, &un, (const uint16_t *)pd_kv_k(&c->kv, j->il, 0) + (size_t)hk * dk,
+        rows_tiled(K, &un, 0, INT_MAX, (const uint16_t *)pd_kv_k(&c->kv, j->il, 0) + (size_t)hk * dk,
                    (size_t)Hkv * dk, (const uint16_t *)pd_kv_v(&c->kv, j->il, 0) + (size_t)hk * dv,
-                   (size_t)Hkv * dv, dk, dv, hp->kq_scale, scratch);
+                   (size_t)Hkv * dv, dk, dv, hp->kq_scale, scratch, NULL, NULL);
     }
+}
+
+/* Keys per part of a split cache: at least 512, at most 64 parts; a
+ * function of the cache's length alone, so that every thread count gives
+ * the same bits. */
+static int split_chunk(int n_kv)
+{
+    const int per = (n_kv + PD_ATTN_PARTS - 1) / PD_ATTN_PARTS;
+    const int chunk = (per + PD_ATTN_TILE - 1) / PD_ATTN_TILE * PD_ATTN_TILE;
+    return chunk > 512 ? chunk : 512;
 }
 
 void pd_attn_tiled(int nq, const float *const q[], float *const out[], const int n_kv[],
@@ -271,10 +316,44 @@ void pd_attn_tiled(int nq, const float *const q[], float *const out[], const int
         un.out[i] = out[i];
         un.n_kv[i] = n_kv[i];
     }
-    rows_tiled(pd_attn_kernels_get(), &un, k, ks, v, vs, dk, dv, scale, scratch);
+    rows_tiled(pd_attn_kernels_get(), &un, 0, INT_MAX, k, ks, v, vs, dk, dv, scale, scratch, NULL, NULL);
 }
 
-/* --attn-f32's decode: nh heads of one row (n_kv keys) as one tiled unit */
+void pd_attn_tiled_split(int nq, const float *const q[], float *const out[], int n_kv,
+                         const uint16_t *k, size_t ks, const uint16_t *v, size_t vs, int dk,
+                         int dv, float scale, float *scratch, float *parts)
+{
+    const int chunk = split_chunk(n_kv), n_parts = (n_kv + chunk - 1) / chunk;
+    const size_t stride = (size_t)nq * (dv + 2);
+    attn_unit un = { .nq = nq };
+    for (int c = 0; c < n_parts; c++) {
+        float mx[PD_ATTN_UNIT], sum[PD_ATTN_UNIT];
+        for (int i = 0; i < nq; i++) {
+            un.q[i] = q[i];
+            un.out[i] = parts + c * stride + (size_t)i * (dv + 2) + 2;
+            un.n_kv[i] = n_kv;
+        }
+        rows_tiled(pd_attn_kernels_get(), &un, c * chunk, (c + 1) * chunk, k, ks, v, vs, dk, dv,
+                   scale, scratch, mx, sum);
+        for (int i = 0; i < nq; i++) {
+            parts[c * stride + (size_t)i * (dv + 2)] = mx[i];
+            parts[c * stride + (size_t)i * (dv + 2) + 1] = sum[i];
+        }
+    }
+    for (int i = 0; i < nq; i++)
+        merge_parts(parts + (size_t)i * (dv + 2), stride, n_parts, dv, out[i]);
+}
+
+/* Whether decode rows over n_kv keys sum in F32 (the tiled path): with
+ * --attn-f32, and from PD_ATTN_F32_FROM keys on, where llama.cpp's own
+ * decode leaves its one-pass half-precision path too (it splits the cache
+ * across threads), so there are no llama.cpp bits to keep. */
+static bool f32_sums(const pd_cpu *c, int n_kv)
+{
+    return c->kv.f16 && (c->m->opts.attn_f32 || n_kv >= PD_ATTN_F32_FROM);
+}
+
+/* F32 decode rows: nh heads of one row (n_kv keys) as one tiled unit */
 static void heads_tiled(int nh, const float *const q[], float *const out[], int n_kv,
                         const uint16_t *k, size_t ks, const uint16_t *v, size_t vs, int dk, int dv,
                         float scale, float *scratch)
@@ -283,6 +362,94 @@ static void heads_tiled(int nh, const float *const q[], float *const out[], int 
     for (int i = 0; i < nh; i++)
         n[i] = n_kv;
     pd_attn_tiled(nh, q, out, n, k, ks, v, vs, dk, dv, scale, scratch);
+}
+
+/* ------------------------------------------------------------------------
+ * One decode row over a split cache (F32 sums): units of a part of the
+ * cache x up to PD_ATTN_UNIT heads of one kv head (MLA: all heads share
+ * it), every thread busy however few kv heads there are; then the parts
+ * are merged.
+ * ------------------------------------------------------------------------ */
+typedef struct split_shape {
+    int n_kvh, group, hpu, n_hc, dk, dv, chunk, n_parts;
+} split_shape;
+
+static split_shape split_shape_of(const pd_hparams *hp, int n_kv)
+{
+    split_shape g = { .n_kvh = hp->mla ? 1 : hp->n_head_kv };
+    g.group = hp->n_head / g.n_kvh;
+    g.hpu = g.group < PD_ATTN_UNIT ? g.group : PD_ATTN_UNIT;
+    g.n_hc = (g.group + g.hpu - 1) / g.hpu;
+    g.dk = hp->mla ? hp->kv_lora + hp->qk_rope : hp->head_k;
+    g.dv = hp->mla ? hp->kv_lora : hp->head_v;
+    g.chunk = split_chunk(n_kv);
+    g.n_parts = (n_kv + g.chunk - 1) / g.chunk;
+    return g;
+}
+
+/* Query vector h of row 0 (MLA: put together in qc) */
+static const float *decode_query(const pd_cpu *c, int h, float *qc)
+{
+    const pd_hparams *hp = &c->m->hp;
+    if (!hp->mla)
+        return c->q + (size_t)h * hp->head_k;
+    memcpy(qc, c->qlat + (size_t)h * hp->kv_lora, (size_t)hp->kv_lora * sizeof *qc);
+    memcpy(qc + hp->kv_lora, c->q + (size_t)h * hp->head_k + hp->qk_nope,
+           (size_t)hp->qk_rope * sizeof *qc);
+    return qc;
+}
+
+static void split_rows(void *arg, int ith, int nth)
+{
+    (void)nth;
+    attn_job *j = arg;
+    pd_cpu *c = j->c;
+    const pd_hparams *hp = &c->m->hp;
+    const int n_kv = j->pos0 + 1;
+    const split_shape g = split_shape_of(hp, n_kv);
+    const size_t stride = (size_t)hp->n_head * (g.dv + 2);
+    float *sc = thread_scratch(c, ith), *qc = sc + pd_attn_tile_floats(g.dv);
+    for (;;) {
+        const int u = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
+        if (u >= g.n_parts * g.n_kvh * g.n_hc)
+            return;
+        const int part = u / (g.n_kvh * g.n_hc), hk = u % (g.n_kvh * g.n_hc) / g.n_hc;
+        const int h0 = hk * g.group + u % g.n_hc * g.hpu;
+        const int nh = hk * g.group + g.group - h0 < g.hpu ? hk * g.group + g.group - h0 : g.hpu;
+        attn_unit un = { .nq = nh };
+        float *pp = c->attn_parts + part * stride + (size_t)h0 * (g.dv + 2);
+        for (int i = 0; i < nh; i++) {
+            un.q[i] = decode_query(c, h0 + i, qc + (size_t)i * g.dk);
+            un.out[i] = pp + (size_t)i * (g.dv + 2) + 2;
+            un.n_kv[i] = n_kv;
+        }
+        const uint16_t *k = (const uint16_t *)pd_kv_k(&c->kv, j->il, 0) + (size_t)hk * g.dk;
+        const uint16_t *v = hp->mla ? k : (const uint16_t *)pd_kv_v(&c->kv, j->il, 0) + (size_t)hk * g.dv;
+        const size_t ks = hp->mla ? (size_t)g.dk : (size_t)g.n_kvh * g.dk;
+        const size_t vs = hp->mla ? (size_t)g.dk : (size_t)g.n_kvh * g.dv;
+        float mx[PD_ATTN_UNIT], sum[PD_ATTN_UNIT];
+        rows_tiled(pd_attn_kernels_get(), &un, part * g.chunk, (part + 1) * g.chunk, k, ks, v, vs,
+                   g.dk, g.dv, hp->kq_scale, sc, mx, sum);
+        for (int i = 0; i < nh; i++) {
+            pp[(size_t)i * (g.dv + 2)] = mx[i];
+            pp[(size_t)i * (g.dv + 2) + 1] = sum[i];
+        }
+    }
+}
+
+/* One decode row at position pos0 over a split cache, into c->olat (MLA)
+ * or c->att */
+static void run_split(pd_cpu *c, int il, int pos0)
+{
+    const pd_hparams *hp = &c->m->hp;
+    attn_job j = { .c = c, .il = il, .n = 1, .pos0 = pos0 };
+    atomic_init(&j.next, 0);
+    pd_pool_run(c->pool, split_rows, &j);
+    const split_shape g = split_shape_of(hp, pos0 + 1);
+    float *out = hp->mla ? c->olat : c->att;
+    for (int h = 0; h < hp->n_head; h++)
+        merge_parts(c->attn_parts + (size_t)h * (g.dv + 2), (size_t)hp->n_head * (g.dv + 2),
+                    g.n_parts, g.dv, out + (size_t)h * g.dv);
 }
 
 /* GQA: query head h reads kv head h / (n_head / n_head_kv). */
@@ -318,7 +485,7 @@ static void gqa_rows(void *arg, int ith, int nth)
                 q[i] = c->q + (size_t)t * H * dk + (size_t)(g0 + i) * dk;
                 o[i] = c->att + (size_t)t * H * dv + (size_t)(g0 + i) * dv;
             }
-            if (c->kv.f16 && c->m->opts.attn_f32)
+            if (f32_sums(c, n_kv))
                 heads_tiled(nh, q, o, n_kv, kh, kw, vh, vw, dk, dv, hp->kq_scale, sc);
             else if (c->kv.f16)
                 rows_f16(K, nh, q, kh, kw, vh, vw, n_kv, dk, dv, hp->kq_scale, sc,
@@ -364,7 +531,7 @@ static void wide_mla_rows(attn_job *j, int nth, float *scratch)
                 un.out[un.nq] = c->olat + ((size_t)t * H + h) * R;
                 un.n_kv[un.nq++] = j->pos0 + t + 1;
             }
-        rows_tiled(K, &un, kv, dk, kv, dk, dk, R, hp->kq_scale, scratch);
+        rows_tiled(K, &un, 0, INT_MAX, kv, dk, kv, dk, dk, R, hp->kq_scale, scratch, NULL, NULL);
     }
 }
 
@@ -406,7 +573,7 @@ static void mla_rows(void *arg, int ith, int nth)
             q[i] = qi;
             o[i] = c->olat + ((size_t)t * H + h0 + i) * R;
         }
-        if (c->kv.f16 && c->m->opts.attn_f32)
+        if (f32_sums(c, n_kv))
             heads_tiled(nh, q, o, n_kv, kv, dk, kv, dk, dk, R, hp->kq_scale, sc);
         else if (c->kv.f16)
             rows_f16(K, nh, q, kv, dk, kv, dk, n_kv, dk, R, hp->kq_scale, sc, nc, o);
@@ -479,7 +646,10 @@ static pd_status attention_gqa(pd_cpu *c, int il, int n, int pos0)
         cache_put(&c->kv, pd_kv_v(&c->kv, il, pos0 + t), v, vw);
     }
 
-    run_rows(c, gqa_rows, il, n, pos0);
+    if (n == 1 && f32_sums(c, pos0 + 1))
+        run_split(c, il, pos0);
+    else
+        run_rows(c, gqa_rows, il, n, pos0);
 
     pd_mm o = { .w = &ly->wo, .x = c->att, .ldx = (int64_t)H * dv, .n = n, .y = c->out, .ldy = E };
     return pd_matmul(c->pool, &c->mm, &o, 1);
@@ -544,7 +714,10 @@ static pd_status attention_mla(pd_cpu *c, int il, int n, int pos0)
             return st;
     }
 
-    run_rows(c, mla_rows, il, n, pos0);
+    if (n == 1 && f32_sums(c, pos0 + 1))
+        run_split(c, il, pos0);
+    else
+        run_rows(c, mla_rows, il, n, pos0);
 
     /* back out of the latent: att[t][h] = attn_v_b[h] olat[t][h]  (kv_lora) -> (v) */
     for (int h0 = 0; h0 < H; h0 += 64) {

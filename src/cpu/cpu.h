@@ -48,6 +48,7 @@ typedef struct pd_cpu {
     float *rope;         /* (ub, rope_dim) cos/sin per row */
     float *scores;       /* (threads, scores_stride): scores, query copies, accumulator */
     size_t scores_stride;
+    float *attn_parts;   /* (parts, n_head, 2 + dv): a decode row's parts of a split cache */
     float *ffa, *ffb;    /* (ub*n_expert_used + ub, ff_max) gate and up outputs */
     float *eout;         /* (ub*n_expert_used, n_embd) expert outputs */
     float *router;       /* (ub, n_expert) */
@@ -74,7 +75,7 @@ static inline size_t pd_attn_group_floats(int nh, size_t n_ctx, int dk, int dv)
     return (size_t)nh * (2 * n_ctx + (size_t)dk) + ((size_t)nh * (size_t)dv + 1) / 2;
 }
 
-/* The tiled path (64+ rows, --attn-f32's decode, attention.c): keys per
+/* The tiled path (64+ rows, F32 decode rows, attention.c): keys per
  * tile, query vectors per unit at most, and the floats of a thread's scratch
  * (four rows of a tile's scores, each query's running maximum and sum, four
  * queries' sums of a tile's values), before the units' query copies (MLA). */
@@ -84,12 +85,28 @@ static inline size_t pd_attn_tile_floats(int dv)
 {
     return 4 * PD_ATTN_TILE + 2 * PD_ATTN_UNIT + 4 * (size_t)dv;
 }
+/* F32 decode sums from this many cached keys on (attention.c), and the
+ * parts a decode row's cache is split into at most */
+#define PD_ATTN_F32_FROM 512
+#define PD_ATTN_PARTS 64
+static inline size_t pd_attn_parts_floats(const pd_hparams *hp, int n_ctx)
+{
+    const size_t dv = hp->mla ? (size_t)hp->kv_lora : (size_t)hp->head_v;
+    const size_t parts = ((size_t)n_ctx + 511) / 512;
+    return (parts < PD_ATTN_PARTS ? parts : PD_ATTN_PARTS) * (size_t)hp->n_head * (2 + dv);
+}
+
 /* The tiled path on its own (exposed for tests): nq <= PD_ATTN_UNIT queries,
  * q[i] over keys [0, n_kv[i]) of an F16 cache (key and value rows ks and vs
  * halves apart), out[i] = the softmax-weighted sum of their values (dv). */
 void pd_attn_tiled(int nq, const float *const q[], float *const out[], const int n_kv[],
                    const uint16_t *k, size_t ks, const uint16_t *v, size_t vs, int dk, int dv,
                    float scale, float *scratch);
+/* The same for nq queries over all n_kv keys, split into parts (as a decode
+ * row's cache is) and merged; parts: nq * (2 + dv) floats per part. */
+void pd_attn_tiled_split(int nq, const float *const q[], float *const out[], int n_kv,
+                         const uint16_t *k, size_t ks, const uint16_t *v, size_t vs, int dk,
+                         int dv, float scale, float *scratch, float *parts);
 
 
 /* MoE routing of one token (exposed for tests): ids/weights of the

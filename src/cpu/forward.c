@@ -40,7 +40,7 @@ static widths get_widths(const pd_hparams *hp)
 /* Per-thread attention scratch, the larger of: the tiled path's and a
  * unit's query copies (64+ rows), or a group of narrow rows and, for MLA,
  * their queries put together after it (or after the tiled path's scratch:
- * --attn-f32's decode). */
+ * F32 decode rows). */
 static size_t scores_stride(const pd_hparams *hp, int n_ctx)
 {
     size_t dk = hp->mla ? (size_t)hp->kv_lora + hp->qk_rope : (size_t)hp->head_k;
@@ -58,7 +58,7 @@ static size_t buffers_bytes(const pd_hparams *hp, int n_ctx, int ub, int nth)
     size_t rows = (size_t)ub;
     size_t f = rows * (3 * (size_t)hp->n_embd + w.q + w.k + w.v + w.qa + 2 * w.lat + w.att
                        + (size_t)hp->rope_dim + w.n_exp + 2 * w.k_used)
-             + (size_t)nth * scores_stride(hp, n_ctx)
+             + (size_t)nth * scores_stride(hp, n_ctx) + pd_attn_parts_floats(hp, n_ctx)
              + 2 * rows * (w.k_used + 1) * w.ff
              + rows * w.k_used * hp->n_embd;
     return f * sizeof(float) + 3 * rows * (w.k_used + 1) * sizeof(int32_t);
@@ -136,6 +136,7 @@ static pd_status cpu_create(pd_model *m, const pd_model_opts *o, void **state)
     TAKE(c->selw, ub * w.k_used);
     c->scores_stride = scores_stride(hp, m->n_ctx);
     TAKE(c->scores, (size_t)pd_pool_threads(c->pool) * c->scores_stride);
+    TAKE(c->attn_parts, pd_attn_parts_floats(hp, m->n_ctx));
     TAKE(c->ffa, ub * (w.k_used + 1) * w.ff);
     TAKE(c->ffb, ub * (w.k_used + 1) * w.ff);
     TAKE(c->eout, ub * w.k_used * hp->n_embd);

@@ -46,9 +46,10 @@ static int read_ids(const char *path, int32_t *ids, int max)
  * Routing trace
  * ------------------------------------------------------------------------ */
 #define MAXPOS 80
+#define MAXDEPTH 560
 #define MAXL 8
 typedef struct trace {
-    int k;
+    int k, base;   /* positions from base on are kept */
     int32_t ids[MAXPOS][MAXL][8];
     float w[MAXPOS][MAXL][8];
     bool seen[MAXPOS][MAXL];
@@ -57,6 +58,7 @@ typedef struct trace {
 static void on_route(void *user, int pos, int layer, int k, const int32_t *ids, const float *w)
 {
     trace *tr = user;
+    pos -= tr->base;
     if (pos < 0 || pos >= MAXPOS || layer >= MAXL || k > 8)
         return;
     tr->k = k;
@@ -252,7 +254,7 @@ static void test_oracle_q3moe_q4km(void) { oracle_file("q3moe-Q4_K_M", "q3moe", 
 /* ------------------------------------------------------------------------
  * Self-consistency
  * ------------------------------------------------------------------------ */
-static pd_model *open_oracle_opts(const char *name, int threads, bool attn_f32)
+static pd_model *open_oracle_opts(const char *name, int threads, bool attn_f32, int n_ctx)
 {
     const char *dir = t_oracle();
     if (!dir)
@@ -266,7 +268,7 @@ static pd_model *open_oracle_opts(const char *name, int threads, bool attn_f32)
     pd_model_opts o;
     pd_model_opts_default(&o);
     o.backend = PD_BACKEND_CPU;
-    o.n_ctx = 96;
+    o.n_ctx = n_ctx;
     o.n_threads = threads;
     o.attn_f32 = attn_f32;
     pd_model *m;
@@ -276,7 +278,7 @@ static pd_model *open_oracle_opts(const char *name, int threads, bool attn_f32)
 
 static pd_model *open_oracle(const char *name, int threads)
 {
-    return open_oracle_opts(name, threads, false);
+    return open_oracle_opts(name, threads, false, 96);
 }
 
 /* Prefill of n tokens in one call = n single-token calls (and rewinding).
@@ -289,27 +291,32 @@ static pd_model *open_oracle(const char *name, int threads)
  * within tol, except where the two runs route a token to other experts (a
  * near-tie that the two paths' roundings break differently; it moves a
  * random-weight model's logits by ~1 at that position). */
-static void batch_vs_steps(pd_model *m, const char *name, int n, double tol)
+/* after `depth` tokens in the cache (one batch, before the comparison) */
+static void batch_vs_steps_at(pd_model *m, const char *name, int depth, int n, double tol)
 {
     const int V = pd_model_n_vocab(m);
-    int32_t toks[80];
+    static int32_t all[MAXDEPTH + MAXPOS];
+    int32_t *toks = all + depth;
     static trace tb, ts;
     memset(&tb, 0, sizeof tb);
     memset(&ts, 0, sizeof ts);
-    for (int i = 0; i < n; i++)
-        toks[i] = (i * 97 + 13) % V;
+    tb.base = ts.base = depth;
+    for (int i = 0; i < depth + n; i++)
+        all[i] = (i * 97 + 13) % V;
     float *a = malloc(sizeof(float) * n * V), *b = malloc(sizeof(float) * n * V);
+    if (depth > 0)
+        T_CHECK(pd_model_forward(m, all, depth, 0, a, false) == PD_OK);
     pd_model_set_route_hook(m, on_route, &tb);
-    T_CHECK(pd_model_forward(m, toks, n, 0, a, true) == PD_OK);
+    T_CHECK(pd_model_forward(m, toks, n, depth, a, true) == PD_OK);
     pd_model_set_route_hook(m, on_route, &ts);
     for (int i = 0; i < n; i++)
-        T_CHECK(pd_model_forward(m, &toks[i], 1, i, b + (size_t)i * V, false) == PD_OK);
+        T_CHECK(pd_model_forward(m, &toks[i], 1, depth + i, b + (size_t)i * V, false) == PD_OK);
     pd_model_set_route_hook(m, NULL, NULL);
     double worst = 0, worst_same = 0;
     int flips = 0, unexplained = 0;
     for (int pass = 0; pass < 2; pass++) {
         if (pass == 1)   /* rewinding: redo the last 5 */
-            T_CHECK(pd_model_forward(m, toks + n - 5, 5, n - 5, b + (size_t)(n - 5) * V, true) == PD_OK);
+            T_CHECK(pd_model_forward(m, toks + n - 5, 5, depth + n - 5, b + (size_t)(n - 5) * V, true) == PD_OK);
         for (int t = pass ? n - 5 : 0; t < n; t++) {
             bool flip = false;
             for (int l = 0; l < MAXL; l++)
@@ -331,6 +338,11 @@ static void batch_vs_steps(pd_model *m, const char *name, int n, double tol)
            "the others within %.2g\n", name, worst, flips, worst_same);
     T_CHECKF(unexplained == 0, "%d positions beyond %g with the same routing", unexplained, tol);
     T_CHECKF(flips <= n / 10, "%d of %d positions routed differently", flips, n);
+}
+
+static void batch_vs_steps(pd_model *m, const char *name, int n, double tol)
+{
+    batch_vs_steps_at(m, name, 0, n, tol);
 }
 
 static pd_model *open_fixture(const char *name)
@@ -373,11 +385,26 @@ static void test_batch_close_to_steps_wide_mla(void)
  * 0.0056, what remains being the products' orders, amplified */
 static void test_attn_f32_steps_mla(void)
 {
-    batch_vs_steps(open_oracle_opts("ds3-F16", 2, true), "ds3-F16 --attn-f32 (70 rows)", 70, 0.02);
+    batch_vs_steps(open_oracle_opts("ds3-F16", 2, true, 96), "ds3-F16 --attn-f32 (70 rows)", 70, 0.02);
 }
 static void test_attn_f32_steps_gqa(void)
 {
-    batch_vs_steps(open_oracle_opts("q3moe-F16", 2, true), "q3moe-F16 --attn-f32 (70 rows)", 70, 0.02);
+    batch_vs_steps(open_oracle_opts("q3moe-F16", 2, true, 96), "q3moe-F16 --attn-f32 (70 rows)", 70, 0.02);
+}
+
+/* Past PD_ATTN_F32_FROM cached keys a decode row sums in F32 over a cache
+ * split into parts (merged after): 64 rows at depth 560 in one batch (the
+ * tiled path, in units of rows x heads) against one at a time (split into
+ * two parts), and the last 5 again as a batch of five (units of heads) */
+static void test_deep_steps_mla(void)
+{
+    batch_vs_steps_at(open_oracle_opts("ds3-F16", 2, false, 640), "ds3-F16 (64 rows at 560)", 560,
+                      64, 0.02);
+}
+static void test_deep_steps_gqa(void)
+{
+    batch_vs_steps_at(open_oracle_opts("q3moe-F16", 2, false, 640), "q3moe-F16 (64 rows at 560)",
+                      560, 64, 0.02);
 }
 
 static void threads_exact(const char *name)
@@ -401,6 +428,32 @@ static void threads_exact(const char *name)
     free(out[1]);
     T_EQ_INT(diff, 0);
 }
+
+/* A decode row over a split cache (600 keys: two parts) gives the same bits
+ * with 1 and 2 threads: the parts depend on the cache's length alone */
+static void threads_exact_deep(const char *name)
+{
+    enum { N = 600 };
+    static int32_t toks[N];
+    float *out[2];
+    int V = 0;
+    for (int i = 0; i < N; i++)
+        toks[i] = (i * 131 + 7) % 2000;
+    for (int r = 0; r < 2; r++) {
+        pd_model *m = open_oracle_opts(name, r + 1, false, N + 16);
+        V = pd_model_n_vocab(m);
+        out[r] = malloc(sizeof(float) * 2 * V);
+        T_CHECK(pd_model_forward(m, toks, N - 1, 0, out[r], false) == PD_OK);
+        T_CHECK(pd_model_forward(m, toks + N - 1, 1, N - 1, out[r] + V, false) == PD_OK);
+        pd_model_close(m);
+    }
+    int diff = memcmp(out[0], out[1], sizeof(float) * 2 * V);
+    free(out[0]);
+    free(out[1]);
+    T_EQ_INT(diff, 0);
+}
+static void test_threads_exact_deep_mla(void) { threads_exact_deep("ds3-Q4_K_M"); }
+static void test_threads_exact_deep_gqa(void) { threads_exact_deep("q3moe-Q4_K_M"); }
 
 static void test_threads_exact_mla(void) { threads_exact("ds3-Q4_K_M"); }
 static void test_threads_exact_gqa(void) { threads_exact("q3moe-F16"); }
@@ -821,10 +874,14 @@ int main(void)
     T_RUN(test_batch_close_to_steps_f16);
     T_RUN(test_batch_close_to_steps_wide_gqa);
     T_RUN(test_batch_close_to_steps_wide_mla);
+    T_RUN(test_deep_steps_mla);
+    T_RUN(test_deep_steps_gqa);
     T_RUN(test_attn_f32_steps_mla);
     T_RUN(test_attn_f32_steps_gqa);
     T_RUN(test_threads_exact_mla);
     T_RUN(test_threads_exact_gqa);
+    T_RUN(test_threads_exact_deep_mla);
+    T_RUN(test_threads_exact_deep_gqa);
     T_RUN(test_hf_fixtures);
     T_RUN(test_legacy_kv_b);
     T_DONE();

@@ -302,18 +302,44 @@ static void test_softmax_tile(void)
     printf("# softmax tile: %d SIMD level(s) bitwise equal to scalar\n", levels);
 }
 
-/* The tiled attention against the definition in double precision: queries
- * of different lengths (within a tile, at its edge, across many), fours
- * that a unit fills only in part, and keys whose scores rise along the cache
- * for some queries (each tile brings a new maximum: the running sums must be
- * rescaled) and fall for others. */
+/* Attention by its definition, in double: the softmax of q . k_p * scale
+ * over keys p < n_kv weights the value rows. */
+static double attn_ref_worst(const float *q, const float *out, int n_kv, const uint16_t *k, int dk,
+                             const uint16_t *v, int dv, float scale)
+{
+    static double sc[4096];
+    double mx = -INFINITY, sum = 0, worst = 0;
+    for (int p = 0; p < n_kv; p++) {
+        double d = 0;
+        for (int i = 0; i < dk; i++)
+            d += (double)q[i] * pd_h2f(k[(size_t)p * dk + i]);
+        sc[p] = d * scale;
+        mx = fmax(mx, sc[p]);
+    }
+    for (int p = 0; p < n_kv; p++)
+        sum += sc[p] = exp(sc[p] - mx);
+    for (int e = 0; e < dv; e++) {
+        double want = 0;
+        for (int p = 0; p < n_kv; p++)
+            want += sc[p] / sum * pd_h2f(v[(size_t)p * dv + e]);
+        worst = fmax(worst, fabs(out[e] - want));
+    }
+    return worst;
+}
+
+/* The tiled attention against the definition: queries of different
+ * lengths (within a tile, at its edge, across many), fours that a unit
+ * fills only in part, and keys whose scores rise along the cache for some
+ * queries (each tile brings a new maximum: the running sums must be
+ * rescaled) and fall for others; then the same over a cache split into
+ * parts and merged (one part, two, five). */
 static void test_attn_tiled(void)
 {
-    enum { NKV = 700, DK = 136, DV = 72, NQ = 7 };
+    enum { NKV = 2500, DK = 136, DV = 72, NQ = 7 };
     static uint16_t k[NKV * DK], v[NKV * DV];
     static float q[NQ][DK], out[NQ][DV], scratch[4 * PD_ATTN_TILE + 2 * PD_ATTN_UNIT + 4 * DV];
-    static double sc[NKV];
-    const int n_kv[NQ] = { 1, 63, 64, 65, 200, 513, NKV };
+    static float parts[5 * NQ * (DV + 2)];
+    const int n_kv[NQ] = { 1, 63, 64, 65, 200, 513, 700 };
     pd_h2f_init();
     for (int p = 0; p < NKV; p++)
         for (int i = 0; i < DK; i++)   /* dimension 0 grows along the cache */
@@ -332,25 +358,18 @@ static void test_attn_tiled(void)
     const float scale = 0.3f;
     pd_attn_tiled(NQ, qp, op, n_kv, k, DK, v, DV, DK, DV, scale, scratch);
     double worst = 0;
-    for (int r = 0; r < NQ; r++) {
-        double mx = -INFINITY, sum = 0;
-        for (int p = 0; p < n_kv[r]; p++) {
-            double d = 0;
-            for (int i = 0; i < DK; i++)
-                d += (double)q[r][i] * pd_h2f(k[p * DK + i]);
-            sc[p] = d * scale;
-            mx = fmax(mx, sc[p]);
-        }
-        for (int p = 0; p < n_kv[r]; p++)
-            sum += sc[p] = exp(sc[p] - mx);
-        for (int e = 0; e < DV; e++) {
-            double want = 0;
-            for (int p = 0; p < n_kv[r]; p++)
-                want += sc[p] / sum * pd_h2f(v[p * DV + e]);
-            worst = fmax(worst, fabs(out[r][e] - want));
-        }
-    }
+    for (int r = 0; r < NQ; r++)
+        worst = fmax(worst, attn_ref_worst(q[r], out[r], n_kv[r], k, DK, v, DV, scale));
     T_CHECKF(worst <= 2e-5, "tiled attention differs from the definition by %g", worst);
+    const int split_kv[] = { 300, 1000, NKV };
+    for (int t = 0; t < 3; t++) {
+        memset(out, 0, sizeof out);
+        pd_attn_tiled_split(NQ, qp, op, split_kv[t], k, DK, v, DV, DK, DV, scale, scratch, parts);
+        worst = 0;
+        for (int r = 0; r < NQ; r++)
+            worst = fmax(worst, attn_ref_worst(q[r], out[r], split_kv[t], k, DK, v, DV, scale));
+        T_CHECKF(worst <= 2e-5, "over %d keys in parts: %g from the definition", split_kv[t], worst);
+    }
 }
 
 int main(void)
