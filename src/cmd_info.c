@@ -329,26 +329,16 @@ static void print_keys(const pd_gguf *g)
 static const char *file_type_name(uint32_t ft)
 {
     /* llama_ftype values the converter and llama-quantize write */
-    switch (ft) {
-    case 0: return "all F32";
-    case 1: return "mostly F16";
-    case 2: return "mostly Q4_0";
-    case 3: return "mostly Q4_1";
-    case 7: return "mostly Q8_0";
-    case 8: return "mostly Q5_0";
-    case 9: return "mostly Q5_1";
-    case 10: return "Q2_K";
-    case 11: return "Q3_K_S";
-    case 12: return "Q3_K_M";
-    case 13: return "Q3_K_L";
-    case 14: return "Q4_K_S";
-    case 15: return "Q4_K_M";
-    case 16: return "Q5_K_S";
-    case 17: return "Q5_K_M";
-    case 18: return "Q6_K";
-    case 32: return "mostly BF16";
-    default: return "other";
-    }
+    static const char *const names[] = {
+        [0] = "all F32", [1] = "mostly F16", [2] = "mostly Q4_0", [3] = "mostly Q4_1",
+        [7] = "mostly Q8_0", [8] = "mostly Q5_0", [9] = "mostly Q5_1", [10] = "Q2_K",
+        [11] = "Q3_K_S", [12] = "Q3_K_M", [13] = "Q3_K_L", [14] = "Q4_K_S", [15] = "Q4_K_M",
+        [16] = "Q5_K_S", [17] = "Q5_K_M", [18] = "Q6_K", [19] = "IQ2_XXS", [20] = "IQ2_XS",
+        [21] = "Q2_K_S", [22] = "IQ3_XS", [23] = "IQ3_XXS", [24] = "IQ1_S", [25] = "IQ4_NL",
+        [26] = "IQ3_S", [27] = "IQ3_M", [28] = "IQ2_S", [29] = "IQ2_M", [30] = "IQ4_XS",
+        [31] = "IQ1_M", [32] = "mostly BF16",
+    };
+    return ft < sizeof names / sizeof names[0] && names[ft] ? names[ft] : "other";
 }
 
 static void describe(const pd_gguf *g, bool keys)
