@@ -1,6 +1,7 @@
 /* vexp.c - the ops llama.cpp computes with ggml's vectorised exp (its
  * AVX-512 form): SiLU gating (ggml_vec_swiglu_f32 -> ggml_v_silu,
- * x / (1 + exp(-x))) and the softmax of ggml_soft_max (MoE routers). The
+ * x / (1 + exp(-x))), the softmax of ggml_soft_max (MoE routers) and the
+ * online softmax's tile step (the tiled attention). The
  * random-weight oracle models amplify an ulp here into visible logit
  * differences, so the AVX2 version below returns the scalar one's bits
  * (target attributes, picked at run time as the quant kernels are; the
@@ -11,6 +12,7 @@
 #include "reduce.h"
 
 #include <pthread.h>
+#include <string.h>
 
 /* ------------------------------------------------------------------------
  * Scalar (the definition)
@@ -104,12 +106,18 @@ static float tile_start(float *x, int n, int nv, float *m, float *rescale, float
     return 1;
 }
 
+/* the lanes l[] after whole vectors, then the tail, folded */
+static float sum8_tail(float l[8], const float *x, int i, int n)
+{
+    for (; i < n; i++)
+        l[i % 8] += x[i];
+    return ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]));
+}
+
 static float sum8(const float *x, int n)
 {
     float l[8] = {0};
-    for (int i = 0; i < n; i++)
-        l[i % 8] += x[i];
-    return ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]));
+    return sum8_tail(l, x, 0, n);
 }
 
 static float softmax_tile_ref(float *x, int n, int nv, float *m, float *rescale)
@@ -208,12 +216,22 @@ TGT2 static float softmax_tile_avx2(float *x, int n, int nv, float *m, float *re
     if (!tile_start(x, n, nv, m, rescale, &mx))
         return 0;
     const __m256 vmx = _mm256_set1_ps(mx);
+    __m256 acc = _mm256_setzero_ps();
     int p = 0;
-    for (; p + 8 <= nv; p += 8)
-        _mm256_storeu_ps(x + p, v_expf_avx2(_mm256_sub_ps(_mm256_loadu_ps(x + p), vmx)));
-    for (; p < nv; p++)
-        x[p] = v_expf(x[p] - mx);
-    return sum8(x, nv);
+    for (; p + 8 <= nv; p += 8) {
+        const __m256 e = v_expf_avx2(_mm256_sub_ps(_mm256_loadu_ps(x + p), vmx));
+        _mm256_storeu_ps(x + p, e);
+        acc = _mm256_add_ps(acc, e);
+    }
+    if (p < nv) {   /* the tail through the vector exp too (the same bits as v_expf) */
+        float t[8] = {0};
+        memcpy(t, x + p, (size_t)(nv - p) * sizeof *t);
+        _mm256_storeu_ps(t, v_expf_avx2(_mm256_sub_ps(_mm256_loadu_ps(t), vmx)));
+        memcpy(x + p, t, (size_t)(nv - p) * sizeof *t);
+    }
+    float l[8];
+    _mm256_storeu_ps(l, acc);
+    return sum8_tail(l, x, p, nv);
 }
 #endif
 
