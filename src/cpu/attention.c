@@ -353,6 +353,14 @@ static bool f32_sums(const pd_cpu *c, int n_kv)
     return c->kv.f16 && (c->m->opts.attn_f32 || n_kv >= PD_ATTN_F32_FROM);
 }
 
+/* Whether a batch of rows takes the tiled path in units of rows x heads:
+ * 64 rows or more, or rows that all sum in F32 (a short prompt deep in a
+ * conversation: one pass over the cache for a unit's rows, not per row) */
+static bool tiled_rows(const pd_cpu *c, const attn_job *j)
+{
+    return c->kv.f16 && (j->n >= 64 || f32_sums(c, j->pos0 + 1));
+}
+
 /* F32 decode rows: nh heads of one row (n_kv keys) as one tiled unit */
 static void heads_tiled(int nh, const float *const q[], float *const out[], int n_kv,
                         const uint16_t *k, size_t ks, const uint16_t *v, size_t vs, int dk, int dv,
@@ -466,7 +474,7 @@ static void gqa_rows(void *arg, int ith, int nth)
      * which then stay in this core's cache), or one head when there are too
      * few kv heads to keep the threads busy */
     const int per = j->n * hp->n_head_kv >= 2 * nth ? group : 1;
-    if (c->kv.f16 && j->n >= 64) {
+    if (tiled_rows(c, j)) {
         wide_gqa_rows(j, nth, sc);
         return;
     }
@@ -535,9 +543,10 @@ static void wide_mla_rows(attn_job *j, int nth, float *scratch)
     }
 }
 
-/* MLA, fewer than 64 rows: units of one row x a group of heads (every head
- * reads the same latent rows), groups small enough to keep the threads
- * busy; the queries are put together after the group's scratch. */
+/* MLA, fewer than 64 rows, some under 512 keys: units of one row x a group
+ * of heads (every head reads the same latent rows), groups small enough to
+ * keep the threads busy; the queries are put together after the group's
+ * scratch. */
 static void mla_rows(void *arg, int ith, int nth)
 {
     attn_job *j = arg;
@@ -547,7 +556,7 @@ static void mla_rows(void *arg, int ith, int nth)
     const size_t nc = (size_t)c->kv.n_ctx;
     float *sc = thread_scratch(c, ith);
     const pd_attn_kernels *K = pd_attn_kernels_get();
-    if (c->kv.f16 && j->n >= 64) {
+    if (tiled_rows(c, j)) {
         wide_mla_rows(j, nth, sc);
         return;
     }

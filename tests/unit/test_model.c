@@ -406,6 +406,14 @@ static void test_deep_steps_gqa(void)
     batch_vs_steps_at(open_oracle_opts("q3moe-F16", 2, false, 640), "q3moe-F16 (64 rows at 560)",
                       560, 64, 0.02);
 }
+/* across the 512 line: steps under it keep llama.cpp's half-precision sums
+ * (the looser bound of the 70-row tests), the last three split the cache;
+ * the rewound five rows straddle it (each row on its own path) */
+static void test_deep_steps_straddle(void)
+{
+    batch_vs_steps_at(open_oracle_opts("q3moe-F16", 2, false, 640), "q3moe-F16 (64 rows at 450)",
+                      450, 64, 0.05);
+}
 
 static void threads_exact(const char *name)
 {
@@ -876,6 +884,7 @@ int main(void)
     T_RUN(test_batch_close_to_steps_wide_mla);
     T_RUN(test_deep_steps_mla);
     T_RUN(test_deep_steps_gqa);
+    T_RUN(test_deep_steps_straddle);
     T_RUN(test_attn_f32_steps_mla);
     T_RUN(test_attn_f32_steps_gqa);
     T_RUN(test_threads_exact_mla);
