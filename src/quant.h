@@ -32,6 +32,8 @@ typedef enum pd_type {
     PD_TYPE_Q5_K = 13,
     PD_TYPE_Q6_K = 14,
     PD_TYPE_Q8_K = 15,
+    PD_TYPE_IQ2_XXS = 16,
+    PD_TYPE_IQ3_XXS = 18,
     PD_TYPE_IQ4_NL = 20,
     PD_TYPE_IQ4_XS = 23,
     PD_TYPE_BF16 = 30,
@@ -105,6 +107,21 @@ typedef struct {                                                                
     uint8_t scales_l[PD_QK_K / 64];
     uint8_t qs[PD_QK_K / 2];
 } pd_block_iq4_xs;
+/* IQ2_XXS and IQ3_XXS: 8 sub-blocks of 32 values, each in groups of 8 that
+ * take their magnitudes from a fixed grid (src/iq_grids.h, made from
+ * gguf-py's) and their signs from 7 bits (pd_ksigns_iq2xs: the 8th sign
+ * makes the count of minuses even).  Sub-block j has a 32-bit word of 4
+ * sign indices (bits 7g..7g+6 for group g) and a 4-bit scale ls (bits
+ * 28..31): x = d*(0.5 + ls)*0.25 * grid (IQ2_XXS), d*(0.5 + ls)*0.5 * grid
+ * (IQ3_XXS), the scale's product rounded first.
+ * IQ2_XXS: qs[4j..4j+3] of sub-block j as two little-endian 32-bit words:
+ * the first's byte g is group g's index into pd_iq2xxs_grid (8 values), the
+ * second is the signs-and-scale word. */
+typedef struct { uint16_t d; uint16_t qs[PD_QK_K / 8]; } pd_block_iq2_xxs;     /* 66 B */
+/* IQ3_XXS: qs[8j..8j+7] index pd_iq3xxs_grid (4 values each: group g is
+ * entries 2g and 2g+1), qs[64 + 4j..] is sub-block j's signs-and-scale word
+ * (little endian). */
+typedef struct { uint16_t d; uint8_t qs[3 * PD_QK_K / 8]; } pd_block_iq3_xxs;  /* 98 B */
 typedef struct {                                                                /* 292 B */
     float d;
     int8_t qs[PD_QK_K];
@@ -135,7 +152,8 @@ void pd_dequantize_row_ref(pd_type t, const void *src, float *dst, int64_t n);
 /* Quantize a float row into type t (the vec_dot types F32, F16, BF16, Q8_0,
  * Q8_1, Q8_K, and also Q4_0/Q4_1/Q5_0/Q5_1/Q4_K/Q5_K/Q6_K for `ponder synth`;
  * Q4_1/Q5_0/Q5_1 exactly as ggml's quantize_row_*_ref); does nothing for
- * the types without a quantizer (Q2_K, Q3_K, IQ4_NL, IQ4_XS). */
+ * the types without a quantizer (Q2_K, Q3_K, IQ4_NL, IQ4_XS, IQ2_XXS,
+ * IQ3_XXS). */
 void pd_quantize_row(pd_type t, const float *src, void *dst, int64_t n);
 void pd_quantize_row_ref(pd_type t, const float *src, void *dst, int64_t n);
 
@@ -221,6 +239,14 @@ void pd_q4k8_tile_ordered(pd_q4k_order order, int64_t n, const void *w8, int nr,
  * sum of ls * kv * y over the values e with e % 32 in 4l..4l+3, added as
  * fma(dx*dy, sum, lane); hsum_float_8 at the end.  The prefill tiles round
  * the same.  No quantizer (llama-quantize makes the files). */
+
+/* IQ2_XXS . Q8_K and IQ3_XXS . Q8_K (every level, the scalar reference
+ * included) round as ggml's x86 AVX2 vec_dot: 8 lanes, per super-block
+ * lane l the exact integer sum of (2*ls + 1) * grid * sign * y over the
+ * values e with e % 32 in 4l..4l+3, added as fma(dx*dy, sum, lane); at
+ * the end 0.125f (IQ2_XXS) or 0.25f (IQ3_XXS) * hsum_float_8.  No prefill
+ * tile of their own (pd_vec_dot_tile loops the row dot: the same bits).
+ * No quantizer (llama-quantize makes the files, with an imatrix). */
 
 /* Which implementation the dispatcher picked: "avx512", "avx2" or "scalar".
  * PONDER_SIMD=scalar|avx2|avx512 in the environment caps it (for tests). */

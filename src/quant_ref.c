@@ -4,6 +4,7 @@
  */
 #include "quant_simd.h"
 #include "reduce.h"
+#include "iq_grids.h"
 
 #include <math.h>
 #include <string.h>
@@ -302,6 +303,53 @@ static void deq_iq4_xs(const void *src, float *dst, int64_t n)
                 dst[e] = dl * (float)iq4_value(b[i].qs + 16 * j, e);
         }
 }
+
+/* IQ2_XXS / IQ3_XXS sub-block j (32 values) of the super-block at blk: the
+ * grid magnitudes, the signs (+1 / -1) and the 4-bit scale (quant.h) */
+static int iqxxs_sub(pd_type t, const void *blk, int j, uint8_t mag[32], int8_t sgn[32])
+{
+    uint32_t ss;        /* the signs-and-scale word */
+    if (t == PD_TYPE_IQ2_XXS) {
+        const pd_block_iq2_xxs *b = blk;
+        uint32_t idx;
+        memcpy(&idx, b->qs + 4 * j, 4);
+        memcpy(&ss, b->qs + 4 * j + 2, 4);
+        for (int e = 0; e < 32; e++)
+            mag[e] = (uint8_t)(pd_iq2xxs_grid[(idx >> (e / 8 * 8)) & 0xff] >> (8 * (e % 8)));
+    } else {
+        const pd_block_iq3_xxs *b = blk;
+        memcpy(&ss, b->qs + PD_QK_K / 4 + 4 * j, 4);
+        for (int e = 0; e < 32; e++)
+            mag[e] = (uint8_t)(pd_iq3xxs_grid[b->qs[8 * j + e / 4]] >> (8 * (e % 4)));
+    }
+    for (int e = 0; e < 32; e++)
+        sgn[e] = (pd_ksigns_iq2xs[(ss >> (7 * (e / 8))) & 127] >> (e % 8)) & 1 ? -1 : 1;
+    return (int)(ss >> 28);
+}
+
+/* x = (d*(0.5 + ls) * 0.25 or 0.5) * grid * sign, rounded as ggml and
+ * gguf-py do: the scale's product first, then times the grid value */
+static void deq_iqxxs(pd_type t, const void *src, float *dst, int64_t n)
+{
+    const size_t bytes = pd_type_block_bytes(t);
+    const float half = t == PD_TYPE_IQ2_XXS ? 0.25f : 0.5f;
+    for (int64_t i = 0; i < n / PD_QK_K; i++) {
+        const void *blk = (const char *)src + (size_t)i * bytes;
+        uint16_t hd;
+        memcpy(&hd, blk, 2);      /* d leads both blocks */
+        const float d = F16(hd);
+        for (int j = 0; j < PD_QK_K / 32; j++, dst += 32) {
+            uint8_t mag[32];
+            int8_t sgn[32];
+            const float db = d * (0.5f + (float)iqxxs_sub(t, blk, j, mag, sgn)) * half;
+            for (int e = 0; e < 32; e++)
+                dst[e] = db * (float)mag[e] * (float)sgn[e];
+        }
+    }
+}
+
+static void deq_iq2_xxs(const void *src, float *dst, int64_t n) { deq_iqxxs(PD_TYPE_IQ2_XXS, src, dst, n); }
+static void deq_iq3_xxs(const void *src, float *dst, int64_t n) { deq_iqxxs(PD_TYPE_IQ3_XXS, src, dst, n); }
 
 /* Q6_K block -> 256 signed 6-bit values.  Per half h of 128: element
  * 128h + 32k + l takes its low nibble from ql[64h + l + 32*(k&1)] (low nibble
@@ -946,6 +994,35 @@ static float dot_iq4_xs(int64_t n, const void *w, const void *x)
     return reduce8(acc);
 }
 
+/* ---- IQ2_XXS / IQ3_XXS in the order of ggml's AVX2 vec_dot (quant.h) ---- */
+
+static float dot_iqxxs(pd_type t, int64_t n, const void *w, const void *x)
+{
+    const size_t bytes = pd_type_block_bytes(t);
+    const pd_block_q8_k *b = x;
+    float acc[8] = { 0 };
+    for (int64_t i = 0; i < n / PD_QK_K; i++) {
+        const void *blk = (const char *)w + (size_t)i * bytes;
+        int32_t lane[8] = { 0 };
+        for (int j = 0; j < PD_QK_K / 32; j++) {
+            uint8_t mag[32];
+            int8_t sgn[32];
+            const int ls = 2 * iqxxs_sub(t, blk, j, mag, sgn) + 1;
+            for (int e = 0; e < 32; e++)
+                lane[e / 4] += ls * mag[e] * sgn[e] * b[i].qs[32 * j + e];
+        }
+        uint16_t hd;
+        memcpy(&hd, blk, 2);
+        const float d = F16(hd) * b[i].d;
+        for (int l = 0; l < 8; l++)
+            acc[l] = fmaf(d, (float)lane[l], acc[l]);
+    }
+    return (t == PD_TYPE_IQ2_XXS ? 0.125f : 0.25f) * reduce8(acc);
+}
+
+static float dot_iq2_xxs(int64_t n, const void *w, const void *x) { return dot_iqxxs(PD_TYPE_IQ2_XXS, n, w, x); }
+static float dot_iq3_xxs(int64_t n, const void *w, const void *x) { return dot_iqxxs(PD_TYPE_IQ3_XXS, n, w, x); }
+
 static float dot_q6_k(int64_t n, const void *w, const void *x)
 {
     const pd_block_q6_k *a = w;
@@ -1073,6 +1150,10 @@ void pd_quant_kernels_ref(pd_quant_kernels *k)
     k->dequantize[PD_TYPE_IQ4_NL] = deq_iq4_nl;
     k->dot[PD_TYPE_IQ4_XS] = dot_iq4_xs;
     k->dequantize[PD_TYPE_IQ4_XS] = deq_iq4_xs;
+    k->dot[PD_TYPE_IQ2_XXS] = dot_iq2_xxs;
+    k->dequantize[PD_TYPE_IQ2_XXS] = deq_iq2_xxs;
+    k->dot[PD_TYPE_IQ3_XXS] = dot_iq3_xxs;
+    k->dequantize[PD_TYPE_IQ3_XXS] = deq_iq3_xxs;
     PD_REF_SET(PD_TYPE_Q4_K, q4_k);
     PD_REF_SET(PD_TYPE_Q5_K, q5_k);
     PD_REF_SET(PD_TYPE_Q6_K, q6_k);

@@ -32,9 +32,9 @@ static const type_info k_types[PD_TYPE_COUNT] = {
     [13] = { "Q5_K",    256, 176, true  },
     [14] = { "Q6_K",    256, 210, true  },
     [15] = { "Q8_K",    256, 292, true  },
-    [16] = { "IQ2_XXS", 256, 66,  false },
+    [16] = { "IQ2_XXS", 256, 66,  true  },
     [17] = { "IQ2_XS",  256, 74,  false },
-    [18] = { "IQ3_XXS", 256, 98,  false },
+    [18] = { "IQ3_XXS", 256, 98,  true  },
     [19] = { "IQ1_S",   256, 50,  false },
     [20] = { "IQ4_NL",  32,  18,  true  },
     [21] = { "IQ3_S",   256, 110, false },
@@ -66,6 +66,8 @@ _Static_assert(sizeof(pd_block_q6_k) == 210, "q6_k layout");
 _Static_assert(sizeof(pd_block_q8_k) == 292, "q8_k layout");
 _Static_assert(sizeof(pd_block_iq4_nl) == 18, "iq4_nl layout");
 _Static_assert(sizeof(pd_block_iq4_xs) == 136, "iq4_xs layout");
+_Static_assert(sizeof(pd_block_iq2_xxs) == 66, "iq2_xxs layout");
+_Static_assert(sizeof(pd_block_iq3_xxs) == 98, "iq3_xxs layout");
 
 bool pd_type_known(uint32_t t)
 {
@@ -126,6 +128,8 @@ pd_type pd_type_vec_dot(pd_type weight_type)
     case PD_TYPE_Q5_K:
     case PD_TYPE_Q6_K:
     case PD_TYPE_IQ4_XS:
+    case PD_TYPE_IQ2_XXS:
+    case PD_TYPE_IQ3_XXS:
     case PD_TYPE_Q8_K: return PD_TYPE_Q8_K;
     default:           return PD_TYPE_F32;
     }

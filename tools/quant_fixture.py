@@ -14,6 +14,11 @@ test_quant checks ponder's dequantize against it bit for bit.
 And tests/fixtures/quant/gguf-py-iq4.bin: IQ4_NL blocks and IQ4_XS
 super-blocks made the same way (random nibbles and scales, chosen fp16 d).
 
+And tests/fixtures/quant/gguf-py-iqxxs.bin: IQ2_XXS and IQ3_XXS
+super-blocks, random scales and chosen fp16 d, whose grid and sign indices
+run through every entry of the tables (in random order), so that the
+fixture checks every grid and sign entry.
+
 Usage: tools/quant_fixture.py [OUTDIR]   (default: tests/fixtures/quant)
 
 Format (little endian): "PDQF", u32 version, u32 number of sections; per
@@ -78,6 +83,41 @@ def random_blocks(out: str, seed: int, layout: dict) -> None:
     print(f"wrote {out}")
 
 
+def iqxxs(out: str, seed: int) -> None:
+    """IQ2_XXS: per sub-block 4 grid index bytes, then a 32-bit word of 4
+    7-bit sign indices and a 4-bit scale (bits 28-31); IQ3_XXS: 64 grid
+    index bytes, then the 8 sub-blocks' words"""
+    rng = np.random.default_rng(seed)
+    nb = len(K_SCALES)
+    layout = [(T.IQ2_XXS, 66), (T.IQ3_XXS, 98)]
+    parts = [b"PDQF", struct.pack("<II", 2, len(layout))]
+    for t, size in layout:
+        q = rng.integers(0, 256, size=(nb, size), dtype=np.uint8)
+        for i in range(nb):
+            q[i, 0:2] = np.frombuffer(np.float16(K_SCALES[i]).tobytes(), np.uint8)
+        n_idx = nb * 8 * (4 if t == T.IQ2_XXS else 8)            # 256 or 512
+        idx = np.concatenate([rng.permutation(256) for _ in range(n_idx // 256)]).astype(np.uint8)
+        signs = np.concatenate([rng.permutation(128) for _ in range(2)]).astype(np.uint32)
+        words = (signs.reshape(nb, 8, 4) << np.array([0, 7, 14, 21], dtype=np.uint32)).sum(axis=2)
+        words = words.astype(np.uint32) | rng.integers(0, 16, size=(nb, 8), dtype=np.uint32) << 28
+        wbytes = words.astype("<u4").view(np.uint8).reshape(nb, 8, 4)
+        if t == T.IQ2_XXS:
+            body = q[:, 2:].reshape(nb, 8, 8)
+            body[:, :, 0:4] = idx.reshape(nb, 8, 4)
+            body[:, :, 4:8] = wbytes
+            q[:, 2:] = body.reshape(nb, 64)
+        else:
+            q[:, 2:66] = idx.reshape(nb, 64)
+            q[:, 66:98] = wbytes.reshape(nb, 32)
+        y = quants.dequantize(q, t).astype(np.float32)
+        parts.append(struct.pack("<II", int(t), nb))
+        parts.append(q.tobytes())
+        parts.append(y.astype("<f4").tobytes())
+    with open(out, "wb") as f:
+        f.write(b"".join(parts))
+    print(f"wrote {out}")
+
+
 def main() -> None:
     here = os.path.dirname(os.path.abspath(__file__))
     outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
@@ -99,6 +139,7 @@ def main() -> None:
     print(f"wrote {out}")
     random_blocks(os.path.join(outdir, "gguf-py-k-low.bin"), 20261208, K_LAYOUT)
     random_blocks(os.path.join(outdir, "gguf-py-iq4.bin"), 20261209, IQ4_LAYOUT)
+    iqxxs(os.path.join(outdir, "gguf-py-iqxxs.bin"), 20261210)
 
 
 if __name__ == "__main__":

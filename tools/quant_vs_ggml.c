@@ -1,7 +1,9 @@
-/* quant_vs_ggml.c - ponder's Q4_1/Q5_0/Q5_1/Q2_K/Q3_K/IQ4_NL/IQ4_XS against
- * ggml's own CPU code, linked in: weight quantization (ggml_quantize_chunk,
- * no imatrix = ggml's quantize_row_*_ref; Q2_K/Q3_K/IQ4_NL/IQ4_XS have no
- * ponder quantizer, so not compared), dequantization (to_float), the
+/* quant_vs_ggml.c - ponder's Q4_1/Q5_0/Q5_1/Q2_K/Q3_K/IQ4_NL/IQ4_XS/IQ2_XXS/
+ * IQ3_XXS against ggml's own CPU code, linked in: weight quantization
+ * (ggml_quantize_chunk, no imatrix = ggml's quantize_row_*_ref, except
+ * IQ2_XXS/IQ3_XXS: an importance matrix of ones, which IQ2_XXS requires;
+ * Q2_K/Q3_K and the i-quants have no ponder quantizer, so not compared),
+ * dequantization (to_float), the
  * activations' Q8_0/Q8_1/Q8_K bytes (the vec_dot type's from_float, x86)
  * and the dot products (vec_dot), all bit for bit, on 2000 random rows per
  * type (n = 32..2048, a quarter of them 128, for the 32-value blocks;
@@ -44,17 +46,19 @@ static void scramble(unsigned char *q, size_t bytes, size_t block, size_t keep0,
 int main(void)
 {
     ggml_cpu_init();
-    enum { NT = 7, NMAX = 8192 };
+    enum { NT = 9, NMAX = 8192 };
     const int types[NT] = { GGML_TYPE_Q4_1, GGML_TYPE_Q5_0, GGML_TYPE_Q5_1, GGML_TYPE_Q2_K, GGML_TYPE_Q3_K,
-                            GGML_TYPE_IQ4_NL, GGML_TYPE_IQ4_XS };
+                            GGML_TYPE_IQ4_NL, GGML_TYPE_IQ4_XS, GGML_TYPE_IQ2_XXS, GGML_TYPE_IQ3_XXS };
     int failed = 0;
-    static float w[NMAX], x[NMAX], fg[NMAX], fp[NMAX];
+    static float w[NMAX], x[NMAX], fg[NMAX], fp[NMAX], ones[NMAX];
+    for (int i = 0; i < NMAX; i++)
+        ones[i] = 1.0f;
     static unsigned char qw[4 * NMAX], qa[4 * NMAX], qb[4 * NMAX];
     for (int ti = 0; ti < NT; ti++) {
         int t = types[ti], bad_dot = 0, bad_act = 0, bad_w = 0, bad_deq = 0, n_tests = 0;
         const int kq = ggml_blck_size(t) == 256;   /* 256-value blocks */
         const int noq = kq || t == GGML_TYPE_IQ4_NL;   /* no ponder quantizer */
-        const size_t tb = ggml_type_size(t);   /* d (and dmin): trailing in Q2_K/Q3_K, leading in IQ4 */
+        const size_t tb = ggml_type_size(t);   /* d (and dmin): trailing in Q2_K/Q3_K, leading in the i-quants */
         const size_t keep0 = t == GGML_TYPE_Q2_K ? tb - 4 : t == GGML_TYPE_Q3_K ? tb - 2 : 0;
         const size_t keep1 = t == GGML_TYPE_Q2_K || t == GGML_TYPE_Q3_K ? tb : 2;
         const struct ggml_type_traits_cpu *tr = ggml_get_type_traits_cpu(t);
@@ -65,7 +69,8 @@ int main(void)
             float sc = ldexpf(1, (int)(rnd() % 12) - 6), off = rep % 3 ? 0 : fr();
             for (int i = 0; i < n; i++) { w[i] = fr() * sc + off; x[i] = fr() * ldexpf(1, (int)(rnd() % 8) - 4); }
             /* weights: ggml's reference quantizer vs ours */
-            ggml_quantize_chunk(t, w, qw, 0, 1, n, NULL);
+            const int xxs = t == GGML_TYPE_IQ2_XXS || t == GGML_TYPE_IQ3_XXS;
+            ggml_quantize_chunk(t, w, qw, 0, 1, n, xxs ? ones : NULL);
             size_t wb = ggml_row_size(t, n);
             if (!noq) {
                 pd_quantize_row_ref(t, w, qb, n);

@@ -8,6 +8,7 @@
  * vpdpbusd / vpdpwssd (identical results: nothing here saturates).
  */
 #include "quant_simd.h"
+#include "iq_grids.h"
 
 #include <immintrin.h>
 #include <math.h>
@@ -566,6 +567,75 @@ static float dot_iq4_xs(int64_t n, const void *w, const void *x)
                               _mm256_cvtepi32_ps(_mm256_add_epi32(sumi, sumi2)), acc);
     }
     return hsum_ps(acc);
+}
+
+/* ---- IQ2_XXS / IQ3_XXS: ggml's AVX2 order (quant.h), as quant_ref.c ---- */
+
+/* acc + one sub-block's grid * sign * y in 8 i32 lanes of 4 values, times
+ * (2*ls + 1); ss is its signs-and-scale word (grid <= 62, |y| <= 127: the
+ * pair sums fit an i16) */
+ALWAYS_INLINE __m256i iqxxs_sub(__m256i acc, __m256i grid, uint32_t ss, const int8_t *y)
+{
+    const __m256i sign = _mm256_set_epi64x((long long)pd_keven_signs[(ss >> 21) & 127],
+                                           (long long)pd_keven_signs[(ss >> 14) & 127],
+                                           (long long)pd_keven_signs[(ss >> 7) & 127],
+                                           (long long)pd_keven_signs[ss & 127]);
+    const __m256i p = _mm256_maddubs_epi16(grid, _mm256_sign_epi8(load256(y), sign));
+    return madd16(acc, p, _mm256_set1_epi16((short)(2 * (ss >> 28) + 1)));
+}
+
+/* IQ2_XXS: the 32 grid values of the 4 indices in the bytes of idx */
+ALWAYS_INLINE __m256i iq2xxs_grid32(uint32_t idx)
+{
+    return _mm256_set_epi64x((long long)pd_iq2xxs_grid[idx >> 24], (long long)pd_iq2xxs_grid[(idx >> 16) & 0xff],
+                             (long long)pd_iq2xxs_grid[(idx >> 8) & 0xff], (long long)pd_iq2xxs_grid[idx & 0xff]);
+}
+
+/* IQ3_XXS: the 32 grid values of 8 indices */
+ALWAYS_INLINE __m256i iq3xxs_grid32(const uint8_t q[8])
+{
+    return _mm256_set_epi32((int)pd_iq3xxs_grid[q[7]], (int)pd_iq3xxs_grid[q[6]], (int)pd_iq3xxs_grid[q[5]],
+                            (int)pd_iq3xxs_grid[q[4]], (int)pd_iq3xxs_grid[q[3]], (int)pd_iq3xxs_grid[q[2]],
+                            (int)pd_iq3xxs_grid[q[1]], (int)pd_iq3xxs_grid[q[0]]);
+}
+
+static float dot_iq2_xxs(int64_t n, const void *w, const void *x)
+{
+    const pd_block_iq2_xxs *a = w;
+    const pd_block_q8_k *b = x;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / PD_QK_K; i++) {
+        __m256i sumi = _mm256_setzero_si256(), sumi2 = sumi;   /* even, odd sub-blocks */
+        for (int j = 0; j < 8; j += 2) {
+            uint32_t u[4];      /* two sub-blocks: grid indices, signs-and-scale */
+            memcpy(u, a[i].qs + 4 * j, sizeof u);
+            sumi = iqxxs_sub(sumi, iq2xxs_grid32(u[0]), u[1], b[i].qs + 32 * j);
+            sumi2 = iqxxs_sub(sumi2, iq2xxs_grid32(u[2]), u[3], b[i].qs + 32 * j + 32);
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(a[i].d) * b[i].d),
+                              _mm256_cvtepi32_ps(_mm256_add_epi32(sumi, sumi2)), acc);
+    }
+    return 0.125f * hsum_ps(acc);
+}
+
+static float dot_iq3_xxs(int64_t n, const void *w, const void *x)
+{
+    const pd_block_iq3_xxs *a = w;
+    const pd_block_q8_k *b = x;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / PD_QK_K; i++) {
+        const uint8_t *q = a[i].qs, *ss = a[i].qs + PD_QK_K / 4;
+        __m256i sumi = _mm256_setzero_si256(), sumi2 = sumi;
+        for (int j = 0; j < 8; j += 2) {
+            uint32_t u[2];
+            memcpy(u, ss + 4 * j, sizeof u);
+            sumi = iqxxs_sub(sumi, iq3xxs_grid32(q + 8 * j), u[0], b[i].qs + 32 * j);
+            sumi2 = iqxxs_sub(sumi2, iq3xxs_grid32(q + 8 * j + 8), u[1], b[i].qs + 32 * j + 32);
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(a[i].d) * b[i].d),
+                              _mm256_cvtepi32_ps(_mm256_add_epi32(sumi, sumi2)), acc);
+    }
+    return 0.25f * hsum_ps(acc);
 }
 
 /* ========================================================================
@@ -2112,6 +2182,8 @@ PD_X86_LINKAGE void PD_X86_FILL(pd_quant_kernels *k)
     k->dot[PD_TYPE_Q3_K] = dot_q3_k;
     k->dot[PD_TYPE_IQ4_NL] = dot_iq4_nl;   /* (their dequantize: the scalar reference's) */
     k->dot[PD_TYPE_IQ4_XS] = dot_iq4_xs;
+    k->dot[PD_TYPE_IQ2_XXS] = dot_iq2_xxs;   /* (dequantize: the scalar reference's) */
+    k->dot[PD_TYPE_IQ3_XXS] = dot_iq3_xxs;
     k->dot[PD_TYPE_Q4_K] = dot_q4_k;
     k->dot[PD_TYPE_Q5_K] = dot_q5_k;
     k->dot[PD_TYPE_Q6_K] = dot_q6_k;

@@ -5,6 +5,7 @@
 #include "t.h"
 #include "quant.h"
 #include "quant_simd.h"
+#include "iq_grids.h"
 
 #include <stdint.h>
 
@@ -32,7 +33,7 @@ static const pd_type k_weight_types[] = {
     PD_TYPE_F32, PD_TYPE_F16, PD_TYPE_BF16, PD_TYPE_Q8_0, PD_TYPE_Q4_0,
     PD_TYPE_Q4_K, PD_TYPE_Q5_K, PD_TYPE_Q6_K, PD_TYPE_Q8_K,
     PD_TYPE_Q4_1, PD_TYPE_Q5_0, PD_TYPE_Q5_1, PD_TYPE_Q8_1, PD_TYPE_Q2_K, PD_TYPE_Q3_K,
-    PD_TYPE_IQ4_NL, PD_TYPE_IQ4_XS,
+    PD_TYPE_IQ4_NL, PD_TYPE_IQ4_XS, PD_TYPE_IQ2_XXS, PD_TYPE_IQ3_XXS,
 };
 #define N_WT (int)(sizeof k_weight_types / sizeof k_weight_types[0])
 
@@ -122,6 +123,14 @@ static void rand_weights(pd_type t, int64_t n, void *dst)
     case PD_TYPE_IQ4_XS:
         for (int64_t i = 0; i < n / 256; i++)
             ((pd_block_iq4_xs *)dst)[i].d = rand_scale16() ^ (uint16_t)(rnd() & 0x8000);
+        break;
+    case PD_TYPE_IQ2_XXS:
+        for (int64_t i = 0; i < n / 256; i++)
+            ((pd_block_iq2_xxs *)dst)[i].d = rand_scale16() ^ (uint16_t)(rnd() & 0x8000);
+        break;
+    case PD_TYPE_IQ3_XXS:
+        for (int64_t i = 0; i < n / 256; i++)
+            ((pd_block_iq3_xxs *)dst)[i].d = rand_scale16() ^ (uint16_t)(rnd() & 0x8000);
         break;
     default:
         abort();
@@ -216,13 +225,23 @@ static void test_type_table(void)
     T_EQ_INT(pd_type_block_bytes(39), 17);    /* MXFP4 */
     T_EQ_INT(pd_type_block_elems(PD_TYPE_Q5_K), 256);
     T_EQ_INT(pd_type_block_elems(PD_TYPE_BF16), 1);
-    T_CHECK(pd_type_known(16) && !pd_type_supported(16));   /* IQ2_XXS */
+    T_CHECK(pd_type_known(17) && !pd_type_supported(17));   /* IQ2_XS */
     T_CHECK(!pd_type_known(31) && !pd_type_known(40));
-    static const uint32_t sup[] = { 0, 1, 2, 3, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 20, 23, 30 };
+    static const uint32_t sup[] = { 0, 1, 2, 3, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 20, 23, 30 };
     int n_sup = 0;
     for (uint32_t t = 0; t < 64; t++)
         n_sup += pd_type_supported(t);
-    T_EQ_INT(n_sup, 17);
+    T_EQ_INT(n_sup, 19);
+    T_EQ_STR(pd_type_name(16), "IQ2_XXS");
+    T_EQ_STR(pd_type_name(18), "IQ3_XXS");
+    T_EQ_INT(PD_TYPE_IQ2_XXS, 16);
+    T_EQ_INT(PD_TYPE_IQ3_XXS, 18);
+    T_EQ_INT(pd_type_block_bytes(16), 66);
+    T_EQ_INT(pd_type_block_bytes(18), 98);
+    T_EQ_INT(pd_type_block_elems(16), 256);
+    T_EQ_INT(pd_type_block_elems(18), 256);
+    T_EQ_INT(pd_type_vec_dot(PD_TYPE_IQ2_XXS), PD_TYPE_Q8_K);
+    T_EQ_INT(pd_type_vec_dot(PD_TYPE_IQ3_XXS), PD_TYPE_Q8_K);
     T_EQ_STR(pd_type_name(20), "IQ4_NL");
     T_EQ_STR(pd_type_name(23), "IQ4_XS");
     T_EQ_INT(PD_TYPE_IQ4_NL, 20);
@@ -961,7 +980,8 @@ static void test_simd_long_rows(void)
         { PD_TYPE_F16, 2061 }, { PD_TYPE_F32, 1003 }, { PD_TYPE_BF16, 1101 }, { PD_TYPE_Q4_0, 67 * 32 },
         { PD_TYPE_Q5_K, 65 * 256 }, { PD_TYPE_Q4_1, 67 * 32 }, { PD_TYPE_Q5_0, 67 * 32 },
         { PD_TYPE_Q5_1, 67 * 32 }, { PD_TYPE_Q2_K, 65 * 256 }, { PD_TYPE_Q3_K, 65 * 256 },
-        { PD_TYPE_IQ4_NL, 67 * 32 }, { PD_TYPE_IQ4_XS, 65 * 256 },
+        { PD_TYPE_IQ4_NL, 67 * 32 }, { PD_TYPE_IQ4_XS, 65 * 256 }, { PD_TYPE_IQ2_XXS, 65 * 256 },
+        { PD_TYPE_IQ3_XXS, 65 * 256 },
     };
     enum { R = 5, C = 9, NMAX = 65 * 256 };
     static uint8_t w[R][NMAX * 4], x[C][NMAX * 4];
@@ -1534,25 +1554,26 @@ static void test_klow_tile_order(void)
 
 /* gguf-py's numpy dequantize of random Q2_K/Q3_K blocks (tools/quant_fixture.py
  * wrote the fixture): every level gives its floats bit for bit. */
-static void test_klow_gguf_py(void)
+/* A version-2 fixture of tools/quant_fixture.py: random blocks of types a
+ * and b dequantized by gguf-py; every level gives its floats bit for bit. */
+static void check_random_fixture(const char *name, pd_type ta, pd_type tb)
 {
     uint32_t hdr[2];
-    FILE *f = open_pdqf("gguf-py-k-low.bin", 2, 2, hdr);
+    FILE *f = open_pdqf(name, 2, 2, hdr);
     int seen = 0;
     for (uint32_t sec = 0; sec < hdr[1]; sec++) {
         uint32_t th[2];
-        if (fread(th, 4, 2, f) != 2 || th[1] == 0 || th[1] > 64
-            || (th[0] != PD_TYPE_Q2_K && th[0] != PD_TYPE_Q3_K)) {
-            T_CHECKF(0, "section %u: bad header", sec);
+        if (fread(th, 4, 2, f) != 2 || th[1] == 0 || th[1] > 64 || (th[0] != ta && th[0] != tb)) {
+            T_CHECKF(0, "%s section %u: bad header", name, sec);
             break;
         }
         const pd_type t = (pd_type)th[0];
-        const int64_t n = (int64_t)th[1] * 256;
+        const int64_t n = (int64_t)th[1] * pd_type_block_elems(t);
         const size_t nb = row_bytes(t, n);
         float *want = malloc((size_t)n * 4), *got = malloc((size_t)n * 4);
         uint8_t *blocks = malloc(nb);
         T_CHECK(fread(blocks, 1, nb, f) == nb && fread(want, 4, (size_t)n, f) == (size_t)n);
-        seen |= t == PD_TYPE_Q2_K ? 1 : 2;
+        seen |= t == ta ? 1 : 2;
         for (int l = 0; l < PD_SIMD_LEVELS; l++) {
             const pd_quant_kernels *k = pd_quant_kernels_get(l);
             if (!k)
@@ -1569,6 +1590,11 @@ static void test_klow_gguf_py(void)
     }
     T_EQ_INT(seen, 3);
     fclose(f);
+}
+
+static void test_klow_gguf_py(void)
+{
+    check_random_fixture("gguf-py-k-low.bin", PD_TYPE_Q2_K, PD_TYPE_Q3_K);
 }
 
 /* ---- IQ4_NL / IQ4_XS: ggml's AVX2 order (quant.h), bit for bit ---- */
@@ -1696,39 +1722,172 @@ static void test_iq4_tile_order(void)
  * bit for bit. */
 static void test_iq4_gguf_py(void)
 {
-    uint32_t hdr[2];
-    FILE *f = open_pdqf("gguf-py-iq4.bin", 2, 2, hdr);
-    int seen = 0;
-    for (uint32_t sec = 0; sec < hdr[1]; sec++) {
-        uint32_t th[2];
-        if (fread(th, 4, 2, f) != 2 || th[1] == 0 || th[1] > 64
-            || (th[0] != PD_TYPE_IQ4_NL && th[0] != PD_TYPE_IQ4_XS)) {
-            T_CHECKF(0, "section %u: bad header", sec);
-            break;
-        }
-        const pd_type t = (pd_type)th[0];
-        const int64_t n = (int64_t)th[1] * pd_type_block_elems(t);
-        const size_t nb = row_bytes(t, n);
-        float *want = malloc((size_t)n * 4), *got = malloc((size_t)n * 4);
-        uint8_t *blocks = malloc(nb);
-        T_CHECK(fread(blocks, 1, nb, f) == nb && fread(want, 4, (size_t)n, f) == (size_t)n);
-        seen |= t == PD_TYPE_IQ4_NL ? 1 : 2;
-        for (int l = 0; l < PD_SIMD_LEVELS; l++) {
-            const pd_quant_kernels *k = pd_quant_kernels_get(l);
-            if (!k)
-                continue;
-            memset(got, 0xff, (size_t)n * 4);
-            k->dequantize[t](blocks, got, n);
-            int bad = 0;
-            for (int64_t j = 0; j < n; j++)
-                bad += u32_of(got[j]) != u32_of(want[j]);
-            T_CHECKF(bad == 0, "%s %s: %d of %lld dequantized values differ from gguf-py's", k->name,
-                     pd_type_name(t), bad, (long long)n);
-        }
-        free(want); free(got); free(blocks);
+    check_random_fixture("gguf-py-iq4.bin", PD_TYPE_IQ4_NL, PD_TYPE_IQ4_XS);
+}
+
+/* ---- IQ2_XXS / IQ3_XXS ---- */
+
+/* The sign (+1 / -1) of value k of a group of 8 with 7-bit sign index s7:
+ * bit k for k < 7, and value 7's makes the count of minuses even. */
+static int iqxxs_sign(unsigned s7, int k)
+{
+    int neg = k < 7 ? (s7 >> k) & 1 : __builtin_popcount(s7) & 1;
+    return neg ? -1 : 1;
+}
+
+/* Value e of super-block i, from the format (quant.h): grid magnitude, sign
+ * and 4-bit scale.  IQ2_XXS sub-block j: 8 bytes at 2 + 8j, the 4 group
+ * indices then the signs-and-scale word; IQ3_XXS: index bytes at 2 + 8j
+ * (two 4-value entries per group of 8), words at 66 + 4j. */
+static void iqxxs_value(pd_type t, const void *row, int64_t i, int e, int *mag, int *sgn, int *ls)
+{
+    const int sb = e / 32, g = e % 32 / 8, k = e % 8;
+    const uint8_t *blk = (const uint8_t *)row + (size_t)i * pd_type_block_bytes(t), *wp;
+    if (t == PD_TYPE_IQ2_XXS) {
+        wp = blk + 2 + 8 * sb + 4;
+        *mag = (int)(pd_iq2xxs_grid[blk[2 + 8 * sb + g]] >> (8 * k)) & 0xff;
+    } else {
+        wp = blk + 66 + 4 * sb;
+        *mag = (int)(pd_iq3xxs_grid[blk[2 + 8 * sb + 2 * g + k / 4]] >> (8 * (k % 4))) & 0xff;
     }
-    T_EQ_INT(seen, 3);
-    fclose(f);
+    const uint32_t word = wp[0] | wp[1] << 8 | wp[2] << 16 | (uint32_t)wp[3] << 24;
+    *sgn = iqxxs_sign((word >> (7 * g)) & 127, k);
+    *ls = (int)(word >> 28);
+}
+
+/* The tables (generated from gguf-py by tools/iq_grids.py): a few entries
+ * as ggml's ggml-common.h has them, the values each grid may hold, no entry
+ * twice, and the sign tables against the parity rule. */
+static void test_iqxxs_tables(void)
+{
+    T_CHECK(pd_iq2xxs_grid[0] == 0x0808080808080808u && pd_iq2xxs_grid[1] == 0x080808080808082bu);
+    T_CHECK(pd_iq2xxs_grid[255] == 0x2b2b2b1908081908u && pd_iq2xxs_grid[100] == 0x08192b0808081908u);
+    T_CHECK(pd_iq3xxs_grid[0] == 0x04040404u && pd_iq3xxs_grid[5] == 0x04040c3eu);
+    T_CHECK(pd_iq3xxs_grid[255] == 0x3e341c04u && pd_iq3xxs_grid[128] == 0x141c3e04u);
+    for (int a = 0; a < 256; a++) {
+        for (int k = 0; k < 8; k++) {
+            int v = (int)(pd_iq2xxs_grid[a] >> (8 * k)) & 0xff;
+            T_CHECKF(v == 8 || v == 25 || v == 43, "iq2xxs_grid[%d] value %d: %d", a, k, v);
+        }
+        for (int k = 0; k < 4; k++) {
+            int v = (int)(pd_iq3xxs_grid[a] >> (8 * k)) & 0xff;
+            T_CHECKF(v == 62 || (v % 8 == 4 && v <= 52), "iq3xxs_grid[%d] value %d: %d", a, k, v);
+        }
+        for (int b = 0; b < a; b++)
+            T_CHECK(pd_iq2xxs_grid[a] != pd_iq2xxs_grid[b] && pd_iq3xxs_grid[a] != pd_iq3xxs_grid[b]);
+    }
+    for (unsigned s7 = 0; s7 < 128; s7++)
+        for (int k = 0; k < 8; k++) {
+            int want = iqxxs_sign(s7, k);
+            T_CHECK(((pd_ksigns_iq2xs[s7] >> k) & 1 ? -1 : 1) == want);
+            T_CHECK((int8_t)(pd_keven_signs[s7] >> (8 * k)) == want);
+        }
+}
+
+/* Blocks written from the format description (quant.h), decoded by hand
+ * with literal grid entries (iq2xxs_grid 0, 1, 255; iq3xxs_grid 0, 5, 255) */
+static void test_iqxxs_handbuilt(void)
+{
+    static const int g2[3][8] = { { 8, 8, 8, 8, 8, 8, 8, 8 }, { 43, 8, 8, 8, 8, 8, 8, 8 },
+                                  { 8, 25, 8, 8, 25, 43, 43, 43 } };   /* entries 0, 1, 255 */
+    static const int g3[3][4] = { { 4, 4, 4, 4 }, { 62, 12, 4, 4 }, { 4, 28, 52, 62 } };   /* 0, 5, 255 */
+    static const uint8_t idx2[4] = { 0, 1, 255, 1 }, idx3[8] = { 0, 5, 255, 0, 5, 5, 255, 255 };
+    static const int pick2[4] = { 0, 1, 2, 1 }, pick3[8] = { 0, 1, 2, 0, 1, 1, 2, 2 };
+    static const unsigned s7[4] = { 0, 127, 1, 64 };
+    pd_block_iq2_xxs a;
+    pd_block_iq3_xxs b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    a.d = 0x3800;           /* 0.5 */
+    b.d = 0xc000;           /* -2 */
+    /* sub-block 1: the literal indices and signs, scale 15; 6: scale 6; the
+     * others index 0, no minus, scale 0 */
+    uint32_t w1 = s7[0] | s7[1] << 7 | s7[2] << 14 | s7[3] << 21 | 15u << 28;
+    uint32_t w6 = s7[3] | s7[2] << 7 | s7[1] << 14 | s7[0] << 21 | 6u << 28;
+    uint8_t *pa = (uint8_t *)a.qs;
+    memcpy(pa + 8, idx2, 4);
+    memcpy(pa + 12, &w1, 4);
+    memcpy(pa + 48, idx2, 4);
+    memcpy(pa + 52, &w6, 4);
+    memcpy(b.qs + 8, idx3, 8);
+    memcpy(b.qs + 64 + 4, &w1, 4);
+    memcpy(b.qs + 48, idx3, 8);
+    memcpy(b.qs + 64 + 24, &w6, 4);
+    float y2[256], y3[256];
+    pd_dequantize_row_ref(PD_TYPE_IQ2_XXS, &a, y2, 256);
+    pd_dequantize_row_ref(PD_TYPE_IQ3_XXS, &b, y3, 256);
+    for (int e = 0; e < 256; e++) {
+        const int sb = e / 32, g = e % 32 / 8, k = e % 8;
+        const bool lit = sb == 1 || sb == 6;
+        const int ls = sb == 1 ? 15 : sb == 6 ? 6 : 0;
+        const int sg = lit ? iqxxs_sign(s7[sb == 1 ? g : 3 - g], k) : 1;
+        const int m2 = lit ? g2[pick2[g]][k] : 8, m3 = lit ? g3[pick3[2 * g + k / 4]][k % 4] : 4;
+        const float w2 = 0.5f * (0.5f + (float)ls) * 0.25f * (float)m2 * (float)sg;
+        const float w3 = -2.0f * (0.5f + (float)ls) * 0.5f * (float)m3 * (float)sg;
+        T_CHECKF(y2[e] == w2, "IQ2_XXS e=%d: %g vs %g", e, y2[e], w2);
+        T_CHECKF(y3[e] == w3, "IQ3_XXS e=%d: %g vs %g", e, y3[e], w3);
+        int mag, s, l;   /* the test's own decoder agrees */
+        iqxxs_value(PD_TYPE_IQ2_XXS, &a, 0, e, &mag, &s, &l);
+        T_CHECKF(mag == m2 && s == sg && l == ls, "IQ2_XXS decode e=%d", e);
+        iqxxs_value(PD_TYPE_IQ3_XXS, &b, 0, e, &mag, &s, &l);
+        T_CHECKF(mag == m3 && s == sg && l == ls, "IQ3_XXS decode e=%d", e);
+    }
+    /* literals: sub-block 1, group 1 (sign index 127: all minus), value 0
+     * of entry 1 = 43; group 2 (sign index 1: values 0 and 7 minus) */
+    T_CHECK(y2[40] == 0.5f * 15.5f * 0.25f * -43 && y2[41] == 0.5f * 15.5f * 0.25f * -8);
+    T_CHECK(y2[48] == 0.5f * 15.5f * 0.25f * -8 && y2[55] == 0.5f * 15.5f * 0.25f * -43);
+    T_CHECK(y2[53] == 0.5f * 15.5f * 0.25f * 43 && y2[0] == 0.5f * 0.5f * 0.25f * 8);
+    /* IQ3_XXS sub-block 1: value 4 = entry 5's 62, no minus; value 11 =
+     * entry 255's 62 under sign index 127 */
+    T_CHECK(y3[36] == -2.0f * 15.5f * 0.5f * 62 && y3[43] == -2.0f * 15.5f * 0.5f * -62);
+}
+
+/* ggml_vec_dot_iq2_xxs_q8_K / _iq3_xxs_q8_K (ggml-cpu/arch/x86, AVX2)
+ * written out with the test's own decoding: 8 lanes, per super-block lane l
+ * the exact sum of (2*ls + 1) * grid * sign * y over the values e with
+ * e % 32 in 4l..4l+3, then fma(dx*dy, sum, lane); hsum_float_8 times 0.125
+ * (IQ2_XXS) or 0.25 (IQ3_XXS). */
+static float iqxxs_expected(pd_type t, int64_t n, const void *w, const void *x)
+{
+    const pd_block_q8_k *y = x;
+    float lane[8] = { 0 };
+    for (int64_t i = 0; i < n / 256; i++) {
+        int32_t s[8] = { 0 };
+        for (int e = 0; e < 256; e++) {
+            int mag, sgn, ls;
+            iqxxs_value(t, w, i, e, &mag, &sgn, &ls);
+            s[e % 32 / 4] += (2 * ls + 1) * mag * sgn * y[i].qs[e];
+        }
+        uint16_t hd;
+        memcpy(&hd, (const uint8_t *)w + (size_t)i * pd_type_block_bytes(t), 2);
+        const float d = pd_fp16_to_f32(hd) * y[i].d;
+        for (int l = 0; l < 8; l++)
+            lane[l] = fmaf(d, (float)s[l], lane[l]);
+    }
+    return (t == PD_TYPE_IQ2_XXS ? 0.125f : 0.25f) * hsum8(lane);
+}
+
+/* Every level (scalar included) gives that order bit for bit, row dot and
+ * 1x1 tile, and it stays within float rounding of the exact dot. */
+static void test_iqxxs_dot_order(void)
+{
+    static const int nbs[] = { 1, 2, 3, 7, 16, 67 };
+    enum { NMAX = 67 * 256 };
+    static uint8_t w[NMAX], x[NMAX * 2];
+    static float xf[NMAX];
+    g_rng = 79;
+    for (size_t ib = 0; ib < sizeof nbs / sizeof nbs[0]; ib++)
+        for (int rep = 0; rep < 6; rep++) {
+            check_dot_order(PD_TYPE_IQ2_XXS, (int64_t)nbs[ib] * 256, iqxxs_expected, true, rep, w, x, xf);
+            check_dot_order(PD_TYPE_IQ3_XXS, (int64_t)nbs[ib] * 256, iqxxs_expected, true, rep, w, x, xf);
+        }
+}
+
+/* gguf-py's numpy dequantize of IQ2_XXS/IQ3_XXS blocks whose indices run
+ * through every grid and sign entry (tools/quant_fixture.py) */
+static void test_iqxxs_gguf_py(void)
+{
+    check_random_fixture("gguf-py-iqxxs.bin", PD_TYPE_IQ2_XXS, PD_TYPE_IQ3_XXS);
 }
 
 /* Zero rows and zero activations give exactly zero at every level. */
@@ -1798,12 +1957,14 @@ static void test_dispatch(void)
             best = l;
     T_EQ_STR(pd_simd_level(), pd_quant_kernels_get(best)->name);
     T_CHECK(pd_quant_kernels_get(PD_SIMD_SCALAR) != NULL);
-    T_CHECK(isnan(pd_vec_dot((pd_type)16, 256, "", "")));   /* IQ2_XXS: unsupported */
+    T_CHECK(isnan(pd_vec_dot((pd_type)17, 256, "", "")));   /* IQ2_XS: unsupported */
     float nq = 1.0f;                   /* no quantizer: writes nothing */
     pd_quantize_row(PD_TYPE_Q2_K, &nq, &nq, 256);
     pd_quantize_row_ref(PD_TYPE_Q3_K, &nq, &nq, 256);
     pd_quantize_row(PD_TYPE_IQ4_NL, &nq, &nq, 32);
     pd_quantize_row_ref(PD_TYPE_IQ4_XS, &nq, &nq, 256);
+    pd_quantize_row(PD_TYPE_IQ2_XXS, &nq, &nq, 256);
+    pd_quantize_row_ref(PD_TYPE_IQ3_XXS, &nq, &nq, 256);
     T_CHECK(nq == 1.0f);
     /* empty rows: every tile writes zeros */
     float out[6] = { 1, 1, 1, 1, 1, 1 };
@@ -1826,6 +1987,8 @@ int main(void)
     T_RUN(test_q6_k_handbuilt);
     T_RUN(test_q2_q3_k_handbuilt);
     T_RUN(test_iq4_handbuilt);
+    T_RUN(test_iqxxs_tables);
+    T_RUN(test_iqxxs_handbuilt);
     T_RUN(test_q4_0_q8_0_handbuilt);
     T_RUN(test_legacy_handbuilt);
     T_RUN(test_legacy_gguf_py);
@@ -1851,6 +2014,8 @@ int main(void)
     T_RUN(test_iq4_dot_order);
     T_RUN(test_iq4_tile_order);
     T_RUN(test_iq4_gguf_py);
+    T_RUN(test_iqxxs_dot_order);
+    T_RUN(test_iqxxs_gguf_py);
     T_RUN(test_zero_rows);
     T_RUN(test_nonfinite_activations);
     T_RUN(test_dispatch);
