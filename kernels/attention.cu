@@ -64,7 +64,8 @@ __global__ void __launch_bounds__(AT_THREADS) k_attention(cu_attn a, const int *
     const int h = blockIdx.x, t = blockIdx.y, tid = threadIdx.x;
     const int lane = tid % 32, warp = tid / 32, hk = h / a.group;
     const int n_kv = *pos0 + t + 1;
-    const bool hacc = F16 && t >= a.wide_rows;   // half accumulator
+    // half accumulator: the CPU's narrow rows under PD_CU_CPU_F32_FROM keys
+    const bool hacc = F16 && t >= a.wide_rows && n_kv < PD_CU_CPU_F32_FROM;
     const float *q = a.q + ((int64_t)t * a.H + h) * a.dk;
     for (int i = tid; i < a.dk; i += AT_THREADS)
         qs[i] = hacc ? to_half(q[i]) : q[i];
@@ -86,7 +87,7 @@ __global__ void __launch_bounds__(AT_THREADS) k_attention(cu_attn a, const int *
                             a.scale, lane, &sc[j]);
         } else {
             // one thread per key: row_f32's plain loop (F32 cache), dots4_h_ref's
-            // fma chain (F16 cache, wide rows)
+            // fma chain (F16 cache, rows that sum in F32)
             for (int j = tid; j < np; j += AT_THREADS) {
                 const void *kr = kb + (int64_t)(p0 + j) * a.k_ld * (F16 ? 2 : 4);
                 float s = 0.0f;

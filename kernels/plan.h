@@ -51,6 +51,8 @@ pd_status pd_cu_check_fit(const char *what, size_t need, size_t avail, size_t re
  * of a prompt take which path, so both backends round alike. */
 #define PD_CU_CPU_UBATCH 256
 #define PD_CU_CPU_WIDE 64
+/* ... and the keys from which every row sums in F32 (PD_ATTN_F32_FROM) */
+#define PD_CU_CPU_F32_FROM 512
 /* Rows [0, result) of an n-row forward call run the wide path on the CPU. */
 int pd_cu_wide_rows(int n);
 

@@ -99,6 +99,7 @@ static void test_wide_rows(void)
 {
     T_EQ_INT(PD_CU_CPU_UBATCH, PD_CPU_UBATCH);
     T_EQ_INT(PD_CU_CPU_WIDE, 64);   /* `j->n >= 64` in src/cpu/attention.c */
+    T_EQ_INT(PD_CU_CPU_F32_FROM, PD_ATTN_F32_FROM);
     T_EQ_INT(pd_cu_wide_rows(1), 0);
     T_EQ_INT(pd_cu_wide_rows(63), 0);
     T_EQ_INT(pd_cu_wide_rows(64), 64);
