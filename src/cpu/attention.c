@@ -1,6 +1,9 @@
 /* attention.c - the attention half of a block on the CPU: GQA with optional
  * q/k biases and per-head q/k norms, and DeepSeek's multi-head latent
- * attention in the absorbed form over the latent cache. */
+ * attention in the absorbed form over the latent cache. Rows under 512 keys
+ * in batches under 64 keep llama.cpp's half-precision sums (rows_f16); the
+ * others sum in F32 tile by tile (attn_tiled.c), in units cut here: rows x
+ * heads for a batch, parts of a split cache x heads for one decode row. */
 #include "cpu/cpu.h"
 
 #include <limits.h>
@@ -118,122 +121,6 @@ static void rows_f16(const pd_attn_kernels *K, int nh, const float *const q[], c
     }
 }
 
-/* ------------------------------------------------------------------------
- * The tiled path (64+ rows, and decode rows that sum in F32): flash attention in
- * F32 (llama.cpp's tiled path, not its order: close, not the same bits)
- * ------------------------------------------------------------------------ */
-/* A tile of PD_ATTN_TILE cache rows (16 KiB at dk 128, 72 KiB for MLA's
- * 576) stays in L1/L2 while every query of the unit scores it and sums its
- * values; a whole prefix streamed per four queries came from L3 or DRAM
- * (prefill of 64 at depth 4096, GQA: 47 % of the time in attention). */
-/* A unit: nq query vectors that read the same cache rows (a GQA group, MLA's
- * heads; rows x heads in the prefill), query i over keys [0, n_kv[i]), its
- * dv values written to out[i]. Fours of consecutive queries go through the
- * four-row kernels together. */
-typedef struct attn_unit {
-    int nq;
-    const float *q[PD_ATTN_UNIT];
-    float *out[PD_ATTN_UNIT];
-    int n_kv[PD_ATTN_UNIT];
-} attn_unit;
-
-/* out[i] = out[i] * a + t (the running sum rescaled, plus a tile's) */
-static void rescale_add(float *out, float a, const float *t, int n)
-{
-    for (int i = 0; i < n; i++)
-        out[i] = out[i] * a + t[i];
-}
-
-/* One tile of keys [p0, p0 + nb) for the four queries from i0 (nr real;
- * the kernels' other rows repeat the last): scores, the online softmax's
- * step (mx and sum: the running maxima and sums), the weighted values. */
-static void tile4(const pd_attn_kernels *K, const attn_unit *u, int i0, int nr, const uint16_t *k,
-                  size_t ks, const uint16_t *v, size_t vs, int p0, int nb, int dk, int dv,
-                  float scale, float *sc, float *mx, float *sum, float *tmp)
-{
-    const float *q[4];
-    float *s[4], *t[4], rescale[4];
-    for (int r = 0; r < 4; r++) {
-        const int i = i0 + (r < nr ? r : nr - 1);
-        q[r] = u->q[i];
-        s[r] = sc + (size_t)(r < nr ? r : nr - 1) * PD_ATTN_TILE;
-        t[r] = tmp + (size_t)(r < nr ? r : nr - 1) * dv;
-    }
-    K->dots4(q, k + (size_t)p0 * ks, ks, nb, dk, scale, s);
-    for (int r = 0; r < nr; r++) {
-        const int i = i0 + r, left = u->n_kv[i] - p0, nv = left < 0 ? 0 : left < nb ? left : nb;
-        const float part = pd_softmax_tile(s[r], nb, nv, &mx[i], &rescale[r]);
-        sum[i] = sum[i] * rescale[r] + part;
-    }
-    K->wsumf4(t, v + (size_t)p0 * vs, vs, nb, (const float *const *)s, dv);
-    for (int r = 0; r < nr; r++)
-        rescale_add(u->out[i0 + r], rescale[r], t[r], dv);
-}
-
-/* The unit's attention over keys [lo, hi) (and below each query's n_kv),
- * tile by tile. With part_mx and part_sum (nq each) the sums stay
- * unnormalised and the running maxima and sums are left there: one part of
- * a split cache (merge_parts). scratch: pd_attn_tile_floats(dv) floats. */
-static void rows_tiled(const pd_attn_kernels *K, const attn_unit *u, int lo, int hi,
-                       const uint16_t *k, size_t ks, const uint16_t *v, size_t vs, int dk, int dv,
-                       float scale, float *scratch, float *part_mx, float *part_sum)
-{
-    float *sc = scratch, *mx = sc + 4 * PD_ATTN_TILE, *sum = mx + PD_ATTN_UNIT, *tmp = sum + PD_ATTN_UNIT;
-    if (part_mx) {
-        mx = part_mx;
-        sum = part_sum;
-    }
-    int end = 0;
-    for (int i = 0; i < u->nq; i++) {
-        mx[i] = -INFINITY;
-        sum[i] = 0;
-        memset(u->out[i], 0, (size_t)dv * sizeof(float));
-        end = u->n_kv[i] > end ? u->n_kv[i] : end;
-    }
-    end = end < hi ? end : hi;
-    for (int p0 = lo; p0 < end; p0 += PD_ATTN_TILE) {
-        const int nb = end - p0 < PD_ATTN_TILE ? end - p0 : PD_ATTN_TILE;
-        for (int i0 = 0; i0 < u->nq; i0 += 4) {
-            const int nr = u->nq - i0 < 4 ? u->nq - i0 : 4;
-            bool any = false;
-            for (int r = 0; r < nr; r++)
-                any |= u->n_kv[i0 + r] > p0;
-            if (any)
-                tile4(K, u, i0, nr, k, ks, v, vs, p0, nb, dk, dv, scale, sc, mx, sum, tmp);
-        }
-    }
-    if (part_mx)
-        return;
-    for (int i = 0; i < u->nq; i++) {
-        const float inv = sum[i] == 0 ? 0 : 1 / sum[i];
-        for (int e = 0; e < dv; e++)
-            u->out[i][e] *= inv;
-    }
-}
-
-/* Parts of one query over a split cache, each [max, sum, dv unnormalised
- * sums] and `stride` floats apart: out = their sums, each scaled by
- * exp(its max - the overall max), over the sums scaled alike. */
-static void merge_parts(const float *part, size_t stride, int n_parts, int dv, float *out)
-{
-    float m = -INFINITY, s = 0;
-    for (int c = 0; c < n_parts; c++)
-        m = part[c * stride] > m ? part[c * stride] : m;
-    memset(out, 0, (size_t)dv * sizeof *out);
-    for (int c = 0; c < n_parts; c++) {
-        const float *pc = part + c * stride;
-        if (pc[1] == 0)
-            continue;
-        const float f = expf(pc[0] - m);
-        s += pc[1] * f;
-        for (int e = 0; e < dv; e++)
-            out[e] += pc[2 + e] * f;
-    }
-    const float inv = s == 0 ? 0 : 1 / s;
-    for (int e = 0; e < dv; e++)
-        out[e] *= inv;
-}
-
 /* Per-thread scratch: scores and rescale factors, or the tiled path's. */
 static float *thread_scratch(pd_cpu *c, int ith)
 {
@@ -276,72 +163,24 @@ static void wide_gqa_rows(attn_job *j, int nth, float *scratch)
     const pd_hparams *hp = &c->m->hp;
     const int H = hp->n_head, Hkv = hp->n_head_kv, dk = hp->head_k, dv = hp->head_v;
     const unit_grid g = grid_for(j->n, H, Hkv, PD_ATTN_UNIT, nth);
-    const pd_attn_kernels *K = pd_attn_kernels_get();
+    const uint16_t *k = (const uint16_t *)pd_kv_k(&c->kv, j->il, 0);
+    const uint16_t *v = (const uint16_t *)pd_kv_v(&c->kv, j->il, 0);
     for (;;) {
         const int u = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
         if (u >= g.n_rb * Hkv * g.n_hc)
             return;
         int t0, hk, h0, nh;
         unit_at(&g, u, &t0, &hk, &h0, &nh);
-        attn_unit un = { .nq = 0 };
+        pd_attn_unit un = { .nq = 0 };
         for (int t = t0; t < t0 + g.rpu && t < j->n; t++)
             for (int h = h0; h < h0 + nh; h++) {
                 un.q[un.nq] = c->q + (size_t)t * H * dk + (size_t)h * dk;
                 un.out[un.nq] = c->att + (size_t)t * H * dv + (size_t)h * dv;
                 un.n_kv[un.nq++] = j->pos0 + t + 1;
             }
-        rows_tiled(K, &un, 0, INT_MAX, (const uint16_t *)pd_kv_k(&c->kv, j->il, 0) + (size_t)hk * dk,
-                   (size_t)Hkv * dk, (const uint16_t *)pd_kv_v(&c->kv, j->il, 0) + (size_t)hk * dv,
-                   (size_t)Hkv * dv, dk, dv, hp->kq_scale, scratch, NULL, NULL);
+        pd_attn_unit_run(&un, 0, INT_MAX, k + (size_t)hk * dk, (size_t)Hkv * dk, v + (size_t)hk * dv,
+                         (size_t)Hkv * dv, dk, dv, hp->kq_scale, scratch, NULL, NULL);
     }
-}
-
-/* Keys per part of a split cache: at least 512, at most 64 parts; a
- * function of the cache's length alone, so that every thread count gives
- * the same bits. */
-static int split_chunk(int n_kv)
-{
-    const int per = (n_kv + PD_ATTN_PARTS - 1) / PD_ATTN_PARTS;
-    const int chunk = (per + PD_ATTN_TILE - 1) / PD_ATTN_TILE * PD_ATTN_TILE;
-    return chunk > 512 ? chunk : 512;
-}
-
-void pd_attn_tiled(int nq, const float *const q[], float *const out[], const int n_kv[],
-                   const uint16_t *k, size_t ks, const uint16_t *v, size_t vs, int dk, int dv,
-                   float scale, float *scratch)
-{
-    attn_unit un = { .nq = nq };
-    for (int i = 0; i < nq; i++) {
-        un.q[i] = q[i];
-        un.out[i] = out[i];
-        un.n_kv[i] = n_kv[i];
-    }
-    rows_tiled(pd_attn_kernels_get(), &un, 0, INT_MAX, k, ks, v, vs, dk, dv, scale, scratch, NULL, NULL);
-}
-
-void pd_attn_tiled_split(int nq, const float *const q[], float *const out[], int n_kv,
-                         const uint16_t *k, size_t ks, const uint16_t *v, size_t vs, int dk,
-                         int dv, float scale, float *scratch, float *parts)
-{
-    const int chunk = split_chunk(n_kv), n_parts = (n_kv + chunk - 1) / chunk;
-    const size_t stride = (size_t)nq * (dv + 2);
-    attn_unit un = { .nq = nq };
-    for (int c = 0; c < n_parts; c++) {
-        float mx[PD_ATTN_UNIT], sum[PD_ATTN_UNIT];
-        for (int i = 0; i < nq; i++) {
-            un.q[i] = q[i];
-            un.out[i] = parts + c * stride + (size_t)i * (dv + 2) + 2;
-            un.n_kv[i] = n_kv;
-        }
-        rows_tiled(pd_attn_kernels_get(), &un, c * chunk, (c + 1) * chunk, k, ks, v, vs, dk, dv,
-                   scale, scratch, mx, sum);
-        for (int i = 0; i < nq; i++) {
-            parts[c * stride + (size_t)i * (dv + 2)] = mx[i];
-            parts[c * stride + (size_t)i * (dv + 2) + 1] = sum[i];
-        }
-    }
-    for (int i = 0; i < nq; i++)
-        merge_parts(parts + (size_t)i * (dv + 2), stride, n_parts, dv, out[i]);
 }
 
 /* Whether decode rows over n_kv keys sum in F32 (the tiled path): with
@@ -390,7 +229,7 @@ static split_shape split_shape_of(const pd_hparams *hp, int n_kv)
     g.n_hc = (g.group + g.hpu - 1) / g.hpu;
     g.dk = hp->mla ? hp->kv_lora + hp->qk_rope : hp->head_k;
     g.dv = hp->mla ? hp->kv_lora : hp->head_v;
-    g.chunk = split_chunk(n_kv);
+    g.chunk = pd_attn_split_chunk(n_kv);
     g.n_parts = (n_kv + g.chunk - 1) / g.chunk;
     return g;
 }
@@ -424,7 +263,7 @@ static void split_rows(void *arg, int ith, int nth)
         const int part = u / (g.n_kvh * g.n_hc), hk = u % (g.n_kvh * g.n_hc) / g.n_hc;
         const int h0 = hk * g.group + u % g.n_hc * g.hpu;
         const int nh = hk * g.group + g.group - h0 < g.hpu ? hk * g.group + g.group - h0 : g.hpu;
-        attn_unit un = { .nq = nh };
+        pd_attn_unit un = { .nq = nh };
         float *pp = c->attn_parts + part * stride + (size_t)h0 * (g.dv + 2);
         for (int i = 0; i < nh; i++) {
             un.q[i] = decode_query(c, h0 + i, qc + (size_t)i * g.dk);
@@ -436,8 +275,8 @@ static void split_rows(void *arg, int ith, int nth)
         const size_t ks = hp->mla ? (size_t)g.dk : (size_t)g.n_kvh * g.dk;
         const size_t vs = hp->mla ? (size_t)g.dk : (size_t)g.n_kvh * g.dv;
         float mx[PD_ATTN_UNIT], sum[PD_ATTN_UNIT];
-        rows_tiled(pd_attn_kernels_get(), &un, part * g.chunk, (part + 1) * g.chunk, k, ks, v, vs,
-                   g.dk, g.dv, hp->kq_scale, sc, mx, sum);
+        pd_attn_unit_run(&un, part * g.chunk, (part + 1) * g.chunk, k, ks, v, vs, g.dk, g.dv,
+                         hp->kq_scale, sc, mx, sum);
         for (int i = 0; i < nh; i++) {
             pp[(size_t)i * (g.dv + 2)] = mx[i];
             pp[(size_t)i * (g.dv + 2) + 1] = sum[i];
@@ -456,7 +295,7 @@ static void run_split(pd_cpu *c, int il, int pos0)
     const split_shape g = split_shape_of(hp, pos0 + 1);
     float *out = hp->mla ? c->olat : c->att;
     for (int h = 0; h < hp->n_head; h++)
-        merge_parts(c->attn_parts + (size_t)h * (g.dv + 2), (size_t)hp->n_head * (g.dv + 2),
+        pd_attn_merge_parts(c->attn_parts + (size_t)h * (g.dv + 2), (size_t)hp->n_head * (g.dv + 2),
                     g.n_parts, g.dv, out + (size_t)h * g.dv);
 }
 
@@ -519,7 +358,6 @@ static void wide_mla_rows(attn_job *j, int nth, float *scratch)
     const pd_hparams *hp = &c->m->hp;
     const int H = hp->n_head, R = hp->kv_lora, dr = hp->qk_rope, dk = R + dr;
     const unit_grid g = grid_for(j->n, H, 1, PD_ATTN_UNIT / 4, nth);
-    const pd_attn_kernels *K = pd_attn_kernels_get();
     float *qc = scratch + pd_attn_tile_floats(R);
     const uint16_t *kv = pd_kv_k(&c->kv, j->il, 0);
     for (;;) {
@@ -528,7 +366,7 @@ static void wide_mla_rows(attn_job *j, int nth, float *scratch)
             return;
         int t0, hk, h0, nh;
         unit_at(&g, u, &t0, &hk, &h0, &nh);
-        attn_unit un = { .nq = 0 };
+        pd_attn_unit un = { .nq = 0 };
         for (int t = t0; t < t0 + g.rpu && t < j->n; t++)
             for (int h = h0; h < h0 + nh; h++) {
                 float *qi = qc + (size_t)un.nq * dk;
@@ -539,7 +377,7 @@ static void wide_mla_rows(attn_job *j, int nth, float *scratch)
                 un.out[un.nq] = c->olat + ((size_t)t * H + h) * R;
                 un.n_kv[un.nq++] = j->pos0 + t + 1;
             }
-        rows_tiled(K, &un, 0, INT_MAX, kv, dk, kv, dk, dk, R, hp->kq_scale, scratch, NULL, NULL);
+        pd_attn_unit_run(&un, 0, INT_MAX, kv, dk, kv, dk, dk, R, hp->kq_scale, scratch, NULL, NULL);
     }
 }
 

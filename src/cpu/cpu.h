@@ -75,7 +75,7 @@ static inline size_t pd_attn_group_floats(int nh, size_t n_ctx, int dk, int dv)
     return (size_t)nh * (2 * n_ctx + (size_t)dk) + ((size_t)nh * (size_t)dv + 1) / 2;
 }
 
-/* The tiled path (64+ rows, F32 decode rows, attention.c): keys per
+/* The tiled path (attn_tiled.c: 64+ rows, F32 decode rows): keys per
  * tile, query vectors per unit at most, and the floats of a thread's scratch
  * (four rows of a tile's scores, each query's running maximum and sum, four
  * queries' sums of a tile's values), before the units' query copies (MLA). */
@@ -85,6 +85,32 @@ static inline size_t pd_attn_tile_floats(int dv)
 {
     return 4 * PD_ATTN_TILE + 2 * PD_ATTN_UNIT + 4 * (size_t)dv;
 }
+
+/* A unit: nq query vectors that read the same cache rows (a GQA group, MLA's
+ * heads; rows x heads in a prefill), query i over keys [0, n_kv[i]), its dv
+ * values written to out[i]. */
+typedef struct pd_attn_unit {
+    int nq;
+    const float *q[PD_ATTN_UNIT];
+    float *out[PD_ATTN_UNIT];
+    int n_kv[PD_ATTN_UNIT];
+} pd_attn_unit;
+/* The unit's attention over keys [lo, hi) (and below each query's n_kv) of
+ * an F16 cache, key and value rows ks and vs halves apart. With part_mx and
+ * part_sum (nq each) the sums stay unnormalised and the running maxima and
+ * sums are left there: one part of a split cache. scratch:
+ * pd_attn_tile_floats(dv) floats. */
+void pd_attn_unit_run(const pd_attn_unit *u, int lo, int hi, const uint16_t *k, size_t ks,
+                      const uint16_t *v, size_t vs, int dk, int dv, float scale, float *scratch,
+                      float *part_mx, float *part_sum);
+/* Parts of one query over a split cache, each [max, sum, dv unnormalised
+ * sums] and `stride` floats apart: out = their sums, each scaled by
+ * exp(its max - the overall max), over the sums scaled alike. */
+void pd_attn_merge_parts(const float *part, size_t stride, int n_parts, int dv, float *out);
+/* Keys per part of a split cache: at least 512, at most PD_ATTN_PARTS
+ * parts; a function of the cache's length alone, so that every thread count
+ * gives the same bits. */
+int pd_attn_split_chunk(int n_kv);
 /* F32 decode sums from this many cached keys on (attention.c), and the
  * parts a decode row's cache is split into at most */
 #define PD_ATTN_F32_FROM 512
