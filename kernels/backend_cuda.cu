@@ -77,7 +77,7 @@ static sizes get_sizes(const pd_model *m, int mv_rows)
 }
 
 // Device bytes of the activations of CU_UBATCH rows (floats), ints, act and GEMM scratch.
-static size_t act_bytes(const pd_model *m, const sizes &z, size_t tile)
+static size_t act_bytes(const pd_model *m, const sizes &z, size_t tile, int n_ctx)
 {
     const pd_hparams *hp = &m->hp;
     const size_t ub = CU_UBATCH, K = hp->n_expert_used, E = hp->n_embd;
@@ -85,7 +85,7 @@ static size_t act_bytes(const pd_model *m, const sizes &z, size_t tile)
                      + hp->n_expert + K + 2 * (K + 1) * z.ff + K * E + (size_t)hp->n_vocab);
     size_t ints = 3 * ub * (K + 1);
     size_t act = z.act_rows * z.kmax * (4 + 1) + 2 * z.act_rows * (z.kmax / 32 + 1) * 4;
-    const size_t rope_tab = (size_t)m->n_ctx * hp->rope_dim;   // cu_rope_init
+    const size_t rope_tab = (size_t)n_ctx * hp->rope_dim;   // cu_rope_init
     return (f + rope_tab) * 4 + ints * 4 + act + ub * z.kmax * 4 + tile + 64 * 256;
 }
 
@@ -321,6 +321,23 @@ static pd_status alloc_buffers(cu_state *c, const sizes &z, size_t tile)
     return PD_OK;
 }
 
+// GPU bytes for a context of n_ctx positions: weights, cache, activations
+typedef struct fit_args {
+    const pd_model *m;
+    const sizes *z;
+    size_t tile, weights;
+} fit_args;
+
+static size_t need_at(int n_ctx, void *user)
+{
+    const fit_args *a = (const fit_args *)user;
+    return a->weights + pd_kvcache_bytes(&a->m->hp, n_ctx, a->m->kv_f16)
+         + act_bytes(a->m, *a->z, a->tile, n_ctx);
+}
+
+// the CPU's floor of --ctx's default (CTX_DEFAULT_MIN in src/model.c)
+#define CU_CTX_FLOOR 8192
+
 static pd_status create(cu_state *c, const pd_model_opts *o)
 {
     pd_model *m = c->m;
@@ -338,27 +355,35 @@ static pd_status create(cu_state *c, const pd_model_opts *o)
     if (c->mv_rows < 1 || c->mv_rows > CU_UBATCH)
         c->mv_rows = CU_MATVEC_ROWS;
 
-    // can the kernels run it, does it fit?
+    // can the kernels run it, does it fit (with a shorter default context)?
     PD_TRY(check_weights(m));
     pd_cu_plan plan = {};
     pd_status st = pd_cu_plan_model(&plan, m);
     const sizes z = get_sizes(m, c->mv_rows);
-    const size_t tile = 64u << 20;
-    const size_t kv = pd_kvcache_bytes(hp, m->n_ctx, m->kv_f16);
-    const size_t need = plan.total + kv + act_bytes(m, z, tile);
+    const size_t tile = 64u << 20, reserve = 256u << 20;
     size_t free_b = 0, total_b = 0;
     if (st == PD_OK && cudaMemGetInfo(&free_b, &total_b) != cudaSuccess)
         st = pd_fail(PD_EBACKEND, "cuda: cannot read the free GPU memory");
+    fit_args fa = { m, &z, tile, plan.total };
+    if (st == PD_OK && o->n_ctx <= 0) {
+        const int asked = m->n_ctx;
+        m->n_ctx = pd_cu_default_ctx(asked, CU_CTX_FLOOR, free_b, reserve, need_at, &fa);
+        if (m->n_ctx < asked && o->verbose)
+            fprintf(stderr, "ponder: cuda: context %d positions, not %d: the GPU's free memory "
+                    "holds no more (--ctx sets it)\n", m->n_ctx, asked);
+    }
+    const size_t kv = pd_kvcache_bytes(hp, m->n_ctx, m->kv_f16);
+    const size_t need = need_at(m->n_ctx, &fa);
     if (st == PD_OK) {
         char what[160];
         snprintf(what, sizeof what, "%s (weights %.0f MiB, KV cache %.0f MiB for %d positions)",
                  m->name ? m->name : "the model", plan.total / MiB, kv / MiB, m->n_ctx);
-        st = pd_cu_check_fit(what, need, free_b, 256u << 20);
+        st = pd_cu_check_fit(what, need, free_b, reserve);
     }
     if (st == PD_OK && o->verbose)
         fprintf(stderr, "ponder: cuda: weights %.1f MiB, KV cache %.1f MiB, activations %.1f MiB; "
                 "GPU free %.0f of %.0f MiB\n", plan.total / MiB, kv / MiB,
-                act_bytes(m, z, tile) / MiB, free_b / MiB, total_b / MiB);
+                act_bytes(m, z, tile, m->n_ctx) / MiB, free_b / MiB, total_b / MiB);
     c->L = (cu_layer *)calloc((size_t)hp->n_layer, sizeof *c->L);
     if (st == PD_OK && !c->L)
         st = pd_fail(PD_ENOMEM, "cuda backend: out of memory");
@@ -387,9 +412,11 @@ static pd_status cuda_create(pd_model *m, const pd_model_opts *o, void **state)
     if (!c)
         return pd_fail(PD_ENOMEM, "cuda backend: out of memory");
     c->m = m;
+    const int n_ctx = m->n_ctx;
     pd_status st = create(c, o);
     if (st != PD_OK) {
         cuda_destroy(c);
+        m->n_ctx = n_ctx;   // the CPU, if it takes over, keeps the loader's default
         return st;
     }
     *state = c;

@@ -118,6 +118,15 @@ pd_status pd_cu_check_fit(const char *what, size_t need, size_t avail, size_t re
     return PD_OK;
 }
 
+int pd_cu_default_ctx(int n_ctx, int floor, size_t avail, size_t reserve,
+                      size_t (*need)(int n_ctx, void *user), void *user)
+{
+    const size_t room = avail > reserve ? avail - reserve : 0;
+    while (n_ctx > floor && need(n_ctx, user) > room)
+        n_ctx = n_ctx / 2 > floor ? n_ctx / 2 : floor;
+    return n_ctx;
+}
+
 int pd_cu_wide_rows(int n)
 {
     const int full = n / PD_CU_CPU_UBATCH * PD_CU_CPU_UBATCH, rest = n - full;

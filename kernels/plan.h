@@ -45,6 +45,13 @@ size_t pd_cu_weight_bytes(const pd_weight *w);
  * CUDA context and cuBLAS? If not, fail with a message naming both sizes. */
 pd_status pd_cu_check_fit(const char *what, size_t need, size_t avail, size_t reserve);
 
+/* --ctx's default on the GPU: n_ctx (the default the loader chose) halved
+ * while need(n, user) bytes would not fit in avail less reserve, but not
+ * below floor (nor n_ctx, when that is smaller): there the fit check
+ * decides. An explicit --ctx is never changed. */
+int pd_cu_default_ctx(int n_ctx, int floor, size_t avail, size_t reserve,
+                      size_t (*need)(int n_ctx, void *user), void *user);
+
 /* The CPU backend's micro-batch (PD_CPU_UBATCH in src/cpu/cpu.h) and the
  * batch size from which its attention takes llama.cpp's wide path (F32)
  * instead of the half-precision accumulator: the GPU reproduces which rows

@@ -161,6 +161,28 @@ static void plan_oracle(const char *name)
 static void test_plan_oracle_mla(void) { plan_oracle("ds3-Q4_K_M.gguf"); }
 static void test_plan_oracle_moe(void) { plan_oracle("q3moe-F16.gguf"); }
 
+/* --ctx's default on the GPU: halved while it does not fit, not below the
+ * floor; a context that fits stays; a smaller one than the floor stays */
+static size_t need_linear(int n_ctx, void *user)
+{
+    return *(const size_t *)user + (size_t)n_ctx * 1000;   /* weights + 1000 bytes a position */
+}
+
+static void test_default_ctx(void)
+{
+    size_t weights = 5000000;
+    T_EQ_INT(pd_cu_default_ctx(32768, 8192, 100000000, 0, need_linear, &weights), 32768);
+    /* 5e6 + 16384e3 = 21.4e6 fits 25e6 - 1e6; 32768 does not */
+    T_EQ_INT(pd_cu_default_ctx(32768, 8192, 25000000, 1000000, need_linear, &weights), 16384);
+    /* 8192 needs 13.2e6: nothing fits 10e6, the floor is kept for the fit check to refuse */
+    T_EQ_INT(pd_cu_default_ctx(32768, 8192, 10000000, 0, need_linear, &weights), 8192);
+    T_EQ_INT(pd_cu_default_ctx(4096, 8192, 1, 0, need_linear, &weights), 4096);
+    /* the reserve larger than what is free: no room at all */
+    T_EQ_INT(pd_cu_default_ctx(24576, 8192, 1000, 5000, need_linear, &weights), 8192);
+    /* halving from a context that is no power of two stops at the floor */
+    T_EQ_INT(pd_cu_default_ctx(20000, 8192, 5000000 + 9000000, 0, need_linear, &weights), 8192);
+}
+
 int main(void)
 {
     T_RUN(test_plan_alignment_and_dedupe);
@@ -170,6 +192,7 @@ int main(void)
     T_RUN(test_group_experts);
     T_RUN(test_group_experts_rejects);
     T_RUN(test_wide_rows);
+    T_RUN(test_default_ctx);
     T_RUN(test_plan_oracle_mla);
     T_RUN(test_plan_oracle_moe);
     T_DONE();
