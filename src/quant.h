@@ -35,6 +35,7 @@ typedef enum pd_type {
     PD_TYPE_IQ2_XXS = 16,
     PD_TYPE_IQ3_XXS = 18,
     PD_TYPE_IQ4_NL = 20,
+    PD_TYPE_IQ3_S = 21,
     PD_TYPE_IQ4_XS = 23,
     PD_TYPE_BF16 = 30,
     PD_TYPE_COUNT = 40
@@ -122,6 +123,18 @@ typedef struct { uint16_t d; uint16_t qs[PD_QK_K / 8]; } pd_block_iq2_xxs;     /
  * entries 2g and 2g+1), qs[64 + 4j..] is sub-block j's signs-and-scale word
  * (little endian). */
 typedef struct { uint16_t d; uint8_t qs[3 * PD_QK_K / 8]; } pd_block_iq3_xxs;  /* 98 B */
+/* IQ3_S: sub-block j's 8 groups of 4 values take entry qs[8j + q] | bit q
+ * of qh[j] << 8 of pd_iq3s_grid (512 entries of 4 values); value k of its
+ * group of 8 g is negative when bit k of signs[4j + g] is set (all 8 bits
+ * stored); the 4-bit scale ls is the low (even j) or high (odd j) nibble of
+ * scales[j/2]: x = (d * (1 + 2*ls)) * grid * sign. */
+typedef struct {                                                                /* 110 B */
+    uint16_t d;
+    uint8_t qs[PD_QK_K / 4];
+    uint8_t qh[PD_QK_K / 32];
+    uint8_t signs[PD_QK_K / 8];
+    uint8_t scales[PD_QK_K / 64];
+} pd_block_iq3_s;
 typedef struct {                                                                /* 292 B */
     float d;
     int8_t qs[PD_QK_K];
@@ -153,7 +166,7 @@ void pd_dequantize_row_ref(pd_type t, const void *src, float *dst, int64_t n);
  * Q8_1, Q8_K, and also Q4_0/Q4_1/Q5_0/Q5_1/Q4_K/Q5_K/Q6_K for `ponder synth`;
  * Q4_1/Q5_0/Q5_1 exactly as ggml's quantize_row_*_ref); does nothing for
  * the types without a quantizer (Q2_K, Q3_K, IQ4_NL, IQ4_XS, IQ2_XXS,
- * IQ3_XXS). */
+ * IQ3_XXS, IQ3_S). */
 void pd_quantize_row(pd_type t, const float *src, void *dst, int64_t n);
 void pd_quantize_row_ref(pd_type t, const float *src, void *dst, int64_t n);
 
@@ -244,9 +257,11 @@ void pd_q4k8_tile_ordered(pd_q4k_order order, int64_t n, const void *w8, int nr,
  * included) round as ggml's x86 AVX2 vec_dot: 8 lanes, per super-block
  * lane l the exact integer sum of (2*ls + 1) * grid * sign * y over the
  * values e with e % 32 in 4l..4l+3, added as fma(dx*dy, sum, lane); at
- * the end 0.125f (IQ2_XXS) or 0.25f (IQ3_XXS) * hsum_float_8.  No prefill
- * tile of their own (pd_vec_dot_tile loops the row dot: the same bits).
- * No quantizer (llama-quantize makes the files, with an imatrix). */
+ * the end 0.125f (IQ2_XXS) or 0.25f (IQ3_XXS) * hsum_float_8.  IQ3_S . Q8_K
+ * the same with its own grid, signs and scales and no factor at the end.
+ * No prefill tile of their own (pd_vec_dot_tile loops the row dot: the
+ * same bits).  No quantizer (llama-quantize makes the files, IQ2_XXS with
+ * an imatrix; its IQ3_XXS mix puts token_embd and attn_output in IQ3_S). */
 
 /* Which implementation the dispatcher picked: "avx512", "avx2" or "scalar".
  * PONDER_SIMD=scalar|avx2|avx512 in the environment caps it (for tests). */

@@ -304,10 +304,19 @@ static void deq_iq4_xs(const void *src, float *dst, int64_t n)
         }
 }
 
-/* IQ2_XXS / IQ3_XXS sub-block j (32 values) of the super-block at blk: the
- * grid magnitudes, the signs (+1 / -1) and the 4-bit scale (quant.h) */
+/* IQ2_XXS / IQ3_XXS / IQ3_S sub-block j (32 values) of the super-block at
+ * blk: the grid magnitudes, the signs (+1 / -1) and the 4-bit scale (quant.h) */
 static int iqxxs_sub(pd_type t, const void *blk, int j, uint8_t mag[32], int8_t sgn[32])
 {
+    if (t == PD_TYPE_IQ3_S) {
+        const pd_block_iq3_s *b = blk;
+        for (int e = 0; e < 32; e++) {
+            const int q = e / 4, idx = b->qs[8 * j + q] | ((b->qh[j] >> q) & 1) << 8;
+            mag[e] = (uint8_t)(pd_iq3s_grid[idx] >> (8 * (e % 4)));
+            sgn[e] = (b->signs[4 * j + e / 8] >> (e % 8)) & 1 ? -1 : 1;
+        }
+        return (b->scales[j / 2] >> (4 * (j % 2))) & 0xf;
+    }
     uint32_t ss;        /* the signs-and-scale word */
     if (t == PD_TYPE_IQ2_XXS) {
         const pd_block_iq2_xxs *b = blk;
@@ -327,8 +336,9 @@ static int iqxxs_sub(pd_type t, const void *blk, int j, uint8_t mag[32], int8_t 
     return (int)(ss >> 28);
 }
 
-/* x = (d*(0.5 + ls) * 0.25 or 0.5) * grid * sign, rounded as ggml and
- * gguf-py do: the scale's product first, then times the grid value */
+/* x = (d*(0.5 + ls) * 0.25 or 0.5, IQ3_S d*(1 + 2*ls)) * grid * sign,
+ * rounded as ggml and gguf-py do: the scale's product first, then times the
+ * grid value */
 static void deq_iqxxs(pd_type t, const void *src, float *dst, int64_t n)
 {
     const size_t bytes = pd_type_block_bytes(t);
@@ -341,7 +351,8 @@ static void deq_iqxxs(pd_type t, const void *src, float *dst, int64_t n)
         for (int j = 0; j < PD_QK_K / 32; j++, dst += 32) {
             uint8_t mag[32];
             int8_t sgn[32];
-            const float db = d * (0.5f + (float)iqxxs_sub(t, blk, j, mag, sgn)) * half;
+            const int ls = iqxxs_sub(t, blk, j, mag, sgn);
+            const float db = t == PD_TYPE_IQ3_S ? d * (float)(1 + 2 * ls) : d * (0.5f + (float)ls) * half;
             for (int e = 0; e < 32; e++)
                 dst[e] = db * (float)mag[e] * (float)sgn[e];
         }
@@ -350,6 +361,7 @@ static void deq_iqxxs(pd_type t, const void *src, float *dst, int64_t n)
 
 static void deq_iq2_xxs(const void *src, float *dst, int64_t n) { deq_iqxxs(PD_TYPE_IQ2_XXS, src, dst, n); }
 static void deq_iq3_xxs(const void *src, float *dst, int64_t n) { deq_iqxxs(PD_TYPE_IQ3_XXS, src, dst, n); }
+static void deq_iq3_s(const void *src, float *dst, int64_t n) { deq_iqxxs(PD_TYPE_IQ3_S, src, dst, n); }
 
 /* Q6_K block -> 256 signed 6-bit values.  Per half h of 128: element
  * 128h + 32k + l takes its low nibble from ql[64h + l + 32*(k&1)] (low nibble
@@ -994,7 +1006,7 @@ static float dot_iq4_xs(int64_t n, const void *w, const void *x)
     return reduce8(acc);
 }
 
-/* ---- IQ2_XXS / IQ3_XXS in the order of ggml's AVX2 vec_dot (quant.h) ---- */
+/* ---- IQ2_XXS / IQ3_XXS / IQ3_S in the order of ggml's AVX2 vec_dot (quant.h) ---- */
 
 static float dot_iqxxs(pd_type t, int64_t n, const void *w, const void *x)
 {
@@ -1017,11 +1029,14 @@ static float dot_iqxxs(pd_type t, int64_t n, const void *w, const void *x)
         for (int l = 0; l < 8; l++)
             acc[l] = fmaf(d, (float)lane[l], acc[l]);
     }
+    if (t == PD_TYPE_IQ3_S)
+        return reduce8(acc);
     return (t == PD_TYPE_IQ2_XXS ? 0.125f : 0.25f) * reduce8(acc);
 }
 
 static float dot_iq2_xxs(int64_t n, const void *w, const void *x) { return dot_iqxxs(PD_TYPE_IQ2_XXS, n, w, x); }
 static float dot_iq3_xxs(int64_t n, const void *w, const void *x) { return dot_iqxxs(PD_TYPE_IQ3_XXS, n, w, x); }
+static float dot_iq3_s(int64_t n, const void *w, const void *x) { return dot_iqxxs(PD_TYPE_IQ3_S, n, w, x); }
 
 static float dot_q6_k(int64_t n, const void *w, const void *x)
 {
@@ -1154,6 +1169,8 @@ void pd_quant_kernels_ref(pd_quant_kernels *k)
     k->dequantize[PD_TYPE_IQ2_XXS] = deq_iq2_xxs;
     k->dot[PD_TYPE_IQ3_XXS] = dot_iq3_xxs;
     k->dequantize[PD_TYPE_IQ3_XXS] = deq_iq3_xxs;
+    k->dot[PD_TYPE_IQ3_S] = dot_iq3_s;
+    k->dequantize[PD_TYPE_IQ3_S] = deq_iq3_s;
     PD_REF_SET(PD_TYPE_Q4_K, q4_k);
     PD_REF_SET(PD_TYPE_Q5_K, q5_k);
     PD_REF_SET(PD_TYPE_Q6_K, q6_k);

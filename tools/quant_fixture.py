@@ -14,10 +14,11 @@ test_quant checks ponder's dequantize against it bit for bit.
 And tests/fixtures/quant/gguf-py-iq4.bin: IQ4_NL blocks and IQ4_XS
 super-blocks made the same way (random nibbles and scales, chosen fp16 d).
 
-And tests/fixtures/quant/gguf-py-iqxxs.bin: IQ2_XXS and IQ3_XXS
+And tests/fixtures/quant/gguf-py-iqxxs.bin: IQ2_XXS, IQ3_XXS and IQ3_S
 super-blocks, random scales and chosen fp16 d, whose grid and sign indices
 run through every entry of the tables (in random order), so that the
-fixture checks every grid and sign entry.
+fixture checks every grid and sign entry (IQ3_S stores its sign bits:
+random bytes).
 
 Usage: tools/quant_fixture.py [OUTDIR]   (default: tests/fixtures/quant)
 
@@ -86,15 +87,24 @@ def random_blocks(out: str, seed: int, layout: dict) -> None:
 def iqxxs(out: str, seed: int) -> None:
     """IQ2_XXS: per sub-block 4 grid index bytes, then a 32-bit word of 4
     7-bit sign indices and a 4-bit scale (bits 28-31); IQ3_XXS: 64 grid
-    index bytes, then the 8 sub-blocks' words"""
+    index bytes, then the 8 sub-blocks' words; IQ3_S: qs[64] the grid
+    indices' low 8 bits, qh[8] their 9th (bit q of qh[j] for qs[8j + q]),
+    signs[32], scales[4], all random but the indices"""
     rng = np.random.default_rng(seed)
     nb = len(K_SCALES)
-    layout = [(T.IQ2_XXS, 66), (T.IQ3_XXS, 98)]
+    layout = [(T.IQ2_XXS, 66), (T.IQ3_XXS, 98), (T.IQ3_S, 110)]
     parts = [b"PDQF", struct.pack("<II", 2, len(layout))]
     for t, size in layout:
         q = rng.integers(0, 256, size=(nb, size), dtype=np.uint8)
         for i in range(nb):
             q[i, 0:2] = np.frombuffer(np.float16(K_SCALES[i]).tobytes(), np.uint8)
+        if t == T.IQ3_S:
+            idx = np.concatenate([rng.permutation(512)]).reshape(nb, 8, 8)
+            q[:, 2:66] = (idx & 255).astype(np.uint8).reshape(nb, 64)
+            q[:, 66:74] = ((idx >> 8) << np.arange(8)).sum(axis=2).astype(np.uint8)
+            y = quants.dequantize(q, t).astype(np.float32)
+            parts += [struct.pack("<II", int(t), nb), q.tobytes(), y.astype("<f4").tobytes()]
+            continue
         n_idx = nb * 8 * (4 if t == T.IQ2_XXS else 8)            # 256 or 512
         idx = np.concatenate([rng.permutation(256) for _ in range(n_idx // 256)]).astype(np.uint8)
         signs = np.concatenate([rng.permutation(128) for _ in range(2)]).astype(np.uint32)

@@ -569,7 +569,7 @@ static float dot_iq4_xs(int64_t n, const void *w, const void *x)
     return hsum_ps(acc);
 }
 
-/* ---- IQ2_XXS / IQ3_XXS: ggml's AVX2 order (quant.h), as quant_ref.c ---- */
+/* ---- IQ2_XXS / IQ3_XXS / IQ3_S: ggml's AVX2 order (quant.h), as quant_ref.c ---- */
 
 /* acc + one sub-block's grid * sign * y in 8 i32 lanes of 4 values, times
  * (2*ls + 1); ss is its signs-and-scale word (grid <= 62, |y| <= 127: the
@@ -636,6 +636,52 @@ static float dot_iq3_xxs(int64_t n, const void *w, const void *x)
                               _mm256_cvtepi32_ps(_mm256_add_epi32(sumi, sumi2)), acc);
     }
     return 0.25f * hsum_ps(acc);
+}
+
+/* IQ3_S sub-block j: the 32 grid values, entry qs[8j + q] | bit q of
+ * qh[j] << 8 for the values 4q..4q+3 */
+ALWAYS_INLINE __m256i iq3s_grid32(const pd_block_iq3_s *b, int j)
+{
+    const uint8_t *q = b->qs + 8 * j;
+    int g[8];
+    for (int k = 0; k < 8; k++)
+        g[k] = (int)pd_iq3s_grid[q[k] | ((b->qh[j] >> k) & 1) << 8];
+    return _mm256_setr_epi32(g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7]);
+}
+
+/* y with the signs of IQ3_S sub-block j applied: value e negated when bit
+ * e % 8 of signs[4j + e/8] is set */
+ALWAYS_INLINE __m256i iq3s_signed_y(const pd_block_iq3_s *b, int j, const int8_t *y)
+{
+    const __m256i byte = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+                                          2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+    const __m256i bit = _mm256_set1_epi64x(0x8040201008040201LL);
+    uint32_t u;
+    memcpy(&u, b->signs + 4 * j, 4);
+    const __m256i neg = _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_shuffle_epi8(_mm256_set1_epi32((int)u), byte), bit),
+                                          bit);
+    return _mm256_sub_epi8(_mm256_xor_si256(load256(y), neg), neg);   /* -y where neg */
+}
+
+static float dot_iq3_s(int64_t n, const void *w, const void *x)
+{
+    const pd_block_iq3_s *a = w;
+    const pd_block_q8_k *b = x;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / PD_QK_K; i++) {
+        __m256i sumi = _mm256_setzero_si256(), sumi2 = sumi;
+        for (int j = 0; j < 8; j += 2) {
+            const int sc = a[i].scales[j / 2];
+            sumi = madd16(sumi, _mm256_maddubs_epi16(iq3s_grid32(&a[i], j), iq3s_signed_y(&a[i], j, b[i].qs + 32 * j)),
+                          _mm256_set1_epi16((short)(2 * (sc & 0xf) + 1)));
+            sumi2 = madd16(sumi2, _mm256_maddubs_epi16(iq3s_grid32(&a[i], j + 1),
+                                                       iq3s_signed_y(&a[i], j + 1, b[i].qs + 32 * j + 32)),
+                           _mm256_set1_epi16((short)(2 * (sc >> 4) + 1)));
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(a[i].d) * b[i].d),
+                              _mm256_cvtepi32_ps(_mm256_add_epi32(sumi, sumi2)), acc);
+    }
+    return hsum_ps(acc);
 }
 
 /* ========================================================================
@@ -2184,6 +2230,7 @@ PD_X86_LINKAGE void PD_X86_FILL(pd_quant_kernels *k)
     k->dot[PD_TYPE_IQ4_XS] = dot_iq4_xs;
     k->dot[PD_TYPE_IQ2_XXS] = dot_iq2_xxs;   /* (dequantize: the scalar reference's) */
     k->dot[PD_TYPE_IQ3_XXS] = dot_iq3_xxs;
+    k->dot[PD_TYPE_IQ3_S] = dot_iq3_s;
     k->dot[PD_TYPE_Q4_K] = dot_q4_k;
     k->dot[PD_TYPE_Q5_K] = dot_q5_k;
     k->dot[PD_TYPE_Q6_K] = dot_q6_k;

@@ -33,7 +33,7 @@ static const pd_type k_weight_types[] = {
     PD_TYPE_F32, PD_TYPE_F16, PD_TYPE_BF16, PD_TYPE_Q8_0, PD_TYPE_Q4_0,
     PD_TYPE_Q4_K, PD_TYPE_Q5_K, PD_TYPE_Q6_K, PD_TYPE_Q8_K,
     PD_TYPE_Q4_1, PD_TYPE_Q5_0, PD_TYPE_Q5_1, PD_TYPE_Q8_1, PD_TYPE_Q2_K, PD_TYPE_Q3_K,
-    PD_TYPE_IQ4_NL, PD_TYPE_IQ4_XS, PD_TYPE_IQ2_XXS, PD_TYPE_IQ3_XXS,
+    PD_TYPE_IQ4_NL, PD_TYPE_IQ4_XS, PD_TYPE_IQ2_XXS, PD_TYPE_IQ3_XXS, PD_TYPE_IQ3_S,
 };
 #define N_WT (int)(sizeof k_weight_types / sizeof k_weight_types[0])
 
@@ -132,6 +132,10 @@ static void rand_weights(pd_type t, int64_t n, void *dst)
         for (int64_t i = 0; i < n / 256; i++)
             ((pd_block_iq3_xxs *)dst)[i].d = rand_scale16() ^ (uint16_t)(rnd() & 0x8000);
         break;
+    case PD_TYPE_IQ3_S:
+        for (int64_t i = 0; i < n / 256; i++)
+            ((pd_block_iq3_s *)dst)[i].d = rand_scale16() ^ (uint16_t)(rnd() & 0x8000);
+        break;
     default:
         abort();
     }
@@ -227,11 +231,15 @@ static void test_type_table(void)
     T_EQ_INT(pd_type_block_elems(PD_TYPE_BF16), 1);
     T_CHECK(pd_type_known(17) && !pd_type_supported(17));   /* IQ2_XS */
     T_CHECK(!pd_type_known(31) && !pd_type_known(40));
-    static const uint32_t sup[] = { 0, 1, 2, 3, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 20, 23, 30 };
+    static const uint32_t sup[] = { 0, 1, 2, 3, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 20, 21, 23, 30 };
     int n_sup = 0;
     for (uint32_t t = 0; t < 64; t++)
         n_sup += pd_type_supported(t);
-    T_EQ_INT(n_sup, 19);
+    T_EQ_INT(n_sup, 20);
+    T_EQ_STR(pd_type_name(21), "IQ3_S");
+    T_EQ_INT(PD_TYPE_IQ3_S, 21);
+    T_EQ_INT(pd_type_block_bytes(21), 110);
+    T_EQ_INT(pd_type_vec_dot(PD_TYPE_IQ3_S), PD_TYPE_Q8_K);
     T_EQ_STR(pd_type_name(16), "IQ2_XXS");
     T_EQ_STR(pd_type_name(18), "IQ3_XXS");
     T_EQ_INT(PD_TYPE_IQ2_XXS, 16);
@@ -981,7 +989,7 @@ static void test_simd_long_rows(void)
         { PD_TYPE_Q5_K, 65 * 256 }, { PD_TYPE_Q4_1, 67 * 32 }, { PD_TYPE_Q5_0, 67 * 32 },
         { PD_TYPE_Q5_1, 67 * 32 }, { PD_TYPE_Q2_K, 65 * 256 }, { PD_TYPE_Q3_K, 65 * 256 },
         { PD_TYPE_IQ4_NL, 67 * 32 }, { PD_TYPE_IQ4_XS, 65 * 256 }, { PD_TYPE_IQ2_XXS, 65 * 256 },
-        { PD_TYPE_IQ3_XXS, 65 * 256 },
+        { PD_TYPE_IQ3_XXS, 65 * 256 }, { PD_TYPE_IQ3_S, 65 * 256 },
     };
     enum { R = 5, C = 9, NMAX = 65 * 256 };
     static uint8_t w[R][NMAX * 4], x[C][NMAX * 4];
@@ -1554,17 +1562,18 @@ static void test_klow_tile_order(void)
 
 /* gguf-py's numpy dequantize of random Q2_K/Q3_K blocks (tools/quant_fixture.py
  * wrote the fixture): every level gives its floats bit for bit. */
-/* A version-2 fixture of tools/quant_fixture.py: random blocks of types a
- * and b dequantized by gguf-py; every level gives its floats bit for bit. */
-static void check_random_fixture(const char *name, pd_type ta, pd_type tb)
+/* A version-2 fixture of tools/quant_fixture.py: random blocks of the nt
+ * types ts (a section each) dequantized by gguf-py; every level gives its
+ * floats bit for bit. */
+static void check_random_fixture(const char *name, int nt, const pd_type *ts)
 {
     uint32_t hdr[2];
-    FILE *f = open_pdqf(name, 2, 2, hdr);
+    FILE *f = open_pdqf(name, 2, (uint32_t)nt, hdr);
     int seen = 0;
     for (uint32_t sec = 0; sec < hdr[1]; sec++) {
         uint32_t th[2];
-        if (fread(th, 4, 2, f) != 2 || th[1] == 0 || th[1] > 64 || (th[0] != ta && th[0] != tb)) {
-            T_CHECKF(0, "%s section %u: bad header", name, sec);
+        if (fread(th, 4, 2, f) != 2 || th[0] != (uint32_t)ts[sec] || th[1] == 0 || th[1] > 64) {
+            T_CHECKF(0, "%s section %u: bad header", name, sec);   /* (in the order of ts) */
             break;
         }
         const pd_type t = (pd_type)th[0];
@@ -1573,7 +1582,7 @@ static void check_random_fixture(const char *name, pd_type ta, pd_type tb)
         float *want = malloc((size_t)n * 4), *got = malloc((size_t)n * 4);
         uint8_t *blocks = malloc(nb);
         T_CHECK(fread(blocks, 1, nb, f) == nb && fread(want, 4, (size_t)n, f) == (size_t)n);
-        seen |= t == ta ? 1 : 2;
+        seen |= 1 << sec;
         for (int l = 0; l < PD_SIMD_LEVELS; l++) {
             const pd_quant_kernels *k = pd_quant_kernels_get(l);
             if (!k)
@@ -1588,13 +1597,14 @@ static void check_random_fixture(const char *name, pd_type ta, pd_type tb)
         }
         free(want); free(got); free(blocks);
     }
-    T_EQ_INT(seen, 3);
+    T_EQ_INT(seen, (1 << nt) - 1);
     fclose(f);
 }
 
 static void test_klow_gguf_py(void)
 {
-    check_random_fixture("gguf-py-k-low.bin", PD_TYPE_Q2_K, PD_TYPE_Q3_K);
+    static const pd_type ts[] = { PD_TYPE_Q2_K, PD_TYPE_Q3_K };
+    check_random_fixture("gguf-py-k-low.bin", 2, ts);
 }
 
 /* ---- IQ4_NL / IQ4_XS: ggml's AVX2 order (quant.h), bit for bit ---- */
@@ -1722,7 +1732,8 @@ static void test_iq4_tile_order(void)
  * bit for bit. */
 static void test_iq4_gguf_py(void)
 {
-    check_random_fixture("gguf-py-iq4.bin", PD_TYPE_IQ4_NL, PD_TYPE_IQ4_XS);
+    static const pd_type ts[] = { PD_TYPE_IQ4_NL, PD_TYPE_IQ4_XS };
+    check_random_fixture("gguf-py-iq4.bin", 2, ts);
 }
 
 /* ---- IQ2_XXS / IQ3_XXS ---- */
@@ -1738,11 +1749,19 @@ static int iqxxs_sign(unsigned s7, int k)
 /* Value e of super-block i, from the format (quant.h): grid magnitude, sign
  * and 4-bit scale.  IQ2_XXS sub-block j: 8 bytes at 2 + 8j, the 4 group
  * indices then the signs-and-scale word; IQ3_XXS: index bytes at 2 + 8j
- * (two 4-value entries per group of 8), words at 66 + 4j. */
+ * (two 4-value entries per group of 8), words at 66 + 4j; IQ3_S: 9-bit
+ * indices, stored sign bits, nibble scales. */
 static void iqxxs_value(pd_type t, const void *row, int64_t i, int e, int *mag, int *sgn, int *ls)
 {
     const int sb = e / 32, g = e % 32 / 8, k = e % 8;
     const uint8_t *blk = (const uint8_t *)row + (size_t)i * pd_type_block_bytes(t), *wp;
+    if (t == PD_TYPE_IQ3_S) {   /* qs at 2, qh at 66, signs at 74, scales at 106 */
+        const int q = e % 32 / 4, idx = blk[2 + 8 * sb + q] | ((blk[66 + sb] >> q) & 1) << 8;
+        *mag = (int)(pd_iq3s_grid[idx] >> (8 * (e % 4))) & 0xff;
+        *sgn = (blk[74 + 4 * sb + g] >> k) & 1 ? -1 : 1;
+        *ls = (blk[106 + sb / 2] >> (sb % 2 ? 4 : 0)) & 15;
+        return;
+    }
     if (t == PD_TYPE_IQ2_XXS) {
         wp = blk + 2 + 8 * sb + 4;
         *mag = (int)(pd_iq2xxs_grid[blk[2 + 8 * sb + g]] >> (8 * k)) & 0xff;
@@ -1764,6 +1783,16 @@ static void test_iqxxs_tables(void)
     T_CHECK(pd_iq2xxs_grid[255] == 0x2b2b2b1908081908u && pd_iq2xxs_grid[100] == 0x08192b0808081908u);
     T_CHECK(pd_iq3xxs_grid[0] == 0x04040404u && pd_iq3xxs_grid[5] == 0x04040c3eu);
     T_CHECK(pd_iq3xxs_grid[255] == 0x3e341c04u && pd_iq3xxs_grid[128] == 0x141c3e04u);
+    T_CHECK(pd_iq3s_grid[0] == 0x01010101u && pd_iq3s_grid[1] == 0x01010103u);
+    T_CHECK(pd_iq3s_grid[300] == 0x07030503u && pd_iq3s_grid[511] == 0x0f0f0101u);
+    for (int a = 0; a < 512; a++) {
+        for (int k = 0; k < 4; k++) {
+            int v = (int)(pd_iq3s_grid[a] >> (8 * k)) & 0xff;
+            T_CHECKF(v % 2 == 1 && v <= 15, "iq3s_grid[%d] value %d: %d", a, k, v);
+        }
+        for (int b = 0; b < a; b++)
+            T_CHECK(pd_iq3s_grid[a] != pd_iq3s_grid[b]);
+    }
     for (int a = 0; a < 256; a++) {
         for (int k = 0; k < 8; k++) {
             int v = (int)(pd_iq2xxs_grid[a] >> (8 * k)) & 0xff;
@@ -1842,11 +1871,46 @@ static void test_iqxxs_handbuilt(void)
     T_CHECK(y3[36] == -2.0f * 15.5f * 0.5f * 62 && y3[43] == -2.0f * 15.5f * 0.5f * -62);
 }
 
-/* ggml_vec_dot_iq2_xxs_q8_K / _iq3_xxs_q8_K (ggml-cpu/arch/x86, AVX2)
+/* An IQ3_S block written from the format description (quant.h), decoded
+ * by hand with literal grid entries (iq3s_grid 0, 1, 300, 511: 9-bit
+ * indices) */
+static void test_iq3s_handbuilt(void)
+{
+    static const int lit[4][4] = { { 1, 1, 1, 1 }, { 3, 1, 1, 1 }, { 3, 5, 3, 7 }, { 1, 1, 15, 15 } };
+    static const uint8_t signs[4] = { 0x00, 0xff, 0x81, 0x10 };
+    pd_block_iq3_s b;
+    memset(&b, 0, sizeof b);
+    b.d = 0x3400;                        /* 0.25 */
+    /* sub-block 3: entries 0, 1, 300 = 256 + 44, 511 = 256 + 255, twice */
+    static const uint8_t lo[4] = { 0, 1, 44, 255 };
+    for (int q = 0; q < 8; q++)
+        b.qs[24 + q] = lo[q % 4];
+    b.qh[3] = 0xcc;                      /* bits 2, 3, 6, 7: the 9th bits */
+    memcpy(b.signs + 12, signs, 4);
+    b.scales[1] = 0x90;                  /* sub-block 3 (odd): high nibble 9 */
+    float y[256];
+    pd_dequantize_row_ref(PD_TYPE_IQ3_S, &b, y, 256);
+    for (int e = 0; e < 256; e++) {
+        const int l = e - 96;            /* place in sub-block 3 */
+        float want = 0.25f;              /* the others: entry 0, scale 1 + 2*0 */
+        if (l >= 0 && l < 32)
+            want = 0.25f * 19 * (float)lit[l / 4 % 4][l % 4] * ((signs[l / 8] >> (l % 8)) & 1 ? -1.f : 1.f);
+        T_CHECKF(y[e] == want, "IQ3_S e=%d: %g vs %g", e, y[e], want);
+        int mag, sg, ls;
+        iqxxs_value(PD_TYPE_IQ3_S, &b, 0, e, &mag, &sg, &ls);
+        T_CHECKF((float)mag * (float)sg * (l >= 0 && l < 32 ? 0.25f * 19 : 0.25f) == want
+                 && ls == (l >= 0 && l < 32 ? 9 : 0), "IQ3_S decode e=%d", e);
+    }
+    /* literals: value 10 of sub-block 3 = entry 300's 3rd (3), sign bit 2
+     * of 0xff; value 31 = entry 511's 4th (15), bit 7 of 0x10 clear */
+    T_CHECK(y[106] == 0.25f * 19 * -3 && y[127] == 0.25f * 19 * 15);
+}
+
+/* ggml_vec_dot_iq2_xxs_q8_K / _iq3_xxs_q8_K / _iq3_s_q8_K (ggml-cpu/arch/x86, AVX2)
  * written out with the test's own decoding: 8 lanes, per super-block lane l
  * the exact sum of (2*ls + 1) * grid * sign * y over the values e with
  * e % 32 in 4l..4l+3, then fma(dx*dy, sum, lane); hsum_float_8 times 0.125
- * (IQ2_XXS) or 0.25 (IQ3_XXS). */
+ * (IQ2_XXS) or 0.25 (IQ3_XXS); IQ3_S the same without the factor. */
 static float iqxxs_expected(pd_type t, int64_t n, const void *w, const void *x)
 {
     const pd_block_q8_k *y = x;
@@ -1864,6 +1928,8 @@ static float iqxxs_expected(pd_type t, int64_t n, const void *w, const void *x)
         for (int l = 0; l < 8; l++)
             lane[l] = fmaf(d, (float)s[l], lane[l]);
     }
+    if (t == PD_TYPE_IQ3_S)
+        return hsum8(lane);
     return (t == PD_TYPE_IQ2_XXS ? 0.125f : 0.25f) * hsum8(lane);
 }
 
@@ -1880,14 +1946,16 @@ static void test_iqxxs_dot_order(void)
         for (int rep = 0; rep < 6; rep++) {
             check_dot_order(PD_TYPE_IQ2_XXS, (int64_t)nbs[ib] * 256, iqxxs_expected, true, rep, w, x, xf);
             check_dot_order(PD_TYPE_IQ3_XXS, (int64_t)nbs[ib] * 256, iqxxs_expected, true, rep, w, x, xf);
+            check_dot_order(PD_TYPE_IQ3_S, (int64_t)nbs[ib] * 256, iqxxs_expected, true, rep, w, x, xf);
         }
 }
 
-/* gguf-py's numpy dequantize of IQ2_XXS/IQ3_XXS blocks whose indices run
- * through every grid and sign entry (tools/quant_fixture.py) */
+/* gguf-py's numpy dequantize of IQ2_XXS/IQ3_XXS/IQ3_S blocks whose
+ * indices run through every grid and sign entry (tools/quant_fixture.py) */
 static void test_iqxxs_gguf_py(void)
 {
-    check_random_fixture("gguf-py-iqxxs.bin", PD_TYPE_IQ2_XXS, PD_TYPE_IQ3_XXS);
+    static const pd_type ts[] = { PD_TYPE_IQ2_XXS, PD_TYPE_IQ3_XXS, PD_TYPE_IQ3_S };
+    check_random_fixture("gguf-py-iqxxs.bin", 3, ts);
 }
 
 /* Zero rows and zero activations give exactly zero at every level. */
@@ -1965,6 +2033,7 @@ static void test_dispatch(void)
     pd_quantize_row_ref(PD_TYPE_IQ4_XS, &nq, &nq, 256);
     pd_quantize_row(PD_TYPE_IQ2_XXS, &nq, &nq, 256);
     pd_quantize_row_ref(PD_TYPE_IQ3_XXS, &nq, &nq, 256);
+    pd_quantize_row(PD_TYPE_IQ3_S, &nq, &nq, 256);
     T_CHECK(nq == 1.0f);
     /* empty rows: every tile writes zeros */
     float out[6] = { 1, 1, 1, 1, 1, 1 };
@@ -1989,6 +2058,7 @@ int main(void)
     T_RUN(test_iq4_handbuilt);
     T_RUN(test_iqxxs_tables);
     T_RUN(test_iqxxs_handbuilt);
+    T_RUN(test_iq3s_handbuilt);
     T_RUN(test_q4_0_q8_0_handbuilt);
     T_RUN(test_legacy_handbuilt);
     T_RUN(test_legacy_gguf_py);
