@@ -179,11 +179,12 @@ float pd_vec_dot_ref(pd_type t, int64_t n, const void *w, const void *x);
  * activation rows.  out[c*out_stride + r] = dot(w row r, x row c) for r < nr,
  * c < nc; x rows are in pd_type_vec_dot(t) format; strides are in bytes for
  * w and x, in floats for out.  Fast paths: Q8_0, Q4_K, Q6_K, Q2_K, Q3_K,
- * IQ4_NL, IQ4_XS, F16 (others loop over pd_vec_dot).  Give it many rows per
- * call (>= 64; a thread's whole row range is best) and all columns: the Q8_0
- * kernel repacks the columns once per call.  Results match pd_vec_dot to
- * float rounding, not bit for bit, except Q6_K's, Q2_K's, Q3_K's, IQ4_NL's
- * and IQ4_XS's, which round exactly as pd_vec_dot of the same level (as
+ * IQ4_NL, IQ4_XS, IQ2_XXS, IQ3_XXS, IQ3_S, F16 (others loop over
+ * pd_vec_dot).  Give it many rows per call (>= 64; a thread's whole row
+ * range is best) and all columns: the Q8_0 kernel repacks the columns once
+ * per call.  Results match pd_vec_dot to
+ * float rounding, not bit for bit, except Q6_K's, Q2_K's, Q3_K's and the
+ * i-quants', which round exactly as pd_vec_dot of the same level (as
  * llama.cpp, whose x86 backend runs vec_dot_q6_K_q8_K etc. for every
  * product; it repacks IQ4_NL matrices of 8n rows, which rounds otherwise). */
 void pd_vec_dot_tile(pd_type t, int64_t n, const void *w, size_t w_stride, int nr,
@@ -259,8 +260,7 @@ void pd_q4k8_tile_ordered(pd_q4k_order order, int64_t n, const void *w8, int nr,
  * values e with e % 32 in 4l..4l+3, added as fma(dx*dy, sum, lane); at
  * the end 0.125f (IQ2_XXS) or 0.25f (IQ3_XXS) * hsum_float_8.  IQ3_S . Q8_K
  * the same with its own grid, signs and scales and no factor at the end.
- * No prefill tile of their own (pd_vec_dot_tile loops the row dot: the
- * same bits).  No quantizer (llama-quantize makes the files, IQ2_XXS with
+ * The prefill tiles round the same.  No quantizer (llama-quantize makes the files, IQ2_XXS with
  * an imatrix; its IQ3_XXS mix puts token_embd and attn_output in IQ3_S). */
 
 /* Which implementation the dispatcher picked: "avx512", "avx2" or "scalar".

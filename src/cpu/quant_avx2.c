@@ -574,13 +574,15 @@ static float dot_iq4_xs(int64_t n, const void *w, const void *x)
 /* acc + one sub-block's grid * sign * y in 8 i32 lanes of 4 values, times
  * (2*ls + 1); ss is its signs-and-scale word (grid <= 62, |y| <= 127: the
  * pair sums fit an i16) */
+ALWAYS_INLINE __m256i iqxxs_signs(uint32_t ss)   /* +1 / -1 bytes */
+{
+    return _mm256_set_epi64x((long long)pd_keven_signs[(ss >> 21) & 127], (long long)pd_keven_signs[(ss >> 14) & 127],
+                             (long long)pd_keven_signs[(ss >> 7) & 127], (long long)pd_keven_signs[ss & 127]);
+}
+
 ALWAYS_INLINE __m256i iqxxs_sub(__m256i acc, __m256i grid, uint32_t ss, const int8_t *y)
 {
-    const __m256i sign = _mm256_set_epi64x((long long)pd_keven_signs[(ss >> 21) & 127],
-                                           (long long)pd_keven_signs[(ss >> 14) & 127],
-                                           (long long)pd_keven_signs[(ss >> 7) & 127],
-                                           (long long)pd_keven_signs[ss & 127]);
-    const __m256i p = _mm256_maddubs_epi16(grid, _mm256_sign_epi8(load256(y), sign));
+    const __m256i p = _mm256_maddubs_epi16(grid, _mm256_sign_epi8(load256(y), iqxxs_signs(ss)));
     return madd16(acc, p, _mm256_set1_epi16((short)(2 * (ss >> 28) + 1)));
 }
 
@@ -649,17 +651,22 @@ ALWAYS_INLINE __m256i iq3s_grid32(const pd_block_iq3_s *b, int j)
     return _mm256_setr_epi32(g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7]);
 }
 
-/* y with the signs of IQ3_S sub-block j applied: value e negated when bit
- * e % 8 of signs[4j + e/8] is set */
-ALWAYS_INLINE __m256i iq3s_signed_y(const pd_block_iq3_s *b, int j, const int8_t *y)
+/* IQ3_S sub-block j's signs: byte e is -1 (0xff) when bit e % 8 of
+ * signs[4j + e/8] is set, else 0 */
+ALWAYS_INLINE __m256i iq3s_negmask(const pd_block_iq3_s *b, int j)
 {
     const __m256i byte = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
                                           2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
     const __m256i bit = _mm256_set1_epi64x(0x8040201008040201LL);
     uint32_t u;
     memcpy(&u, b->signs + 4 * j, 4);
-    const __m256i neg = _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_shuffle_epi8(_mm256_set1_epi32((int)u), byte), bit),
-                                          bit);
+    return _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_shuffle_epi8(_mm256_set1_epi32((int)u), byte), bit), bit);
+}
+
+/* y with the signs of IQ3_S sub-block j applied */
+ALWAYS_INLINE __m256i iq3s_signed_y(const pd_block_iq3_s *b, int j, const int8_t *y)
+{
+    const __m256i neg = iq3s_negmask(b, j);
     return _mm256_sub_epi8(_mm256_xor_si256(load256(y), neg), neg);   /* -y where neg */
 }
 
@@ -2210,6 +2217,117 @@ static void tile_iq4_xs(int64_t n, const void *w, size_t ws, int nr,
     tile_iq4(true, n, w, ws, nr, x, xs, nc, out, os);
 }
 
+/* IQ2_XXS / IQ3_XXS / IQ3_S: one weight row against up to Q6_W columns,
+ * each sub-block's grid values, signs (+1/-1 bytes) and 2*ls + 1 looked
+ * up once for them all.  The integer sums are exact, so each column's
+ * floats round as the row dot's, bit for bit. */
+ALWAYS_INLINE void iqg_sub(pd_type t, const void *blk, int j, __m256i *g, __m256i *sg, __m256i *sc)
+{
+    uint32_t ss;
+    if (t == PD_TYPE_IQ3_S) {
+        const pd_block_iq3_s *b = blk;
+        *g = iq3s_grid32(b, j);
+        *sg = _mm256_or_si256(iq3s_negmask(b, j), _mm256_set1_epi8(1));
+        *sc = _mm256_set1_epi16((short)(2 * ((b->scales[j / 2] >> (4 * (j % 2))) & 0xf) + 1));
+        return;
+    }
+    if (t == PD_TYPE_IQ2_XXS) {
+        uint32_t u[2];
+        memcpy(u, ((const pd_block_iq2_xxs *)blk)->qs + 4 * j, sizeof u);
+        *g = iq2xxs_grid32(u[0]);
+        ss = u[1];
+    } else {
+        const pd_block_iq3_xxs *b = blk;
+        *g = iq3xxs_grid32(b->qs + 8 * j);
+        memcpy(&ss, b->qs + PD_QK_K / 4 + 4 * j, 4);
+    }
+    *sg = iqxxs_signs(ss);
+    *sc = _mm256_set1_epi16((short)(2 * (ss >> 28) + 1));
+}
+
+ALWAYS_INLINE void tile_iqg_1xN(pd_type t, int64_t n, const void *row, const void *x, size_t xs,
+                                int N, float *out, size_t os)
+{
+    const size_t bytes = t == PD_TYPE_IQ2_XXS ? sizeof(pd_block_iq2_xxs)
+                       : t == PD_TYPE_IQ3_XXS ? sizeof(pd_block_iq3_xxs) : sizeof(pd_block_iq3_s);
+    __m256 acc[Q6_W];
+    const pd_block_q8_k *b[Q6_W];
+#pragma GCC unroll 8
+    for (int c = 0; c < N; c++) {
+        acc[c] = _mm256_setzero_ps();
+        b[c] = (const pd_block_q8_k *)XROW(x, xs, c);
+    }
+    for (int64_t i = 0; i < n / PD_QK_K; i++) {
+        const void *blk = (const char *)row + (size_t)i * bytes;
+        __m256i sumi[Q6_W];
+#pragma GCC unroll 8
+        for (int c = 0; c < N; c++)
+            sumi[c] = _mm256_setzero_si256();
+        for (int j = 0; j < 8; j++) {
+            __m256i g, sg, sc;
+            iqg_sub(t, blk, j, &g, &sg, &sc);
+#pragma GCC unroll 8
+            for (int c = 0; c < N; c++) {
+                __m256i p = _mm256_maddubs_epi16(g, _mm256_sign_epi8(load256(b[c][i].qs + 32 * j), sg));
+                sumi[c] = madd16(sumi[c], p, sc);
+            }
+        }
+        uint16_t hd;
+        memcpy(&hd, blk, 2);      /* d leads the three blocks */
+        const float d = h2f(hd);
+#pragma GCC unroll 8
+        for (int c = 0; c < N; c++)
+            acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(d * b[c][i].d), _mm256_cvtepi32_ps(sumi[c]), acc[c]);
+    }
+    const float f = t == PD_TYPE_IQ2_XXS ? 0.125f : t == PD_TYPE_IQ3_XXS ? 0.25f : 1.0f;
+#pragma GCC unroll 8
+    for (int c = 0; c < N; c++)
+        out[(size_t)c * os] = f * hsum_ps(acc[c]);
+}
+
+/* rows one at a time, columns in groups of Q6_W (as tile_iq4) */
+ALWAYS_INLINE void tile_iqg(pd_type t, int64_t n, const void *w, size_t ws, int nr,
+                            const void *x, size_t xs, int nc, float *out, size_t os)
+{
+    for (int r = 0; r < nr; r++) {
+        const void *a = (const char *)w + (size_t)r * ws;
+        for (int c = 0; c < nc; c += Q6_W) {
+            const void *xc = XROW(x, xs, c);
+            float *o = out + (size_t)c * os + r;
+            switch (nc - c < Q6_W ? nc - c : Q6_W) {
+#if Q6_W == 8
+            case 8: tile_iqg_1xN(t, n, a, xc, xs, 8, o, os); break;
+            case 7: tile_iqg_1xN(t, n, a, xc, xs, 7, o, os); break;
+            case 6: tile_iqg_1xN(t, n, a, xc, xs, 6, o, os); break;
+            case 5: tile_iqg_1xN(t, n, a, xc, xs, 5, o, os); break;
+#endif
+            case 4: tile_iqg_1xN(t, n, a, xc, xs, 4, o, os); break;
+            case 3: tile_iqg_1xN(t, n, a, xc, xs, 3, o, os); break;
+            case 2: tile_iqg_1xN(t, n, a, xc, xs, 2, o, os); break;
+            default: tile_iqg_1xN(t, n, a, xc, xs, 1, o, os); break;
+            }
+        }
+    }
+}
+
+static void tile_iq2_xxs(int64_t n, const void *w, size_t ws, int nr,
+                         const void *x, size_t xs, int nc, float *out, size_t os)
+{
+    tile_iqg(PD_TYPE_IQ2_XXS, n, w, ws, nr, x, xs, nc, out, os);
+}
+
+static void tile_iq3_xxs(int64_t n, const void *w, size_t ws, int nr,
+                         const void *x, size_t xs, int nc, float *out, size_t os)
+{
+    tile_iqg(PD_TYPE_IQ3_XXS, n, w, ws, nr, x, xs, nc, out, os);
+}
+
+static void tile_iq3_s(int64_t n, const void *w, size_t ws, int nr,
+                       const void *x, size_t xs, int nc, float *out, size_t os)
+{
+    tile_iqg(PD_TYPE_IQ3_S, n, w, ws, nr, x, xs, nc, out, os);
+}
+
 /* ========================================================================
  * Table
  * ======================================================================== */
@@ -2259,6 +2377,9 @@ PD_X86_LINKAGE void PD_X86_FILL(pd_quant_kernels *k)
     k->tile[PD_TYPE_Q3_K] = tile_q3_k;
     k->tile[PD_TYPE_IQ4_NL] = tile_iq4_nl;
     k->tile[PD_TYPE_IQ4_XS] = tile_iq4_xs;
+    k->tile[PD_TYPE_IQ2_XXS] = tile_iq2_xxs;
+    k->tile[PD_TYPE_IQ3_XXS] = tile_iq3_xxs;
+    k->tile[PD_TYPE_IQ3_S] = tile_iq3_s;
     k->tile[PD_TYPE_F16] = tile_f16;
     k->tile[PD_TYPE_BF16] = tile_bf16;
     k->q4k_gemv = q4k_gemv;

@@ -1950,6 +1950,41 @@ static void test_iqxxs_dot_order(void)
         }
 }
 
+/* The prefill tiles give the same order bit for bit, every column count
+ * (partial column groups included), on rows of many super-blocks. */
+static void test_iqxxs_tile_order(void)
+{
+    enum { R = 3, C = 11, NMAX = 29 * 256 };
+    static const pd_type ts[] = { PD_TYPE_IQ2_XXS, PD_TYPE_IQ3_XXS, PD_TYPE_IQ3_S };
+    static uint8_t w[R][NMAX], x[C][NMAX * 2];
+    static float xf[NMAX], want[C * R], got[C * R];
+    const int64_t n = 29 * 256;
+    g_rng = 83;
+    for (size_t it = 0; it < sizeof ts / sizeof ts[0]; it++) {
+        const pd_type t = ts[it];
+        for (int r = 0; r < R; r++)
+            rand_weights(t, n, w[r]);
+        for (int c = 0; c < C; c++)
+            rand_acts(t, n, x[c], xf);
+        for (int c = 0; c < C; c++)
+            for (int r = 0; r < R; r++)
+                want[c * R + r] = iqxxs_expected(t, n, w[r], x[c]);
+        for (int l = 0; l < PD_SIMD_LEVELS; l++) {
+            const pd_quant_kernels *kt = pd_quant_kernels_get(l);
+            if (!kt)
+                continue;
+            for (int nc = 1; nc <= C; nc++) {
+                for (int j = 0; j < C * R; j++)
+                    got[j] = -12345.0f;
+                pd_quant_kernels_tile(kt, t, n, w, sizeof w[0], R, x, sizeof x[0], nc, got, R);
+                for (int j = 0; j < C * R; j++)
+                    T_CHECKF(j < nc * R ? u32_of(got[j]) == u32_of(want[j]) : got[j] == -12345.0f,
+                             "%s %s nc=%d [%d]: %a vs %a", kt->name, pd_type_name(t), nc, j, got[j], want[j]);
+            }
+        }
+    }
+}
+
 /* gguf-py's numpy dequantize of IQ2_XXS/IQ3_XXS/IQ3_S blocks whose
  * indices run through every grid and sign entry (tools/quant_fixture.py) */
 static void test_iqxxs_gguf_py(void)
@@ -2085,6 +2120,7 @@ int main(void)
     T_RUN(test_iq4_tile_order);
     T_RUN(test_iq4_gguf_py);
     T_RUN(test_iqxxs_dot_order);
+    T_RUN(test_iqxxs_tile_order);
     T_RUN(test_iqxxs_gguf_py);
     T_RUN(test_zero_rows);
     T_RUN(test_nonfinite_activations);
