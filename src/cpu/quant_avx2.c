@@ -644,11 +644,11 @@ static float dot_iq3_xxs(int64_t n, const void *w, const void *x)
  * qh[j] << 8 for the values 4q..4q+3 */
 ALWAYS_INLINE __m256i iq3s_grid32(const pd_block_iq3_s *b, int j)
 {
-    const uint8_t *q = b->qs + 8 * j;
-    int g[8];
-    for (int k = 0; k < 8; k++)
-        g[k] = (int)pd_iq3s_grid[q[k] | ((b->qh[j] >> k) & 1) << 8];
-    return _mm256_setr_epi32(g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7]);
+    const __m256i lo = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(b->qs + 8 * j)));
+    const __m256i hi = _mm256_and_si256(_mm256_sllv_epi32(_mm256_set1_epi32(b->qh[j]),
+                                                          _mm256_setr_epi32(8, 7, 6, 5, 4, 3, 2, 1)),
+                                        _mm256_set1_epi32(256));
+    return _mm256_i32gather_epi32((const int *)pd_iq3s_grid, _mm256_or_si256(lo, hi), 4);
 }
 
 /* IQ3_S sub-block j's signs: byte e is -1 (0xff) when bit e % 8 of
