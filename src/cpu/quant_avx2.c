@@ -2056,45 +2056,6 @@ ALWAYS_INLINE void tile_k23_1xN(bool q3, int64_t nb, const void *row, const void
         out[(size_t)c * os] = hsum_ps(acc[c]);
 }
 
-/* Rows one at a time (a row of 7168 Q2_K is 2.3 KB: it stays in L1 while
- * its columns stream), columns in groups of Q6_W. */
-ALWAYS_INLINE void tile_k23(bool q3, int64_t n, const void *w, size_t ws, int nr,
-                            const void *x, size_t xs, int nc, float *out, size_t os)
-{
-    const int64_t nb = n / PD_QK_K;
-    for (int r = 0; r < nr; r++) {
-        const void *a = (const char *)w + (size_t)r * ws;
-        for (int c = 0; c < nc; c += Q6_W) {
-            const void *xc = XROW(x, xs, c);
-            float *o = out + (size_t)c * os + r;
-            switch (nc - c < Q6_W ? nc - c : Q6_W) {
-#if Q6_W == 8
-            case 8: tile_k23_1xN(q3, nb, a, xc, xs, 8, o, os); break;
-            case 7: tile_k23_1xN(q3, nb, a, xc, xs, 7, o, os); break;
-            case 6: tile_k23_1xN(q3, nb, a, xc, xs, 6, o, os); break;
-            case 5: tile_k23_1xN(q3, nb, a, xc, xs, 5, o, os); break;
-#endif
-            case 4: tile_k23_1xN(q3, nb, a, xc, xs, 4, o, os); break;
-            case 3: tile_k23_1xN(q3, nb, a, xc, xs, 3, o, os); break;
-            case 2: tile_k23_1xN(q3, nb, a, xc, xs, 2, o, os); break;
-            default: tile_k23_1xN(q3, nb, a, xc, xs, 1, o, os); break;
-            }
-        }
-    }
-}
-
-static void tile_q2_k(int64_t n, const void *w, size_t ws, int nr,
-                      const void *x, size_t xs, int nc, float *out, size_t os)
-{
-    tile_k23(false, n, w, ws, nr, x, xs, nc, out, os);
-}
-
-static void tile_q3_k(int64_t n, const void *w, size_t ws, int nr,
-                      const void *x, size_t xs, int nc, float *out, size_t os)
-{
-    tile_k23(true, n, w, ws, nr, x, xs, nc, out, os);
-}
-
 /* IQ4_NL / IQ4_XS: one weight row against up to Q6_W columns, the table
  * lookup of the nibbles (and their absolute values) shared; each column
  * takes the same integer sums and the same float operations in the same
@@ -2179,44 +2140,6 @@ ALWAYS_INLINE void tile_iq4_1xN(bool xs4, int64_t n, const void *row, const void
         tile_iq4_nl_1xN(n / PD_QK_0, row, x, xs, N, out, os);
 }
 
-/* Rows one at a time (a row of 7168 IQ4_XS is 3.8 KB: it stays in L1 while
- * its columns stream), columns in groups of Q6_W. */
-ALWAYS_INLINE void tile_iq4(bool xs4, int64_t n, const void *w, size_t ws, int nr,
-                            const void *x, size_t xs, int nc, float *out, size_t os)
-{
-    for (int r = 0; r < nr; r++) {
-        const void *a = (const char *)w + (size_t)r * ws;
-        for (int c = 0; c < nc; c += Q6_W) {
-            const void *xc = XROW(x, xs, c);
-            float *o = out + (size_t)c * os + r;
-            switch (nc - c < Q6_W ? nc - c : Q6_W) {
-#if Q6_W == 8
-            case 8: tile_iq4_1xN(xs4, n, a, xc, xs, 8, o, os); break;
-            case 7: tile_iq4_1xN(xs4, n, a, xc, xs, 7, o, os); break;
-            case 6: tile_iq4_1xN(xs4, n, a, xc, xs, 6, o, os); break;
-            case 5: tile_iq4_1xN(xs4, n, a, xc, xs, 5, o, os); break;
-#endif
-            case 4: tile_iq4_1xN(xs4, n, a, xc, xs, 4, o, os); break;
-            case 3: tile_iq4_1xN(xs4, n, a, xc, xs, 3, o, os); break;
-            case 2: tile_iq4_1xN(xs4, n, a, xc, xs, 2, o, os); break;
-            default: tile_iq4_1xN(xs4, n, a, xc, xs, 1, o, os); break;
-            }
-        }
-    }
-}
-
-static void tile_iq4_nl(int64_t n, const void *w, size_t ws, int nr,
-                        const void *x, size_t xs, int nc, float *out, size_t os)
-{
-    tile_iq4(false, n, w, ws, nr, x, xs, nc, out, os);
-}
-
-static void tile_iq4_xs(int64_t n, const void *w, size_t ws, int nr,
-                        const void *x, size_t xs, int nc, float *out, size_t os)
-{
-    tile_iq4(true, n, w, ws, nr, x, xs, nc, out, os);
-}
-
 /* IQ2_XXS / IQ3_XXS / IQ3_S: one weight row against up to Q6_W columns,
  * each sub-block's grid values, signs (+1/-1 bytes) and 2*ls + 1 looked
  * up once for them all.  The integer sums are exact, so each column's
@@ -2285,9 +2208,31 @@ ALWAYS_INLINE void tile_iqg_1xN(pd_type t, int64_t n, const void *row, const voi
         out[(size_t)c * os] = f * hsum_ps(acc[c]);
 }
 
-/* rows one at a time, columns in groups of Q6_W (as tile_iq4) */
-ALWAYS_INLINE void tile_iqg(pd_type t, int64_t n, const void *w, size_t ws, int nr,
-                            const void *x, size_t xs, int nc, float *out, size_t os)
+/* One row against N columns, by the row's family (t is a constant wherever
+ * the tile functions below inline this) */
+ALWAYS_INLINE void tile_row_1xN(pd_type t, int64_t n, const void *row, const void *x, size_t xs,
+                                int N, float *out, size_t os)
+{
+    switch (t) {
+    case PD_TYPE_Q2_K:
+    case PD_TYPE_Q3_K:
+        tile_k23_1xN(t == PD_TYPE_Q3_K, n / PD_QK_K, row, x, xs, N, out, os);
+        break;
+    case PD_TYPE_IQ4_NL:
+    case PD_TYPE_IQ4_XS:
+        tile_iq4_1xN(t == PD_TYPE_IQ4_XS, n, row, x, xs, N, out, os);
+        break;
+    default:
+        tile_iqg_1xN(t, n, row, x, xs, N, out, os);
+        break;
+    }
+}
+
+/* Q2_K, Q3_K and the i-quants: rows one at a time (a row of 7168 Q2_K is
+ * 2.3 KB, of IQ4_XS 3.8 KB: it stays in L1 while its columns stream),
+ * columns in groups of Q6_W */
+ALWAYS_INLINE void tile_rowwise(pd_type t, int64_t n, const void *w, size_t ws, int nr,
+                                const void *x, size_t xs, int nc, float *out, size_t os)
 {
     for (int r = 0; r < nr; r++) {
         const void *a = (const char *)w + (size_t)r * ws;
@@ -2296,37 +2241,34 @@ ALWAYS_INLINE void tile_iqg(pd_type t, int64_t n, const void *w, size_t ws, int 
             float *o = out + (size_t)c * os + r;
             switch (nc - c < Q6_W ? nc - c : Q6_W) {
 #if Q6_W == 8
-            case 8: tile_iqg_1xN(t, n, a, xc, xs, 8, o, os); break;
-            case 7: tile_iqg_1xN(t, n, a, xc, xs, 7, o, os); break;
-            case 6: tile_iqg_1xN(t, n, a, xc, xs, 6, o, os); break;
-            case 5: tile_iqg_1xN(t, n, a, xc, xs, 5, o, os); break;
+            case 8: tile_row_1xN(t, n, a, xc, xs, 8, o, os); break;
+            case 7: tile_row_1xN(t, n, a, xc, xs, 7, o, os); break;
+            case 6: tile_row_1xN(t, n, a, xc, xs, 6, o, os); break;
+            case 5: tile_row_1xN(t, n, a, xc, xs, 5, o, os); break;
 #endif
-            case 4: tile_iqg_1xN(t, n, a, xc, xs, 4, o, os); break;
-            case 3: tile_iqg_1xN(t, n, a, xc, xs, 3, o, os); break;
-            case 2: tile_iqg_1xN(t, n, a, xc, xs, 2, o, os); break;
-            default: tile_iqg_1xN(t, n, a, xc, xs, 1, o, os); break;
+            case 4: tile_row_1xN(t, n, a, xc, xs, 4, o, os); break;
+            case 3: tile_row_1xN(t, n, a, xc, xs, 3, o, os); break;
+            case 2: tile_row_1xN(t, n, a, xc, xs, 2, o, os); break;
+            default: tile_row_1xN(t, n, a, xc, xs, 1, o, os); break;
             }
         }
     }
 }
 
-static void tile_iq2_xxs(int64_t n, const void *w, size_t ws, int nr,
-                         const void *x, size_t xs, int nc, float *out, size_t os)
-{
-    tile_iqg(PD_TYPE_IQ2_XXS, n, w, ws, nr, x, xs, nc, out, os);
-}
-
-static void tile_iq3_xxs(int64_t n, const void *w, size_t ws, int nr,
-                         const void *x, size_t xs, int nc, float *out, size_t os)
-{
-    tile_iqg(PD_TYPE_IQ3_XXS, n, w, ws, nr, x, xs, nc, out, os);
-}
-
-static void tile_iq3_s(int64_t n, const void *w, size_t ws, int nr,
-                       const void *x, size_t xs, int nc, float *out, size_t os)
-{
-    tile_iqg(PD_TYPE_IQ3_S, n, w, ws, nr, x, xs, nc, out, os);
-}
+#define ROWWISE_TILE(name, type)                                                      \
+    static void name(int64_t n, const void *w, size_t ws, int nr, const void *x,      \
+                     size_t xs, int nc, float *out, size_t os)                        \
+    {                                                                                 \
+        tile_rowwise(type, n, w, ws, nr, x, xs, nc, out, os);                         \
+    }
+ROWWISE_TILE(tile_q2_k, PD_TYPE_Q2_K)
+ROWWISE_TILE(tile_q3_k, PD_TYPE_Q3_K)
+ROWWISE_TILE(tile_iq4_nl, PD_TYPE_IQ4_NL)
+ROWWISE_TILE(tile_iq4_xs, PD_TYPE_IQ4_XS)
+ROWWISE_TILE(tile_iq2_xxs, PD_TYPE_IQ2_XXS)
+ROWWISE_TILE(tile_iq3_xxs, PD_TYPE_IQ3_XXS)
+ROWWISE_TILE(tile_iq3_s, PD_TYPE_IQ3_S)
+#undef ROWWISE_TILE
 
 /* ========================================================================
  * Table
