@@ -7,6 +7,7 @@
 #include "quant_simd.h"
 #include "iq_grids.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* ---- helpers ---- */
@@ -50,6 +51,19 @@ static uint16_t rand_scale16(void) /* fp16 in [2^-12, 2^-6) */
     return pd_f32_to_fp16(ldexpf(1.0f + (frand() + 1.0f) * 0.5f, -12 + (int)(rnd() % 6)));
 }
 
+/* Every block's fp16 scale at byte `off`: random, of either sign where the
+ * format allows one (mins, and the i-quants' and Q3_K's signed d). */
+static void rand_scales(pd_type t, int64_t n, void *dst, size_t off, bool sign)
+{
+    const size_t bs = pd_type_block_bytes(t);
+    for (int64_t i = 0; i < n / pd_type_block_elems(t); i++) {
+        uint16_t h = rand_scale16();
+        if (sign)
+            h ^= (uint16_t)(rnd() & 0x8000);
+        memcpy((uint8_t *)dst + (size_t)i * bs + off, &h, sizeof h);
+    }
+}
+
 /* A random weight row of type t: random quants, sane scales. */
 static void rand_weights(pd_type t, int64_t n, void *dst)
 {
@@ -66,76 +80,36 @@ static void rand_weights(pd_type t, int64_t n, void *dst)
         free(f);
         break;
     }
-    case PD_TYPE_Q8_0:
-        for (int64_t i = 0; i < n / 32; i++)
-            ((pd_block_q8_0 *)dst)[i].d = rand_scale16();
-        break;
-    case PD_TYPE_Q4_0:
-        for (int64_t i = 0; i < n / 32; i++)
-            ((pd_block_q4_0 *)dst)[i].d = rand_scale16();
-        break;
+    case PD_TYPE_Q8_0: rand_scales(t, n, dst, offsetof(pd_block_q8_0, d), false); break;
+    case PD_TYPE_Q4_0: rand_scales(t, n, dst, offsetof(pd_block_q4_0, d), false); break;
+    case PD_TYPE_Q5_0: rand_scales(t, n, dst, offsetof(pd_block_q5_0, d), false); break;
+    case PD_TYPE_Q6_K: rand_scales(t, n, dst, offsetof(pd_block_q6_k, d), false); break;
     case PD_TYPE_Q4_1:
-        for (int64_t i = 0; i < n / 32; i++) {
-            ((pd_block_q4_1 *)dst)[i].d = rand_scale16();
-            ((pd_block_q4_1 *)dst)[i].m = rand_scale16() ^ (uint16_t)(rnd() & 0x8000);
-        }
-        break;
-    case PD_TYPE_Q5_0:
-        for (int64_t i = 0; i < n / 32; i++)
-            ((pd_block_q5_0 *)dst)[i].d = rand_scale16();
+        rand_scales(t, n, dst, offsetof(pd_block_q4_1, d), false);
+        rand_scales(t, n, dst, offsetof(pd_block_q4_1, m), true);
         break;
     case PD_TYPE_Q5_1:
-        for (int64_t i = 0; i < n / 32; i++) {
-            ((pd_block_q5_1 *)dst)[i].d = rand_scale16();
-            ((pd_block_q5_1 *)dst)[i].m = rand_scale16() ^ (uint16_t)(rnd() & 0x8000);
-        }
+        rand_scales(t, n, dst, offsetof(pd_block_q5_1, d), false);
+        rand_scales(t, n, dst, offsetof(pd_block_q5_1, m), true);
         break;
     case PD_TYPE_Q4_K:
-        for (int64_t i = 0; i < n / 256; i++) {
-            ((pd_block_q4_k *)dst)[i].d = rand_scale16();
-            ((pd_block_q4_k *)dst)[i].dmin = rand_scale16();
-        }
+        rand_scales(t, n, dst, offsetof(pd_block_q4_k, d), false);
+        rand_scales(t, n, dst, offsetof(pd_block_q4_k, dmin), false);
         break;
     case PD_TYPE_Q5_K:
-        for (int64_t i = 0; i < n / 256; i++) {
-            ((pd_block_q5_k *)dst)[i].d = rand_scale16();
-            ((pd_block_q5_k *)dst)[i].dmin = rand_scale16();
-        }
-        break;
-    case PD_TYPE_Q6_K:
-        for (int64_t i = 0; i < n / 256; i++)
-            ((pd_block_q6_k *)dst)[i].d = rand_scale16();
+        rand_scales(t, n, dst, offsetof(pd_block_q5_k, d), false);
+        rand_scales(t, n, dst, offsetof(pd_block_q5_k, dmin), false);
         break;
     case PD_TYPE_Q2_K:
-        for (int64_t i = 0; i < n / 256; i++) {
-            ((pd_block_q2_k *)dst)[i].d = rand_scale16();
-            ((pd_block_q2_k *)dst)[i].dmin = rand_scale16();
-        }
+        rand_scales(t, n, dst, offsetof(pd_block_q2_k, d), false);
+        rand_scales(t, n, dst, offsetof(pd_block_q2_k, dmin), false);
         break;
-    case PD_TYPE_Q3_K:
-        for (int64_t i = 0; i < n / 256; i++)
-            ((pd_block_q3_k *)dst)[i].d = rand_scale16() ^ (uint16_t)(rnd() & 0x8000);
-        break;
-    case PD_TYPE_IQ4_NL:
-        for (int64_t i = 0; i < n / 32; i++)
-            ((pd_block_iq4_nl *)dst)[i].d = rand_scale16() ^ (uint16_t)(rnd() & 0x8000);
-        break;
-    case PD_TYPE_IQ4_XS:
-        for (int64_t i = 0; i < n / 256; i++)
-            ((pd_block_iq4_xs *)dst)[i].d = rand_scale16() ^ (uint16_t)(rnd() & 0x8000);
-        break;
-    case PD_TYPE_IQ2_XXS:
-        for (int64_t i = 0; i < n / 256; i++)
-            ((pd_block_iq2_xxs *)dst)[i].d = rand_scale16() ^ (uint16_t)(rnd() & 0x8000);
-        break;
-    case PD_TYPE_IQ3_XXS:
-        for (int64_t i = 0; i < n / 256; i++)
-            ((pd_block_iq3_xxs *)dst)[i].d = rand_scale16() ^ (uint16_t)(rnd() & 0x8000);
-        break;
-    case PD_TYPE_IQ3_S:
-        for (int64_t i = 0; i < n / 256; i++)
-            ((pd_block_iq3_s *)dst)[i].d = rand_scale16() ^ (uint16_t)(rnd() & 0x8000);
-        break;
+    case PD_TYPE_Q3_K: rand_scales(t, n, dst, offsetof(pd_block_q3_k, d), true); break;
+    case PD_TYPE_IQ4_NL: rand_scales(t, n, dst, offsetof(pd_block_iq4_nl, d), true); break;
+    case PD_TYPE_IQ4_XS: rand_scales(t, n, dst, offsetof(pd_block_iq4_xs, d), true); break;
+    case PD_TYPE_IQ2_XXS: rand_scales(t, n, dst, offsetof(pd_block_iq2_xxs, d), true); break;
+    case PD_TYPE_IQ3_XXS: rand_scales(t, n, dst, offsetof(pd_block_iq3_xxs, d), true); break;
+    case PD_TYPE_IQ3_S: rand_scales(t, n, dst, offsetof(pd_block_iq3_s, d), true); break;
     default:
         abort();
     }
