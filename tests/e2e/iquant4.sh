@@ -24,15 +24,14 @@ trap 'rm -rf "$tmp"' EXIT
 # rounding elsewhere tips (llama.cpp's F32 attention and GEMM orders): the
 # same model in pure Q8_0 has 4 such positions, in Q4_0 2.  An IQ4 kernel
 # reading one nibble or scale wrong moves every position.
-# ("other": cmd_info.c names no llama_ftype 25/30 yet)
 NAME=iq4-xs
-qf_info "$Q/ds3-mini-IQ4_XS.gguf" '(IQ4_XS|other)' IQ4_XS 10 IQ4_NL 4
+qf_info "$Q/ds3-mini-IQ4_XS.gguf" IQ4_XS IQ4_XS 10 IQ4_NL 4
 if qf_logits "$Q/ds3-mini-IQ4_XS.gguf"; then
     qf_vs_llama "$Q/ds3-mini-IQ4_XS.llama.f32" 512 0.25 22
 fi
 
 NAME=iq4-nl
-qf_info "$Q/ds3-mini-IQ4_NL.gguf" '(IQ4_NL|other)' IQ4_NL 14
+qf_info "$Q/ds3-mini-IQ4_NL.gguf" IQ4_NL IQ4_NL 14
 if qf_logits "$Q/ds3-mini-IQ4_NL.gguf"; then
     qf_vs_llama "$Q/ds3-mini-IQ4_NL.llama.f32" 512 0.25 27
 fi
