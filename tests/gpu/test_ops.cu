@@ -468,7 +468,8 @@ static void test_attention(bool mla, bool f16, int rows, int wide_rows, int pos0
     for (int t = 0; t < rows; t++)
         for (int h = 0; h < H; h++) {
             const int hk = h / (H / Hkv);
-            const int mode = !f16 ? 0 : t < wide_rows ? 2 : 1;
+            const bool f32_sums = t < wide_rows || pos0 + t + 1 >= PD_CU_CPU_F32_FROM;
+            const int mode = !f16 ? 0 : f32_sums ? 2 : 1;
             ref_attn_row(&q[((size_t)t * H + h) * dk], &kc[hk * dk], k_ld,
                          mla ? &kc[0] : &vc[hk * dv], v_ld, pos0 + t + 1, dk, dv, scale, mode,
                          &ref[((size_t)t * H + h) * dv]);
@@ -478,12 +479,14 @@ static void test_attention(bool mla, bool f16, int rows, int wide_rows, int pos0
              f16 ? "F16" : "F32", rows, wide_rows, pos0);
     const std::vector<float> got = back(dout, ref.size());
     check(what, got, ref, 1e-4);
-    if (f16 && wide_rows < rows) {   // narrow rows: the CPU's row_f16 to the bit
-        const size_t at = (size_t)wide_rows * H * dv;
+    // narrow rows under PD_CU_CPU_F32_FROM keys: the CPU's row_f16 to the bit
+    const int end = PD_CU_CPU_F32_FROM - 1 - pos0 < rows ? PD_CU_CPU_F32_FROM - 1 - pos0 : rows;
+    if (f16 && wide_rows < end) {
+        const size_t at = (size_t)wide_rows * H * dv, to = (size_t)end * H * dv;
         snprintf(what, sizeof what, "attention %s F16 rows=%d: narrow rows exact", mla ? "MLA" : "GQA",
                  rows);
-        check(what, std::vector<float>(got.begin() + at, got.end()),
-              std::vector<float>(ref.begin() + at, ref.end()), 0);
+        check(what, std::vector<float>(got.begin() + at, got.begin() + to),
+              std::vector<float>(ref.begin() + at, ref.begin() + to), 0);
     }
     cudaFree(dk_c); cudaFree(dv_c); cudaFree(dq); cudaFree(dout); cudaFree(dpos);
 }
@@ -716,9 +719,12 @@ int main(int argc, char **argv)
         test_rope(rk, false, true, 777);
     }
     test_attention(false, false, 1, 0, 300);
-    test_attention(false, true, 1, 0, 1000);
+    test_attention(false, true, 1, 0, 300);    // half-precision sums
+    test_attention(false, true, 1, 0, 1000);   // F32 sums from 512 keys on
+    test_attention(false, true, 8, 0, 505);    // across the 512 line
     test_attention(false, true, 70, 64, 5);
     test_attention(true, false, 3, 0, 200);
+    test_attention(true, true, 1, 0, 400);
     test_attention(true, true, 1, 0, 2000);
     test_attention(true, true, 66, 64, 0);
     test_route("softmax 128/8", 128, 8, false, false, 0, 0, true, 0.0f, 33);
