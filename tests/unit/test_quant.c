@@ -196,12 +196,34 @@ static void test_type_table(void)
     T_EQ_STR(pd_type_name(PD_TYPE_Q4_K), "Q4_K");
     T_EQ_STR(pd_type_name(4), "?");
     T_EQ_STR(pd_type_name(1000), "?");
-    T_EQ_INT(pd_type_block_bytes(PD_TYPE_Q6_K), 210);
-    T_EQ_INT(pd_type_block_bytes(PD_TYPE_Q8_K), 292);
-    T_EQ_INT(pd_type_block_bytes(PD_TYPE_Q4_0), 18);
-    T_EQ_INT(pd_type_block_bytes(23), 136);   /* IQ4_XS */
-    T_EQ_INT(pd_type_block_bytes(39), 17);    /* MXFP4 */
-    T_EQ_INT(pd_type_block_elems(PD_TYPE_Q5_K), 256);
+    /* ggml's type traits: id, name, values and bytes per block, vec_dot type
+     * (-1: none asserted) */
+    static const struct { uint32_t id; const char *name; int elems, bytes, dot; } facts[] = {
+        { 2, "Q4_0", 32, 18, PD_TYPE_Q8_0 },     { 3, "Q4_1", 32, 20, PD_TYPE_Q8_1 },
+        { 6, "Q5_0", 32, 22, PD_TYPE_Q8_0 },     { 7, "Q5_1", 32, 24, PD_TYPE_Q8_1 },
+        { 8, "Q8_0", 32, 34, PD_TYPE_Q8_0 },     { 9, "Q8_1", 32, 36, -1 },
+        { 10, "Q2_K", 256, 84, PD_TYPE_Q8_K },   { 11, "Q3_K", 256, 110, PD_TYPE_Q8_K },
+        { 12, "Q4_K", 256, 144, PD_TYPE_Q8_K },  { 13, "Q5_K", 256, 176, PD_TYPE_Q8_K },
+        { 14, "Q6_K", 256, 210, PD_TYPE_Q8_K },  { 15, "Q8_K", 256, 292, -1 },
+        { 16, "IQ2_XXS", 256, 66, PD_TYPE_Q8_K }, { 18, "IQ3_XXS", 256, 98, PD_TYPE_Q8_K },
+        { 20, "IQ4_NL", 32, 18, PD_TYPE_Q8_0 },  { 21, "IQ3_S", 256, 110, PD_TYPE_Q8_K },
+        { 23, "IQ4_XS", 256, 136, PD_TYPE_Q8_K }, { 39, "MXFP4", 32, 17, -1 },
+    };
+    for (size_t i = 0; i < sizeof facts / sizeof facts[0]; i++) {
+        const uint32_t t = facts[i].id;
+        T_CHECKF(!strcmp(pd_type_name(t), facts[i].name), "type %u: %s", t, pd_type_name(t));
+        T_CHECKF(pd_type_block_elems(t) == facts[i].elems && (int)pd_type_block_bytes(t) == facts[i].bytes,
+                 "%s: %lld values in %zu bytes", facts[i].name, (long long)pd_type_block_elems(t),
+                 pd_type_block_bytes(t));
+        if (facts[i].dot >= 0)
+            T_CHECKF((int)pd_type_vec_dot(t) == facts[i].dot, "%s: vec_dot %d", facts[i].name,
+                     (int)pd_type_vec_dot(t));
+    }
+    T_EQ_INT(PD_TYPE_IQ2_XXS, 16);
+    T_EQ_INT(PD_TYPE_IQ3_XXS, 18);
+    T_EQ_INT(PD_TYPE_IQ4_NL, 20);
+    T_EQ_INT(PD_TYPE_IQ3_S, 21);
+    T_EQ_INT(PD_TYPE_IQ4_XS, 23);
     T_EQ_INT(pd_type_block_elems(PD_TYPE_BF16), 1);
     T_CHECK(pd_type_known(17) && !pd_type_supported(17));   /* IQ2_XS */
     T_CHECK(!pd_type_known(31) && !pd_type_known(40));
@@ -210,43 +232,6 @@ static void test_type_table(void)
     for (uint32_t t = 0; t < 64; t++)
         n_sup += pd_type_supported(t);
     T_EQ_INT(n_sup, 20);
-    T_EQ_STR(pd_type_name(21), "IQ3_S");
-    T_EQ_INT(PD_TYPE_IQ3_S, 21);
-    T_EQ_INT(pd_type_block_bytes(21), 110);
-    T_EQ_INT(pd_type_vec_dot(PD_TYPE_IQ3_S), PD_TYPE_Q8_K);
-    T_EQ_STR(pd_type_name(16), "IQ2_XXS");
-    T_EQ_STR(pd_type_name(18), "IQ3_XXS");
-    T_EQ_INT(PD_TYPE_IQ2_XXS, 16);
-    T_EQ_INT(PD_TYPE_IQ3_XXS, 18);
-    T_EQ_INT(pd_type_block_bytes(16), 66);
-    T_EQ_INT(pd_type_block_bytes(18), 98);
-    T_EQ_INT(pd_type_block_elems(16), 256);
-    T_EQ_INT(pd_type_block_elems(18), 256);
-    T_EQ_INT(pd_type_vec_dot(PD_TYPE_IQ2_XXS), PD_TYPE_Q8_K);
-    T_EQ_INT(pd_type_vec_dot(PD_TYPE_IQ3_XXS), PD_TYPE_Q8_K);
-    T_EQ_STR(pd_type_name(20), "IQ4_NL");
-    T_EQ_STR(pd_type_name(23), "IQ4_XS");
-    T_EQ_INT(PD_TYPE_IQ4_NL, 20);
-    T_EQ_INT(PD_TYPE_IQ4_XS, 23);
-    T_EQ_INT(pd_type_block_bytes(20), 18);
-    T_EQ_INT(pd_type_block_elems(20), 32);
-    T_EQ_INT(pd_type_block_elems(23), 256);
-    T_EQ_INT(pd_type_vec_dot(PD_TYPE_IQ4_NL), PD_TYPE_Q8_0);
-    T_EQ_INT(pd_type_vec_dot(PD_TYPE_IQ4_XS), PD_TYPE_Q8_K);
-    T_EQ_STR(pd_type_name(PD_TYPE_Q2_K), "Q2_K");
-    T_EQ_STR(pd_type_name(PD_TYPE_Q3_K), "Q3_K");
-    T_EQ_INT(pd_type_block_bytes(PD_TYPE_Q2_K), 84);
-    T_EQ_INT(pd_type_block_bytes(PD_TYPE_Q3_K), 110);
-    T_EQ_INT(pd_type_block_elems(PD_TYPE_Q3_K), 256);
-    T_EQ_INT(pd_type_vec_dot(PD_TYPE_Q2_K), PD_TYPE_Q8_K);
-    T_EQ_INT(pd_type_vec_dot(PD_TYPE_Q3_K), PD_TYPE_Q8_K);
-    T_EQ_INT(pd_type_block_bytes(PD_TYPE_Q4_1), 20);
-    T_EQ_INT(pd_type_block_bytes(PD_TYPE_Q5_0), 22);
-    T_EQ_INT(pd_type_block_bytes(PD_TYPE_Q5_1), 24);
-    T_EQ_INT(pd_type_block_bytes(PD_TYPE_Q8_1), 36);
-    T_EQ_INT(pd_type_vec_dot(PD_TYPE_Q5_0), PD_TYPE_Q8_0);
-    T_EQ_INT(pd_type_vec_dot(PD_TYPE_Q4_1), PD_TYPE_Q8_1);
-    T_EQ_INT(pd_type_vec_dot(PD_TYPE_Q5_1), PD_TYPE_Q8_1);
     for (size_t i = 0; i < sizeof sup / sizeof sup[0]; i++)
         T_CHECK(pd_type_supported(sup[i]));
     size_t b = 0;
