@@ -24,10 +24,12 @@ static void rescale_add(float *out, float a, const float *t, int n)
 
 /* One tile of keys [p0, p0 + nb) for the four queries from i0 (nr real;
  * the kernels' other rows repeat the last): scores, the online softmax's
- * step (mx and sum: the running maxima and sums), the weighted values. */
+ * step (mx and sum: the running maxima and sums), the weighted values,
+ * written straight to out on the unit's first tile (nothing to rescale:
+ * a prompt's rows at depth 0 have no other), else added to it rescaled. */
 static void tile4(const pd_attn_kernels *K, const pd_attn_unit *u, int i0, int nr, const uint16_t *k,
-                  size_t ks, const uint16_t *v, size_t vs, int p0, int nb, int dk, int dv,
-                  float scale, float *sc, float *mx, float *sum, float *tmp)
+                  size_t ks, const uint16_t *v, size_t vs, int p0, int nb, bool first, int dk,
+                  int dv, float scale, float *sc, float *mx, float *sum, float *tmp)
 {
     const float *q[4];
     float *s[4], *t[4], rescale[4];
@@ -35,7 +37,7 @@ static void tile4(const pd_attn_kernels *K, const pd_attn_unit *u, int i0, int n
         const int i = i0 + (r < nr ? r : nr - 1);
         q[r] = u->q[i];
         s[r] = sc + (size_t)(r < nr ? r : nr - 1) * PD_ATTN_TILE;
-        t[r] = tmp + (size_t)(r < nr ? r : nr - 1) * dv;
+        t[r] = first ? u->out[i] : tmp + (size_t)(r < nr ? r : nr - 1) * dv;
     }
     K->dots4(q, k + (size_t)p0 * ks, ks, nb, dk, scale, s);
     for (int r = 0; r < nr; r++) {
@@ -44,7 +46,7 @@ static void tile4(const pd_attn_kernels *K, const pd_attn_unit *u, int i0, int n
         sum[i] = sum[i] * rescale[r] + part;
     }
     K->wsumf4(t, v + (size_t)p0 * vs, vs, nb, (const float *const *)s, dv);
-    for (int r = 0; r < nr; r++)
+    for (int r = 0; r < nr && !first; r++)
         rescale_add(u->out[i0 + r], rescale[r], t[r], dv);
 }
 
@@ -62,7 +64,8 @@ void pd_attn_unit_run(const pd_attn_unit *u, int lo, int hi, const uint16_t *k, 
     for (int i = 0; i < u->nq; i++) {
         mx[i] = -INFINITY;
         sum[i] = 0;
-        memset(u->out[i], 0, (size_t)dv * sizeof(float));
+        if (u->n_kv[i] <= lo)   /* (the others are written by the first tile) */
+            memset(u->out[i], 0, (size_t)dv * sizeof(float));
         end = u->n_kv[i] > end ? u->n_kv[i] : end;
     }
     end = end < hi ? end : hi;
@@ -74,7 +77,8 @@ void pd_attn_unit_run(const pd_attn_unit *u, int lo, int hi, const uint16_t *k, 
             for (int r = 0; r < nr; r++)
                 any |= u->n_kv[i0 + r] > p0;
             if (any)
-                tile4(K, u, i0, nr, k, ks, v, vs, p0, nb, dk, dv, scale, sc, mx, sum, tmp);
+                tile4(K, u, i0, nr, k, ks, v, vs, p0, nb, p0 == lo, dk, dv, scale, sc, mx, sum,
+                      tmp);
         }
     }
     if (part_mx)
