@@ -127,24 +127,29 @@ static float *thread_scratch(pd_cpu *c, int ith)
     return c->scores + (size_t)ith * c->scores_stride;
 }
 
-/* The wide paths' units: rpu rows x up to hpu heads of one kv head (MLA: one
- * for all heads), as many rows as fill a unit, fewer while that would leave
- * threads without work; the longest rows (the last) are handed out first. */
+/* The tiled path's units: rpu rows x hpu (at most max_heads) heads of one
+ * kv head (MLA: one for all heads), as many rows as fill a unit (at most
+ * max_rows), fewer while that would leave threads without work; the last
+ * rows (the longest) are handed out first. For a decode row over a split
+ * cache the "rows" are the cache's parts, one a unit. */
 typedef struct unit_grid {
-    int n, group, n_kvh, hpu, n_hc, rpu, n_rb;
+    int group, n_kvh, hpu, n_hc, rpu, n_rb;
 } unit_grid;
 
-static unit_grid grid_for(int n, int n_head, int n_kvh, int max_heads, int nth)
+static unit_grid grid_for(const pd_hparams *hp, int n, int max_rows, int max_heads, int nth)
 {
-    unit_grid g = { .n = n, .group = n_head / n_kvh, .n_kvh = n_kvh };
+    unit_grid g = { .n_kvh = hp->mla ? 1 : hp->n_head_kv };
+    g.group = hp->n_head / g.n_kvh;
     g.hpu = g.group < max_heads ? g.group : max_heads;
     g.n_hc = (g.group + g.hpu - 1) / g.hpu;
-    g.rpu = PD_ATTN_UNIT / g.hpu;
-    while (g.rpu > 1 && (n + g.rpu - 1) / g.rpu * n_kvh * g.n_hc < 2 * nth)
+    g.rpu = PD_ATTN_UNIT / g.hpu < max_rows ? PD_ATTN_UNIT / g.hpu : max_rows;
+    while (g.rpu > 1 && (n + g.rpu - 1) / g.rpu * g.n_kvh * g.n_hc < 2 * nth)
         g.rpu /= 2;
     g.n_rb = (n + g.rpu - 1) / g.rpu;
     return g;
 }
+
+static int grid_units(const unit_grid *g) { return g->n_rb * g->n_kvh * g->n_hc; }
 
 /* Unit u: rows [*t0, *t0 + rpu) (cut at n), heads [*h0, *h0 + *nh) of kv head *hk */
 static void unit_at(const unit_grid *g, int u, int *t0, int *hk, int *h0, int *nh)
@@ -156,30 +161,75 @@ static void unit_at(const unit_grid *g, int u, int *t0, int *hk, int *h0, int *n
     *nh = left < g->hpu ? left : g->hpu;
 }
 
-/* GQA, 64+ rows: units of rows x heads of one kv head, a row's heads together */
-static void wide_gqa_rows(attn_job *j, int nth, float *scratch)
+/* Query vector h of batch row t (MLA: [qlat, q_pe] put together in qc;
+ * GQA's is in place, qc unused) */
+static const float *row_query(const pd_cpu *c, int t, int h, float *qc)
+{
+    const pd_hparams *hp = &c->m->hp;
+    const float *q = c->q + ((size_t)t * hp->n_head + h) * hp->head_k;
+    if (!hp->mla)
+        return q;
+    memcpy(qc, c->qlat + ((size_t)t * hp->n_head + h) * hp->kv_lora, (size_t)hp->kv_lora * sizeof *qc);
+    memcpy(qc + hp->kv_lora, q + hp->qk_nope, (size_t)hp->qk_rope * sizeof *qc);
+    return qc;
+}
+
+/* Where head h of batch row t goes: the latent output (MLA) or the values */
+static float *row_out(const pd_cpu *c, int t, int h)
+{
+    const pd_hparams *hp = &c->m->hp;
+    return hp->mla ? c->olat + ((size_t)t * hp->n_head + h) * hp->kv_lora
+                   : c->att + ((size_t)t * hp->n_head + h) * hp->head_v;
+}
+
+/* Layer il's cache rows of kv head hk (MLA: the latent rows, values their
+ * first kv_lora entries) */
+typedef struct kv_view {
+    const uint16_t *k, *v;
+    size_t ks, vs;
+    int dk, dv;
+} kv_view;
+
+static kv_view kv_view_of(const pd_cpu *c, int il, int hk)
+{
+    const pd_hparams *hp = &c->m->hp;
+    const uint16_t *k = pd_kv_k(&c->kv, il, 0);
+    if (hp->mla) {
+        const int dk = hp->kv_lora + hp->qk_rope;
+        return (kv_view){ k, k, (size_t)dk, (size_t)dk, dk, hp->kv_lora };
+    }
+    const int Hkv = hp->n_head_kv;
+    return (kv_view){ k + (size_t)hk * hp->head_k, (const uint16_t *)pd_kv_v(&c->kv, il, 0) + (size_t)hk * hp->head_v,
+                      (size_t)Hkv * hp->head_k, (size_t)Hkv * hp->head_v, hp->head_k, hp->head_v };
+}
+
+/* 64+ rows, or rows that all sum in F32: units of rows x heads, a row's
+ * heads together; MLA's queries are put together after the tiled path's
+ * scratch. */
+static void wide_rows(attn_job *j, int nth, float *scratch)
 {
     pd_cpu *c = j->c;
-    const pd_hparams *hp = &c->m->hp;
-    const int H = hp->n_head, Hkv = hp->n_head_kv, dk = hp->head_k, dv = hp->head_v;
-    const unit_grid g = grid_for(j->n, H, Hkv, PD_ATTN_UNIT, nth);
-    const uint16_t *k = (const uint16_t *)pd_kv_k(&c->kv, j->il, 0);
-    const uint16_t *v = (const uint16_t *)pd_kv_v(&c->kv, j->il, 0);
+    /* (MLA: 8 heads, so that a unit holds 4 rows) */
+    const unit_grid g = grid_for(&c->m->hp, j->n, INT_MAX, c->m->hp.mla ? PD_ATTN_UNIT / 4 : PD_ATTN_UNIT,
+                                 nth);
+    const kv_view d0 = kv_view_of(c, j->il, 0);
+    float *qc = scratch + pd_attn_tile_floats(d0.dv);
     for (;;) {
         const int u = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
-        if (u >= g.n_rb * Hkv * g.n_hc)
+        if (u >= grid_units(&g))
             return;
         int t0, hk, h0, nh;
         unit_at(&g, u, &t0, &hk, &h0, &nh);
         pd_attn_unit un = { .nq = 0 };
         for (int t = t0; t < t0 + g.rpu && t < j->n; t++)
             for (int h = h0; h < h0 + nh; h++) {
-                un.q[un.nq] = c->q + (size_t)t * H * dk + (size_t)h * dk;
-                un.out[un.nq] = c->att + (size_t)t * H * dv + (size_t)h * dv;
+                un.q[un.nq] = row_query(c, t, h, qc + (size_t)un.nq * d0.dk);
+                un.out[un.nq] = row_out(c, t, h);
                 un.n_kv[un.nq++] = j->pos0 + t + 1;
             }
-        pd_attn_unit_run(&un, 0, INT_MAX, k + (size_t)hk * dk, (size_t)Hkv * dk, v + (size_t)hk * dv,
-                         (size_t)Hkv * dv, dk, dv, hp->kq_scale, scratch, NULL, NULL);
+        const kv_view d = kv_view_of(c, j->il, hk);
+        pd_attn_unit_run(&un, 0, INT_MAX, d.k, d.ks, d.v, d.vs, d.dk, d.dv, c->m->hp.kq_scale,
+                         scratch, NULL, NULL);
     }
 }
 
@@ -205,98 +255,67 @@ static void heads_tiled(int nh, const float *const q[], float *const out[], int 
                         const uint16_t *k, size_t ks, const uint16_t *v, size_t vs, int dk, int dv,
                         float scale, float *scratch)
 {
-    int n[PD_ATTN_GROUP];
-    for (int i = 0; i < nh; i++)
-        n[i] = n_kv;
-    pd_attn_tiled(nh, q, out, n, k, ks, v, vs, dk, dv, scale, scratch);
+    pd_attn_unit un = { .nq = nh };
+    for (int i = 0; i < nh; i++) {
+        un.q[i] = q[i];
+        un.out[i] = out[i];
+        un.n_kv[i] = n_kv;
+    }
+    pd_attn_unit_run(&un, 0, INT_MAX, k, ks, v, vs, dk, dv, scale, scratch, NULL, NULL);
 }
 
 /* ------------------------------------------------------------------------
  * One decode row over a split cache (F32 sums): units of a part of the
  * cache x up to PD_ATTN_UNIT heads of one kv head (MLA: all heads share
  * it), every thread busy however few kv heads there are; then the parts
- * are merged.
+ * are merged. c->attn_parts holds each part's heads, [max, sum, dv sums].
  * ------------------------------------------------------------------------ */
-typedef struct split_shape {
-    int n_kvh, group, hpu, n_hc, dk, dv, chunk, n_parts;
-} split_shape;
-
-static split_shape split_shape_of(const pd_hparams *hp, int n_kv)
-{
-    split_shape g = { .n_kvh = hp->mla ? 1 : hp->n_head_kv };
-    g.group = hp->n_head / g.n_kvh;
-    g.hpu = g.group < PD_ATTN_UNIT ? g.group : PD_ATTN_UNIT;
-    g.n_hc = (g.group + g.hpu - 1) / g.hpu;
-    g.dk = hp->mla ? hp->kv_lora + hp->qk_rope : hp->head_k;
-    g.dv = hp->mla ? hp->kv_lora : hp->head_v;
-    g.chunk = pd_attn_split_chunk(n_kv);
-    g.n_parts = (n_kv + g.chunk - 1) / g.chunk;
-    return g;
-}
-
-/* Query vector h of row 0 (MLA: put together in qc) */
-static const float *decode_query(const pd_cpu *c, int h, float *qc)
-{
-    const pd_hparams *hp = &c->m->hp;
-    if (!hp->mla)
-        return c->q + (size_t)h * hp->head_k;
-    memcpy(qc, c->qlat + (size_t)h * hp->kv_lora, (size_t)hp->kv_lora * sizeof *qc);
-    memcpy(qc + hp->kv_lora, c->q + (size_t)h * hp->head_k + hp->qk_nope,
-           (size_t)hp->qk_rope * sizeof *qc);
-    return qc;
-}
-
 static void split_rows(void *arg, int ith, int nth)
 {
-    (void)nth;
     attn_job *j = arg;
     pd_cpu *c = j->c;
     const pd_hparams *hp = &c->m->hp;
-    const int n_kv = j->pos0 + 1;
-    const split_shape g = split_shape_of(hp, n_kv);
-    const size_t stride = (size_t)hp->n_head * (g.dv + 2);
-    float *sc = thread_scratch(c, ith), *qc = sc + pd_attn_tile_floats(g.dv);
+    const int n_kv = j->pos0 + 1, chunk = pd_attn_split_chunk(n_kv);
+    const unit_grid g = grid_for(hp, (n_kv + chunk - 1) / chunk, 1, PD_ATTN_UNIT, nth);
+    const kv_view d0 = kv_view_of(c, j->il, 0);
+    const size_t hs = (size_t)d0.dv + 2, stride = (size_t)hp->n_head * hs;
+    float *sc = thread_scratch(c, ith), *qc = sc + pd_attn_tile_floats(d0.dv);
     for (;;) {
         const int u = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
-        if (u >= g.n_parts * g.n_kvh * g.n_hc)
+        if (u >= grid_units(&g))
             return;
-        const int part = u / (g.n_kvh * g.n_hc), hk = u % (g.n_kvh * g.n_hc) / g.n_hc;
-        const int h0 = hk * g.group + u % g.n_hc * g.hpu;
-        const int nh = hk * g.group + g.group - h0 < g.hpu ? hk * g.group + g.group - h0 : g.hpu;
+        int part, hk, h0, nh;
+        unit_at(&g, u, &part, &hk, &h0, &nh);
         pd_attn_unit un = { .nq = nh };
-        float *pp = c->attn_parts + part * stride + (size_t)h0 * (g.dv + 2);
+        float *pp = c->attn_parts + part * stride + (size_t)h0 * hs;
         for (int i = 0; i < nh; i++) {
-            un.q[i] = decode_query(c, h0 + i, qc + (size_t)i * g.dk);
-            un.out[i] = pp + (size_t)i * (g.dv + 2) + 2;
+            un.q[i] = row_query(c, 0, h0 + i, qc + (size_t)i * d0.dk);
+            un.out[i] = pp + (size_t)i * hs + 2;
             un.n_kv[i] = n_kv;
         }
-        const uint16_t *k = (const uint16_t *)pd_kv_k(&c->kv, j->il, 0) + (size_t)hk * g.dk;
-        const uint16_t *v = hp->mla ? k : (const uint16_t *)pd_kv_v(&c->kv, j->il, 0) + (size_t)hk * g.dv;
-        const size_t ks = hp->mla ? (size_t)g.dk : (size_t)g.n_kvh * g.dk;
-        const size_t vs = hp->mla ? (size_t)g.dk : (size_t)g.n_kvh * g.dv;
+        const kv_view d = kv_view_of(c, j->il, hk);
         float mx[PD_ATTN_UNIT], sum[PD_ATTN_UNIT];
-        pd_attn_unit_run(&un, part * g.chunk, (part + 1) * g.chunk, k, ks, v, vs, g.dk, g.dv,
+        pd_attn_unit_run(&un, part * chunk, (part + 1) * chunk, d.k, d.ks, d.v, d.vs, d.dk, d.dv,
                          hp->kq_scale, sc, mx, sum);
         for (int i = 0; i < nh; i++) {
-            pp[(size_t)i * (g.dv + 2)] = mx[i];
-            pp[(size_t)i * (g.dv + 2) + 1] = sum[i];
+            pp[(size_t)i * hs] = mx[i];
+            pp[(size_t)i * hs + 1] = sum[i];
         }
     }
 }
 
-/* One decode row at position pos0 over a split cache, into c->olat (MLA)
- * or c->att */
+/* One decode row at position pos0 over a split cache, into its outputs */
 static void run_split(pd_cpu *c, int il, int pos0)
 {
     const pd_hparams *hp = &c->m->hp;
     attn_job j = { .c = c, .il = il, .n = 1, .pos0 = pos0 };
     atomic_init(&j.next, 0);
     pd_pool_run(c->pool, split_rows, &j);
-    const split_shape g = split_shape_of(hp, pos0 + 1);
-    float *out = hp->mla ? c->olat : c->att;
+    const int chunk = pd_attn_split_chunk(pos0 + 1), dv = kv_view_of(c, il, 0).dv;
+    const size_t hs = (size_t)dv + 2;
     for (int h = 0; h < hp->n_head; h++)
-        pd_attn_merge_parts(c->attn_parts + (size_t)h * (g.dv + 2), (size_t)hp->n_head * (g.dv + 2),
-                    g.n_parts, g.dv, out + (size_t)h * g.dv);
+        pd_attn_merge_parts(c->attn_parts + (size_t)h * hs, (size_t)hp->n_head * hs,
+                            (pos0 + chunk) / chunk, dv, row_out(c, 0, h));
 }
 
 /* GQA: query head h reads kv head h / (n_head / n_head_kv). */
@@ -314,7 +333,7 @@ static void gqa_rows(void *arg, int ith, int nth)
      * few kv heads to keep the threads busy */
     const int per = j->n * hp->n_head_kv >= 2 * nth ? group : 1;
     if (tiled_rows(c, j)) {
-        wide_gqa_rows(j, nth, sc);
+        wide_rows(j, nth, sc);
         return;
     }
     for (;;) {
@@ -329,8 +348,8 @@ static void gqa_rows(void *arg, int ith, int nth)
         for (int g0 = h0; g0 < h0 + per; g0 += PD_ATTN_GROUP) {
             const int nh = h0 + per - g0 < PD_ATTN_GROUP ? h0 + per - g0 : PD_ATTN_GROUP;
             for (int i = 0; i < nh; i++) {
-                q[i] = c->q + (size_t)t * H * dk + (size_t)(g0 + i) * dk;
-                o[i] = c->att + (size_t)t * H * dv + (size_t)(g0 + i) * dv;
+                q[i] = row_query(c, t, g0 + i, NULL);
+                o[i] = row_out(c, t, g0 + i);
             }
             if (f32_sums(c, n_kv))
                 heads_tiled(nh, q, o, n_kv, kh, kw, vh, vw, dk, dv, hp->kq_scale, sc);
@@ -349,38 +368,6 @@ static void gqa_rows(void *arg, int ith, int nth)
 /* MLA, absorbed: the query is [qlat (kv_lora), q_pe (qk_rope)], the keys
  * are the cached [c, k_pe] rows and the values their first kv_lora entries;
  * the output stays in the latent space. */
-/* MLA, 64+ rows: units of rows x heads (every head reads the same latent
- * rows), a row's heads together; the queries are put together after the
- * tiled path's scratch. */
-static void wide_mla_rows(attn_job *j, int nth, float *scratch)
-{
-    pd_cpu *c = j->c;
-    const pd_hparams *hp = &c->m->hp;
-    const int H = hp->n_head, R = hp->kv_lora, dr = hp->qk_rope, dk = R + dr;
-    const unit_grid g = grid_for(j->n, H, 1, PD_ATTN_UNIT / 4, nth);
-    float *qc = scratch + pd_attn_tile_floats(R);
-    const uint16_t *kv = pd_kv_k(&c->kv, j->il, 0);
-    for (;;) {
-        const int u = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
-        if (u >= g.n_rb * g.n_hc)
-            return;
-        int t0, hk, h0, nh;
-        unit_at(&g, u, &t0, &hk, &h0, &nh);
-        pd_attn_unit un = { .nq = 0 };
-        for (int t = t0; t < t0 + g.rpu && t < j->n; t++)
-            for (int h = h0; h < h0 + nh; h++) {
-                float *qi = qc + (size_t)un.nq * dk;
-                memcpy(qi, c->qlat + ((size_t)t * H + h) * R, (size_t)R * sizeof *qi);
-                memcpy(qi + R, c->q + (size_t)t * H * hp->head_k + (size_t)h * hp->head_k + hp->qk_nope,
-                       (size_t)dr * sizeof *qi);
-                un.q[un.nq] = qi;
-                un.out[un.nq] = c->olat + ((size_t)t * H + h) * R;
-                un.n_kv[un.nq++] = j->pos0 + t + 1;
-            }
-        pd_attn_unit_run(&un, 0, INT_MAX, kv, dk, kv, dk, dk, R, hp->kq_scale, scratch, NULL, NULL);
-    }
-}
-
 /* MLA, fewer than 64 rows, some under 512 keys: units of one row x a group
  * of heads (every head reads the same latent rows), groups small enough to
  * keep the threads busy; the queries are put together after the group's
@@ -395,7 +382,7 @@ static void mla_rows(void *arg, int ith, int nth)
     float *sc = thread_scratch(c, ith);
     const pd_attn_kernels *K = pd_attn_kernels_get();
     if (tiled_rows(c, j)) {
-        wide_mla_rows(j, nth, sc);
+        wide_rows(j, nth, sc);
         return;
     }
     int per = H * j->n / (2 * nth);
@@ -413,12 +400,8 @@ static void mla_rows(void *arg, int ith, int nth)
         const float *q[PD_ATTN_GROUP];
         float *o[PD_ATTN_GROUP];
         for (int i = 0; i < nh; i++) {
-            float *qi = qc + (size_t)i * dk;
-            memcpy(qi, c->qlat + ((size_t)t * H + h0 + i) * R, (size_t)R * sizeof *qi);
-            memcpy(qi + R, c->q + (size_t)t * H * hp->head_k + (size_t)(h0 + i) * hp->head_k + hp->qk_nope,
-                   (size_t)dr * sizeof *qi);
-            q[i] = qi;
-            o[i] = c->olat + ((size_t)t * H + h0 + i) * R;
+            q[i] = row_query(c, t, h0 + i, qc + (size_t)i * dk);
+            o[i] = row_out(c, t, h0 + i);
         }
         if (f32_sums(c, n_kv))
             heads_tiled(nh, q, o, n_kv, kv, dk, kv, dk, dk, R, hp->kq_scale, sc);
