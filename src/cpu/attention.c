@@ -229,7 +229,7 @@ static void wide_rows(attn_job *j, int nth, float *scratch)
             }
         const kv_view d = kv_view_of(c, j->il, hk);
         pd_attn_unit_run(&un, 0, INT_MAX, d.k, d.ks, d.v, d.vs, d.dk, d.dv, c->m->hp.kq_scale,
-                         scratch, NULL, NULL);
+                         scratch);
     }
 }
 
@@ -255,20 +255,17 @@ static void heads_tiled(int nh, const float *const q[], float *const out[], int 
                         const uint16_t *k, size_t ks, const uint16_t *v, size_t vs, int dk, int dv,
                         float scale, float *scratch)
 {
-    pd_attn_unit un = { .nq = nh };
-    for (int i = 0; i < nh; i++) {
-        un.q[i] = q[i];
-        un.out[i] = out[i];
-        un.n_kv[i] = n_kv;
-    }
-    pd_attn_unit_run(&un, 0, INT_MAX, k, ks, v, vs, dk, dv, scale, scratch, NULL, NULL);
+    int n[PD_ATTN_GROUP];
+    for (int i = 0; i < nh; i++)
+        n[i] = n_kv;
+    pd_attn_tiled(nh, q, out, n, k, ks, v, vs, dk, dv, scale, scratch);
 }
 
 /* ------------------------------------------------------------------------
  * One decode row over a split cache (F32 sums): units of a part of the
  * cache x up to PD_ATTN_UNIT heads of one kv head (MLA: all heads share
  * it), every thread busy however few kv heads there are; then the parts
- * are merged. c->attn_parts holds each part's heads, [max, sum, dv sums].
+ * are merged. c->attn_parts holds each part's heads' slots (pd_attn_part_run).
  * ------------------------------------------------------------------------ */
 static void split_rows(void *arg, int ith, int nth)
 {
@@ -287,20 +284,14 @@ static void split_rows(void *arg, int ith, int nth)
         int part, hk, h0, nh;
         unit_at(&g, u, &part, &hk, &h0, &nh);
         pd_attn_unit un = { .nq = nh };
-        float *pp = c->attn_parts + part * stride + (size_t)h0 * hs;
         for (int i = 0; i < nh; i++) {
             un.q[i] = row_query(c, 0, h0 + i, qc + (size_t)i * d0.dk);
-            un.out[i] = pp + (size_t)i * hs + 2;
+            un.out[i] = c->attn_parts + part * stride + (size_t)(h0 + i) * hs;
             un.n_kv[i] = n_kv;
         }
         const kv_view d = kv_view_of(c, j->il, hk);
-        float mx[PD_ATTN_UNIT], sum[PD_ATTN_UNIT];
-        pd_attn_unit_run(&un, part * chunk, (part + 1) * chunk, d.k, d.ks, d.v, d.vs, d.dk, d.dv,
-                         hp->kq_scale, sc, mx, sum);
-        for (int i = 0; i < nh; i++) {
-            pp[(size_t)i * hs] = mx[i];
-            pp[(size_t)i * hs + 1] = sum[i];
-        }
+        pd_attn_part_run(&un, part * chunk, (part + 1) * chunk, d.k, d.ks, d.v, d.vs, d.dk, d.dv,
+                         hp->kq_scale, sc);
     }
 }
 

@@ -50,9 +50,11 @@ static void tile4(const pd_attn_kernels *K, const pd_attn_unit *u, int i0, int n
         rescale_add(u->out[i0 + r], rescale[r], t[r], dv);
 }
 
-void pd_attn_unit_run(const pd_attn_unit *u, int lo, int hi, const uint16_t *k, size_t ks,
-                      const uint16_t *v, size_t vs, int dk, int dv, float scale, float *scratch,
-                      float *part_mx, float *part_sum)
+/* The unit over keys [lo, hi); with part_mx and part_sum (nq each) the
+ * sums stay unnormalised and the running maxima and sums are left there */
+static void unit_run(const pd_attn_unit *u, int lo, int hi, const uint16_t *k, size_t ks,
+                     const uint16_t *v, size_t vs, int dk, int dv, float scale, float *scratch,
+                     float *part_mx, float *part_sum)
 {
     const pd_attn_kernels *K = pd_attn_kernels_get();
     float *sc = scratch, *mx = sc + 4 * PD_ATTN_TILE, *sum = mx + PD_ATTN_UNIT, *tmp = sum + PD_ATTN_UNIT;
@@ -87,6 +89,26 @@ void pd_attn_unit_run(const pd_attn_unit *u, int lo, int hi, const uint16_t *k, 
         const float inv = sum[i] == 0 ? 0 : 1 / sum[i];
         for (int e = 0; e < dv; e++)
             u->out[i][e] *= inv;
+    }
+}
+
+void pd_attn_unit_run(const pd_attn_unit *u, int lo, int hi, const uint16_t *k, size_t ks,
+                      const uint16_t *v, size_t vs, int dk, int dv, float scale, float *scratch)
+{
+    unit_run(u, lo, hi, k, ks, v, vs, dk, dv, scale, scratch, NULL, NULL);
+}
+
+void pd_attn_part_run(const pd_attn_unit *u, int lo, int hi, const uint16_t *k, size_t ks,
+                      const uint16_t *v, size_t vs, int dk, int dv, float scale, float *scratch)
+{
+    pd_attn_unit sums = *u;
+    float mx[PD_ATTN_UNIT], sum[PD_ATTN_UNIT];
+    for (int i = 0; i < u->nq; i++)
+        sums.out[i] = u->out[i] + 2;
+    unit_run(&sums, lo, hi, k, ks, v, vs, dk, dv, scale, scratch, mx, sum);
+    for (int i = 0; i < u->nq; i++) {
+        u->out[i][0] = mx[i];
+        u->out[i][1] = sum[i];
     }
 }
 
@@ -127,7 +149,7 @@ void pd_attn_tiled(int nq, const float *const q[], float *const out[], const int
         un.out[i] = out[i];
         un.n_kv[i] = n_kv[i];
     }
-    pd_attn_unit_run(&un, 0, INT_MAX, k, ks, v, vs, dk, dv, scale, scratch, NULL, NULL);
+    pd_attn_unit_run(&un, 0, INT_MAX, k, ks, v, vs, dk, dv, scale, scratch);
 }
 
 void pd_attn_tiled_split(int nq, const float *const q[], float *const out[], int n_kv,
@@ -138,18 +160,12 @@ void pd_attn_tiled_split(int nq, const float *const q[], float *const out[], int
     const size_t stride = (size_t)nq * (dv + 2);
     pd_attn_unit un = { .nq = nq };
     for (int c = 0; c < n_parts; c++) {
-        float mx[PD_ATTN_UNIT], sum[PD_ATTN_UNIT];
         for (int i = 0; i < nq; i++) {
             un.q[i] = q[i];
-            un.out[i] = parts + c * stride + (size_t)i * (dv + 2) + 2;
+            un.out[i] = parts + c * stride + (size_t)i * (dv + 2);
             un.n_kv[i] = n_kv;
         }
-        pd_attn_unit_run(&un, c * chunk, (c + 1) * chunk, k, ks, v, vs, dk, dv, scale, scratch, mx,
-                         sum);
-        for (int i = 0; i < nq; i++) {
-            parts[c * stride + (size_t)i * (dv + 2)] = mx[i];
-            parts[c * stride + (size_t)i * (dv + 2) + 1] = sum[i];
-        }
+        pd_attn_part_run(&un, c * chunk, (c + 1) * chunk, k, ks, v, vs, dk, dv, scale, scratch);
     }
     for (int i = 0; i < nq; i++)
         pd_attn_merge_parts(parts + (size_t)i * (dv + 2), stride, n_parts, dv, out[i]);

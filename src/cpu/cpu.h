@@ -96,16 +96,17 @@ typedef struct pd_attn_unit {
     int n_kv[PD_ATTN_UNIT];
 } pd_attn_unit;
 /* The unit's attention over keys [lo, hi) (and below each query's n_kv) of
- * an F16 cache, key and value rows ks and vs halves apart. With part_mx and
- * part_sum (nq each) the sums stay unnormalised and the running maxima and
- * sums are left there: one part of a split cache. scratch:
+ * an F16 cache, key and value rows ks and vs halves apart. scratch:
  * pd_attn_tile_floats(dv) floats. */
 void pd_attn_unit_run(const pd_attn_unit *u, int lo, int hi, const uint16_t *k, size_t ks,
-                      const uint16_t *v, size_t vs, int dk, int dv, float scale, float *scratch,
-                      float *part_mx, float *part_sum);
-/* Parts of one query over a split cache, each [max, sum, dv unnormalised
- * sums] and `stride` floats apart: out = their sums, each scaled by
- * exp(its max - the overall max), over the sums scaled alike. */
+                      const uint16_t *v, size_t vs, int dk, int dv, float scale, float *scratch);
+/* The same for one part of a split cache: out[i] is the query's slot of
+ * 2 + dv floats, [running max, running sum, dv unnormalised sums]. */
+void pd_attn_part_run(const pd_attn_unit *u, int lo, int hi, const uint16_t *k, size_t ks,
+                      const uint16_t *v, size_t vs, int dk, int dv, float scale, float *scratch);
+/* Parts of one query over a split cache, its slots `stride` floats apart:
+ * out = their sums, each scaled by exp(its max - the overall max), over the
+ * sums scaled alike. */
 void pd_attn_merge_parts(const float *part, size_t stride, int n_parts, int dv, float *out);
 /* Keys per part of a split cache: at least 512, at most PD_ATTN_PARTS
  * parts; a function of the cache's length alone, so that every thread count
