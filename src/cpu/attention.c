@@ -169,8 +169,9 @@ static const float *row_query(const pd_cpu *c, int t, int h, float *qc)
     const float *q = c->q + ((size_t)t * hp->n_head + h) * hp->head_k;
     if (!hp->mla)
         return q;
-    memcpy(qc, c->qlat + ((size_t)t * hp->n_head + h) * hp->kv_lora, (size_t)hp->kv_lora * sizeof *qc);
-    memcpy(qc + hp->kv_lora, q + hp->qk_nope, (size_t)hp->qk_rope * sizeof *qc);
+    const size_t R = (size_t)hp->kv_lora;
+    memcpy(qc, c->qlat + ((size_t)t * hp->n_head + h) * R, R * sizeof *qc);
+    memcpy(qc + R, q + hp->qk_nope, (size_t)hp->qk_rope * sizeof *qc);
     return qc;
 }
 
@@ -198,9 +199,10 @@ static kv_view kv_view_of(const pd_cpu *c, int il, int hk)
         const int dk = hp->kv_lora + hp->qk_rope;
         return (kv_view){ k, k, (size_t)dk, (size_t)dk, dk, hp->kv_lora };
     }
-    const int Hkv = hp->n_head_kv;
-    return (kv_view){ k + (size_t)hk * hp->head_k, (const uint16_t *)pd_kv_v(&c->kv, il, 0) + (size_t)hk * hp->head_v,
-                      (size_t)Hkv * hp->head_k, (size_t)Hkv * hp->head_v, hp->head_k, hp->head_v };
+    const uint16_t *v = pd_kv_v(&c->kv, il, 0);
+    const size_t Hkv = (size_t)hp->n_head_kv;
+    return (kv_view){ k + (size_t)hk * hp->head_k, v + (size_t)hk * hp->head_v, Hkv * hp->head_k,
+                      Hkv * hp->head_v, hp->head_k, hp->head_v };
 }
 
 /* 64+ rows, or rows that all sum in F32: units of rows x heads, a row's
@@ -209,9 +211,8 @@ static kv_view kv_view_of(const pd_cpu *c, int il, int hk)
 static void wide_rows(attn_job *j, int nth, float *scratch)
 {
     pd_cpu *c = j->c;
-    /* (MLA: 8 heads, so that a unit holds 4 rows) */
-    const unit_grid g = grid_for(&c->m->hp, j->n, INT_MAX, c->m->hp.mla ? PD_ATTN_UNIT / 4 : PD_ATTN_UNIT,
-                                 nth);
+    const int max_heads = c->m->hp.mla ? PD_ATTN_UNIT / 4 : PD_ATTN_UNIT;   /* MLA: 4 rows a unit */
+    const unit_grid g = grid_for(&c->m->hp, j->n, INT_MAX, max_heads, nth);
     const kv_view d0 = kv_view_of(c, j->il, 0);
     float *qc = scratch + pd_attn_tile_floats(d0.dv);
     for (;;) {

@@ -136,7 +136,7 @@ int pd_attn_split_chunk(int n_kv)
 {
     const int per = (n_kv + PD_ATTN_PARTS - 1) / PD_ATTN_PARTS;
     const int chunk = (per + PD_ATTN_TILE - 1) / PD_ATTN_TILE * PD_ATTN_TILE;
-    return chunk > 512 ? chunk : 512;
+    return chunk > PD_ATTN_PART_MIN ? chunk : PD_ATTN_PART_MIN;
 }
 
 void pd_attn_tiled(int nq, const float *const q[], float *const out[], const int n_kv[],

@@ -108,18 +108,19 @@ void pd_attn_part_run(const pd_attn_unit *u, int lo, int hi, const uint16_t *k, 
  * out = their sums, each scaled by exp(its max - the overall max), over the
  * sums scaled alike. */
 void pd_attn_merge_parts(const float *part, size_t stride, int n_parts, int dv, float *out);
-/* Keys per part of a split cache: at least 512, at most PD_ATTN_PARTS
+/* Keys per part of a split cache: at least PD_ATTN_PART_MIN, at most PD_ATTN_PARTS
  * parts; a function of the cache's length alone, so that every thread count
  * gives the same bits. */
 int pd_attn_split_chunk(int n_kv);
-/* F32 decode sums from this many cached keys on (attention.c), and the
- * parts a decode row's cache is split into at most */
+/* F32 decode sums from this many cached keys on (attention.c); the parts a
+ * decode row's cache is split into at most, and their fewest keys */
 #define PD_ATTN_F32_FROM 512
 #define PD_ATTN_PARTS 64
+#define PD_ATTN_PART_MIN 512
 static inline size_t pd_attn_parts_floats(const pd_hparams *hp, int n_ctx)
 {
     const size_t dv = hp->mla ? (size_t)hp->kv_lora : (size_t)hp->head_v;
-    const size_t parts = ((size_t)n_ctx + 511) / 512;
+    const size_t parts = ((size_t)n_ctx + PD_ATTN_PART_MIN - 1) / PD_ATTN_PART_MIN;
     return (parts < PD_ATTN_PARTS ? parts : PD_ATTN_PARTS) * (size_t)hp->n_head * (2 + dv);
 }
 
