@@ -335,9 +335,6 @@ static size_t need_at(int n_ctx, void *user)
          + act_bytes(a->m, *a->z, a->tile, n_ctx);
 }
 
-// the CPU's floor of --ctx's default (CTX_DEFAULT_MIN in src/model.c)
-#define CU_CTX_FLOOR 8192
-
 static pd_status create(cu_state *c, const pd_model_opts *o)
 {
     pd_model *m = c->m;
@@ -367,7 +364,7 @@ static pd_status create(cu_state *c, const pd_model_opts *o)
     fit_args fa = { m, &z, tile, plan.total };
     if (st == PD_OK && o->n_ctx <= 0) {
         const int asked = m->n_ctx;
-        m->n_ctx = pd_cu_default_ctx(asked, CU_CTX_FLOOR, free_b, reserve, need_at, &fa);
+        m->n_ctx = pd_cu_default_ctx(asked, PD_CTX_DEFAULT_MIN, free_b, reserve, need_at, &fa);
         if (m->n_ctx < asked && o->verbose)
             fprintf(stderr, "ponder: cuda: context %d positions, not %d: the GPU's free memory "
                     "holds no more (--ctx sets it)\n", m->n_ctx, asked);

@@ -121,10 +121,7 @@ pd_status pd_cu_check_fit(const char *what, size_t need, size_t avail, size_t re
 int pd_cu_default_ctx(int n_ctx, int floor, size_t avail, size_t reserve,
                       size_t (*need)(int n_ctx, void *user), void *user)
 {
-    const size_t room = avail > reserve ? avail - reserve : 0;
-    while (n_ctx > floor && need(n_ctx, user) > room)
-        n_ctx = n_ctx / 2 > floor ? n_ctx / 2 : floor;
-    return n_ctx;
+    return pd_ctx_fit(n_ctx, floor, avail > reserve ? avail - reserve : 0, need, user);
 }
 
 int pd_cu_wide_rows(int n)

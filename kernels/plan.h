@@ -46,9 +46,9 @@ size_t pd_cu_weight_bytes(const pd_weight *w);
 pd_status pd_cu_check_fit(const char *what, size_t need, size_t avail, size_t reserve);
 
 /* --ctx's default on the GPU: n_ctx (the default the loader chose) halved
- * while need(n, user) bytes would not fit in avail less reserve, but not
- * below floor (nor n_ctx, when that is smaller): there the fit check
- * decides. An explicit --ctx is never changed. */
+ * by pd_ctx_fit, as the CPU's, while need(n, user) bytes would not fit in
+ * avail less reserve, but not below floor (nor n_ctx, when that is
+ * smaller): there the fit check decides. An explicit --ctx never changes. */
 int pd_cu_default_ctx(int n_ctx, int floor, size_t avail, size_t reserve,
                       size_t (*need)(int n_ctx, void *user), void *user);
 

@@ -643,22 +643,32 @@ static pd_status memory_plan(pd_model *m, const char *path, size_t avail, size_t
     return PD_OK;
 }
 
+int pd_ctx_fit(int n, int floor, size_t room, size_t (*need)(int n, void *user), void *user)
+{
+    while (n > floor && need(n, user) > room)
+        n = n / 2 > floor ? n / 2 : floor;
+    return n;
+}
+
 /* --ctx's default: the model's trained context up to CTX_DEFAULT_MAX, room
  * for a long reasoning trace (R1's run past 8k tokens), halved while the
  * cache, scratch and repacked weights would not fit in free memory, but not
- * below CTX_DEFAULT_MIN: there the memory plan decides, as for an explicit
- * --ctx. The cache is allocated untouched, so positions not reached cost
- * address space, not memory. */
-enum { CTX_DEFAULT_MAX = 32768, CTX_DEFAULT_MIN = 8192 };
+ * below PD_CTX_DEFAULT_MIN: there the memory plan decides, as for an
+ * explicit --ctx. The cache is allocated untouched, so positions not
+ * reached cost address space, not memory. */
+enum { CTX_DEFAULT_MAX = 32768 };
 
-static int default_ctx(const pd_model *m, size_t avail)
+static size_t cpu_need(int n, void *user)
 {
-    int n = m->hp.n_ctx_train < CTX_DEFAULT_MAX ? m->hp.n_ctx_train : CTX_DEFAULT_MAX;
-    const size_t fixed = m->owned_bytes + pd_cpu_repack_bytes(m);
-    while (n > CTX_DEFAULT_MIN && avail
-           && pd_kvcache_bytes(&m->hp, n, m->kv_f16) + pd_cpu_scratch_bytes(&m->hp, n) + fixed > avail)
-        n = n / 2 > CTX_DEFAULT_MIN ? n / 2 : CTX_DEFAULT_MIN;
-    return n;
+    const pd_model *m = user;
+    return pd_kvcache_bytes(&m->hp, n, m->kv_f16) + pd_cpu_scratch_bytes(&m->hp, n)
+         + m->owned_bytes + pd_cpu_repack_bytes(m);
+}
+
+static int default_ctx(pd_model *m, size_t avail)
+{
+    const int n = m->hp.n_ctx_train < CTX_DEFAULT_MAX ? m->hp.n_ctx_train : CTX_DEFAULT_MAX;
+    return avail ? pd_ctx_fit(n, PD_CTX_DEFAULT_MIN, avail, cpu_need, m) : n;
 }
 
 /* ------------------------------------------------------------------------

@@ -168,4 +168,10 @@ void pd_model_set_route_hook(pd_model *m, pd_route_fn fn, void *user);
 double pd_model_active_bytes(const pd_model *m);
 double pd_model_active_params(const pd_model *m);
 
+/* --ctx's default (the CPU's from free memory, the CUDA backend's from free
+ * GPU memory): n halved, not below floor, while need(n, user) bytes exceed
+ * room; the floor a default never goes below by itself. */
+int pd_ctx_fit(int n, int floor, size_t room, size_t (*need)(int n, void *user), void *user);
+#define PD_CTX_DEFAULT_MIN 8192
+
 #endif /* PD_MODEL_H */
