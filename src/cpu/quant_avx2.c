@@ -651,16 +651,22 @@ ALWAYS_INLINE __m256i iq3s_grid32(const pd_block_iq3_s *b, int j)
     return _mm256_i32gather_epi32((const int *)pd_iq3s_grid, _mm256_or_si256(lo, hi), 4);
 }
 
-/* IQ3_S sub-block j's signs: byte e is -1 (0xff) when bit e % 8 of
- * signs[4j + e/8] is set, else 0 */
-ALWAYS_INLINE __m256i iq3s_negmask(const pd_block_iq3_s *b, int j)
+/* 32 stored sign bits (IQ3_S, IQ2_S): byte e is -1 (0xff) when bit e % 8
+ * of s[e/8] is set, else 0 */
+ALWAYS_INLINE __m256i negmask32(const uint8_t s[4])
 {
     const __m256i byte = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
                                           2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
     const __m256i bit = _mm256_set1_epi64x(0x8040201008040201LL);
     uint32_t u;
-    memcpy(&u, b->signs + 4 * j, 4);
+    memcpy(&u, s, 4);
     return _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_shuffle_epi8(_mm256_set1_epi32((int)u), byte), bit), bit);
+}
+
+/* IQ3_S sub-block j's signs */
+ALWAYS_INLINE __m256i iq3s_negmask(const pd_block_iq3_s *b, int j)
+{
+    return negmask32(b->signs + 4 * j);
 }
 
 /* y with the signs of IQ3_S sub-block j applied */
@@ -690,6 +696,80 @@ static float dot_iq3_s(int64_t n, const void *w, const void *x)
     }
     return hsum_ps(acc);
 }
+
+/* ---- IQ2_XS / IQ2_S: ggml's AVX2 order (quant.h), as quant_ref.c ---- */
+
+/* sub-block j's two scales as i16: 2*ls + 1 of the low nibble in lanes 0-7
+ * (values 0..15), of the high nibble in lanes 8-15 (values 16..31) */
+ALWAYS_INLINE __m256i iq2x_scale16(uint8_t sc)
+{
+    return _mm256_setr_m128i(_mm_set1_epi16((short)(2 * (sc & 0xf) + 1)),
+                             _mm_set1_epi16((short)(2 * (sc >> 4) + 1)));
+}
+
+/* IQ2_XS sub-block j: the 32 grid values and signs (+1 / -1 bytes) */
+ALWAYS_INLINE void iq2xs_parts(const pd_block_iq2_xs *b, int j, __m256i *g, __m256i *sg)
+{
+    const uint16_t *q = b->qs + 4 * j;
+    *g = _mm256_set_epi64x((long long)pd_iq2xs_grid[q[3] & 511], (long long)pd_iq2xs_grid[q[2] & 511],
+                           (long long)pd_iq2xs_grid[q[1] & 511], (long long)pd_iq2xs_grid[q[0] & 511]);
+    *sg = _mm256_set_epi64x((long long)pd_keven_signs[q[3] >> 9], (long long)pd_keven_signs[q[2] >> 9],
+                            (long long)pd_keven_signs[q[1] >> 9], (long long)pd_keven_signs[q[0] >> 9]);
+}
+
+/* IQ2_S sub-block j: the 32 grid values (entry qs[4j + g] | bits 2g..2g+1
+ * of qh[j] << 8) and signs */
+ALWAYS_INLINE void iq2s_parts(const pd_block_iq2_s *b, int j, __m256i *g, __m256i *sg)
+{
+    const uint8_t *q = b->qs + 4 * j;
+    const int h = b->qh[j];
+    *g = _mm256_set_epi64x((long long)pd_iq2s_grid[q[3] | (h << 2 & 0x300)],
+                           (long long)pd_iq2s_grid[q[2] | (h << 4 & 0x300)],
+                           (long long)pd_iq2s_grid[q[1] | (h << 6 & 0x300)],
+                           (long long)pd_iq2s_grid[q[0] | (h << 8 & 0x300)]);
+    *sg = _mm256_or_si256(negmask32(b->signs + 4 * j), _mm256_set1_epi8(1));
+}
+
+/* IQ2_XS (t) or IQ2_S sub-block j: grid values, signs, scales */
+ALWAYS_INLINE void iq2x_sub(pd_type t, const void *blk, int j, __m256i *g, __m256i *sg, __m256i *sc)
+{
+    if (t == PD_TYPE_IQ2_XS) {
+        const pd_block_iq2_xs *b = blk;
+        iq2xs_parts(b, j, g, sg);
+        *sc = iq2x_scale16(b->scales[j]);
+    } else {
+        const pd_block_iq2_s *b = blk;
+        iq2s_parts(b, j, g, sg);
+        *sc = iq2x_scale16(b->scales[j]);
+    }
+}
+
+ALWAYS_INLINE float dot_iq2x(pd_type t, int64_t n, const void *w, const void *x)
+{
+    const size_t bytes = t == PD_TYPE_IQ2_XS ? sizeof(pd_block_iq2_xs) : sizeof(pd_block_iq2_s);
+    const pd_block_q8_k *b = x;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / PD_QK_K; i++) {
+        const void *blk = (const char *)w + (size_t)i * bytes;
+        __m256i sumi = _mm256_setzero_si256(), sumi2 = sumi;   /* even, odd sub-blocks */
+        for (int j = 0; j < 8; j += 2) {
+            __m256i g, sg, sc, g2, sg2, sc2;
+            iq2x_sub(t, blk, j, &g, &sg, &sc);
+            iq2x_sub(t, blk, j + 1, &g2, &sg2, &sc2);
+            sumi = madd16(sumi, _mm256_maddubs_epi16(g, _mm256_sign_epi8(load256(b[i].qs + 32 * j), sg)), sc);
+            sumi2 = madd16(sumi2, _mm256_maddubs_epi16(g2, _mm256_sign_epi8(load256(b[i].qs + 32 * j + 32), sg2)),
+                           sc2);
+        }
+        uint16_t hd;
+        memcpy(&hd, blk, 2);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(hd) * b[i].d),
+                              _mm256_cvtepi32_ps(_mm256_add_epi32(sumi, sumi2)), acc);
+    }
+    return 0.125f * hsum_ps(acc);
+}
+
+static float dot_iq2_xs(int64_t n, const void *w, const void *x) { return dot_iq2x(PD_TYPE_IQ2_XS, n, w, x); }
+static float dot_iq2_s(int64_t n, const void *w, const void *x) { return dot_iq2x(PD_TYPE_IQ2_S, n, w, x); }
 
 /* ========================================================================
  * Dequantize
@@ -2291,6 +2371,8 @@ PD_X86_LINKAGE void PD_X86_FILL(pd_quant_kernels *k)
     k->dot[PD_TYPE_IQ2_XXS] = dot_iq2_xxs;   /* (dequantize: the scalar reference's) */
     k->dot[PD_TYPE_IQ3_XXS] = dot_iq3_xxs;
     k->dot[PD_TYPE_IQ3_S] = dot_iq3_s;
+    k->dot[PD_TYPE_IQ2_XS] = dot_iq2_xs;
+    k->dot[PD_TYPE_IQ2_S] = dot_iq2_s;
     k->dot[PD_TYPE_Q4_K] = dot_q4_k;
     k->dot[PD_TYPE_Q5_K] = dot_q5_k;
     k->dot[PD_TYPE_Q6_K] = dot_q6_k;
