@@ -204,7 +204,7 @@ float pd_vec_dot_ref(pd_type t, int64_t n, const void *w, const void *x);
  * activation rows.  out[c*out_stride + r] = dot(w row r, x row c) for r < nr,
  * c < nc; x rows are in pd_type_vec_dot(t) format; strides are in bytes for
  * w and x, in floats for out.  Fast paths: Q8_0, Q4_K, Q6_K, Q2_K, Q3_K,
- * IQ4_NL, IQ4_XS, IQ2_XXS, IQ3_XXS, IQ3_S, F16 (others loop over
+ * IQ4_NL, IQ4_XS, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, F16 (others loop over
  * pd_vec_dot).  Give it many rows per call (>= 64; a thread's whole row
  * range is best) and all columns: the Q8_0 kernel repacks the columns once
  * per call.  Results match pd_vec_dot to

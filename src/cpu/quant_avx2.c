@@ -699,49 +699,57 @@ static float dot_iq3_s(int64_t n, const void *w, const void *x)
 
 /* ---- IQ2_XS / IQ2_S: ggml's AVX2 order (quant.h), as quant_ref.c ---- */
 
-/* sub-block j's two scales as i16: 2*ls + 1 of the low nibble in lanes 0-7
- * (values 0..15), of the high nibble in lanes 8-15 (values 16..31) */
-ALWAYS_INLINE __m256i iq2x_scale16(uint8_t sc)
+/* a super-block's 16 scales as i16 2*ls + 1: sub-block j's low nibble
+ * (its values 0..15) in lane j, its high nibble (values 16..31) in lane
+ * 8 + j */
+ALWAYS_INLINE __m256i iq2x_scales16(const uint8_t s[8])
 {
-    return _mm256_setr_m128i(_mm_set1_epi16((short)(2 * (sc & 0xf) + 1)),
-                             _mm_set1_epi16((short)(2 * (sc >> 4) + 1)));
+    uint64_t u;
+    memcpy(&u, s, 8);
+    const __m128i nib = _mm_and_si128(_mm_set_epi64x((long long)(u >> 4), (long long)u), _mm_set1_epi8(0xf));
+    return _mm256_cvtepi8_epi16(_mm_add_epi8(_mm_add_epi8(nib, nib), _mm_set1_epi8(1)));
+}
+
+/* sub-block j's scales for its 16 pair sums: lane j of sc16 in i16 lanes
+ * 0-7, lane 8 + j in 8-15 (a shuffle within each 128-bit half) */
+ALWAYS_INLINE __m256i iq2x_scale_of(__m256i sc16, int j)
+{
+    return _mm256_shuffle_epi8(sc16, _mm256_set1_epi16((short)(2 * j | (2 * j + 1) << 8)));
 }
 
 /* IQ2_XS sub-block j: the 32 grid values and signs (+1 / -1 bytes) */
 ALWAYS_INLINE void iq2xs_parts(const pd_block_iq2_xs *b, int j, __m256i *g, __m256i *sg)
 {
-    const uint16_t *q = b->qs + 4 * j;
-    *g = _mm256_set_epi64x((long long)pd_iq2xs_grid[q[3] & 511], (long long)pd_iq2xs_grid[q[2] & 511],
-                           (long long)pd_iq2xs_grid[q[1] & 511], (long long)pd_iq2xs_grid[q[0] & 511]);
-    *sg = _mm256_set_epi64x((long long)pd_keven_signs[q[3] >> 9], (long long)pd_keven_signs[q[2] >> 9],
-                            (long long)pd_keven_signs[q[1] >> 9], (long long)pd_keven_signs[q[0] >> 9]);
+    const __m128i q = _mm_cvtepu16_epi32(_mm_loadl_epi64((const __m128i *)(b->qs + 4 * j)));
+    *g = _mm256_i32gather_epi64((const long long *)pd_iq2xs_grid, _mm_and_si128(q, _mm_set1_epi32(511)), 8);
+    *sg = _mm256_i32gather_epi64((const long long *)pd_keven_signs, _mm_srli_epi32(q, 9), 8);
 }
 
 /* IQ2_S sub-block j: the 32 grid values (entry qs[4j + g] | bits 2g..2g+1
  * of qh[j] << 8) and signs */
 ALWAYS_INLINE void iq2s_parts(const pd_block_iq2_s *b, int j, __m256i *g, __m256i *sg)
 {
-    const uint8_t *q = b->qs + 4 * j;
-    const int h = b->qh[j];
-    *g = _mm256_set_epi64x((long long)pd_iq2s_grid[q[3] | (h << 2 & 0x300)],
-                           (long long)pd_iq2s_grid[q[2] | (h << 4 & 0x300)],
-                           (long long)pd_iq2s_grid[q[1] | (h << 6 & 0x300)],
-                           (long long)pd_iq2s_grid[q[0] | (h << 8 & 0x300)]);
+    uint32_t q;
+    memcpy(&q, b->qs + 4 * j, 4);
+    const __m128i lo = _mm_cvtepu8_epi32(_mm_cvtsi32_si128((int)q));
+    const __m128i hi = _mm_and_si128(_mm_sllv_epi32(_mm_set1_epi32(b->qh[j]), _mm_setr_epi32(8, 6, 4, 2)),
+                                     _mm_set1_epi32(0x300));
+    *g = _mm256_i32gather_epi64((const long long *)pd_iq2s_grid, _mm_or_si128(lo, hi), 8);
     *sg = _mm256_or_si256(negmask32(b->signs + 4 * j), _mm256_set1_epi8(1));
 }
 
-/* IQ2_XS (t) or IQ2_S sub-block j: grid values, signs, scales */
-ALWAYS_INLINE void iq2x_sub(pd_type t, const void *blk, int j, __m256i *g, __m256i *sg, __m256i *sc)
+/* IQ2_XS (t) or IQ2_S sub-block j: grid values and signs */
+ALWAYS_INLINE void iq2x_parts(pd_type t, const void *blk, int j, __m256i *g, __m256i *sg)
 {
-    if (t == PD_TYPE_IQ2_XS) {
-        const pd_block_iq2_xs *b = blk;
-        iq2xs_parts(b, j, g, sg);
-        *sc = iq2x_scale16(b->scales[j]);
-    } else {
-        const pd_block_iq2_s *b = blk;
-        iq2s_parts(b, j, g, sg);
-        *sc = iq2x_scale16(b->scales[j]);
-    }
+    if (t == PD_TYPE_IQ2_XS)
+        iq2xs_parts(blk, j, g, sg);
+    else
+        iq2s_parts(blk, j, g, sg);
+}
+
+ALWAYS_INLINE const uint8_t *iq2x_scales(pd_type t, const void *blk)
+{
+    return t == PD_TYPE_IQ2_XS ? ((const pd_block_iq2_xs *)blk)->scales : ((const pd_block_iq2_s *)blk)->scales;
 }
 
 ALWAYS_INLINE float dot_iq2x(pd_type t, int64_t n, const void *w, const void *x)
@@ -751,14 +759,17 @@ ALWAYS_INLINE float dot_iq2x(pd_type t, int64_t n, const void *w, const void *x)
     __m256 acc = _mm256_setzero_ps();
     for (int64_t i = 0; i < n / PD_QK_K; i++) {
         const void *blk = (const char *)w + (size_t)i * bytes;
+        const __m256i sc16 = iq2x_scales16(iq2x_scales(t, blk));
         __m256i sumi = _mm256_setzero_si256(), sumi2 = sumi;   /* even, odd sub-blocks */
+#pragma GCC unroll 4
         for (int j = 0; j < 8; j += 2) {
-            __m256i g, sg, sc, g2, sg2, sc2;
-            iq2x_sub(t, blk, j, &g, &sg, &sc);
-            iq2x_sub(t, blk, j + 1, &g2, &sg2, &sc2);
-            sumi = madd16(sumi, _mm256_maddubs_epi16(g, _mm256_sign_epi8(load256(b[i].qs + 32 * j), sg)), sc);
+            __m256i g, sg, g2, sg2;
+            iq2x_parts(t, blk, j, &g, &sg);
+            iq2x_parts(t, blk, j + 1, &g2, &sg2);
+            sumi = madd16(sumi, _mm256_maddubs_epi16(g, _mm256_sign_epi8(load256(b[i].qs + 32 * j), sg)),
+                          iq2x_scale_of(sc16, j));
             sumi2 = madd16(sumi2, _mm256_maddubs_epi16(g2, _mm256_sign_epi8(load256(b[i].qs + 32 * j + 32), sg2)),
-                           sc2);
+                           iq2x_scale_of(sc16, j + 1));
         }
         uint16_t hd;
         memcpy(&hd, blk, 2);
@@ -2220,13 +2231,18 @@ ALWAYS_INLINE void tile_iq4_1xN(bool xs4, int64_t n, const void *row, const void
         tile_iq4_nl_1xN(n / PD_QK_0, row, x, xs, N, out, os);
 }
 
-/* IQ2_XXS / IQ3_XXS / IQ3_S: one weight row against up to Q6_W columns,
- * each sub-block's grid values, signs (+1/-1 bytes) and 2*ls + 1 looked
- * up once for them all.  The integer sums are exact, so each column's
- * floats round as the row dot's, bit for bit. */
+/* IQ2_XXS / IQ3_XXS / IQ3_S / IQ2_XS / IQ2_S: one weight row against up to
+ * Q6_W columns, each sub-block's grid values, signs (+1/-1 bytes) and
+ * 2*ls + 1 looked up once for them all.  The integer sums are exact, so
+ * each column's floats round as the row dot's, bit for bit. */
 ALWAYS_INLINE void iqg_sub(pd_type t, const void *blk, int j, __m256i *g, __m256i *sg, __m256i *sc)
 {
     uint32_t ss;
+    if (t == PD_TYPE_IQ2_XS || t == PD_TYPE_IQ2_S) {
+        iq2x_parts(t, blk, j, g, sg);
+        *sc = iq2x_scale_of(iq2x_scales16(iq2x_scales(t, blk)), j);
+        return;
+    }
     if (t == PD_TYPE_IQ3_S) {
         const pd_block_iq3_s *b = blk;
         *g = iq3s_grid32(b, j);
@@ -2252,7 +2268,9 @@ ALWAYS_INLINE void tile_iqg_1xN(pd_type t, int64_t n, const void *row, const voi
                                 int N, float *out, size_t os)
 {
     const size_t bytes = t == PD_TYPE_IQ2_XXS ? sizeof(pd_block_iq2_xxs)
-                       : t == PD_TYPE_IQ3_XXS ? sizeof(pd_block_iq3_xxs) : sizeof(pd_block_iq3_s);
+                       : t == PD_TYPE_IQ3_XXS ? sizeof(pd_block_iq3_xxs)
+                       : t == PD_TYPE_IQ2_XS  ? sizeof(pd_block_iq2_xs)
+                       : t == PD_TYPE_IQ2_S   ? sizeof(pd_block_iq2_s) : sizeof(pd_block_iq3_s);
     __m256 acc[Q6_W];
     const pd_block_q8_k *b[Q6_W];
 #pragma GCC unroll 8
@@ -2276,13 +2294,13 @@ ALWAYS_INLINE void tile_iqg_1xN(pd_type t, int64_t n, const void *row, const voi
             }
         }
         uint16_t hd;
-        memcpy(&hd, blk, 2);      /* d leads the three blocks */
+        memcpy(&hd, blk, 2);      /* d leads the five blocks */
         const float d = h2f(hd);
 #pragma GCC unroll 8
         for (int c = 0; c < N; c++)
             acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(d * b[c][i].d), _mm256_cvtepi32_ps(sumi[c]), acc[c]);
     }
-    const float f = t == PD_TYPE_IQ2_XXS ? 0.125f : t == PD_TYPE_IQ3_XXS ? 0.25f : 1.0f;
+    const float f = t == PD_TYPE_IQ3_XXS ? 0.25f : t == PD_TYPE_IQ3_S ? 1.0f : 0.125f;
 #pragma GCC unroll 8
     for (int c = 0; c < N; c++)
         out[(size_t)c * os] = f * hsum_ps(acc[c]);
@@ -2348,6 +2366,8 @@ ROWWISE_TILE(tile_iq4_xs, PD_TYPE_IQ4_XS)
 ROWWISE_TILE(tile_iq2_xxs, PD_TYPE_IQ2_XXS)
 ROWWISE_TILE(tile_iq3_xxs, PD_TYPE_IQ3_XXS)
 ROWWISE_TILE(tile_iq3_s, PD_TYPE_IQ3_S)
+ROWWISE_TILE(tile_iq2_xs, PD_TYPE_IQ2_XS)
+ROWWISE_TILE(tile_iq2_s, PD_TYPE_IQ2_S)
 #undef ROWWISE_TILE
 
 /* ========================================================================
@@ -2404,6 +2424,8 @@ PD_X86_LINKAGE void PD_X86_FILL(pd_quant_kernels *k)
     k->tile[PD_TYPE_IQ2_XXS] = tile_iq2_xxs;
     k->tile[PD_TYPE_IQ3_XXS] = tile_iq3_xxs;
     k->tile[PD_TYPE_IQ3_S] = tile_iq3_s;
+    k->tile[PD_TYPE_IQ2_XS] = tile_iq2_xs;
+    k->tile[PD_TYPE_IQ2_S] = tile_iq2_s;
     k->tile[PD_TYPE_F16] = tile_f16;
     k->tile[PD_TYPE_BF16] = tile_bf16;
     k->q4k_gemv = q4k_gemv;

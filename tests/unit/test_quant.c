@@ -2008,7 +2008,7 @@ static void test_iqxxs_dot_order(void)
 static void test_iqxxs_tile_order(void)
 {
     enum { R = 3, C = 11, NMAX = 29 * 256 };
-    static const pd_type ts[] = { PD_TYPE_IQ2_XXS, PD_TYPE_IQ3_XXS, PD_TYPE_IQ3_S };
+    static const pd_type ts[] = { PD_TYPE_IQ2_XXS, PD_TYPE_IQ3_XXS, PD_TYPE_IQ3_S, PD_TYPE_IQ2_XS, PD_TYPE_IQ2_S };
     static uint8_t w[R][NMAX], x[C][NMAX * 2];
     static float xf[NMAX], want[C * R], got[C * R];
     const int64_t n = 29 * 256;
