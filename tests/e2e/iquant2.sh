@@ -17,20 +17,20 @@ trap 'rm -rf "$tmp"' EXIT
 
 . "$SRC/tests/e2e/quantfile-lib"
 
-# llama.cpp (0c1e570, x86, AVX-512 on) on the same files: ponder's IQ2_XS
-# and IQ2_S dots and their Q8_K activations are ggml's bit for bit
-# (tools/quant_vs_ggml.c).  When written, the IQ2_XS file had 31 of the 32
-# positions within 2e-6 and 1 (position 29) off by 0.08, not an expert
-# near-tie (llama.cpp's routing there: group gap 0.44, both experts of the
-# group taken), a rounding elsewhere; the IQ2_M one all 32 within 2e-6.
+# llama.cpp (0c1e570, x86, AVX-512 on) on the same files, its vec_dot path
+# (GGML_CPU_TILED_MM=0): ponder's IQ2_XS and IQ2_S dots and their Q8_K
+# activations are ggml's vec_dot bit for bit (tools/quant_vs_ggml.c).  When
+# written, both files had all 32 positions within 2e-6.  (llama.cpp's
+# default takes its tiled int8 GEMM for products of 8 or more rows, which
+# rounds otherwise: the IQ2_XS file's position 29 is then off by 0.08.)
 NAME=iq2-xs
 qf_info "$Q/ds3-mini-IQ2_XS.gguf" IQ2_XS IQ2_XS 9 IQ4_NL 4 Q2_K 1
 if qf_logits "$Q/ds3-mini-IQ2_XS.gguf"; then
-    qf_vs_llama "$Q/ds3-mini-IQ2_XS.llama.f32" 512 0.25 28
+    qf_vs_llama "$Q/ds3-mini-IQ2_XS.llama.f32" 512 0.25 30
 fi
 
 NAME=iq2-m
 qf_info "$Q/ds3-mini-IQ2_M.gguf" IQ2_M IQ2_S 9 IQ3_S 1 IQ4_NL 4
 if qf_logits "$Q/ds3-mini-IQ2_M.gguf"; then
-    qf_vs_llama "$Q/ds3-mini-IQ2_M.llama.f32" 512 0.25 28
+    qf_vs_llama "$Q/ds3-mini-IQ2_M.llama.f32" 512 0.25 30
 fi
