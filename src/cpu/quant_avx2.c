@@ -691,6 +691,106 @@ static float dot_iq3_s(int64_t n, const void *w, const void *x)
     return hsum_ps(acc);
 }
 
+/* ---- IQ1_S / IQ1_M: ggml's AVX2 order (quant.h), as quant_ref.c ---- */
+
+/* the 32 grid values (-1, 0, 1 bytes) of 4 11-bit indices */
+ALWAYS_INLINE __m256i iq1_grid32(unsigned i0, unsigned i1, unsigned i2, unsigned i3)
+{
+    return _mm256_set_epi64x((long long)pd_iq1s_grid[i3], (long long)pd_iq1s_grid[i2],
+                             (long long)pd_iq1s_grid[i1], (long long)pd_iq1s_grid[i0]);
+}
+
+/* IQ1_S sub-block j: group q's index is qs[4j + q] | bits 3q..3q+2 of qh[j] << 8 */
+ALWAYS_INLINE __m256i iq1s_grid32(const pd_block_iq1_s *b, int j)
+{
+    const uint8_t *q = b->qs + 4 * j;
+    const unsigned h = b->qh[j];
+    return iq1_grid32(q[0] | (h << 8 & 0x700), q[1] | (h << 5 & 0x700), q[2] | (h << 2 & 0x700),
+                      q[3] | (h >> 1 & 0x700));
+}
+
+/* IQ1_M sub-block j: group q's high bits are nibble q % 2 of qh[2j + q/2] */
+ALWAYS_INLINE __m256i iq1m_grid32(const pd_block_iq1_m *b, int j)
+{
+    const uint8_t *q = b->qs + 4 * j;
+    const unsigned h0 = b->qh[2 * j], h1 = b->qh[2 * j + 1];
+    return iq1_grid32(q[0] | (h0 << 8 & 0x700), q[1] | (h0 << 4 & 0x700), q[2] | (h1 << 8 & 0x700),
+                      q[3] | (h1 << 4 & 0x700));
+}
+
+/* IQ1_M sub-block j's delta signs: 8 bytes of +1 or -1 per group */
+ALWAYS_INLINE __m256i iq1m_deltas(const pd_block_iq1_m *b, int j)
+{
+    const long long p = 0x0101010101010101LL, m = -1;
+    const unsigned h0 = b->qh[2 * j], h1 = b->qh[2 * j + 1];
+    return _mm256_set_epi64x(h1 & 0x80 ? m : p, h1 & 0x08 ? m : p, h0 & 0x80 ? m : p, h0 & 0x08 ? m : p);
+}
+
+/* IQ1_M's fp16 d from the top nibbles of its 4 scale words */
+ALWAYS_INLINE float iq1m_d(const uint16_t sc[4])
+{
+    return h2f((uint16_t)((sc[0] >> 12) | (sc[1] >> 8 & 0x00f0) | (sc[2] >> 4 & 0x0f00) | (sc[3] & 0xf000)));
+}
+
+/* IQ1_M sub-block j's 2*ls + 1 in i16 lanes: values 0..15's scale in the
+ * low 128 bits, 16..31's in the high */
+ALWAYS_INLINE __m256i iq1m_scales16(const uint16_t sc[4], int j)
+{
+    const int s = sc[j / 2] >> (6 * (j % 2));
+    return _mm256_setr_m128i(_mm_set1_epi16((short)(2 * (s & 7) + 1)), _mm_set1_epi16((short)(2 * (s >> 3 & 7) + 1)));
+}
+
+/* grid * y as 16 i16 pair sums (|grid| <= 1) */
+ALWAYS_INLINE __m256i iq1_pairs(__m256i g, __m256i y)
+{
+    return _mm256_maddubs_epi16(_mm256_sign_epi8(g, g), _mm256_sign_epi8(y, g));
+}
+
+static float dot_iq1_s(int64_t n, const void *w, const void *x)
+{
+    const pd_block_iq1_s *a = w;
+    const pd_block_q8_k *b = x;
+    __m256 acc = _mm256_setzero_ps();
+    float acc1 = 0.0f;          /* the deltas' part */
+    for (int64_t i = 0; i < n / PD_QK_K; i++) {
+        __m256i sumi = _mm256_setzero_si256();
+        int sumi1 = 0;
+        for (int j = 0; j < 8; j++) {
+            const unsigned h = a[i].qh[j];
+            const int ls2 = 2 * (h >> 12 & 7) + 1, bs = b[i].bsums[2 * j] + b[i].bsums[2 * j + 1];
+            sumi = madd16(sumi, iq1_pairs(iq1s_grid32(&a[i], j), load256(b[i].qs + 32 * j)),
+                          _mm256_set1_epi16((short)ls2));
+            sumi1 += (h & 0x8000 ? -bs : bs) * ls2;
+        }
+        const float d = b[i].d * h2f(a[i].d);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+        acc1 = fmaf(d, (float)sumi1, acc1);
+    }
+    return hsum_ps(acc) + 0.125f * acc1;
+}
+
+static float dot_iq1_m(int64_t n, const void *w, const void *x)
+{
+    const pd_block_iq1_m *a = w;
+    const pd_block_q8_k *b = x;
+    const __m256i one = _mm256_set1_epi8(1);
+    __m256 acc = _mm256_setzero_ps(), acc2 = acc;   /* grid, deltas */
+    for (int64_t i = 0; i < n / PD_QK_K; i++) {
+        uint16_t sc[4];
+        memcpy(sc, a[i].scales, sizeof sc);
+        __m256i sumi = _mm256_setzero_si256(), sumi2 = sumi;
+        for (int j = 0; j < 8; j++) {
+            const __m256i y = load256(b[i].qs + 32 * j), s = iq1m_scales16(sc, j);
+            sumi = madd16(sumi, iq1_pairs(iq1m_grid32(&a[i], j), y), s);
+            sumi2 = madd16(sumi2, _mm256_maddubs_epi16(one, _mm256_sign_epi8(y, iq1m_deltas(&a[i], j))), s);
+        }
+        const __m256 d = _mm256_set1_ps(b[i].d * iq1m_d(sc));
+        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(sumi), acc);
+        acc2 = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(sumi2), acc2);
+    }
+    return hsum_ps(acc) + 0.125f * hsum_ps(acc2);
+}
+
 /* ========================================================================
  * Dequantize
  * ======================================================================== */
@@ -2291,6 +2391,8 @@ PD_X86_LINKAGE void PD_X86_FILL(pd_quant_kernels *k)
     k->dot[PD_TYPE_IQ2_XXS] = dot_iq2_xxs;   /* (dequantize: the scalar reference's) */
     k->dot[PD_TYPE_IQ3_XXS] = dot_iq3_xxs;
     k->dot[PD_TYPE_IQ3_S] = dot_iq3_s;
+    k->dot[PD_TYPE_IQ1_S] = dot_iq1_s;
+    k->dot[PD_TYPE_IQ1_M] = dot_iq1_m;
     k->dot[PD_TYPE_Q4_K] = dot_q4_k;
     k->dot[PD_TYPE_Q5_K] = dot_q5_k;
     k->dot[PD_TYPE_Q6_K] = dot_q6_k;
