@@ -2308,6 +2308,78 @@ ALWAYS_INLINE void tile_iqg_1xN(pd_type t, int64_t n, const void *row, const voi
         out[(size_t)c * os] = f * hsum_ps(acc[c]);
 }
 
+/* IQ1_S / IQ1_M: one weight row against up to Q6_W columns, each
+ * sub-block's grid values (and their absolute values), scales and IQ1_M's
+ * delta signs looked up once for them all; IQ1_S's deltas take each
+ * column's bsums.  The integer sums are exact, so each column's floats
+ * round as the row dot's, bit for bit. */
+ALWAYS_INLINE void tile_iq1_1xN(bool m, int64_t n, const void *row, const void *x, size_t xs,
+                                int N, float *out, size_t os)
+{
+    const __m256i one = _mm256_set1_epi8(1);
+    __m256 acc[Q6_W], acc2[Q6_W];
+    float acc1[Q6_W];
+    const pd_block_q8_k *b[Q6_W];
+#pragma GCC unroll 8
+    for (int c = 0; c < N; c++) {
+        acc[c] = acc2[c] = _mm256_setzero_ps();
+        acc1[c] = 0.0f;
+        b[c] = (const pd_block_q8_k *)XROW(x, xs, c);
+    }
+    for (int64_t i = 0; i < n / PD_QK_K; i++) {
+        const pd_block_iq1_s *as = (const pd_block_iq1_s *)row + i;
+        const pd_block_iq1_m *am = (const pd_block_iq1_m *)row + i;
+        uint16_t sc[4];
+        if (m)
+            memcpy(sc, am->scales, sizeof sc);
+        __m256i sumi[Q6_W], sumi2[Q6_W];
+        int sumi1[Q6_W];
+#pragma GCC unroll 8
+        for (int c = 0; c < N; c++) {
+            sumi[c] = sumi2[c] = _mm256_setzero_si256();
+            sumi1[c] = 0;
+        }
+        for (int j = 0; j < 8; j++) {
+            __m256i g, s, dl = one;
+            int cj = 0;         /* IQ1_S: +-(2*ls + 1) for the bsums */
+            if (m) {
+                g = iq1m_grid32(am, j);
+                s = iq1m_scales16(sc, j);
+                dl = iq1m_deltas(am, j);
+            } else {
+                const unsigned h = as->qh[j];
+                g = iq1s_grid32(as, j);
+                cj = (int)(2 * (h >> 12 & 7) + 1);
+                s = _mm256_set1_epi16((short)cj);
+                cj = h & 0x8000 ? -cj : cj;
+            }
+            const __m256i ag = _mm256_sign_epi8(g, g);
+#pragma GCC unroll 8
+            for (int c = 0; c < N; c++) {
+                const __m256i y = load256(b[c][i].qs + 32 * j);
+                sumi[c] = madd16(sumi[c], _mm256_maddubs_epi16(ag, _mm256_sign_epi8(y, g)), s);
+                if (m)
+                    sumi2[c] = madd16(sumi2[c], _mm256_maddubs_epi16(one, _mm256_sign_epi8(y, dl)), s);
+                else
+                    sumi1[c] += (b[c][i].bsums[2 * j] + b[c][i].bsums[2 * j + 1]) * cj;
+            }
+        }
+        const float d = m ? iq1m_d(sc) : h2f(as->d);
+#pragma GCC unroll 8
+        for (int c = 0; c < N; c++) {
+            const float dc = b[c][i].d * d;
+            acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(dc), _mm256_cvtepi32_ps(sumi[c]), acc[c]);
+            if (m)
+                acc2[c] = _mm256_fmadd_ps(_mm256_set1_ps(dc), _mm256_cvtepi32_ps(sumi2[c]), acc2[c]);
+            else
+                acc1[c] = fmaf(dc, (float)sumi1[c], acc1[c]);
+        }
+    }
+#pragma GCC unroll 8
+    for (int c = 0; c < N; c++)
+        out[(size_t)c * os] = hsum_ps(acc[c]) + 0.125f * (m ? hsum_ps(acc2[c]) : acc1[c]);
+}
+
 /* One row against N columns, by the row's family (t is a constant wherever
  * the tile functions below inline this) */
 ALWAYS_INLINE void tile_row_1xN(pd_type t, int64_t n, const void *row, const void *x, size_t xs,
@@ -2321,6 +2393,10 @@ ALWAYS_INLINE void tile_row_1xN(pd_type t, int64_t n, const void *row, const voi
     case PD_TYPE_IQ4_NL:
     case PD_TYPE_IQ4_XS:
         tile_iq4_1xN(t == PD_TYPE_IQ4_XS, n, row, x, xs, N, out, os);
+        break;
+    case PD_TYPE_IQ1_S:
+    case PD_TYPE_IQ1_M:
+        tile_iq1_1xN(t == PD_TYPE_IQ1_M, n, row, x, xs, N, out, os);
         break;
     default:
         tile_iqg_1xN(t, n, row, x, xs, N, out, os);
@@ -2368,6 +2444,8 @@ ROWWISE_TILE(tile_iq4_xs, PD_TYPE_IQ4_XS)
 ROWWISE_TILE(tile_iq2_xxs, PD_TYPE_IQ2_XXS)
 ROWWISE_TILE(tile_iq3_xxs, PD_TYPE_IQ3_XXS)
 ROWWISE_TILE(tile_iq3_s, PD_TYPE_IQ3_S)
+ROWWISE_TILE(tile_iq1_s, PD_TYPE_IQ1_S)
+ROWWISE_TILE(tile_iq1_m, PD_TYPE_IQ1_M)
 #undef ROWWISE_TILE
 
 /* ========================================================================
@@ -2424,6 +2502,8 @@ PD_X86_LINKAGE void PD_X86_FILL(pd_quant_kernels *k)
     k->tile[PD_TYPE_IQ2_XXS] = tile_iq2_xxs;
     k->tile[PD_TYPE_IQ3_XXS] = tile_iq3_xxs;
     k->tile[PD_TYPE_IQ3_S] = tile_iq3_s;
+    k->tile[PD_TYPE_IQ1_S] = tile_iq1_s;
+    k->tile[PD_TYPE_IQ1_M] = tile_iq1_m;
     k->tile[PD_TYPE_F16] = tile_f16;
     k->tile[PD_TYPE_BF16] = tile_bf16;
     k->q4k_gemv = q4k_gemv;

@@ -1927,17 +1927,16 @@ static void test_iqxxs_dot_order(void)
         }
 }
 
-/* The prefill tiles give the same order bit for bit, every column count
- * (partial column groups included), on rows of many super-blocks. */
-static void test_iqxxs_tile_order(void)
+/* The prefill tiles of the nt types ts give the order `expected` writes
+ * out bit for bit, every column count (partial column groups included), on
+ * rows of many super-blocks. */
+static void check_iq_tile_order(int nt, const pd_type *ts, order_fn expected)
 {
     enum { R = 3, C = 11, NMAX = 29 * 256 };
-    static const pd_type ts[] = { PD_TYPE_IQ2_XXS, PD_TYPE_IQ3_XXS, PD_TYPE_IQ3_S };
     static uint8_t w[R][NMAX], x[C][NMAX * 2];
     static float xf[NMAX], want[C * R], got[C * R];
     const int64_t n = 29 * 256;
-    g_rng = 83;
-    for (size_t it = 0; it < sizeof ts / sizeof ts[0]; it++) {
+    for (int it = 0; it < nt; it++) {
         const pd_type t = ts[it];
         for (int r = 0; r < R; r++)
             rand_weights(t, n, w[r]);
@@ -1945,7 +1944,7 @@ static void test_iqxxs_tile_order(void)
             rand_acts(t, n, x[c], xf);
         for (int c = 0; c < C; c++)
             for (int r = 0; r < R; r++)
-                want[c * R + r] = iqxxs_expected(t, n, w[r], x[c]);
+                want[c * R + r] = expected(t, n, w[r], x[c]);
         for (int l = 0; l < PD_SIMD_LEVELS; l++) {
             const pd_quant_kernels *kt = pd_quant_kernels_get(l);
             if (!kt)
@@ -1960,6 +1959,13 @@ static void test_iqxxs_tile_order(void)
             }
         }
     }
+}
+
+static void test_iqxxs_tile_order(void)
+{
+    static const pd_type ts[] = { PD_TYPE_IQ2_XXS, PD_TYPE_IQ3_XXS, PD_TYPE_IQ3_S };
+    g_rng = 83;
+    check_iq_tile_order(3, ts, iqxxs_expected);
 }
 
 /* gguf-py's numpy dequantize of IQ2_XXS/IQ3_XXS/IQ3_S blocks whose
@@ -2118,6 +2124,13 @@ static void test_iq1_dot_order(void)
         }
 }
 
+static void test_iq1_tile_order(void)
+{
+    static const pd_type ts[] = { PD_TYPE_IQ1_S, PD_TYPE_IQ1_M };
+    g_rng = 97;
+    check_iq_tile_order(2, ts, iq1_expected);
+}
+
 /* gguf-py's numpy dequantize of IQ1_S/IQ1_M blocks whose indices run
  * through every grid entry (tools/quant_fixture.py) */
 static void test_iq1_gguf_py(void)
@@ -2260,6 +2273,7 @@ int main(void)
     T_RUN(test_iqxxs_tile_order);
     T_RUN(test_iqxxs_gguf_py);
     T_RUN(test_iq1_dot_order);
+    T_RUN(test_iq1_tile_order);
     T_RUN(test_iq1_gguf_py);
     T_RUN(test_zero_rows);
     T_RUN(test_nonfinite_activations);
