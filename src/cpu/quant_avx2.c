@@ -693,37 +693,42 @@ static float dot_iq3_s(int64_t n, const void *w, const void *x)
 
 /* ---- IQ1_S / IQ1_M: ggml's AVX2 order (quant.h), as quant_ref.c ---- */
 
-/* the 32 grid values (-1, 0, 1 bytes) of 4 11-bit indices */
-ALWAYS_INLINE __m256i iq1_grid32(unsigned i0, unsigned i1, unsigned i2, unsigned i3)
-{
-    return _mm256_set_epi64x((long long)pd_iq1s_grid[i3], (long long)pd_iq1s_grid[i2],
-                             (long long)pd_iq1s_grid[i1], (long long)pd_iq1s_grid[i0]);
-}
-
-/* IQ1_S sub-block j: group q's index is qs[4j + q] | bits 3q..3q+2 of qh[j] << 8 */
+/* IQ1_S sub-block j's 32 grid values (-1, 0, 1 bytes): group q's index is
+ * qs[4j + q] | bits 3q..3q+2 of qh[j] << 8, built in a vector, the 4
+ * entries gathered (faster here than 4 scalar loads: 1024 x 7168 row dots,
+ * 1 thread, AVX-512, 0.38 vs 0.48 ms) */
 ALWAYS_INLINE __m256i iq1s_grid32(const pd_block_iq1_s *b, int j)
 {
-    const uint8_t *q = b->qs + 4 * j;
-    const unsigned h = b->qh[j];
-    return iq1_grid32(q[0] | (h << 8 & 0x700), q[1] | (h << 5 & 0x700), q[2] | (h << 2 & 0x700),
-                      q[3] | (h >> 1 & 0x700));
+    uint32_t lo;
+    memcpy(&lo, b->qs + 4 * j, 4);
+    const __m128i hi = _mm_srlv_epi32(_mm_set1_epi32((int)b->qh[j] << 8), _mm_setr_epi32(0, 3, 6, 9));
+    const __m128i idx = _mm_or_si128(_mm_cvtepu8_epi32(_mm_cvtsi32_si128((int)lo)),
+                                     _mm_and_si128(hi, _mm_set1_epi32(0x700)));
+    return _mm256_i32gather_epi64((const long long *)pd_iq1s_grid, idx, 8);
 }
 
-/* IQ1_M sub-block j: group q's high bits are nibble q % 2 of qh[2j + q/2] */
+/* IQ1_M sub-block j's grid values: group q's high bits are nibble q % 2 of
+ * qh[2j + q/2].  Four scalar loads: here faster than a gather (0.46 vs
+ * 0.47 ms as above, AVX2 0.53 vs 0.58) */
 ALWAYS_INLINE __m256i iq1m_grid32(const pd_block_iq1_m *b, int j)
 {
     const uint8_t *q = b->qs + 4 * j;
     const unsigned h0 = b->qh[2 * j], h1 = b->qh[2 * j + 1];
-    return iq1_grid32(q[0] | (h0 << 8 & 0x700), q[1] | (h0 << 4 & 0x700), q[2] | (h1 << 8 & 0x700),
-                      q[3] | (h1 << 4 & 0x700));
+    return _mm256_set_epi64x((long long)pd_iq1s_grid[q[3] | (h1 << 4 & 0x700)],
+                             (long long)pd_iq1s_grid[q[2] | (h1 << 8 & 0x700)],
+                             (long long)pd_iq1s_grid[q[1] | (h0 << 4 & 0x700)],
+                             (long long)pd_iq1s_grid[q[0] | (h0 << 8 & 0x700)]);
 }
 
-/* IQ1_M sub-block j's delta signs: 8 bytes of +1 or -1 per group */
+/* IQ1_M sub-block j's delta signs: 8 bytes of +1 or -1 per group (bit 3
+ * of its nibble of qh) */
 ALWAYS_INLINE __m256i iq1m_deltas(const pd_block_iq1_m *b, int j)
 {
-    const long long p = 0x0101010101010101LL, m = -1;
-    const unsigned h0 = b->qh[2 * j], h1 = b->qh[2 * j + 1];
-    return _mm256_set_epi64x(h1 & 0x80 ? m : p, h1 & 0x08 ? m : p, h0 & 0x80 ? m : p, h0 & 0x08 ? m : p);
+    uint16_t h;
+    memcpy(&h, b->qh + 2 * j, 2);
+    const __m256i bit = _mm256_setr_epi64x(0x08, 0x80, 0x800, 0x8000);
+    const __m256i neg = _mm256_cmpeq_epi64(_mm256_and_si256(_mm256_set1_epi64x(h), bit), bit);
+    return _mm256_or_si256(neg, _mm256_set1_epi8(1));
 }
 
 /* IQ1_M's fp16 d from the top nibbles of its 4 scale words */
@@ -732,12 +737,23 @@ ALWAYS_INLINE float iq1m_d(const uint16_t sc[4])
     return h2f((uint16_t)((sc[0] >> 12) | (sc[1] >> 8 & 0x00f0) | (sc[2] >> 4 & 0x0f00) | (sc[3] & 0xf000)));
 }
 
-/* IQ1_M sub-block j's 2*ls + 1 in i16 lanes: values 0..15's scale in the
- * low 128 bits, 16..31's in the high */
-ALWAYS_INLINE __m256i iq1m_scales16(const uint16_t sc[4], int j)
+/* IQ1_M's 16 scales as 2*ls + 1 in i16 lanes: sub-block j's first half's
+ * at element (j%2)*4 + j/2 of the low 128 bits, its second half's at the
+ * same element of the high 128 (the 4 words shifted by 0, 6 | 3, 9) */
+ALWAYS_INLINE __m256i iq1m_scales(const uint16_t sc[4])
 {
-    const int s = sc[j / 2] >> (6 * (j % 2));
-    return _mm256_setr_m128i(_mm_set1_epi16((short)(2 * (s & 7) + 1)), _mm_set1_epi16((short)(2 * (s >> 3 & 7) + 1)));
+    uint64_t w;
+    memcpy(&w, sc, 8);
+    const __m256i s = _mm256_srlv_epi64(_mm256_set1_epi64x((long long)w), _mm256_setr_epi64x(0, 6, 3, 9));
+    return _mm256_add_epi16(_mm256_slli_epi16(_mm256_and_si256(s, _mm256_set1_epi16(7)), 1), _mm256_set1_epi16(1));
+}
+
+/* sub-block j's 2*ls + 1: values 0..15's in every i16 of the low 128
+ * bits, 16..31's in the high */
+ALWAYS_INLINE __m256i iq1m_scale16(__m256i scales, int j)
+{
+    const int e = (j % 2) * 4 + j / 2;
+    return _mm256_shuffle_epi8(scales, _mm256_set1_epi16((short)(0x0100 + 0x0202 * e)));
 }
 
 /* grid * y as 16 i16 pair sums (|grid| <= 1) */
@@ -753,17 +769,18 @@ static float dot_iq1_s(int64_t n, const void *w, const void *x)
     __m256 acc = _mm256_setzero_ps();
     float acc1 = 0.0f;          /* the deltas' part */
     for (int64_t i = 0; i < n / PD_QK_K; i++) {
-        __m256i sumi = _mm256_setzero_si256();
+        __m256i sumi[2] = { _mm256_setzero_si256(), _mm256_setzero_si256() };   /* even, odd sub-blocks */
         int sumi1 = 0;
+#pragma GCC unroll 8
         for (int j = 0; j < 8; j++) {
             const unsigned h = a[i].qh[j];
             const int ls2 = 2 * (h >> 12 & 7) + 1, bs = b[i].bsums[2 * j] + b[i].bsums[2 * j + 1];
-            sumi = madd16(sumi, iq1_pairs(iq1s_grid32(&a[i], j), load256(b[i].qs + 32 * j)),
-                          _mm256_set1_epi16((short)ls2));
+            sumi[j % 2] = madd16(sumi[j % 2], iq1_pairs(iq1s_grid32(&a[i], j), load256(b[i].qs + 32 * j)),
+                                 _mm256_set1_epi16((short)ls2));
             sumi1 += (h & 0x8000 ? -bs : bs) * ls2;
         }
         const float d = b[i].d * h2f(a[i].d);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(_mm256_add_epi32(sumi[0], sumi[1])), acc);
         acc1 = fmaf(d, (float)sumi1, acc1);
     }
     return hsum_ps(acc) + 0.125f * acc1;
@@ -778,15 +795,18 @@ static float dot_iq1_m(int64_t n, const void *w, const void *x)
     for (int64_t i = 0; i < n / PD_QK_K; i++) {
         uint16_t sc[4];
         memcpy(sc, a[i].scales, sizeof sc);
-        __m256i sumi = _mm256_setzero_si256(), sumi2 = sumi;
+        const __m256i scales = iq1m_scales(sc);
+        __m256i sumi[2] = { _mm256_setzero_si256(), _mm256_setzero_si256() };   /* even, odd sub-blocks */
+        __m256i sumi2[2] = { sumi[0], sumi[0] };
+#pragma GCC unroll 8
         for (int j = 0; j < 8; j++) {
-            const __m256i y = load256(b[i].qs + 32 * j), s = iq1m_scales16(sc, j);
-            sumi = madd16(sumi, iq1_pairs(iq1m_grid32(&a[i], j), y), s);
-            sumi2 = madd16(sumi2, _mm256_maddubs_epi16(one, _mm256_sign_epi8(y, iq1m_deltas(&a[i], j))), s);
+            const __m256i y = load256(b[i].qs + 32 * j), s = iq1m_scale16(scales, j);
+            sumi[j % 2] = madd16(sumi[j % 2], iq1_pairs(iq1m_grid32(&a[i], j), y), s);
+            sumi2[j % 2] = madd16(sumi2[j % 2], _mm256_maddubs_epi16(one, _mm256_sign_epi8(y, iq1m_deltas(&a[i], j))), s);
         }
         const __m256 d = _mm256_set1_ps(b[i].d * iq1m_d(sc));
-        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(sumi), acc);
-        acc2 = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(sumi2), acc2);
+        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(_mm256_add_epi32(sumi[0], sumi[1])), acc);
+        acc2 = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(_mm256_add_epi32(sumi2[0], sumi2[1])), acc2);
     }
     return hsum_ps(acc) + 0.125f * hsum_ps(acc2);
 }
@@ -2329,9 +2349,10 @@ ALWAYS_INLINE void tile_iq1_1xN(bool m, int64_t n, const void *row, const void *
     for (int64_t i = 0; i < n / PD_QK_K; i++) {
         const pd_block_iq1_s *as = (const pd_block_iq1_s *)row + i;
         const pd_block_iq1_m *am = (const pd_block_iq1_m *)row + i;
-        uint16_t sc[4];
+        uint16_t sc[4] = { 0 };
         if (m)
             memcpy(sc, am->scales, sizeof sc);
+        const __m256i scales = iq1m_scales(sc);
         __m256i sumi[Q6_W], sumi2[Q6_W];
         int sumi1[Q6_W];
 #pragma GCC unroll 8
@@ -2344,7 +2365,7 @@ ALWAYS_INLINE void tile_iq1_1xN(bool m, int64_t n, const void *row, const void *
             int cj = 0;         /* IQ1_S: +-(2*ls + 1) for the bsums */
             if (m) {
                 g = iq1m_grid32(am, j);
-                s = iq1m_scales16(sc, j);
+                s = iq1m_scale16(scales, j);
                 dl = iq1m_deltas(am, j);
             } else {
                 const unsigned h = as->qh[j];
