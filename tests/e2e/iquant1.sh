@@ -19,10 +19,14 @@ trap 'rm -rf "$tmp"' EXIT
 
 # llama.cpp (0c1e570, x86 CPU, its IQ1 dots the AVX2 ones) on the same
 # files: ponder's IQ1_S and IQ1_M dots and their Q8_K activations are
-# ggml's bit for bit (tools/quant_vs_ggml.c).  When written, each file had
-# 27 of the 32 positions within 2e-6 and 5 off by 0.005-0.13 (rounding
-# elsewhere that tips this tiny random model, as in iquant4.sh and
-# iquant-xxs.sh).
+# ggml's bit for bit (tools/quant_vs_ggml.c; also on llama.cpp's own
+# activations of these files, dumped by lcpp_dump: output, ffn_*_shexp,
+# attn_kv_a_mqa).  When written, each file had 27 of the 32 positions
+# within 2e-6 and 5 off by 0.005-0.13, not at routing near-ties (the
+# group scores there are 0.05 or more apart): rounding elsewhere that this
+# tiny random model amplifies (llama.cpp's dumped outputs of those same
+# products differ from its vec_dot on its dumped inputs by up to 1e-6 in
+# 40-65% of them, for IQ2_XXS's file too).
 NAME=iq1-s
 qf_info "$Q/ds3-mini-IQ1_S.gguf" IQ1_S IQ1_S 9 IQ4_NL 4 Q2_K 1
 if qf_logits "$Q/ds3-mini-IQ1_S.gguf"; then
