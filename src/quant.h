@@ -35,10 +35,12 @@ typedef enum pd_type {
     PD_TYPE_IQ2_XXS = 16,
     PD_TYPE_IQ2_XS = 17,
     PD_TYPE_IQ3_XXS = 18,
+    PD_TYPE_IQ1_S = 19,
     PD_TYPE_IQ4_NL = 20,
     PD_TYPE_IQ3_S = 21,
     PD_TYPE_IQ2_S = 22,
     PD_TYPE_IQ4_XS = 23,
+    PD_TYPE_IQ1_M = 29,
     PD_TYPE_BF16 = 30,
     PD_TYPE_COUNT = 40
 } pd_type;
@@ -160,6 +162,25 @@ typedef struct {                                                                
     uint8_t qh[PD_QK_K / 32];
     uint8_t scales[PD_QK_K / 32];
 } pd_block_iq2_s;
+/* IQ1_S and IQ1_M: 8 sub-blocks of 32 values in groups of 8, each group
+ * an 11-bit index into pd_iq1s_grid (2048 entries of 8 values -1, 0, 1)
+ * plus a shift delta = +-0.125 (IQ1S_DELTA of ggml): x = dl * (grid +
+ * delta), dl = d * (2*ls + 1) rounded first, ls a 3-bit scale.
+ * IQ1_S: group g of sub-block j takes qs[4j + g] | bits 3g..3g+2 of qh[j]
+ * << 8; qh[j]'s bits 12..14 are ls, bit 15 set makes delta negative (one
+ * scale and one delta for the sub-block). */
+typedef struct { uint16_t d; uint8_t qs[PD_QK_K / 8]; uint16_t qh[PD_QK_K / 32]; } pd_block_iq1_s; /* 50 B */
+/* IQ1_M: no d field.  Group g of sub-block j takes qs[4j + g] | bits 0..2
+ * of nibble g % 2 of qh[2j + g/2] << 8, whose bit 3 set makes that group's
+ * delta negative.  scales, read as 4 little-endian 16-bit words sc[0..3],
+ * hold sub-block j's two 3-bit scales at bits 6*(j%2) (values 0..15) and
+ * 6*(j%2) + 3 (values 16..31) of sc[j/2]; the fp16 d is spread over their
+ * top nibbles: bits 4k..4k+3 of d are bits 12..15 of sc[k]. */
+typedef struct {                                                                /* 56 B */
+    uint8_t qs[PD_QK_K / 8];
+    uint8_t qh[PD_QK_K / 16];
+    uint8_t scales[PD_QK_K / 32];
+} pd_block_iq1_m;
 typedef struct {                                                                /* 292 B */
     float d;
     int8_t qs[PD_QK_K];
@@ -191,7 +212,7 @@ void pd_dequantize_row_ref(pd_type t, const void *src, float *dst, int64_t n);
  * Q8_1, Q8_K, and also Q4_0/Q4_1/Q5_0/Q5_1/Q4_K/Q5_K/Q6_K for `ponder synth`;
  * Q4_1/Q5_0/Q5_1 exactly as ggml's quantize_row_*_ref); does nothing for
  * the types without a quantizer (Q2_K, Q3_K, IQ4_NL, IQ4_XS, IQ2_XXS,
- * IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S). */
+ * IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, IQ1_S, IQ1_M). */
 void pd_quantize_row(pd_type t, const float *src, void *dst, int64_t n);
 void pd_quantize_row_ref(pd_type t, const float *src, void *dst, int64_t n);
 
@@ -204,7 +225,8 @@ float pd_vec_dot_ref(pd_type t, int64_t n, const void *w, const void *x);
  * activation rows.  out[c*out_stride + r] = dot(w row r, x row c) for r < nr,
  * c < nc; x rows are in pd_type_vec_dot(t) format; strides are in bytes for
  * w and x, in floats for out.  Fast paths: Q8_0, Q4_K, Q6_K, Q2_K, Q3_K,
- * IQ4_NL, IQ4_XS, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, F16 (others loop over
+ * IQ4_NL, IQ4_XS, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, IQ1_S, IQ1_M, F16
+ * (others loop over
  * pd_vec_dot).  Give it many rows per call (>= 64; a thread's whole row
  * range is best) and all columns: the Q8_0 kernel repacks the columns once
  * per call.  Results match pd_vec_dot to
@@ -290,6 +312,19 @@ void pd_q4k8_tile_ordered(pd_q4k_order order, int64_t n, const void *w8, int nr,
  * 0.125f at the end.
  * The prefill tiles round the same.  No quantizer (llama-quantize makes the files, IQ2_XXS with
  * an imatrix; its IQ3_XXS mix puts token_embd and attn_output in IQ3_S). */
+
+/* IQ1_S . Q8_K and IQ1_M . Q8_K (every level, the scalar reference
+ * included) round as ggml's x86 AVX2 vec_dot: 8 lanes, per super-block
+ * lane l the exact integer sum of ls2 * grid * y (ls2 = 2*ls + 1) over the
+ * values e with e % 32 in 4l..4l+3, added as fma(dx*dy, sum, lane).  The
+ * deltas' part: IQ1_S takes, per super-block, the exact integer sum over
+ * sub-blocks j of ls2 * (+-1) * (bsums[2j] + bsums[2j+1]) of the Q8_K
+ * block and adds it to one float as fma(dx*dy, sum, acc); the result is
+ * hsum_float_8 + 0.125f * acc.  IQ1_M keeps a second 8-lane accumulator of
+ * the lanes' exact sums of ls2 * (+-1) * y, fma'd the same way; the result
+ * is hsum_float_8 + 0.125f * hsum_float_8 of the second.  The prefill tiles
+ * round the same.  No quantizer (llama-quantize makes the files, with an
+ * imatrix, which it requires for them). */
 
 /* Which implementation the dispatcher picked: "avx512", "avx2" or "scalar".
  * PONDER_SIMD=scalar|avx2|avx512 in the environment caps it (for tests). */

@@ -400,6 +400,69 @@ static void deq_iq3_s(const void *src, float *dst, int64_t n) { deq_iqxxs(PD_TYP
 static void deq_iq2_xs(const void *src, float *dst, int64_t n) { deq_iqxxs(PD_TYPE_IQ2_XS, src, dst, n); }
 static void deq_iq2_s(const void *src, float *dst, int64_t n) { deq_iqxxs(PD_TYPE_IQ2_S, src, dst, n); }
 
+/* IQ1_S / IQ1_M (quant.h): super-block d (IQ1_M's from the scales' top
+ * nibbles), and sub-block j's 32 grid values (-1, 0, 1), its groups' delta
+ * signs (+1 / -1) and the 3-bit scales of its two halves of 16 */
+static float iq1_d(pd_type t, const void *blk)
+{
+    uint16_t h;
+    if (t == PD_TYPE_IQ1_S) {
+        memcpy(&h, blk, 2);
+        return F16(h);
+    }
+    uint16_t sc[4];
+    memcpy(sc, ((const pd_block_iq1_m *)blk)->scales, sizeof sc);
+    h = (uint16_t)((sc[0] >> 12) | (sc[1] >> 8 & 0x00f0) | (sc[2] >> 4 & 0x0f00) | (sc[3] & 0xf000));
+    return F16(h);
+}
+
+static void iq1_sub(pd_type t, const void *blk, int j, int8_t g[32], int dsg[4], int ls[2])
+{
+    int idx[4];
+    if (t == PD_TYPE_IQ1_S) {
+        const pd_block_iq1_s *b = blk;
+        const unsigned qh = b->qh[j];
+        for (int q = 0; q < 4; q++) {
+            idx[q] = b->qs[4 * j + q] | ((qh >> (3 * q)) & 7) << 8;
+            dsg[q] = qh & 0x8000 ? -1 : 1;
+        }
+        ls[0] = ls[1] = (qh >> 12) & 7;
+    } else {
+        const pd_block_iq1_m *b = blk;
+        uint16_t sc[4];
+        memcpy(sc, b->scales, sizeof sc);
+        for (int q = 0; q < 4; q++) {
+            const unsigned nib = (b->qh[2 * j + q / 2] >> (4 * (q % 2))) & 15;
+            idx[q] = b->qs[4 * j + q] | (nib & 7) << 8;
+            dsg[q] = nib & 8 ? -1 : 1;
+        }
+        ls[0] = (sc[j / 2] >> (6 * (j % 2))) & 7;
+        ls[1] = (sc[j / 2] >> (6 * (j % 2) + 3)) & 7;
+    }
+    for (int e = 0; e < 32; e++)
+        g[e] = (int8_t)(pd_iq1s_grid[idx[e / 8]] >> (8 * (e % 8)));
+}
+
+/* x = (d * (2*ls + 1)) * (grid + delta), as ggml and gguf-py round it */
+static void deq_iq1(pd_type t, const void *src, float *dst, int64_t n)
+{
+    const size_t bytes = pd_type_block_bytes(t);
+    for (int64_t i = 0; i < n / PD_QK_K; i++) {
+        const void *blk = (const char *)src + (size_t)i * bytes;
+        const float d = iq1_d(t, blk);
+        for (int j = 0; j < PD_QK_K / 32; j++, dst += 32) {
+            int8_t g[32];
+            int dsg[4], ls[2];
+            iq1_sub(t, blk, j, g, dsg, ls);
+            for (int e = 0; e < 32; e++)
+                dst[e] = d * (float)(2 * ls[e / 16] + 1) * ((float)g[e] + 0.125f * (float)dsg[e / 8]);
+        }
+    }
+}
+
+static void deq_iq1_s(const void *src, float *dst, int64_t n) { deq_iq1(PD_TYPE_IQ1_S, src, dst, n); }
+static void deq_iq1_m(const void *src, float *dst, int64_t n) { deq_iq1(PD_TYPE_IQ1_M, src, dst, n); }
+
 /* Q6_K block -> 256 signed 6-bit values.  Per half h of 128: element
  * 128h + 32k + l takes its low nibble from ql[64h + l + 32*(k&1)] (low nibble
  * for k < 2, high for k >= 2) and its 2 high bits from qh[32h + l] >> 2k. */
@@ -1078,6 +1141,43 @@ static float dot_iq3_s(int64_t n, const void *w, const void *x) { return dot_iqx
 static float dot_iq2_xs(int64_t n, const void *w, const void *x) { return dot_iqxxs(PD_TYPE_IQ2_XS, n, w, x); }
 static float dot_iq2_s(int64_t n, const void *w, const void *x) { return dot_iqxxs(PD_TYPE_IQ2_S, n, w, x); }
 
+/* ---- IQ1_S / IQ1_M in the order of ggml's AVX2 vec_dot (quant.h) ---- */
+
+static float dot_iq1(pd_type t, int64_t n, const void *w, const void *x)
+{
+    const size_t bytes = pd_type_block_bytes(t);
+    const pd_block_q8_k *b = x;
+    float acc[8] = { 0 }, acc2[8] = { 0 }, acc1 = 0.0f;
+    for (int64_t i = 0; i < n / PD_QK_K; i++) {
+        const void *blk = (const char *)w + (size_t)i * bytes;
+        int32_t lane[8] = { 0 }, lane2[8] = { 0 }, sumi1 = 0;
+        for (int j = 0; j < PD_QK_K / 32; j++) {
+            int8_t g[32];
+            int dsg[4], ls[2];
+            iq1_sub(t, blk, j, g, dsg, ls);
+            for (int e = 0; e < 32; e++) {
+                const int ls2 = 2 * ls[e / 16] + 1, y = b[i].qs[32 * j + e];
+                lane[e / 4] += ls2 * g[e] * y;
+                lane2[e / 4] += ls2 * dsg[e / 8] * y;
+            }
+            /* IQ1_S: the deltas' part from the Q8_K block's sums */
+            sumi1 += (b[i].bsums[2 * j] + b[i].bsums[2 * j + 1]) * dsg[0] * (2 * ls[0] + 1);
+        }
+        const float d = b[i].d * iq1_d(t, blk);
+        for (int l = 0; l < 8; l++) {
+            acc[l] = fmaf(d, (float)lane[l], acc[l]);
+            acc2[l] = fmaf(d, (float)lane2[l], acc2[l]);
+        }
+        acc1 = fmaf(d, (float)sumi1, acc1);
+    }
+    if (t == PD_TYPE_IQ1_S)
+        return reduce8(acc) + 0.125f * acc1;
+    return reduce8(acc) + 0.125f * reduce8(acc2);
+}
+
+static float dot_iq1_s(int64_t n, const void *w, const void *x) { return dot_iq1(PD_TYPE_IQ1_S, n, w, x); }
+static float dot_iq1_m(int64_t n, const void *w, const void *x) { return dot_iq1(PD_TYPE_IQ1_M, n, w, x); }
+
 static float dot_q6_k(int64_t n, const void *w, const void *x)
 {
     const pd_block_q6_k *a = w;
@@ -1215,6 +1315,10 @@ void pd_quant_kernels_ref(pd_quant_kernels *k)
     k->dequantize[PD_TYPE_IQ2_XS] = deq_iq2_xs;
     k->dot[PD_TYPE_IQ2_S] = dot_iq2_s;
     k->dequantize[PD_TYPE_IQ2_S] = deq_iq2_s;
+    k->dot[PD_TYPE_IQ1_S] = dot_iq1_s;
+    k->dequantize[PD_TYPE_IQ1_S] = deq_iq1_s;
+    k->dot[PD_TYPE_IQ1_M] = dot_iq1_m;
+    k->dequantize[PD_TYPE_IQ1_M] = deq_iq1_m;
     PD_REF_SET(PD_TYPE_Q4_K, q4_k);
     PD_REF_SET(PD_TYPE_Q5_K, q5_k);
     PD_REF_SET(PD_TYPE_Q6_K, q6_k);

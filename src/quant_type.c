@@ -35,7 +35,7 @@ static const type_info k_types[PD_TYPE_COUNT] = {
     [16] = { "IQ2_XXS", 256, 66,  true  },
     [17] = { "IQ2_XS",  256, 74,  true  },
     [18] = { "IQ3_XXS", 256, 98,  true  },
-    [19] = { "IQ1_S",   256, 50,  false },
+    [19] = { "IQ1_S",   256, 50,  true  },
     [20] = { "IQ4_NL",  32,  18,  true  },
     [21] = { "IQ3_S",   256, 110, true  },
     [22] = { "IQ2_S",   256, 82,  true  },
@@ -45,7 +45,7 @@ static const type_info k_types[PD_TYPE_COUNT] = {
     [26] = { "I32",     1,   4,   false },
     [27] = { "I64",     1,   8,   false },
     [28] = { "F64",     1,   8,   false },
-    [29] = { "IQ1_M",   256, 56,  false },
+    [29] = { "IQ1_M",   256, 56,  true  },
     [30] = { "BF16",    1,   2,   true  },
     [34] = { "TQ1_0",   256, 54,  false },
     [35] = { "TQ2_0",   256, 66,  false },
@@ -71,6 +71,8 @@ _Static_assert(sizeof(pd_block_iq3_xxs) == 98, "iq3_xxs layout");
 _Static_assert(sizeof(pd_block_iq3_s) == 110, "iq3_s layout");
 _Static_assert(sizeof(pd_block_iq2_xs) == 74, "iq2_xs layout");
 _Static_assert(sizeof(pd_block_iq2_s) == 82, "iq2_s layout");
+_Static_assert(sizeof(pd_block_iq1_s) == 50, "iq1_s layout");
+_Static_assert(sizeof(pd_block_iq1_m) == 56, "iq1_m layout");
 
 bool pd_type_known(uint32_t t)
 {
@@ -136,6 +138,8 @@ pd_type pd_type_vec_dot(pd_type weight_type)
     case PD_TYPE_IQ2_S:
     case PD_TYPE_IQ3_XXS:
     case PD_TYPE_IQ3_S:
+    case PD_TYPE_IQ1_S:
+    case PD_TYPE_IQ1_M:
     case PD_TYPE_Q8_K: return PD_TYPE_Q8_K;
     default:           return PD_TYPE_F32;
     }

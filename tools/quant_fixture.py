@@ -20,6 +20,11 @@ run through every entry of the tables (in random order), so that the
 fixture checks every grid and sign entry (IQ3_S stores its sign bits:
 random bytes).
 
+And tests/fixtures/quant/gguf-py-iq1.bin: IQ1_S and IQ1_M super-blocks
+(64 of each, the fp16 d cycling through the chosen ones) whose 11-bit grid
+indices run through all 2048 entries (in random order), random scales and
+delta signs.
+
 And tests/fixtures/quant/gguf-py-iq2x.bin: IQ2_XS (16) and IQ2_S (32)
 super-blocks, random scales and signs, chosen fp16 d, whose grid indices
 run through all 512 / 1024 entries (IQ2_XS's sign indices through all
@@ -133,6 +138,40 @@ def iqxxs(out: str, seed: int) -> None:
     print(f"wrote {out}")
 
 
+def iq1(out: str, seed: int) -> None:
+    """IQ1_S: d, qs[32] the indices' low 8 bits, qh[8] 16-bit words: the
+    4 groups' high 3 bits at 3g, the scale at 12..14, the delta's sign at
+    15.  IQ1_M: qs[32], qh[16] a nibble per group (high 3 bits, the delta's
+    sign at bit 3), scales[8] as 4 words of 3-bit scales with d's nibbles
+    on top."""
+    rng = np.random.default_rng(seed)
+    nb = 64                                  # 64 * 32 groups = 2048
+    parts = [b"PDQF", struct.pack("<II", 2, 2)]
+    for t in (T.IQ1_S, T.IQ1_M):
+        idx = rng.permutation(2048).reshape(nb, 8, 4)
+        lo = (idx & 255).astype(np.uint8).reshape(nb, 32)
+        hi = (idx >> 8).astype(np.uint16)
+        dh = np.array([np.float16(K_SCALES[i % len(K_SCALES)]).view(np.uint16) for i in range(nb)],
+                      dtype=np.uint16)
+        if t == T.IQ1_S:
+            qh = (hi << np.array([0, 3, 6, 9], dtype=np.uint16)).sum(axis=2).astype(np.uint16)
+            qh |= rng.integers(0, 16, size=(nb, 8), dtype=np.uint16) << 12
+            q = np.concatenate([dh.reshape(nb, 1).view(np.uint8), lo, qh.astype("<u2").view(np.uint8)], axis=1)
+        else:
+            nib = hi | (rng.integers(0, 2, size=(nb, 8, 4), dtype=np.uint16) << 3)
+            qh = (nib[:, :, 0::2] | nib[:, :, 1::2] << 4).astype(np.uint8).reshape(nb, 16)
+            sc = rng.integers(0, 4096, size=(nb, 4), dtype=np.uint16)
+            sc |= ((dh.reshape(nb, 1) >> np.array([0, 4, 8, 12], dtype=np.uint16)) & 15) << 12
+            q = np.concatenate([lo, qh, sc.astype("<u2").view(np.uint8)], axis=1)
+        q = np.ascontiguousarray(q, dtype=np.uint8)
+        assert q.shape == (nb, 50 if t == T.IQ1_S else 56)
+        y = quants.dequantize(q, t).astype(np.float32)
+        parts += [struct.pack("<II", int(t), nb), q.tobytes(), y.astype("<f4").tobytes()]
+    with open(out, "wb") as f:
+        f.write(b"".join(parts))
+    print(f"wrote {out}")
+
+
 def iq2x(out: str, seed: int) -> None:
     """IQ2_XS: d, then per group a little-endian u16 of a 9-bit grid index
     and a 7-bit sign index (bits 9-15), then 8 bytes of scales; IQ2_S: d,
@@ -184,6 +223,7 @@ def main() -> None:
     random_blocks(os.path.join(outdir, "gguf-py-k-low.bin"), 20261208, K_LAYOUT)
     random_blocks(os.path.join(outdir, "gguf-py-iq4.bin"), 20261209, IQ4_LAYOUT)
     iqxxs(os.path.join(outdir, "gguf-py-iqxxs.bin"), 20261210)
+    iq1(os.path.join(outdir, "gguf-py-iq1.bin"), 20261211)
     iq2x(os.path.join(outdir, "gguf-py-iq2x.bin"), 20261212)
 
 

@@ -88,20 +88,22 @@ static void softmax_ref(float *x, int n)
  * p < nv and 0 for nv <= p < n (keys past the query's end); *rescale is
  * exp(m before - m after), the factor of the sums before this tile. Returns
  * the tile's sum. The sum runs in 8 lanes (index mod 8), folded 0+4, 2+6,
- * 0+2 and 1+5, 3+7, 1+3, then 0+1, so every level gives the same bits. */
-static float tile_start(float *x, int n, int nv, float *m, float *rescale, float *mx)
+ * 0+2 and 1+5, 3+7, 1+3, then 0+1, so every level gives the same bits.
+ * tile_start takes the tile's maximum tmax and the level's exp; it returns
+ * 0 when there is nothing to sum (no keys, or nothing finite yet). */
+static float tile_start(float *x, int n, int nv, float tmax, float *m, float *rescale, float *mx,
+                        float (*exp1)(float))
 {
     for (int p = nv; p < n; p++)
         x[p] = 0;
-    const float tmax = max_of(x, nv);
     *mx = tmax > *m ? tmax : *m;
-    if (nv == 0 || *mx == -INFINITY) {   /* nothing new, or nothing finite yet */
+    if (nv == 0 || *mx == -INFINITY) {
         *rescale = 1;
         for (int p = 0; p < nv; p++)
             x[p] = 0;
         return 0;
     }
-    *rescale = *m == *mx ? 1 : v_expf(*m - *mx);
+    *rescale = *m == *mx ? 1 : exp1(*m - *mx);
     *m = *mx;
     return 1;
 }
@@ -123,7 +125,7 @@ static float sum8(const float *x, int n)
 static float softmax_tile_ref(float *x, int n, int nv, float *m, float *rescale)
 {
     float mx;
-    if (!tile_start(x, n, nv, m, rescale, &mx))
+    if (!tile_start(x, n, nv, max_of(x, nv), m, rescale, &mx, v_expf))
         return 0;
     for (int p = 0; p < nv; p++)
         x[p] = v_expf(x[p] - mx);
@@ -210,10 +212,38 @@ TGT2 static void softmax_avx2(float *x, int n)
     softmax_scale(x, n, softmax_tail(x, i, n, mx, sum));
 }
 
+/* max_of's answer (a NaN passed over: max_ps returns its second operand) */
+TGT2 static float max_avx2(const float *x, int n)
+{
+    __m256 acc = _mm256_set1_ps(-INFINITY);
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        acc = _mm256_max_ps(_mm256_loadu_ps(x + i), acc);
+    __m128 h = _mm_max_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+    h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_max_ss(h, _mm_shuffle_ps(h, h, 1));
+    const float head = _mm_cvtss_f32(h), tail = max_of(x + i, n - i);
+    return tail > head ? tail : head;
+}
+
+TGT2 static float exp1_avx2(float x)
+{
+    return _mm256_cvtss_f32(v_expf_avx2(_mm256_set1_ps(x)));
+}
+
+/* sum8_tail's fold of 8 lanes, in registers: (0+4, 1+5, 2+6, 3+7), then
+ * (0+4)+(2+6) and (1+5)+(3+7), then those two */
+TGT2 static float fold8_avx2(__m256 l)
+{
+    const __m128 h = _mm_add_ps(_mm256_castps256_ps128(l), _mm256_extractf128_ps(l, 1));
+    const __m128 q = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    return _mm_cvtss_f32(_mm_add_ss(q, _mm_shuffle_ps(q, q, 1)));
+}
+
 TGT2 static float softmax_tile_avx2(float *x, int n, int nv, float *m, float *rescale)
 {
     float mx;
-    if (!tile_start(x, n, nv, m, rescale, &mx))
+    if (!tile_start(x, n, nv, max_avx2(x, nv), m, rescale, &mx, exp1_avx2))
         return 0;
     const __m256 vmx = _mm256_set1_ps(mx);
     __m256 acc = _mm256_setzero_ps();
@@ -223,12 +253,12 @@ TGT2 static float softmax_tile_avx2(float *x, int n, int nv, float *m, float *re
         _mm256_storeu_ps(x + p, e);
         acc = _mm256_add_ps(acc, e);
     }
-    if (p < nv) {   /* the tail through the vector exp too (the same bits as v_expf) */
-        float t[8] = {0};
-        memcpy(t, x + p, (size_t)(nv - p) * sizeof *t);
-        _mm256_storeu_ps(t, v_expf_avx2(_mm256_sub_ps(_mm256_loadu_ps(t), vmx)));
-        memcpy(x + p, t, (size_t)(nv - p) * sizeof *t);
-    }
+    if (p == nv)
+        return fold8_avx2(acc);
+    float t[8] = {0};   /* the tail through the vector exp too (the same bits as v_expf) */
+    memcpy(t, x + p, (size_t)(nv - p) * sizeof *t);
+    _mm256_storeu_ps(t, v_expf_avx2(_mm256_sub_ps(_mm256_loadu_ps(t), vmx)));
+    memcpy(x + p, t, (size_t)(nv - p) * sizeof *t);
     float l[8];
     _mm256_storeu_ps(l, acc);
     return sum8_tail(l, x, p, nv);

@@ -36,6 +36,7 @@ static const pd_type k_weight_types[] = {
     PD_TYPE_Q4_1, PD_TYPE_Q5_0, PD_TYPE_Q5_1, PD_TYPE_Q8_1, PD_TYPE_Q2_K, PD_TYPE_Q3_K,
     PD_TYPE_IQ4_NL, PD_TYPE_IQ4_XS, PD_TYPE_IQ2_XXS, PD_TYPE_IQ3_XXS, PD_TYPE_IQ3_S,
     PD_TYPE_IQ2_XS, PD_TYPE_IQ2_S,
+    PD_TYPE_IQ1_S, PD_TYPE_IQ1_M,
 };
 #define N_WT (int)(sizeof k_weight_types / sizeof k_weight_types[0])
 
@@ -62,6 +63,18 @@ static void rand_scales(pd_type t, int64_t n, void *dst, size_t off, bool sign)
         if (sign)
             h ^= (uint16_t)(rnd() & 0x8000);
         memcpy((uint8_t *)dst + (size_t)i * bs + off, &h, sizeof h);
+    }
+}
+
+/* IQ1_M's fp16 d, spread over the top nibbles of its 4 scale words
+ * (quant.h): every block's random, of either sign */
+static void rand_iq1m_scales(int64_t n, void *dst)
+{
+    for (int64_t i = 0; i < n / PD_QK_K; i++) {
+        const uint16_t h = rand_scale16() ^ (uint16_t)(rnd() & 0x8000);
+        uint8_t *sc = (uint8_t *)dst + (size_t)i * sizeof(pd_block_iq1_m) + offsetof(pd_block_iq1_m, scales);
+        for (int k = 0; k < 4; k++)
+            sc[2 * k + 1] = (uint8_t)((sc[2 * k + 1] & 0x0f) | ((h >> (4 * k)) & 15) << 4);
     }
 }
 
@@ -113,6 +126,8 @@ static void rand_weights(pd_type t, int64_t n, void *dst)
     case PD_TYPE_IQ3_S: rand_scales(t, n, dst, offsetof(pd_block_iq3_s, d), true); break;
     case PD_TYPE_IQ2_XS: rand_scales(t, n, dst, offsetof(pd_block_iq2_xs, d), true); break;
     case PD_TYPE_IQ2_S: rand_scales(t, n, dst, offsetof(pd_block_iq2_s, d), true); break;
+    case PD_TYPE_IQ1_S: rand_scales(t, n, dst, offsetof(pd_block_iq1_s, d), true); break;
+    case PD_TYPE_IQ1_M: rand_iq1m_scales(n, dst); break;
     default:
         abort();
     }
@@ -210,6 +225,7 @@ static void test_type_table(void)
         { 14, "Q6_K", 256, 210, PD_TYPE_Q8_K },  { 15, "Q8_K", 256, 292, -1 },
         { 16, "IQ2_XXS", 256, 66, PD_TYPE_Q8_K }, { 18, "IQ3_XXS", 256, 98, PD_TYPE_Q8_K },
         { 17, "IQ2_XS", 256, 74, PD_TYPE_Q8_K },  { 22, "IQ2_S", 256, 82, PD_TYPE_Q8_K },
+        { 19, "IQ1_S", 256, 50, PD_TYPE_Q8_K },  { 29, "IQ1_M", 256, 56, PD_TYPE_Q8_K },
         { 20, "IQ4_NL", 32, 18, PD_TYPE_Q8_0 },  { 21, "IQ3_S", 256, 110, PD_TYPE_Q8_K },
         { 23, "IQ4_XS", 256, 136, PD_TYPE_Q8_K }, { 39, "MXFP4", 32, 17, -1 },
     };
@@ -230,14 +246,17 @@ static void test_type_table(void)
     T_EQ_INT(PD_TYPE_IQ3_S, 21);
     T_EQ_INT(PD_TYPE_IQ2_S, 22);
     T_EQ_INT(PD_TYPE_IQ4_XS, 23);
+    T_EQ_INT(PD_TYPE_IQ1_S, 19);
+    T_EQ_INT(PD_TYPE_IQ1_M, 29);
     T_EQ_INT(pd_type_block_elems(PD_TYPE_BF16), 1);
     T_CHECK(pd_type_known(34) && !pd_type_supported(34));   /* TQ1_0 */
     T_CHECK(!pd_type_known(31) && !pd_type_known(40));
-    static const uint32_t sup[] = { 0, 1, 2, 3, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 21, 22, 23, 30 };
+    static const uint32_t sup[] = { 0, 1, 2, 3, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 29,
+                                    30 };
     int n_sup = 0;
     for (uint32_t t = 0; t < 64; t++)
         n_sup += pd_type_supported(t);
-    T_EQ_INT(n_sup, 22);
+    T_EQ_INT(n_sup, 24);
     for (size_t i = 0; i < sizeof sup / sizeof sup[0]; i++)
         T_CHECK(pd_type_supported(sup[i]));
     size_t b = 0;
@@ -2003,17 +2022,16 @@ static void test_iqxxs_dot_order(void)
         }
 }
 
-/* The prefill tiles give the same order bit for bit, every column count
- * (partial column groups included), on rows of many super-blocks. */
-static void test_iqxxs_tile_order(void)
+/* The prefill tiles of the nt types ts give the order `expected` writes
+ * out bit for bit, every column count (partial column groups included), on
+ * rows of many super-blocks. */
+static void check_iq_tile_order(int nt, const pd_type *ts, order_fn expected)
 {
     enum { R = 3, C = 11, NMAX = 29 * 256 };
-    static const pd_type ts[] = { PD_TYPE_IQ2_XXS, PD_TYPE_IQ3_XXS, PD_TYPE_IQ3_S, PD_TYPE_IQ2_XS, PD_TYPE_IQ2_S };
     static uint8_t w[R][NMAX], x[C][NMAX * 2];
     static float xf[NMAX], want[C * R], got[C * R];
     const int64_t n = 29 * 256;
-    g_rng = 83;
-    for (size_t it = 0; it < sizeof ts / sizeof ts[0]; it++) {
+    for (int it = 0; it < nt; it++) {
         const pd_type t = ts[it];
         for (int r = 0; r < R; r++)
             rand_weights(t, n, w[r]);
@@ -2021,7 +2039,7 @@ static void test_iqxxs_tile_order(void)
             rand_acts(t, n, x[c], xf);
         for (int c = 0; c < C; c++)
             for (int r = 0; r < R; r++)
-                want[c * R + r] = iqxxs_expected(t, n, w[r], x[c]);
+                want[c * R + r] = expected(t, n, w[r], x[c]);
         for (int l = 0; l < PD_SIMD_LEVELS; l++) {
             const pd_quant_kernels *kt = pd_quant_kernels_get(l);
             if (!kt)
@@ -2038,6 +2056,13 @@ static void test_iqxxs_tile_order(void)
     }
 }
 
+static void test_iqxxs_tile_order(void)
+{
+    static const pd_type ts[] = { PD_TYPE_IQ2_XXS, PD_TYPE_IQ3_XXS, PD_TYPE_IQ3_S, PD_TYPE_IQ2_XS, PD_TYPE_IQ2_S };
+    g_rng = 83;
+    check_iq_tile_order(5, ts, iqxxs_expected);
+}
+
 /* gguf-py's numpy dequantize of IQ2_XXS/IQ3_XXS/IQ3_S blocks whose
  * indices run through every grid and sign entry (tools/quant_fixture.py) */
 static void test_iqxxs_gguf_py(void)
@@ -2052,6 +2077,169 @@ static void test_iq2x_gguf_py(void)
 {
     static const pd_type ts[] = { PD_TYPE_IQ2_XS, PD_TYPE_IQ2_S };
     check_random_fixture("gguf-py-iq2x.bin", 2, ts);
+}
+
+/* ---- IQ1_S / IQ1_M ---- */
+
+/* Value e of super-block i, from the format (quant.h): its grid value
+ * (-1, 0, 1), delta sign, 3-bit scale, and the block's fp16 d.  IQ1_S: d at
+ * byte 0, qs at 2, qh (16-bit words) at 34; IQ1_M: qs at 0, qh at 32, the
+ * scale words at 48 with d in their top nibbles. */
+static void iq1_value(pd_type t, const void *row, int64_t i, int e, int *g, int *dsg, int *ls, uint16_t *d)
+{
+    const int sb = e / 32, q = e % 32 / 8, k = e % 8;
+    const uint8_t *blk = (const uint8_t *)row + (size_t)i * pd_type_block_bytes(t);
+    int idx;
+    if (t == PD_TYPE_IQ1_S) {
+        const unsigned qh = blk[34 + 2 * sb] | blk[35 + 2 * sb] << 8;
+        idx = blk[2 + 4 * sb + q] | ((qh >> (3 * q)) & 7) << 8;
+        *dsg = qh >> 15 ? -1 : 1;
+        *ls = (qh >> 12) & 7;
+        *d = (uint16_t)(blk[0] | blk[1] << 8);
+    } else {
+        const unsigned nib = (blk[32 + 2 * sb + q / 2] >> (4 * (q % 2))) & 15;
+        unsigned sc[4];
+        for (int w = 0; w < 4; w++)
+            sc[w] = blk[48 + 2 * w] | blk[49 + 2 * w] << 8;
+        idx = blk[4 * sb + q] | (nib & 7) << 8;
+        *dsg = nib & 8 ? -1 : 1;
+        *ls = (sc[sb / 2] >> (6 * (sb % 2) + 3 * (e % 32 / 16))) & 7;
+        *d = (uint16_t)(sc[0] >> 12 | (sc[1] >> 12) << 4 | (sc[2] >> 12) << 8 | (sc[3] >> 12) << 12);
+    }
+    *g = (int8_t)(pd_iq1s_grid[idx] >> (8 * k));
+}
+
+/* The grid (generated from gguf-py by tools/iq_grids.py): entries as
+ * ggml's ggml-common.h has them, only -1, 0, 1, no entry twice. */
+static void test_iq1_tables(void)
+{
+    T_CHECK(pd_iq1s_grid[0] == 0xffffffffffffffffu && pd_iq1s_grid[1] == 0xffffffffffffff01u);
+    T_CHECK(pd_iq1s_grid[2] == 0xffffffffffff0000u && pd_iq1s_grid[11] == 0xffffffff00ff0000u);
+    T_CHECK(pd_iq1s_grid[512] == 0xff0100ffff010000u && pd_iq1s_grid[1000] == 0x00000000ffff00ffu);
+    T_CHECK(pd_iq1s_grid[2047] == 0x0101010101010101u);
+    for (int a = 0; a < 2048; a++) {
+        for (int k = 0; k < 8; k++) {
+            const int v = (int8_t)(pd_iq1s_grid[a] >> (8 * k));
+            T_CHECKF(v >= -1 && v <= 1, "iq1s_grid[%d] value %d: %d", a, k, v);
+        }
+        for (int b = 0; b < a; b++)
+            T_CHECK(pd_iq1s_grid[a] != pd_iq1s_grid[b]);
+    }
+}
+
+/* Blocks written from the format description (quant.h), decoded by hand
+ * with literal grid entries (iq1s_grid 0, 1, 512 = 0x200, 2047 = 0x7ff) */
+static void test_iq1_handbuilt(void)
+{
+    static const int lit[4][8] = { { -1, -1, -1, -1, -1, -1, -1, -1 }, { 1, -1, -1, -1, -1, -1, -1, -1 },
+                                   { 0, 0, 1, -1, -1, 0, 1, -1 }, { 1, 1, 1, 1, 1, 1, 1, 1 } };
+    static const uint8_t lo[4] = { 0, 1, 0x00, 0xff };
+    static const unsigned hi[4] = { 0, 0, 2, 7 };       /* entries 0, 1, 0x200, 0x7ff */
+    pd_block_iq1_s a;
+    pd_block_iq1_m b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    /* IQ1_S: d = 0.25, sub-block 5: the literals, scale 6, negative delta;
+     * the others entry 0, scale 0, delta +0.125 */
+    a.d = 0x3400;
+    memcpy(a.qs + 20, lo, 4);
+    a.qh[5] = (uint16_t)(hi[0] | hi[1] << 3 | hi[2] << 6 | hi[3] << 9 | 6u << 12 | 0x8000);
+    /* IQ1_M: d = -0.5 = 0xb800 in the top nibbles (0x0, 0x0, 0x8, 0xb);
+     * sub-block 2: the literals, deltas - + + -; scales 3 (values 0..15)
+     * and 5 (16..31): bits 0..5 of sc[1] */
+    memcpy(b.qs + 8, lo, 4);
+    b.qh[4] = (uint8_t)(hi[0] | 8 | hi[1] << 4);
+    b.qh[5] = (uint8_t)(hi[2] | (hi[3] | 8) << 4);
+    const uint16_t sc[4] = { 0x0000, 0x0000 | 3 | 5 << 3, 0x8000, 0xb000 };
+    memcpy(b.scales, sc, sizeof sc);
+    static const int dsg_m[4] = { -1, 1, 1, -1 };
+    float ys[256], ym[256];
+    pd_dequantize_row_ref(PD_TYPE_IQ1_S, &a, ys, 256);
+    pd_dequantize_row_ref(PD_TYPE_IQ1_M, &b, ym, 256);
+    for (int e = 0; e < 256; e++) {
+        const int sb = e / 32, q = e % 32 / 8, k = e % 8;
+        const float ws = sb == 5 ? 0.25f * 13 * ((float)lit[q][k] - 0.125f) : 0.25f * (-1 + 0.125f);
+        const float wm = sb == 2 ? -0.5f * (e % 32 < 16 ? 7 : 11) * ((float)lit[q][k] + 0.125f * (float)dsg_m[q])
+                                 : -0.5f * (-1 + 0.125f);
+        T_CHECKF(ys[e] == ws, "IQ1_S e=%d: %g vs %g", e, ys[e], ws);
+        T_CHECKF(ym[e] == wm, "IQ1_M e=%d: %g vs %g", e, ym[e], wm);
+        int g, dsg, ls;   /* the test's own decoder agrees */
+        uint16_t d;
+        iq1_value(PD_TYPE_IQ1_S, &a, 0, e, &g, &dsg, &ls, &d);
+        T_CHECKF(d == 0x3400 && g == (sb == 5 ? lit[q][k] : -1) && dsg == (sb == 5 ? -1 : 1)
+                 && ls == (sb == 5 ? 6 : 0), "IQ1_S decode e=%d", e);
+        iq1_value(PD_TYPE_IQ1_M, &b, 0, e, &g, &dsg, &ls, &d);
+        T_CHECKF(d == 0xb800 && g == (sb == 2 ? lit[q][k] : -1) && dsg == (sb == 2 ? dsg_m[q] : 1)
+                 && ls == (sb == 2 ? (e % 32 < 16 ? 3 : 5) : 0), "IQ1_M decode e=%d", e);
+    }
+    /* literals: IQ1_S value 178 = sub-block 5, group 2 (entry 0x200), its
+     * 3rd value 1; IQ1_M value 95 = sub-block 2, entry 0x7ff's 1, delta - */
+    T_CHECK(ys[178] == 3.25f * 0.875f && ys[160] == 3.25f * -1.125f);
+    T_CHECK(ym[95] == -5.5f * 0.875f && ym[64] == -3.5f * -1.125f);
+}
+
+/* ggml_vec_dot_iq1_s_q8_K / _iq1_m_q8_K (ggml-cpu/arch/x86, AVX2) written
+ * out with the test's own decoding: 8 lanes, per super-block lane l the
+ * exact sum of (2*ls + 1) * grid * y over the values e with e % 32 in
+ * 4l..4l+3, then fma(dx*dy, sum, lane).  IQ1_S: per super-block the exact
+ * sum over sub-blocks of (2*ls + 1) * delta sign * (the Q8_K block's two
+ * bsums), fma(dx*dy, it, acc1); hsum_float_8 + 0.125 * acc1.  IQ1_M: a
+ * second 8 lanes of (2*ls + 1) * delta sign * y, fma'd alike; hsum_float_8
+ * + 0.125 * hsum_float_8 of the second. */
+static float iq1_expected(pd_type t, int64_t n, const void *w, const void *x)
+{
+    const pd_block_q8_k *y = x;
+    float lane[8] = { 0 }, lane2[8] = { 0 }, acc1 = 0.0f;
+    for (int64_t i = 0; i < n / 256; i++) {
+        int32_t s[8] = { 0 }, s2[8] = { 0 }, s1 = 0;
+        uint16_t hd = 0;
+        for (int e = 0; e < 256; e++) {
+            int g, dsg, ls;
+            iq1_value(t, w, i, e, &g, &dsg, &ls, &hd);
+            s[e % 32 / 4] += (2 * ls + 1) * g * y[i].qs[e];
+            s2[e % 32 / 4] += (2 * ls + 1) * dsg * y[i].qs[e];
+            if (e % 32 == 0)
+                s1 += (2 * ls + 1) * dsg * (y[i].bsums[e / 16] + y[i].bsums[e / 16 + 1]);
+        }
+        const float d = pd_fp16_to_f32(hd) * y[i].d;
+        for (int l = 0; l < 8; l++) {
+            lane[l] = fmaf(d, (float)s[l], lane[l]);
+            lane2[l] = fmaf(d, (float)s2[l], lane2[l]);
+        }
+        acc1 = fmaf(d, (float)s1, acc1);
+    }
+    return hsum8(lane) + 0.125f * (t == PD_TYPE_IQ1_S ? acc1 : hsum8(lane2));
+}
+
+/* Every level (scalar included) gives that order bit for bit, row dot and
+ * 1x1 tile, and it stays within float rounding of the exact dot. */
+static void test_iq1_dot_order(void)
+{
+    static const int nbs[] = { 1, 2, 3, 7, 16, 67 };
+    enum { NMAX = 67 * 256 };
+    static uint8_t w[NMAX], x[NMAX * 2];
+    static float xf[NMAX];
+    g_rng = 89;
+    for (size_t ib = 0; ib < sizeof nbs / sizeof nbs[0]; ib++)
+        for (int rep = 0; rep < 6; rep++) {
+            check_dot_order(PD_TYPE_IQ1_S, (int64_t)nbs[ib] * 256, iq1_expected, true, rep, w, x, xf);
+            check_dot_order(PD_TYPE_IQ1_M, (int64_t)nbs[ib] * 256, iq1_expected, true, rep, w, x, xf);
+        }
+}
+
+static void test_iq1_tile_order(void)
+{
+    static const pd_type ts[] = { PD_TYPE_IQ1_S, PD_TYPE_IQ1_M };
+    g_rng = 97;
+    check_iq_tile_order(2, ts, iq1_expected);
+}
+
+/* gguf-py's numpy dequantize of IQ1_S/IQ1_M blocks whose indices run
+ * through every grid entry (tools/quant_fixture.py) */
+static void test_iq1_gguf_py(void)
+{
+    static const pd_type ts[] = { PD_TYPE_IQ1_S, PD_TYPE_IQ1_M };
+    check_random_fixture("gguf-py-iq1.bin", 2, ts);
 }
 
 /* Zero rows and zero activations give exactly zero at every level. */
@@ -2132,6 +2320,8 @@ static void test_dispatch(void)
     pd_quantize_row(PD_TYPE_IQ3_S, &nq, &nq, 256);
     pd_quantize_row(PD_TYPE_IQ2_XS, &nq, &nq, 256);
     pd_quantize_row_ref(PD_TYPE_IQ2_S, &nq, &nq, 256);
+    pd_quantize_row_ref(PD_TYPE_IQ1_S, &nq, &nq, 256);
+    pd_quantize_row(PD_TYPE_IQ1_M, &nq, &nq, 256);
     T_CHECK(nq == 1.0f);
     /* empty rows: every tile writes zeros */
     float out[6] = { 1, 1, 1, 1, 1, 1 };
@@ -2158,6 +2348,8 @@ int main(void)
     T_RUN(test_iqxxs_handbuilt);
     T_RUN(test_iq3s_handbuilt);
     T_RUN(test_iq2x_handbuilt);
+    T_RUN(test_iq1_tables);
+    T_RUN(test_iq1_handbuilt);
     T_RUN(test_q4_0_q8_0_handbuilt);
     T_RUN(test_legacy_handbuilt);
     T_RUN(test_legacy_gguf_py);
@@ -2187,6 +2379,9 @@ int main(void)
     T_RUN(test_iqxxs_tile_order);
     T_RUN(test_iqxxs_gguf_py);
     T_RUN(test_iq2x_gguf_py);
+    T_RUN(test_iq1_dot_order);
+    T_RUN(test_iq1_tile_order);
+    T_RUN(test_iq1_gguf_py);
     T_RUN(test_zero_rows);
     T_RUN(test_nonfinite_activations);
     T_RUN(test_dispatch);
