@@ -33,10 +33,12 @@ typedef enum pd_type {
     PD_TYPE_Q6_K = 14,
     PD_TYPE_Q8_K = 15,
     PD_TYPE_IQ2_XXS = 16,
+    PD_TYPE_IQ2_XS = 17,
     PD_TYPE_IQ3_XXS = 18,
     PD_TYPE_IQ1_S = 19,
     PD_TYPE_IQ4_NL = 20,
     PD_TYPE_IQ3_S = 21,
+    PD_TYPE_IQ2_S = 22,
     PD_TYPE_IQ4_XS = 23,
     PD_TYPE_IQ1_M = 29,
     PD_TYPE_BF16 = 30,
@@ -137,6 +139,29 @@ typedef struct {                                                                
     uint8_t signs[PD_QK_K / 8];
     uint8_t scales[PD_QK_K / 64];
 } pd_block_iq3_s;
+/* IQ2_XS and IQ2_S: the signs and grids of IQ2_XXS's kind (8 values of
+ * 8, 25 or 43 per entry), two 4-bit scales per sub-block j: the low nibble
+ * of scales[j] for its values 0..15, the high for 16..31, x = d*(0.5 +
+ * ls)*0.25 * grid * sign, the scale's product rounded first.
+ * IQ2_XS: qs[4j + g] is group g's 9-bit index into pd_iq2xs_grid (512
+ * entries) in bits 0..8 and its 7-bit sign index (pd_ksigns_iq2xs) in bits
+ * 9..15. */
+typedef struct {                                                                /* 74 B */
+    uint16_t d;
+    uint16_t qs[PD_QK_K / 8];
+    uint8_t scales[PD_QK_K / 32];
+} pd_block_iq2_xs;
+/* IQ2_S: group g of sub-block j takes entry qs[4j + g] | bits 2g..2g+1 of
+ * qh[j] << 8 of pd_iq2s_grid (1024 entries); value k of the group is
+ * negative when bit k of signs[4j + g] is set (all 8 stored; in ggml's
+ * struct the signs are qs[32..63]). */
+typedef struct {                                                                /* 82 B */
+    uint16_t d;
+    uint8_t qs[PD_QK_K / 8];
+    uint8_t signs[PD_QK_K / 8];
+    uint8_t qh[PD_QK_K / 32];
+    uint8_t scales[PD_QK_K / 32];
+} pd_block_iq2_s;
 /* IQ1_S and IQ1_M: 8 sub-blocks of 32 values in groups of 8, each group
  * an 11-bit index into pd_iq1s_grid (2048 entries of 8 values -1, 0, 1)
  * plus a shift delta = +-0.125 (IQ1S_DELTA of ggml): x = dl * (grid +
@@ -187,7 +212,7 @@ void pd_dequantize_row_ref(pd_type t, const void *src, float *dst, int64_t n);
  * Q8_1, Q8_K, and also Q4_0/Q4_1/Q5_0/Q5_1/Q4_K/Q5_K/Q6_K for `ponder synth`;
  * Q4_1/Q5_0/Q5_1 exactly as ggml's quantize_row_*_ref); does nothing for
  * the types without a quantizer (Q2_K, Q3_K, IQ4_NL, IQ4_XS, IQ2_XXS,
- * IQ3_XXS, IQ3_S, IQ1_S, IQ1_M). */
+ * IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, IQ1_S, IQ1_M). */
 void pd_quantize_row(pd_type t, const float *src, void *dst, int64_t n);
 void pd_quantize_row_ref(pd_type t, const float *src, void *dst, int64_t n);
 
@@ -200,7 +225,8 @@ float pd_vec_dot_ref(pd_type t, int64_t n, const void *w, const void *x);
  * activation rows.  out[c*out_stride + r] = dot(w row r, x row c) for r < nr,
  * c < nc; x rows are in pd_type_vec_dot(t) format; strides are in bytes for
  * w and x, in floats for out.  Fast paths: Q8_0, Q4_K, Q6_K, Q2_K, Q3_K,
- * IQ4_NL, IQ4_XS, IQ2_XXS, IQ3_XXS, IQ3_S, IQ1_S, IQ1_M, F16 (others loop over
+ * IQ4_NL, IQ4_XS, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, IQ1_S, IQ1_M, F16
+ * (others loop over
  * pd_vec_dot).  Give it many rows per call (>= 64; a thread's whole row
  * range is best) and all columns: the Q8_0 kernel repacks the columns once
  * per call.  Results match pd_vec_dot to
@@ -281,6 +307,9 @@ void pd_q4k8_tile_ordered(pd_q4k_order order, int64_t n, const void *w8, int nr,
  * values e with e % 32 in 4l..4l+3, added as fma(dx*dy, sum, lane); at
  * the end 0.125f (IQ2_XXS) or 0.25f (IQ3_XXS) * hsum_float_8.  IQ3_S . Q8_K
  * the same with its own grid, signs and scales and no factor at the end.
+ * IQ2_XS . Q8_K and IQ2_S . Q8_K as IQ2_XXS, the scale 2*ls + 1 of the
+ * value's half sub-block (lanes 0-3 the low nibble's, 4-7 the high's),
+ * 0.125f at the end.
  * The prefill tiles round the same.  No quantizer (llama-quantize makes the files, IQ2_XXS with
  * an imatrix; its IQ3_XXS mix puts token_embd and attn_output in IQ3_S). */
 

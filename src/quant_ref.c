@@ -304,10 +304,41 @@ static void deq_iq4_xs(const void *src, float *dst, int64_t n)
         }
 }
 
-/* IQ2_XXS / IQ3_XXS / IQ3_S sub-block j (32 values) of the super-block at
- * blk: the grid magnitudes, the signs (+1 / -1) and the 4-bit scale (quant.h) */
-static int iqxxs_sub(pd_type t, const void *blk, int j, uint8_t mag[32], int8_t sgn[32])
+/* IQ2_XS / IQ2_S sub-block j: the grid magnitudes and signs (quant.h) */
+static void iq2x_sub(pd_type t, const void *blk, int j, uint8_t mag[32], int8_t sgn[32])
 {
+    for (int g = 0; g < 4; g++) {
+        uint64_t grid;
+        int signs;
+        if (t == PD_TYPE_IQ2_XS) {
+            const uint16_t q = ((const pd_block_iq2_xs *)blk)->qs[4 * j + g];
+            grid = pd_iq2xs_grid[q & 511];
+            signs = pd_ksigns_iq2xs[q >> 9];
+        } else {
+            const pd_block_iq2_s *b = blk;
+            grid = pd_iq2s_grid[b->qs[4 * j + g] | ((b->qh[j] >> (2 * g)) & 3) << 8];
+            signs = b->signs[4 * j + g];
+        }
+        for (int k = 0; k < 8; k++) {
+            mag[8 * g + k] = (uint8_t)(grid >> (8 * k));
+            sgn[8 * g + k] = (signs >> k) & 1 ? -1 : 1;
+        }
+    }
+}
+
+/* IQ2_XXS / IQ3_XXS / IQ3_S / IQ2_XS / IQ2_S sub-block j (32 values) of
+ * the super-block at blk: the grid magnitudes, the signs (+1 / -1) and the
+ * 4-bit scales of its values 0..15 (ls[0]) and 16..31 (ls[1]) (quant.h) */
+static void iqxxs_sub(pd_type t, const void *blk, int j, uint8_t mag[32], int8_t sgn[32], int ls[2])
+{
+    if (t == PD_TYPE_IQ2_XS || t == PD_TYPE_IQ2_S) {
+        const uint8_t sc = t == PD_TYPE_IQ2_XS ? ((const pd_block_iq2_xs *)blk)->scales[j]
+                                               : ((const pd_block_iq2_s *)blk)->scales[j];
+        iq2x_sub(t, blk, j, mag, sgn);
+        ls[0] = sc & 0xf;
+        ls[1] = sc >> 4;
+        return;
+    }
     if (t == PD_TYPE_IQ3_S) {
         const pd_block_iq3_s *b = blk;
         for (int e = 0; e < 32; e++) {
@@ -315,7 +346,8 @@ static int iqxxs_sub(pd_type t, const void *blk, int j, uint8_t mag[32], int8_t 
             mag[e] = (uint8_t)(pd_iq3s_grid[idx] >> (8 * (e % 4)));
             sgn[e] = (b->signs[4 * j + e / 8] >> (e % 8)) & 1 ? -1 : 1;
         }
-        return (b->scales[j / 2] >> (4 * (j % 2))) & 0xf;
+        ls[0] = ls[1] = (b->scales[j / 2] >> (4 * (j % 2))) & 0xf;
+        return;
     }
     uint32_t ss;        /* the signs-and-scale word */
     if (t == PD_TYPE_IQ2_XXS) {
@@ -333,28 +365,31 @@ static int iqxxs_sub(pd_type t, const void *blk, int j, uint8_t mag[32], int8_t 
     }
     for (int e = 0; e < 32; e++)
         sgn[e] = (pd_ksigns_iq2xs[(ss >> (7 * (e / 8))) & 127] >> (e % 8)) & 1 ? -1 : 1;
-    return (int)(ss >> 28);
+    ls[0] = ls[1] = (int)(ss >> 28);
 }
 
-/* x = (d*(0.5 + ls) * 0.25 or 0.5, IQ3_S d*(1 + 2*ls)) * grid * sign,
- * rounded as ggml and gguf-py do: the scale's product first, then times the
- * grid value */
+/* x = (d*(0.5 + ls) * 0.25 (IQ2_XXS, IQ2_XS, IQ2_S) or 0.5 (IQ3_XXS), IQ3_S
+ * d*(1 + 2*ls)) * grid * sign, rounded as ggml and gguf-py do: the scale's
+ * product first, then times the grid value */
 static void deq_iqxxs(pd_type t, const void *src, float *dst, int64_t n)
 {
     const size_t bytes = pd_type_block_bytes(t);
-    const float half = t == PD_TYPE_IQ2_XXS ? 0.25f : 0.5f;
+    const float half = t == PD_TYPE_IQ3_XXS ? 0.5f : 0.25f;
     for (int64_t i = 0; i < n / PD_QK_K; i++) {
         const void *blk = (const char *)src + (size_t)i * bytes;
         uint16_t hd;
-        memcpy(&hd, blk, 2);      /* d leads both blocks */
+        memcpy(&hd, blk, 2);      /* d leads every block */
         const float d = F16(hd);
         for (int j = 0; j < PD_QK_K / 32; j++, dst += 32) {
             uint8_t mag[32];
             int8_t sgn[32];
-            const int ls = iqxxs_sub(t, blk, j, mag, sgn);
-            const float db = t == PD_TYPE_IQ3_S ? d * (float)(1 + 2 * ls) : d * (0.5f + (float)ls) * half;
-            for (int e = 0; e < 32; e++)
+            int ls[2];
+            iqxxs_sub(t, blk, j, mag, sgn, ls);
+            for (int e = 0; e < 32; e++) {
+                const int l = ls[e / 16];
+                const float db = t == PD_TYPE_IQ3_S ? d * (float)(1 + 2 * l) : d * (0.5f + (float)l) * half;
                 dst[e] = db * (float)mag[e] * (float)sgn[e];
+            }
         }
     }
 }
@@ -362,6 +397,8 @@ static void deq_iqxxs(pd_type t, const void *src, float *dst, int64_t n)
 static void deq_iq2_xxs(const void *src, float *dst, int64_t n) { deq_iqxxs(PD_TYPE_IQ2_XXS, src, dst, n); }
 static void deq_iq3_xxs(const void *src, float *dst, int64_t n) { deq_iqxxs(PD_TYPE_IQ3_XXS, src, dst, n); }
 static void deq_iq3_s(const void *src, float *dst, int64_t n) { deq_iqxxs(PD_TYPE_IQ3_S, src, dst, n); }
+static void deq_iq2_xs(const void *src, float *dst, int64_t n) { deq_iqxxs(PD_TYPE_IQ2_XS, src, dst, n); }
+static void deq_iq2_s(const void *src, float *dst, int64_t n) { deq_iqxxs(PD_TYPE_IQ2_S, src, dst, n); }
 
 /* IQ1_S / IQ1_M (quant.h): super-block d (IQ1_M's from the scales' top
  * nibbles), and sub-block j's 32 grid values (-1, 0, 1), its groups' delta
@@ -1069,7 +1106,7 @@ static float dot_iq4_xs(int64_t n, const void *w, const void *x)
     return reduce8(acc);
 }
 
-/* ---- IQ2_XXS / IQ3_XXS / IQ3_S in the order of ggml's AVX2 vec_dot (quant.h) ---- */
+/* ---- IQ2_XXS / IQ3_XXS / IQ3_S / IQ2_XS / IQ2_S in the order of ggml's AVX2 vec_dot (quant.h) ---- */
 
 static float dot_iqxxs(pd_type t, int64_t n, const void *w, const void *x)
 {
@@ -1082,9 +1119,10 @@ static float dot_iqxxs(pd_type t, int64_t n, const void *w, const void *x)
         for (int j = 0; j < PD_QK_K / 32; j++) {
             uint8_t mag[32];
             int8_t sgn[32];
-            const int ls = 2 * iqxxs_sub(t, blk, j, mag, sgn) + 1;
+            int ls[2];
+            iqxxs_sub(t, blk, j, mag, sgn, ls);
             for (int e = 0; e < 32; e++)
-                lane[e / 4] += ls * mag[e] * sgn[e] * b[i].qs[32 * j + e];
+                lane[e / 4] += (2 * ls[e / 16] + 1) * mag[e] * sgn[e] * b[i].qs[32 * j + e];
         }
         uint16_t hd;
         memcpy(&hd, blk, 2);
@@ -1094,12 +1132,14 @@ static float dot_iqxxs(pd_type t, int64_t n, const void *w, const void *x)
     }
     if (t == PD_TYPE_IQ3_S)
         return reduce8(acc);
-    return (t == PD_TYPE_IQ2_XXS ? 0.125f : 0.25f) * reduce8(acc);
+    return (t == PD_TYPE_IQ3_XXS ? 0.25f : 0.125f) * reduce8(acc);
 }
 
 static float dot_iq2_xxs(int64_t n, const void *w, const void *x) { return dot_iqxxs(PD_TYPE_IQ2_XXS, n, w, x); }
 static float dot_iq3_xxs(int64_t n, const void *w, const void *x) { return dot_iqxxs(PD_TYPE_IQ3_XXS, n, w, x); }
 static float dot_iq3_s(int64_t n, const void *w, const void *x) { return dot_iqxxs(PD_TYPE_IQ3_S, n, w, x); }
+static float dot_iq2_xs(int64_t n, const void *w, const void *x) { return dot_iqxxs(PD_TYPE_IQ2_XS, n, w, x); }
+static float dot_iq2_s(int64_t n, const void *w, const void *x) { return dot_iqxxs(PD_TYPE_IQ2_S, n, w, x); }
 
 /* ---- IQ1_S / IQ1_M in the order of ggml's AVX2 vec_dot (quant.h) ---- */
 
@@ -1271,6 +1311,10 @@ void pd_quant_kernels_ref(pd_quant_kernels *k)
     k->dequantize[PD_TYPE_IQ3_XXS] = deq_iq3_xxs;
     k->dot[PD_TYPE_IQ3_S] = dot_iq3_s;
     k->dequantize[PD_TYPE_IQ3_S] = deq_iq3_s;
+    k->dot[PD_TYPE_IQ2_XS] = dot_iq2_xs;
+    k->dequantize[PD_TYPE_IQ2_XS] = deq_iq2_xs;
+    k->dot[PD_TYPE_IQ2_S] = dot_iq2_s;
+    k->dequantize[PD_TYPE_IQ2_S] = deq_iq2_s;
     k->dot[PD_TYPE_IQ1_S] = dot_iq1_s;
     k->dequantize[PD_TYPE_IQ1_S] = deq_iq1_s;
     k->dot[PD_TYPE_IQ1_M] = dot_iq1_m;

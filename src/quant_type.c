@@ -33,12 +33,12 @@ static const type_info k_types[PD_TYPE_COUNT] = {
     [14] = { "Q6_K",    256, 210, true  },
     [15] = { "Q8_K",    256, 292, true  },
     [16] = { "IQ2_XXS", 256, 66,  true  },
-    [17] = { "IQ2_XS",  256, 74,  false },
+    [17] = { "IQ2_XS",  256, 74,  true  },
     [18] = { "IQ3_XXS", 256, 98,  true  },
     [19] = { "IQ1_S",   256, 50,  true  },
     [20] = { "IQ4_NL",  32,  18,  true  },
     [21] = { "IQ3_S",   256, 110, true  },
-    [22] = { "IQ2_S",   256, 82,  false },
+    [22] = { "IQ2_S",   256, 82,  true  },
     [23] = { "IQ4_XS",  256, 136, true  },
     [24] = { "I8",      1,   1,   false },
     [25] = { "I16",     1,   2,   false },
@@ -69,6 +69,8 @@ _Static_assert(sizeof(pd_block_iq4_xs) == 136, "iq4_xs layout");
 _Static_assert(sizeof(pd_block_iq2_xxs) == 66, "iq2_xxs layout");
 _Static_assert(sizeof(pd_block_iq3_xxs) == 98, "iq3_xxs layout");
 _Static_assert(sizeof(pd_block_iq3_s) == 110, "iq3_s layout");
+_Static_assert(sizeof(pd_block_iq2_xs) == 74, "iq2_xs layout");
+_Static_assert(sizeof(pd_block_iq2_s) == 82, "iq2_s layout");
 _Static_assert(sizeof(pd_block_iq1_s) == 50, "iq1_s layout");
 _Static_assert(sizeof(pd_block_iq1_m) == 56, "iq1_m layout");
 
@@ -132,6 +134,8 @@ pd_type pd_type_vec_dot(pd_type weight_type)
     case PD_TYPE_Q6_K:
     case PD_TYPE_IQ4_XS:
     case PD_TYPE_IQ2_XXS:
+    case PD_TYPE_IQ2_XS:
+    case PD_TYPE_IQ2_S:
     case PD_TYPE_IQ3_XXS:
     case PD_TYPE_IQ3_S:
     case PD_TYPE_IQ1_S:

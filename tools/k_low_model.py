@@ -2,8 +2,8 @@
 """Write a tiny DeepSeek-V3-style GGUF (F32) whose matrices have rows of 256
 values, small enough that llama-quantize's Q2_K mix of it makes a test
 fixture of < 300 KB (tests/fixtures/quant/ds3-mini-Q2_K.gguf, see
-tests/fixtures/quant/README; its IQ4_XS, IQ4_NL, IQ2_XXS and IQ3_XXS
-fixtures too, < 420 KB).
+tests/fixtures/quant/README; its IQ4_XS, IQ4_NL, IQ2_XXS, IQ3_XXS, IQ2_XS
+and IQ2_M fixtures too, < 420 KB).
 
 It is `ponder synth --preset test-mla --type F32` cut down with gguf-py:
 only its MoE layer (blk.1, renamed blk.0; leading_dense_block_count 0),

@@ -25,6 +25,11 @@ And tests/fixtures/quant/gguf-py-iq1.bin: IQ1_S and IQ1_M super-blocks
 indices run through all 2048 entries (in random order), random scales and
 delta signs.
 
+And tests/fixtures/quant/gguf-py-iq2x.bin: IQ2_XS (16) and IQ2_S (32)
+super-blocks, random scales and signs, chosen fp16 d, whose grid indices
+run through all 512 / 1024 entries (IQ2_XS's sign indices through all
+128 four times).
+
 Usage: tools/quant_fixture.py [OUTDIR]   (default: tests/fixtures/quant)
 
 Format (little endian): "PDQF", u32 version, u32 number of sections; per
@@ -167,6 +172,35 @@ def iq1(out: str, seed: int) -> None:
     print(f"wrote {out}")
 
 
+def iq2x(out: str, seed: int) -> None:
+    """IQ2_XS: d, then per group a little-endian u16 of a 9-bit grid index
+    and a 7-bit sign index (bits 9-15), then 8 bytes of scales; IQ2_S: d,
+    qs[32] the grid indices' low 8 bits, signs[32], qh[8] their top 2
+    bits (bits 2g..2g+1 of qh[j] for qs[4j + g]), scales[8]"""
+    rng = np.random.default_rng(seed)
+    layout = [(T.IQ2_XS, 74, 512), (T.IQ2_S, 82, 1024)]
+    parts = [b"PDQF", struct.pack("<II", 2, len(layout))]
+    for t, size, entries in layout:
+        nb = entries // 32
+        q = rng.integers(0, 256, size=(nb, size), dtype=np.uint8)
+        for i in range(nb):
+            q[i, 0:2] = np.frombuffer(np.float16(K_SCALES[i % len(K_SCALES)]).tobytes(), np.uint8)
+        idx = rng.permutation(entries).reshape(nb, 32)
+        if t == T.IQ2_XS:
+            signs = np.concatenate([rng.permutation(128) for _ in range(4)]).reshape(nb, 32)
+            words = (idx | signs << 9).astype("<u2")
+            q[:, 2:66] = words.view(np.uint8).reshape(nb, 64)
+        else:
+            q[:, 2:34] = (idx & 255).astype(np.uint8)
+            hi = (idx >> 8).reshape(nb, 8, 4) << np.array([0, 2, 4, 6])
+            q[:, 66:74] = hi.sum(axis=2).astype(np.uint8)
+        y = quants.dequantize(q, t).astype(np.float32)
+        parts += [struct.pack("<II", int(t), nb), q.tobytes(), y.astype("<f4").tobytes()]
+    with open(out, "wb") as f:
+        f.write(b"".join(parts))
+    print(f"wrote {out}")
+
+
 def main() -> None:
     here = os.path.dirname(os.path.abspath(__file__))
     outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
@@ -190,6 +224,7 @@ def main() -> None:
     random_blocks(os.path.join(outdir, "gguf-py-iq4.bin"), 20261209, IQ4_LAYOUT)
     iqxxs(os.path.join(outdir, "gguf-py-iqxxs.bin"), 20261210)
     iq1(os.path.join(outdir, "gguf-py-iq1.bin"), 20261211)
+    iq2x(os.path.join(outdir, "gguf-py-iq2x.bin"), 20261212)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 /* quant_vs_ggml.c - ponder's Q4_1/Q5_0/Q5_1/Q2_K/Q3_K/IQ4_NL/IQ4_XS/IQ2_XXS/
- * IQ3_XXS/IQ3_S/IQ1_S/IQ1_M against ggml's own CPU code, linked in: weight
- * quantization (ggml_quantize_chunk, no imatrix = ggml's quantize_row_*_ref,
- * except IQ2_XXS/IQ3_XXS/IQ3_S/IQ1_S/IQ1_M: an importance matrix of ones,
- * which IQ2_XXS and the IQ1s require;
+ * IQ3_XXS/IQ3_S/IQ1_S/IQ1_M/IQ2_XS/IQ2_S against ggml's own CPU code, linked
+ * in: weight quantization (ggml_quantize_chunk, no imatrix = ggml's
+ * quantize_row_*_ref, except IQ2_XXS/IQ3_XXS/IQ3_S/IQ1_S/IQ1_M/IQ2_XS/IQ2_S:
+ * an importance matrix of ones, which IQ2_XXS, IQ2_XS and the IQ1s require;
  * Q2_K/Q3_K and the i-quants have no ponder quantizer, so not compared),
  * dequantization (to_float), the
  * activations' Q8_0/Q8_1/Q8_K bytes (the vec_dot type's from_float, x86)
@@ -47,10 +47,11 @@ static void scramble(unsigned char *q, size_t bytes, size_t block, size_t keep0,
 int main(void)
 {
     ggml_cpu_init();
-    enum { NT = 12, NMAX = 8192 };
+    enum { NT = 14, NMAX = 8192 };
     const int types[NT] = { GGML_TYPE_Q4_1, GGML_TYPE_Q5_0, GGML_TYPE_Q5_1, GGML_TYPE_Q2_K, GGML_TYPE_Q3_K,
                             GGML_TYPE_IQ4_NL, GGML_TYPE_IQ4_XS, GGML_TYPE_IQ2_XXS, GGML_TYPE_IQ3_XXS,
-                            GGML_TYPE_IQ3_S, GGML_TYPE_IQ1_S, GGML_TYPE_IQ1_M };
+                            GGML_TYPE_IQ3_S, GGML_TYPE_IQ1_S, GGML_TYPE_IQ1_M, GGML_TYPE_IQ2_XS,
+                            GGML_TYPE_IQ2_S };
     int failed = 0;
     static float w[NMAX], x[NMAX], fg[NMAX], fp[NMAX], ones[NMAX];
     for (int i = 0; i < NMAX; i++)
@@ -72,7 +73,8 @@ int main(void)
             for (int i = 0; i < n; i++) { w[i] = fr() * sc + off; x[i] = fr() * ldexpf(1, (int)(rnd() % 8) - 4); }
             /* weights: ggml's reference quantizer vs ours */
             const int xxs = t == GGML_TYPE_IQ2_XXS || t == GGML_TYPE_IQ3_XXS || t == GGML_TYPE_IQ3_S
-                         || t == GGML_TYPE_IQ1_S || t == GGML_TYPE_IQ1_M;
+                         || t == GGML_TYPE_IQ1_S || t == GGML_TYPE_IQ1_M
+                         || t == GGML_TYPE_IQ2_XS || t == GGML_TYPE_IQ2_S;
             ggml_quantize_chunk(t, w, qw, 0, 1, n, xxs ? ones : NULL);
             size_t wb = ggml_row_size(t, n);
             if (!noq) {

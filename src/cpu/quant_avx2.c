@@ -651,16 +651,22 @@ ALWAYS_INLINE __m256i iq3s_grid32(const pd_block_iq3_s *b, int j)
     return _mm256_i32gather_epi32((const int *)pd_iq3s_grid, _mm256_or_si256(lo, hi), 4);
 }
 
-/* IQ3_S sub-block j's signs: byte e is -1 (0xff) when bit e % 8 of
- * signs[4j + e/8] is set, else 0 */
-ALWAYS_INLINE __m256i iq3s_negmask(const pd_block_iq3_s *b, int j)
+/* 32 stored sign bits (IQ3_S, IQ2_S): byte e is -1 (0xff) when bit e % 8
+ * of s[e/8] is set, else 0 */
+ALWAYS_INLINE __m256i negmask32(const uint8_t s[4])
 {
     const __m256i byte = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
                                           2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
     const __m256i bit = _mm256_set1_epi64x(0x8040201008040201LL);
     uint32_t u;
-    memcpy(&u, b->signs + 4 * j, 4);
+    memcpy(&u, s, 4);
     return _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_shuffle_epi8(_mm256_set1_epi32((int)u), byte), bit), bit);
+}
+
+/* IQ3_S sub-block j's signs */
+ALWAYS_INLINE __m256i iq3s_negmask(const pd_block_iq3_s *b, int j)
+{
+    return negmask32(b->signs + 4 * j);
 }
 
 /* y with the signs of IQ3_S sub-block j applied */
@@ -691,6 +697,90 @@ static float dot_iq3_s(int64_t n, const void *w, const void *x)
     return hsum_ps(acc);
 }
 
+/* ---- IQ2_XS / IQ2_S: ggml's AVX2 order (quant.h), as quant_ref.c ---- */
+
+/* a super-block's 16 scales as i16 2*ls + 1: sub-block j's low nibble
+ * (its values 0..15) in lane j, its high nibble (values 16..31) in lane
+ * 8 + j */
+ALWAYS_INLINE __m256i iq2x_scales16(const uint8_t s[8])
+{
+    uint64_t u;
+    memcpy(&u, s, 8);
+    const __m128i nib = _mm_and_si128(_mm_set_epi64x((long long)(u >> 4), (long long)u), _mm_set1_epi8(0xf));
+    return _mm256_cvtepi8_epi16(_mm_add_epi8(_mm_add_epi8(nib, nib), _mm_set1_epi8(1)));
+}
+
+/* sub-block j's scales for its 16 pair sums: lane j of sc16 in i16 lanes
+ * 0-7, lane 8 + j in 8-15 (a shuffle within each 128-bit half) */
+ALWAYS_INLINE __m256i iq2x_scale_of(__m256i sc16, int j)
+{
+    return _mm256_shuffle_epi8(sc16, _mm256_set1_epi16((short)(2 * j | (2 * j + 1) << 8)));
+}
+
+/* IQ2_XS sub-block j: the 32 grid values and signs (+1 / -1 bytes) */
+ALWAYS_INLINE void iq2xs_parts(const pd_block_iq2_xs *b, int j, __m256i *g, __m256i *sg)
+{
+    const __m128i q = _mm_cvtepu16_epi32(_mm_loadl_epi64((const __m128i *)(b->qs + 4 * j)));
+    *g = _mm256_i32gather_epi64((const long long *)pd_iq2xs_grid, _mm_and_si128(q, _mm_set1_epi32(511)), 8);
+    *sg = _mm256_i32gather_epi64((const long long *)pd_keven_signs, _mm_srli_epi32(q, 9), 8);
+}
+
+/* IQ2_S sub-block j: the 32 grid values (entry qs[4j + g] | bits 2g..2g+1
+ * of qh[j] << 8) and signs */
+ALWAYS_INLINE void iq2s_parts(const pd_block_iq2_s *b, int j, __m256i *g, __m256i *sg)
+{
+    uint32_t q;
+    memcpy(&q, b->qs + 4 * j, 4);
+    const __m128i lo = _mm_cvtepu8_epi32(_mm_cvtsi32_si128((int)q));
+    const __m128i hi = _mm_and_si128(_mm_sllv_epi32(_mm_set1_epi32(b->qh[j]), _mm_setr_epi32(8, 6, 4, 2)),
+                                     _mm_set1_epi32(0x300));
+    *g = _mm256_i32gather_epi64((const long long *)pd_iq2s_grid, _mm_or_si128(lo, hi), 8);
+    *sg = _mm256_or_si256(negmask32(b->signs + 4 * j), _mm256_set1_epi8(1));
+}
+
+/* IQ2_XS (t) or IQ2_S sub-block j: grid values and signs */
+ALWAYS_INLINE void iq2x_parts(pd_type t, const void *blk, int j, __m256i *g, __m256i *sg)
+{
+    if (t == PD_TYPE_IQ2_XS)
+        iq2xs_parts(blk, j, g, sg);
+    else
+        iq2s_parts(blk, j, g, sg);
+}
+
+ALWAYS_INLINE const uint8_t *iq2x_scales(pd_type t, const void *blk)
+{
+    return t == PD_TYPE_IQ2_XS ? ((const pd_block_iq2_xs *)blk)->scales : ((const pd_block_iq2_s *)blk)->scales;
+}
+
+ALWAYS_INLINE float dot_iq2x(pd_type t, int64_t n, const void *w, const void *x)
+{
+    const size_t bytes = t == PD_TYPE_IQ2_XS ? sizeof(pd_block_iq2_xs) : sizeof(pd_block_iq2_s);
+    const pd_block_q8_k *b = x;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / PD_QK_K; i++) {
+        const void *blk = (const char *)w + (size_t)i * bytes;
+        const __m256i sc16 = iq2x_scales16(iq2x_scales(t, blk));
+        __m256i sumi = _mm256_setzero_si256(), sumi2 = sumi;   /* even, odd sub-blocks */
+#pragma GCC unroll 4
+        for (int j = 0; j < 8; j += 2) {
+            __m256i g, sg, g2, sg2;
+            iq2x_parts(t, blk, j, &g, &sg);
+            iq2x_parts(t, blk, j + 1, &g2, &sg2);
+            sumi = madd16(sumi, _mm256_maddubs_epi16(g, _mm256_sign_epi8(load256(b[i].qs + 32 * j), sg)),
+                          iq2x_scale_of(sc16, j));
+            sumi2 = madd16(sumi2, _mm256_maddubs_epi16(g2, _mm256_sign_epi8(load256(b[i].qs + 32 * j + 32), sg2)),
+                           iq2x_scale_of(sc16, j + 1));
+        }
+        uint16_t hd;
+        memcpy(&hd, blk, 2);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(hd) * b[i].d),
+                              _mm256_cvtepi32_ps(_mm256_add_epi32(sumi, sumi2)), acc);
+    }
+    return 0.125f * hsum_ps(acc);
+}
+
+static float dot_iq2_xs(int64_t n, const void *w, const void *x) { return dot_iq2x(PD_TYPE_IQ2_XS, n, w, x); }
+static float dot_iq2_s(int64_t n, const void *w, const void *x) { return dot_iq2x(PD_TYPE_IQ2_S, n, w, x); }
 /* ---- IQ1_S / IQ1_M: ggml's AVX2 order (quant.h), as quant_ref.c ---- */
 
 /* IQ1_S sub-block j's 32 grid values (-1, 0, 1 bytes): group q's index is
@@ -2281,13 +2371,18 @@ ALWAYS_INLINE void tile_iq4_1xN(bool xs4, int64_t n, const void *row, const void
         tile_iq4_nl_1xN(n / PD_QK_0, row, x, xs, N, out, os);
 }
 
-/* IQ2_XXS / IQ3_XXS / IQ3_S: one weight row against up to Q6_W columns,
- * each sub-block's grid values, signs (+1/-1 bytes) and 2*ls + 1 looked
- * up once for them all.  The integer sums are exact, so each column's
- * floats round as the row dot's, bit for bit. */
+/* IQ2_XXS / IQ3_XXS / IQ3_S / IQ2_XS / IQ2_S: one weight row against up to
+ * Q6_W columns, each sub-block's grid values, signs (+1/-1 bytes) and
+ * 2*ls + 1 looked up once for them all.  The integer sums are exact, so
+ * each column's floats round as the row dot's, bit for bit. */
 ALWAYS_INLINE void iqg_sub(pd_type t, const void *blk, int j, __m256i *g, __m256i *sg, __m256i *sc)
 {
     uint32_t ss;
+    if (t == PD_TYPE_IQ2_XS || t == PD_TYPE_IQ2_S) {
+        iq2x_parts(t, blk, j, g, sg);
+        *sc = iq2x_scale_of(iq2x_scales16(iq2x_scales(t, blk)), j);
+        return;
+    }
     if (t == PD_TYPE_IQ3_S) {
         const pd_block_iq3_s *b = blk;
         *g = iq3s_grid32(b, j);
@@ -2313,7 +2408,9 @@ ALWAYS_INLINE void tile_iqg_1xN(pd_type t, int64_t n, const void *row, const voi
                                 int N, float *out, size_t os)
 {
     const size_t bytes = t == PD_TYPE_IQ2_XXS ? sizeof(pd_block_iq2_xxs)
-                       : t == PD_TYPE_IQ3_XXS ? sizeof(pd_block_iq3_xxs) : sizeof(pd_block_iq3_s);
+                       : t == PD_TYPE_IQ3_XXS ? sizeof(pd_block_iq3_xxs)
+                       : t == PD_TYPE_IQ2_XS  ? sizeof(pd_block_iq2_xs)
+                       : t == PD_TYPE_IQ2_S   ? sizeof(pd_block_iq2_s) : sizeof(pd_block_iq3_s);
     __m256 acc[Q6_W];
     const pd_block_q8_k *b[Q6_W];
 #pragma GCC unroll 8
@@ -2337,13 +2434,13 @@ ALWAYS_INLINE void tile_iqg_1xN(pd_type t, int64_t n, const void *row, const voi
             }
         }
         uint16_t hd;
-        memcpy(&hd, blk, 2);      /* d leads the three blocks */
+        memcpy(&hd, blk, 2);      /* d leads the five blocks */
         const float d = h2f(hd);
 #pragma GCC unroll 8
         for (int c = 0; c < N; c++)
             acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(d * b[c][i].d), _mm256_cvtepi32_ps(sumi[c]), acc[c]);
     }
-    const float f = t == PD_TYPE_IQ2_XXS ? 0.125f : t == PD_TYPE_IQ3_XXS ? 0.25f : 1.0f;
+    const float f = t == PD_TYPE_IQ3_XXS ? 0.25f : t == PD_TYPE_IQ3_S ? 1.0f : 0.125f;
 #pragma GCC unroll 8
     for (int c = 0; c < N; c++)
         out[(size_t)c * os] = f * hsum_ps(acc[c]);
@@ -2492,6 +2589,8 @@ ROWWISE_TILE(tile_iq4_xs, PD_TYPE_IQ4_XS)
 ROWWISE_TILE(tile_iq2_xxs, PD_TYPE_IQ2_XXS)
 ROWWISE_TILE(tile_iq3_xxs, PD_TYPE_IQ3_XXS)
 ROWWISE_TILE(tile_iq3_s, PD_TYPE_IQ3_S)
+ROWWISE_TILE(tile_iq2_xs, PD_TYPE_IQ2_XS)
+ROWWISE_TILE(tile_iq2_s, PD_TYPE_IQ2_S)
 ROWWISE_TILE(tile_iq1_s, PD_TYPE_IQ1_S)
 ROWWISE_TILE(tile_iq1_m, PD_TYPE_IQ1_M)
 #undef ROWWISE_TILE
@@ -2517,6 +2616,8 @@ PD_X86_LINKAGE void PD_X86_FILL(pd_quant_kernels *k)
     k->dot[PD_TYPE_IQ2_XXS] = dot_iq2_xxs;   /* (dequantize: the scalar reference's) */
     k->dot[PD_TYPE_IQ3_XXS] = dot_iq3_xxs;
     k->dot[PD_TYPE_IQ3_S] = dot_iq3_s;
+    k->dot[PD_TYPE_IQ2_XS] = dot_iq2_xs;
+    k->dot[PD_TYPE_IQ2_S] = dot_iq2_s;
     k->dot[PD_TYPE_IQ1_S] = dot_iq1_s;
     k->dot[PD_TYPE_IQ1_M] = dot_iq1_m;
     k->dot[PD_TYPE_Q4_K] = dot_q4_k;
@@ -2550,6 +2651,8 @@ PD_X86_LINKAGE void PD_X86_FILL(pd_quant_kernels *k)
     k->tile[PD_TYPE_IQ2_XXS] = tile_iq2_xxs;
     k->tile[PD_TYPE_IQ3_XXS] = tile_iq3_xxs;
     k->tile[PD_TYPE_IQ3_S] = tile_iq3_s;
+    k->tile[PD_TYPE_IQ2_XS] = tile_iq2_xs;
+    k->tile[PD_TYPE_IQ2_S] = tile_iq2_s;
     k->tile[PD_TYPE_IQ1_S] = tile_iq1_s;
     k->tile[PD_TYPE_IQ1_M] = tile_iq1_m;
     k->tile[PD_TYPE_F16] = tile_f16;

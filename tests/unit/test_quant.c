@@ -35,6 +35,7 @@ static const pd_type k_weight_types[] = {
     PD_TYPE_Q4_K, PD_TYPE_Q5_K, PD_TYPE_Q6_K, PD_TYPE_Q8_K,
     PD_TYPE_Q4_1, PD_TYPE_Q5_0, PD_TYPE_Q5_1, PD_TYPE_Q8_1, PD_TYPE_Q2_K, PD_TYPE_Q3_K,
     PD_TYPE_IQ4_NL, PD_TYPE_IQ4_XS, PD_TYPE_IQ2_XXS, PD_TYPE_IQ3_XXS, PD_TYPE_IQ3_S,
+    PD_TYPE_IQ2_XS, PD_TYPE_IQ2_S,
     PD_TYPE_IQ1_S, PD_TYPE_IQ1_M,
 };
 #define N_WT (int)(sizeof k_weight_types / sizeof k_weight_types[0])
@@ -123,6 +124,8 @@ static void rand_weights(pd_type t, int64_t n, void *dst)
     case PD_TYPE_IQ2_XXS: rand_scales(t, n, dst, offsetof(pd_block_iq2_xxs, d), true); break;
     case PD_TYPE_IQ3_XXS: rand_scales(t, n, dst, offsetof(pd_block_iq3_xxs, d), true); break;
     case PD_TYPE_IQ3_S: rand_scales(t, n, dst, offsetof(pd_block_iq3_s, d), true); break;
+    case PD_TYPE_IQ2_XS: rand_scales(t, n, dst, offsetof(pd_block_iq2_xs, d), true); break;
+    case PD_TYPE_IQ2_S: rand_scales(t, n, dst, offsetof(pd_block_iq2_s, d), true); break;
     case PD_TYPE_IQ1_S: rand_scales(t, n, dst, offsetof(pd_block_iq1_s, d), true); break;
     case PD_TYPE_IQ1_M: rand_iq1m_scales(n, dst); break;
     default:
@@ -221,6 +224,7 @@ static void test_type_table(void)
         { 12, "Q4_K", 256, 144, PD_TYPE_Q8_K },  { 13, "Q5_K", 256, 176, PD_TYPE_Q8_K },
         { 14, "Q6_K", 256, 210, PD_TYPE_Q8_K },  { 15, "Q8_K", 256, 292, -1 },
         { 16, "IQ2_XXS", 256, 66, PD_TYPE_Q8_K }, { 18, "IQ3_XXS", 256, 98, PD_TYPE_Q8_K },
+        { 17, "IQ2_XS", 256, 74, PD_TYPE_Q8_K },  { 22, "IQ2_S", 256, 82, PD_TYPE_Q8_K },
         { 19, "IQ1_S", 256, 50, PD_TYPE_Q8_K },  { 29, "IQ1_M", 256, 56, PD_TYPE_Q8_K },
         { 20, "IQ4_NL", 32, 18, PD_TYPE_Q8_0 },  { 21, "IQ3_S", 256, 110, PD_TYPE_Q8_K },
         { 23, "IQ4_XS", 256, 136, PD_TYPE_Q8_K }, { 39, "MXFP4", 32, 17, -1 },
@@ -236,20 +240,23 @@ static void test_type_table(void)
                      (int)pd_type_vec_dot(t));
     }
     T_EQ_INT(PD_TYPE_IQ2_XXS, 16);
+    T_EQ_INT(PD_TYPE_IQ2_XS, 17);
     T_EQ_INT(PD_TYPE_IQ3_XXS, 18);
     T_EQ_INT(PD_TYPE_IQ4_NL, 20);
     T_EQ_INT(PD_TYPE_IQ3_S, 21);
+    T_EQ_INT(PD_TYPE_IQ2_S, 22);
     T_EQ_INT(PD_TYPE_IQ4_XS, 23);
     T_EQ_INT(PD_TYPE_IQ1_S, 19);
     T_EQ_INT(PD_TYPE_IQ1_M, 29);
     T_EQ_INT(pd_type_block_elems(PD_TYPE_BF16), 1);
-    T_CHECK(pd_type_known(17) && !pd_type_supported(17));   /* IQ2_XS */
+    T_CHECK(pd_type_known(34) && !pd_type_supported(34));   /* TQ1_0 */
     T_CHECK(!pd_type_known(31) && !pd_type_known(40));
-    static const uint32_t sup[] = { 0, 1, 2, 3, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 21, 23, 29, 30 };
+    static const uint32_t sup[] = { 0, 1, 2, 3, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 29,
+                                    30 };
     int n_sup = 0;
     for (uint32_t t = 0; t < 64; t++)
         n_sup += pd_type_supported(t);
-    T_EQ_INT(n_sup, 22);
+    T_EQ_INT(n_sup, 24);
     for (size_t i = 0; i < sizeof sup / sizeof sup[0]; i++)
         T_CHECK(pd_type_supported(sup[i]));
     size_t b = 0;
@@ -966,7 +973,8 @@ static void test_simd_long_rows(void)
         { PD_TYPE_Q5_K, 65 * 256 }, { PD_TYPE_Q4_1, 67 * 32 }, { PD_TYPE_Q5_0, 67 * 32 },
         { PD_TYPE_Q5_1, 67 * 32 }, { PD_TYPE_Q2_K, 65 * 256 }, { PD_TYPE_Q3_K, 65 * 256 },
         { PD_TYPE_IQ4_NL, 67 * 32 }, { PD_TYPE_IQ4_XS, 65 * 256 }, { PD_TYPE_IQ2_XXS, 65 * 256 },
-        { PD_TYPE_IQ3_XXS, 65 * 256 }, { PD_TYPE_IQ3_S, 65 * 256 },
+        { PD_TYPE_IQ3_XXS, 65 * 256 }, { PD_TYPE_IQ3_S, 65 * 256 }, { PD_TYPE_IQ2_XS, 65 * 256 },
+        { PD_TYPE_IQ2_S, 65 * 256 },
     };
     enum { R = 5, C = 9, NMAX = 65 * 256 };
     static uint8_t w[R][NMAX * 4], x[C][NMAX * 4];
@@ -1727,11 +1735,26 @@ static int iqxxs_sign(unsigned s7, int k)
  * and 4-bit scale.  IQ2_XXS sub-block j: 8 bytes at 2 + 8j, the 4 group
  * indices then the signs-and-scale word; IQ3_XXS: index bytes at 2 + 8j
  * (two 4-value entries per group of 8), words at 66 + 4j; IQ3_S: 9-bit
- * indices, stored sign bits, nibble scales. */
+ * indices, stored sign bits, nibble scales; IQ2_XS and IQ2_S: a scale per
+ * 16 values. */
 static void iqxxs_value(pd_type t, const void *row, int64_t i, int e, int *mag, int *sgn, int *ls)
 {
     const int sb = e / 32, g = e % 32 / 8, k = e % 8;
     const uint8_t *blk = (const uint8_t *)row + (size_t)i * pd_type_block_bytes(t), *wp;
+    if (t == PD_TYPE_IQ2_XS) {  /* 16-bit words at 2 + 8sb + 2g: 9-bit index, 7-bit signs; scales at 66 */
+        const unsigned q = blk[2 + 8 * sb + 2 * g] | blk[3 + 8 * sb + 2 * g] << 8;
+        *mag = (int)(pd_iq2xs_grid[q & 511] >> (8 * k)) & 0xff;
+        *sgn = iqxxs_sign(q >> 9, k);
+        *ls = (blk[66 + sb] >> (e % 32 < 16 ? 0 : 4)) & 15;
+        return;
+    }
+    if (t == PD_TYPE_IQ2_S) {   /* qs at 2, signs at 34, qh at 66, scales at 74 */
+        const int idx = blk[2 + 4 * sb + g] | ((blk[66 + sb] >> (2 * g)) & 3) << 8;
+        *mag = (int)(pd_iq2s_grid[idx] >> (8 * k)) & 0xff;
+        *sgn = (blk[34 + 4 * sb + g] >> k) & 1 ? -1 : 1;
+        *ls = (blk[74 + sb] >> (e % 32 < 16 ? 0 : 4)) & 15;
+        return;
+    }
     if (t == PD_TYPE_IQ3_S) {   /* qs at 2, qh at 66, signs at 74, scales at 106 */
         const int q = e % 32 / 4, idx = blk[2 + 8 * sb + q] | ((blk[66 + sb] >> q) & 1) << 8;
         *mag = (int)(pd_iq3s_grid[idx] >> (8 * (e % 4))) & 0xff;
@@ -1781,6 +1804,21 @@ static void test_iqxxs_tables(void)
         }
         for (int b = 0; b < a; b++)
             T_CHECK(pd_iq2xxs_grid[a] != pd_iq2xxs_grid[b] && pd_iq3xxs_grid[a] != pd_iq3xxs_grid[b]);
+    }
+    /* IQ2_XS / IQ2_S (ggml-common.h's iq2xs_grid 0, 1, 300, 511 and
+     * iq2s_grid 300, 511, 700, 1023) */
+    T_CHECK(pd_iq2xs_grid[0] == 0x0808080808080808u && pd_iq2xs_grid[1] == 0x080808080808082bu);
+    T_CHECK(pd_iq2xs_grid[300] == 0x1908190808191908u && pd_iq2xs_grid[511] == 0x2b2b2b2b2b2b2b2bu);
+    T_CHECK(pd_iq2s_grid[300] == 0x08191908192b1908u && pd_iq2s_grid[511] == 0x19080819082b082bu);
+    T_CHECK(pd_iq2s_grid[700] == 0x1919082b2b080808u && pd_iq2s_grid[1023] == 0x2b2b2b2b2b2b2b2bu);
+    for (int a = 0; a < 1024; a++) {
+        for (int k = 0; k < 8; k++) {
+            int v = (int)(pd_iq2s_grid[a] >> (8 * k)) & 0xff, u = (int)(pd_iq2xs_grid[a % 512] >> (8 * k)) & 0xff;
+            T_CHECKF(v == 8 || v == 25 || v == 43, "iq2s_grid[%d] value %d: %d", a, k, v);
+            T_CHECKF(u == 8 || u == 25 || u == 43, "iq2xs_grid[%d] value %d: %d", a % 512, k, u);
+        }
+        for (int b = 0; b < a; b++)
+            T_CHECK(pd_iq2s_grid[a] != pd_iq2s_grid[b] && (a >= 512 || pd_iq2xs_grid[a] != pd_iq2xs_grid[b]));
     }
     for (unsigned s7 = 0; s7 < 128; s7++)
         for (int k = 0; k < 8; k++) {
@@ -1883,11 +1921,66 @@ static void test_iq3s_handbuilt(void)
     T_CHECK(y[106] == 0.25f * 19 * -3 && y[127] == 0.25f * 19 * 15);
 }
 
+/* IQ2_XS and IQ2_S blocks written from the format description (quant.h),
+ * decoded by hand with literal grid entries (iq2xs_grid 0, 1, 300, 511:
+ * 9-bit indices; iq2s_grid 1023, 1, 300, 700: 10-bit) */
+static void test_iq2x_handbuilt(void)
+{
+    static const int gx[4][8] = { { 8, 8, 8, 8, 8, 8, 8, 8 }, { 43, 8, 8, 8, 8, 8, 8, 8 },
+                                  { 8, 25, 25, 8, 8, 25, 8, 25 }, { 43, 43, 43, 43, 43, 43, 43, 43 } };
+    static const int gs[4][8] = { { 43, 43, 43, 43, 43, 43, 43, 43 }, { 43, 8, 8, 8, 8, 8, 8, 8 },
+                                  { 8, 25, 43, 25, 8, 25, 25, 8 }, { 8, 8, 8, 43, 43, 8, 25, 25 } };
+    static const unsigned s7[4] = { 0, 127, 1, 64 };
+    static const uint8_t signs[4] = { 0x00, 0xff, 0x81, 0x10 };
+    static const uint16_t ix[4] = { 0, 1, 300, 511 };
+    pd_block_iq2_xs a;
+    pd_block_iq2_s b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    a.d = 0x3800;                        /* 0.5 */
+    b.d = 0xc000;                        /* -2 */
+    for (int g = 0; g < 4; g++)          /* IQ2_XS sub-block 2 */
+        a.qs[8 + g] = (uint16_t)(ix[g] | s7[g] << 9);
+    a.scales[2] = 0x3c;                  /* values 0..15: 12, 16..31: 3 */
+    static const uint8_t lo[4] = { 255, 1, 44, 188 };   /* IQ2_S sub-block 5: 1023, 1, 300, 700 */
+    memcpy(b.qs + 20, lo, 4);
+    b.qh[5] = 0x93;                      /* high bits 3, 0, 1, 2 */
+    memcpy(b.signs + 20, signs, 4);
+    b.scales[5] = 0xa7;                  /* 7, then 10 */
+    float yx[256], ys[256];
+    pd_dequantize_row_ref(PD_TYPE_IQ2_XS, &a, yx, 256);
+    pd_dequantize_row_ref(PD_TYPE_IQ2_S, &b, ys, 256);
+    for (int e = 0; e < 256; e++) {
+        const int sb = e / 32, g = e % 32 / 8, k = e % 8, half = e % 32 / 16;
+        const int lx = sb == 2 ? (half ? 3 : 12) : 0, ls = sb == 5 ? (half ? 10 : 7) : 0;
+        const int mx = sb == 2 ? gx[g][k] : 8, sx = sb == 2 ? iqxxs_sign(s7[g], k) : 1;
+        const int ms = sb == 5 ? gs[g][k] : 8, ss = sb == 5 && (signs[g] >> k) & 1 ? -1 : 1;
+        const float wx = 0.5f * (0.5f + (float)lx) * 0.25f * (float)mx * (float)sx;
+        const float ws = -2.0f * (0.5f + (float)ls) * 0.25f * (float)ms * (float)ss;
+        T_CHECKF(yx[e] == wx, "IQ2_XS e=%d: %g vs %g", e, yx[e], wx);
+        T_CHECKF(ys[e] == ws, "IQ2_S e=%d: %g vs %g", e, ys[e], ws);
+        int mag, sg, l;   /* the test's own decoder agrees */
+        iqxxs_value(PD_TYPE_IQ2_XS, &a, 0, e, &mag, &sg, &l);
+        T_CHECKF(mag == mx && sg == sx && l == lx, "IQ2_XS decode e=%d", e);
+        iqxxs_value(PD_TYPE_IQ2_S, &b, 0, e, &mag, &sg, &l);
+        T_CHECKF(mag == ms && sg == ss && l == ls, "IQ2_S decode e=%d", e);
+    }
+    /* literals: IQ2_XS value 8 of sub-block 2 = entry 1's 43 under sign
+     * index 127 (all minus), scale 12; value 31 = entry 511's 43 under sign
+     * index 64 (bit 6 and, for parity, bit 7), scale 3 */
+    T_CHECK(yx[72] == 0.5f * 12.5f * 0.25f * -43 && yx[95] == 0.5f * 3.5f * 0.25f * -43);
+    /* IQ2_S sub-block 5: value 0 = entry 1023's 43, value 18 = entry 300's
+     * 43 (sign bit 2 of 0x81 clear), value 15 = entry 1's 8 (bit 7 of 0xff) */
+    T_CHECK(ys[160] == -2.0f * 7.5f * 0.25f * 43 && ys[178] == -2.0f * 10.5f * 0.25f * 43);
+    T_CHECK(ys[175] == -2.0f * 7.5f * 0.25f * -8);
+}
+
 /* ggml_vec_dot_iq2_xxs_q8_K / _iq3_xxs_q8_K / _iq3_s_q8_K (ggml-cpu/arch/x86, AVX2)
  * written out with the test's own decoding: 8 lanes, per super-block lane l
  * the exact sum of (2*ls + 1) * grid * sign * y over the values e with
  * e % 32 in 4l..4l+3, then fma(dx*dy, sum, lane); hsum_float_8 times 0.125
- * (IQ2_XXS) or 0.25 (IQ3_XXS); IQ3_S the same without the factor. */
+ * (IQ2_XXS) or 0.25 (IQ3_XXS); IQ3_S the same without the factor.
+ * _iq2_xs_q8_K / _iq2_s_q8_K as IQ2_XXS, ls the value's half's. */
 static float iqxxs_expected(pd_type t, int64_t n, const void *w, const void *x)
 {
     const pd_block_q8_k *y = x;
@@ -1907,7 +2000,7 @@ static float iqxxs_expected(pd_type t, int64_t n, const void *w, const void *x)
     }
     if (t == PD_TYPE_IQ3_S)
         return hsum8(lane);
-    return (t == PD_TYPE_IQ2_XXS ? 0.125f : 0.25f) * hsum8(lane);
+    return (t == PD_TYPE_IQ3_XXS ? 0.25f : 0.125f) * hsum8(lane);
 }
 
 /* Every level (scalar included) gives that order bit for bit, row dot and
@@ -1924,6 +2017,8 @@ static void test_iqxxs_dot_order(void)
             check_dot_order(PD_TYPE_IQ2_XXS, (int64_t)nbs[ib] * 256, iqxxs_expected, true, rep, w, x, xf);
             check_dot_order(PD_TYPE_IQ3_XXS, (int64_t)nbs[ib] * 256, iqxxs_expected, true, rep, w, x, xf);
             check_dot_order(PD_TYPE_IQ3_S, (int64_t)nbs[ib] * 256, iqxxs_expected, true, rep, w, x, xf);
+            check_dot_order(PD_TYPE_IQ2_XS, (int64_t)nbs[ib] * 256, iqxxs_expected, true, rep, w, x, xf);
+            check_dot_order(PD_TYPE_IQ2_S, (int64_t)nbs[ib] * 256, iqxxs_expected, true, rep, w, x, xf);
         }
 }
 
@@ -1963,9 +2058,9 @@ static void check_iq_tile_order(int nt, const pd_type *ts, order_fn expected)
 
 static void test_iqxxs_tile_order(void)
 {
-    static const pd_type ts[] = { PD_TYPE_IQ2_XXS, PD_TYPE_IQ3_XXS, PD_TYPE_IQ3_S };
+    static const pd_type ts[] = { PD_TYPE_IQ2_XXS, PD_TYPE_IQ3_XXS, PD_TYPE_IQ3_S, PD_TYPE_IQ2_XS, PD_TYPE_IQ2_S };
     g_rng = 83;
-    check_iq_tile_order(3, ts, iqxxs_expected);
+    check_iq_tile_order(5, ts, iqxxs_expected);
 }
 
 /* gguf-py's numpy dequantize of IQ2_XXS/IQ3_XXS/IQ3_S blocks whose
@@ -1974,6 +2069,14 @@ static void test_iqxxs_gguf_py(void)
 {
     static const pd_type ts[] = { PD_TYPE_IQ2_XXS, PD_TYPE_IQ3_XXS, PD_TYPE_IQ3_S };
     check_random_fixture("gguf-py-iqxxs.bin", 3, ts);
+}
+
+/* gguf-py's numpy dequantize of IQ2_XS/IQ2_S blocks whose grid indices
+ * run through all 512 / 1024 entries (tools/quant_fixture.py) */
+static void test_iq2x_gguf_py(void)
+{
+    static const pd_type ts[] = { PD_TYPE_IQ2_XS, PD_TYPE_IQ2_S };
+    check_random_fixture("gguf-py-iq2x.bin", 2, ts);
 }
 
 /* ---- IQ1_S / IQ1_M ---- */
@@ -2206,7 +2309,7 @@ static void test_dispatch(void)
             best = l;
     T_EQ_STR(pd_simd_level(), pd_quant_kernels_get(best)->name);
     T_CHECK(pd_quant_kernels_get(PD_SIMD_SCALAR) != NULL);
-    T_CHECK(isnan(pd_vec_dot((pd_type)17, 256, "", "")));   /* IQ2_XS: unsupported */
+    T_CHECK(isnan(pd_vec_dot((pd_type)34, 256, "", "")));   /* TQ1_0: unsupported */
     float nq = 1.0f;                   /* no quantizer: writes nothing */
     pd_quantize_row(PD_TYPE_Q2_K, &nq, &nq, 256);
     pd_quantize_row_ref(PD_TYPE_Q3_K, &nq, &nq, 256);
@@ -2215,6 +2318,8 @@ static void test_dispatch(void)
     pd_quantize_row(PD_TYPE_IQ2_XXS, &nq, &nq, 256);
     pd_quantize_row_ref(PD_TYPE_IQ3_XXS, &nq, &nq, 256);
     pd_quantize_row(PD_TYPE_IQ3_S, &nq, &nq, 256);
+    pd_quantize_row(PD_TYPE_IQ2_XS, &nq, &nq, 256);
+    pd_quantize_row_ref(PD_TYPE_IQ2_S, &nq, &nq, 256);
     pd_quantize_row_ref(PD_TYPE_IQ1_S, &nq, &nq, 256);
     pd_quantize_row(PD_TYPE_IQ1_M, &nq, &nq, 256);
     T_CHECK(nq == 1.0f);
@@ -2242,6 +2347,7 @@ int main(void)
     T_RUN(test_iqxxs_tables);
     T_RUN(test_iqxxs_handbuilt);
     T_RUN(test_iq3s_handbuilt);
+    T_RUN(test_iq2x_handbuilt);
     T_RUN(test_iq1_tables);
     T_RUN(test_iq1_handbuilt);
     T_RUN(test_q4_0_q8_0_handbuilt);
@@ -2272,6 +2378,7 @@ int main(void)
     T_RUN(test_iqxxs_dot_order);
     T_RUN(test_iqxxs_tile_order);
     T_RUN(test_iqxxs_gguf_py);
+    T_RUN(test_iq2x_gguf_py);
     T_RUN(test_iq1_dot_order);
     T_RUN(test_iq1_tile_order);
     T_RUN(test_iq1_gguf_py);
