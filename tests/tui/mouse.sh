@@ -101,7 +101,7 @@ panes > "$T/end.txt"
 wheel x10 up $think_x $row
 if wait_for "think back" think_back && ! answer_back; then
     wheels x10 up $think_x $row 20
-    if tm_wait "── 1 · first one?" 5 && think_body | grep -qF "── 1 · first one?" &&
+    if tm_wait "── 1 · first one?" 15 && think_body | grep -qF "── 1 · first one?" &&
        ! answer_back && answer_body | grep -qF "› fifth five?"; then
         pass "mouse: wheel up over THINK scrolls THINK back to earlier lines"
     else
@@ -129,7 +129,7 @@ wheel_to_end think $think_x THINK
 wheel x10 up $answer_x $row
 if wait_for "answer back" answer_back && ! think_back; then
     wheels x10 up $answer_x $row 20
-    if tm_wait "model fake-demo" 5 && answer_body | grep -qF "model fake-demo" &&
+    if tm_wait "model fake-demo" 15 && answer_body | grep -qF "model fake-demo" &&
        ! think_back && ! think_body | grep -qF "── 1 · first one?"; then
         pass "mouse: wheel up over ANSWER scrolls ANSWER, not THINK"
     else
@@ -216,10 +216,10 @@ if tm_wait "TIP on" 10; then
         fail "mouse: under xterm-256color curses asks for SGR mouse reports"
     fi
     wheels sgr up $think_x $row 20
-    if tm_wait "── 1 · first one?" 5 && think_back && ! answer_back; then
+    if tm_wait "── 1 · first one?" 15 && think_back && ! answer_back; then
         wheels sgr down $think_x $row 21
         wheels sgr up $answer_x $row 20
-        if tm_wait "model fake-demo" 5 && answer_back && ! think_back; then
+        if tm_wait "model fake-demo" 15 && answer_back && ! think_back; then
             pass "mouse: SGR wheel reports scroll the pane under the pointer"
         else
             fail "mouse: SGR wheel down over THINK, up over ANSWER"; tm_dump
