@@ -280,9 +280,9 @@ static bool level_kernels(int level, vexp_kernels *k)
         return false;
     *k = (vexp_kernels){ silu_mul_ref, softmax_ref, softmax_tile_ref };
 #if defined(PD_HAVE_X86)
-    /* AVX-512 machines run the AVX2 versions: they return the same bits,
-     * these ops are far from the hot path, and no AVX-512 machine was at
-     * hand to test 512-bit versions on. */
+    /* AVX-512 machines run the AVX2 versions: they return the same bits
+     * and these ops are far from the hot path (on the one AVX-512 machine
+     * measured, 512-bit attention kernels ran slower: bench/NOTES.md). */
     if (level >= PD_SIMD_AVX2)
         *k = (vexp_kernels){ silu_mul_avx2, softmax_avx2, softmax_tile_avx2 };
 #endif
