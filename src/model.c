@@ -658,17 +658,23 @@ int pd_ctx_fit(int n, int floor, size_t room, size_t (*need)(int n, void *user),
  * reached cost address space, not memory. */
 enum { CTX_DEFAULT_MAX = 32768 };
 
+/* the bytes n positions take beside what does not depend on n (the owned
+ * and repacked weights: fixed, counted once) */
+typedef struct cpu_fit { const pd_model *m; size_t fixed; } cpu_fit;
+
 static size_t cpu_need(int n, void *user)
 {
-    const pd_model *m = user;
-    return pd_kvcache_bytes(&m->hp, n, m->kv_f16) + pd_cpu_scratch_bytes(&m->hp, n)
-         + m->owned_bytes + pd_cpu_repack_bytes(m);
+    const cpu_fit *f = user;
+    return pd_kvcache_bytes(&f->m->hp, n, f->m->kv_f16) + pd_cpu_scratch_bytes(&f->m->hp, n) + f->fixed;
 }
 
-static int default_ctx(pd_model *m, size_t avail)
+static int default_ctx(const pd_model *m, size_t avail)
 {
     const int n = m->hp.n_ctx_train < CTX_DEFAULT_MAX ? m->hp.n_ctx_train : CTX_DEFAULT_MAX;
-    return avail ? pd_ctx_fit(n, PD_CTX_DEFAULT_MIN, avail, cpu_need, m) : n;
+    if (!avail)
+        return n;
+    cpu_fit f = { m, m->owned_bytes + pd_cpu_repack_bytes(m) };
+    return pd_ctx_fit(n, PD_CTX_DEFAULT_MIN, avail, cpu_need, &f);
 }
 
 /* ------------------------------------------------------------------------
