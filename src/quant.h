@@ -181,6 +181,11 @@ typedef struct {                                                                
     uint8_t qh[PD_QK_K / 16];
     uint8_t scales[PD_QK_K / 32];
 } pd_block_iq1_m;
+/* IQ1_M's fp16 d from its scale words sc[0..3] (the top nibble of each) */
+static inline uint16_t pd_iq1m_d_bits(const uint16_t sc[4])
+{
+    return (uint16_t)((sc[0] >> 12) | (sc[1] >> 8 & 0x00f0) | (sc[2] >> 4 & 0x0f00) | (sc[3] & 0xf000));
+}
 typedef struct {                                                                /* 292 B */
     float d;
     int8_t qs[PD_QK_K];

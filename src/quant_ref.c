@@ -412,8 +412,7 @@ static float iq1_d(pd_type t, const void *blk)
     }
     uint16_t sc[4];
     memcpy(sc, ((const pd_block_iq1_m *)blk)->scales, sizeof sc);
-    h = (uint16_t)((sc[0] >> 12) | (sc[1] >> 8 & 0x00f0) | (sc[2] >> 4 & 0x0f00) | (sc[3] & 0xf000));
-    return F16(h);
+    return F16(pd_iq1m_d_bits(sc));
 }
 
 static void iq1_sub(pd_type t, const void *blk, int j, int8_t g[32], int dsg[4], int ls[2])
