@@ -3,11 +3,13 @@
  *   cc -O2 -I$SRC/src -I. $SRC/bench/quant_micro.c libponder.a libpd_avx512.a \
  *      libpd_avx2.a -lpthread -lm -o quant_micro
  * Run: ./quant_micro            (PONDER_SIMD=avx2|scalar to cap the level)
+ *      ./quant_micro low        (Q2_K, Q3_K and the i-quants, from random blocks)
  * Prints GB/s of weight bytes for pd_vec_dot over a 64 MiB matrix of 4096-wide
  * rows (out of cache), and GFLOP/s of pd_vec_dot_tile on 2048x2048 x 64.
  */
 #include "quant.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,44 @@ static float frand(void)
     return (float)((g_rng >> 40) * 0x1p-24) * 2.0f - 1.0f;
 }
 
+/* the types ponder reads but cannot write */
+static const pd_type k_low[] = { PD_TYPE_Q2_K, PD_TYPE_Q3_K, PD_TYPE_IQ4_XS, PD_TYPE_IQ4_NL,
+                                 PD_TYPE_IQ3_S, PD_TYPE_IQ3_XXS, PD_TYPE_IQ2_XXS, PD_TYPE_IQ2_XS,
+                                 PD_TYPE_IQ2_S, PD_TYPE_IQ1_S, PD_TYPE_IQ1_M };
+
+static int has_quantizer(pd_type t)
+{
+    for (size_t i = 0; i < sizeof k_low / sizeof k_low[0]; i++)
+        if (k_low[i] == t)
+            return 0;
+    return 1;
+}
+
+/* A random row of a type without a quantizer (Q2_K, Q3_K, the i-quants):
+ * random bytes, then every block's fp16 scale(s) set to a normal value
+ * (timing does not depend on the values, but denormals and NaN might). */
+static void random_row(pd_type t, void *dst, int64_t n, size_t rb)
+{
+    for (size_t i = 0; i < rb; i++)
+        ((uint8_t *)dst)[i] = (uint8_t)(frand() * 127.0f + 128.0f);
+    size_t bb = pd_type_block_bytes(t), off[2] = { 0, 0 };
+    int nd = 1;
+    if (t == PD_TYPE_Q2_K) {
+        off[0] = offsetof(pd_block_q2_k, d);
+        off[1] = offsetof(pd_block_q2_k, dmin);
+        nd = 2;
+    } else if (t == PD_TYPE_Q3_K) {
+        off[0] = offsetof(pd_block_q3_k, d);
+    } else if (t == PD_TYPE_IQ1_M) {
+        nd = 0;           /* its d lives in the scales' top bits */
+    }
+    const uint16_t h = 0x2000;   /* fp16 0.0078125 */
+    for (int64_t b = 0; b < (int64_t)(rb / bb); b++)
+        for (int k = 0; k < nd; k++)
+            memcpy((char *)dst + (size_t)b * bb + off[k], &h, 2);
+    (void)n;
+}
+
 /* rows x n matrix of type t: 64 distinct random rows, repeated */
 static void *make_matrix(pd_type t, int64_t n, int64_t rows, size_t *rb)
 {
@@ -39,7 +79,10 @@ static void *make_matrix(pd_type t, int64_t n, int64_t rows, size_t *rb)
         if (r < 64) {
             for (int64_t i = 0; i < n; i++)
                 f[i] = frand();
-            pd_quantize_row(t, f, m + (size_t)r * *rb, n);
+            if (has_quantizer(t))
+                pd_quantize_row(t, f, m + (size_t)r * *rb, n);
+            else
+                random_row(t, m + (size_t)r * *rb, n, *rb);
         } else {
             memcpy(m + (size_t)r * *rb, m + (size_t)(r % 64) * *rb, *rb);
         }
@@ -200,8 +243,18 @@ static void bench_copy(void)
     free(b);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "low")) {    /* Q2_K, Q3_K and the i-quants only */
+        printf("level: %s\n", pd_simd_level());
+        for (size_t i = 0; i < sizeof k_low / sizeof k_low[0]; i++)
+            bench_matvec(k_low[i], 64);
+        for (size_t i = 0; i < sizeof k_low / sizeof k_low[0]; i++)
+            bench_matvec(k_low[i], 1);
+        for (size_t i = 0; i < sizeof k_low / sizeof k_low[0]; i++)
+            bench_tile(k_low[i]);
+        return 0;
+    }
     printf("level: %s\n", pd_simd_level());
     bench_copy();
     static const pd_type mv[] = { PD_TYPE_Q8_0, PD_TYPE_Q4_0, PD_TYPE_Q4_K, PD_TYPE_Q5_K,

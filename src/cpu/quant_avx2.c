@@ -50,67 +50,82 @@
 /* ========================================================================
  * Table
  * ======================================================================== */
+#define X86_DOTS(X) X(F32, dot_f32) X(F16, dot_f16) X(BF16, dot_bf16) X(Q8_0, dot_q8_0)      \
+    X(Q4_0, dot_q4_0) X(Q4_1, dot_q4_1) X(Q5_0, dot_q5_0) X(Q5_1, dot_q5_1)                  \
+    X(Q2_K, dot_q2_k) X(Q3_K, dot_q3_k) X(IQ4_NL, dot_iq4_nl) X(IQ4_XS, dot_iq4_xs)          \
+    X(IQ2_XXS, dot_iq2_xxs) X(IQ3_XXS, dot_iq3_xxs) X(IQ3_S, dot_iq3_s)                       \
+    X(IQ2_XS, dot_iq2_xs) X(IQ2_S, dot_iq2_s) X(IQ1_S, dot_iq1_s) X(IQ1_M, dot_iq1_m)        \
+    X(Q4_K, dot_q4_k) X(Q5_K, dot_q5_k) X(Q6_K, dot_q6_k)
+/* (Q2_K, Q3_K and the i-quants dequantize with the scalar reference) */
+#define X86_DEQUANTIZE(X) X(F16, deq_f16) X(BF16, deq_bf16) X(Q8_0, deq_q8_0)                \
+    X(Q4_0, deq_q4_0) X(Q4_1, deq_q4_1) X(Q5_0, deq_q5_0) X(Q5_1, deq_q5_1)                  \
+    X(Q4_K, deq_q4_k) X(Q5_K, deq_q5_k) X(Q6_K, deq_q6_k)
+#define X86_QUANTIZE(X) X(Q8_0, qnt_q8_0) X(Q8_1, qnt_q8_1) X(Q8_K, qnt_q8_k)                \
+    X(F16, qnt_f16) X(BF16, qnt_bf16)
+#define X86_TILES(X) X(Q8_0, tile_q8_0) X(Q5_0, tile_q5_0) X(Q4_0, tile_q4_0)                \
+    X(Q4_K, tile_q4_k) X(Q5_K, tile_q5_k) X(Q6_K, tile_q6_k) X(Q2_K, tile_q2_k)              \
+    X(Q3_K, tile_q3_k) X(IQ4_NL, tile_iq4_nl) X(IQ4_XS, tile_iq4_xs)                         \
+    X(IQ2_XXS, tile_iq2_xxs) X(IQ3_XXS, tile_iq3_xxs) X(IQ3_S, tile_iq3_s)                   \
+    X(IQ2_XS, tile_iq2_xs) X(IQ2_S, tile_iq2_s) X(IQ1_S, tile_iq1_s) X(IQ1_M, tile_iq1_m)    \
+    X(F16, tile_f16) X(BF16, tile_bf16)
+#define X86_ORDERED(X) X(q4k_gemv) X(q4k_gemm) X(q4k8_gemv) X(q4k8_gemm)
+
+/* The AVX-512 build's entries end with a vzeroupper after the kernel.  GCC
+ * may place its own vzeroupper before a kernel's last 256-bit work on
+ * ymm16-31 (registers vzeroupper does not clear), and that work leaves the
+ * upper state dirty: the caller's legacy SSE code (ops.c, libm's fmaf) then
+ * runs up to 50x slower on Intel (RoPE after a Q2_K dot, bench/NOTES.md).
+ * The empty asm holds every store and the result before the vzeroupper;
+ * tests/unit/test_simd_state checks each entry's exit state. */
+#if defined(__AVX512F__)
+#define SETTLED(f) f##_settled
+ALWAYS_INLINE void settle_upper(void)
+{
+    __asm__ volatile("" ::: "memory");
+    _mm256_zeroupper();
+}
+#define SETTLE_DOT(T, f) static float f##_settled(int64_t n, const void *w, const void *x)   \
+    {                                                                                        \
+        float r = f(n, w, x);                                                                \
+        __asm__ volatile("" : "+v"(r));                                                      \
+        settle_upper();                                                                      \
+        return r;                                                                            \
+    }
+#define SETTLE_DEQ(T, f) static void f##_settled(const void *src, float *dst, int64_t n)     \
+    { f(src, dst, n); settle_upper(); }
+#define SETTLE_QNT(T, f) static void f##_settled(const float *src, void *dst, int64_t n)     \
+    { f(src, dst, n); settle_upper(); }
+#define SETTLE_TILE_FN(f) static void f##_settled(int64_t n, const void *w, size_t ws, int nr, \
+                                                  const void *x, size_t xs, int nc, float *out, \
+                                                  size_t os)                                 \
+    { f(n, w, ws, nr, x, xs, nc, out, os); settle_upper(); }
+#define SETTLE_TILE(T, f) SETTLE_TILE_FN(f)
+X86_DOTS(SETTLE_DOT)
+X86_DEQUANTIZE(SETTLE_DEQ)
+X86_QUANTIZE(SETTLE_QNT)
+X86_TILES(SETTLE_TILE)
+X86_ORDERED(SETTLE_TILE_FN)
+#else
+#define SETTLED(f) f
+#endif
+
 PD_X86_LINKAGE void PD_X86_FILL(pd_quant_kernels *k)
 {
     k->name = PD_X86_NAME;
-    k->dot[PD_TYPE_F32] = dot_f32;
-    k->dot[PD_TYPE_F16] = dot_f16;
-    k->dot[PD_TYPE_BF16] = dot_bf16;
-    k->dot[PD_TYPE_Q8_0] = dot_q8_0;
-    k->dot[PD_TYPE_Q4_0] = dot_q4_0;
-    k->dot[PD_TYPE_Q4_1] = dot_q4_1;
-    k->dot[PD_TYPE_Q5_0] = dot_q5_0;
-    k->dot[PD_TYPE_Q5_1] = dot_q5_1;
-    k->dot[PD_TYPE_Q2_K] = dot_q2_k;   /* (Q2_K/Q3_K dequantize: the scalar reference's) */
-    k->dot[PD_TYPE_Q3_K] = dot_q3_k;
-    k->dot[PD_TYPE_IQ4_NL] = dot_iq4_nl;   /* (their dequantize: the scalar reference's) */
-    k->dot[PD_TYPE_IQ4_XS] = dot_iq4_xs;
-    k->dot[PD_TYPE_IQ2_XXS] = dot_iq2_xxs;   /* (dequantize: the scalar reference's) */
-    k->dot[PD_TYPE_IQ3_XXS] = dot_iq3_xxs;
-    k->dot[PD_TYPE_IQ3_S] = dot_iq3_s;
-    k->dot[PD_TYPE_IQ2_XS] = dot_iq2_xs;
-    k->dot[PD_TYPE_IQ2_S] = dot_iq2_s;
-    k->dot[PD_TYPE_IQ1_S] = dot_iq1_s;
-    k->dot[PD_TYPE_IQ1_M] = dot_iq1_m;
-    k->dot[PD_TYPE_Q4_K] = dot_q4_k;
-    k->dot[PD_TYPE_Q5_K] = dot_q5_k;
-    k->dot[PD_TYPE_Q6_K] = dot_q6_k;
-    k->dequantize[PD_TYPE_F16] = deq_f16;
-    k->dequantize[PD_TYPE_BF16] = deq_bf16;
-    k->dequantize[PD_TYPE_Q8_0] = deq_q8_0;
-    k->dequantize[PD_TYPE_Q4_0] = deq_q4_0;
-    k->dequantize[PD_TYPE_Q4_1] = deq_q4_1;
-    k->dequantize[PD_TYPE_Q5_0] = deq_q5_0;
-    k->dequantize[PD_TYPE_Q5_1] = deq_q5_1;
-    k->dequantize[PD_TYPE_Q4_K] = deq_q4_k;
-    k->dequantize[PD_TYPE_Q5_K] = deq_q5_k;
-    k->dequantize[PD_TYPE_Q6_K] = deq_q6_k;
-    k->quantize[PD_TYPE_Q8_0] = qnt_q8_0;
-    k->quantize[PD_TYPE_Q8_1] = qnt_q8_1;
-    k->quantize[PD_TYPE_Q8_K] = qnt_q8_k;
-    k->quantize[PD_TYPE_F16] = qnt_f16;
-    k->quantize[PD_TYPE_BF16] = qnt_bf16;
-    k->tile[PD_TYPE_Q8_0] = tile_q8_0;
-    k->tile[PD_TYPE_Q5_0] = tile_q5_0;
-    k->tile[PD_TYPE_Q4_0] = tile_q4_0;
-    k->tile[PD_TYPE_Q4_K] = tile_q4_k;
-    k->tile[PD_TYPE_Q5_K] = tile_q5_k;
-    k->tile[PD_TYPE_Q6_K] = tile_q6_k;
-    k->tile[PD_TYPE_Q2_K] = tile_q2_k;
-    k->tile[PD_TYPE_Q3_K] = tile_q3_k;
-    k->tile[PD_TYPE_IQ4_NL] = tile_iq4_nl;
-    k->tile[PD_TYPE_IQ4_XS] = tile_iq4_xs;
-    k->tile[PD_TYPE_IQ2_XXS] = tile_iq2_xxs;
-    k->tile[PD_TYPE_IQ3_XXS] = tile_iq3_xxs;
-    k->tile[PD_TYPE_IQ3_S] = tile_iq3_s;
-    k->tile[PD_TYPE_IQ2_XS] = tile_iq2_xs;
-    k->tile[PD_TYPE_IQ2_S] = tile_iq2_s;
-    k->tile[PD_TYPE_IQ1_S] = tile_iq1_s;
-    k->tile[PD_TYPE_IQ1_M] = tile_iq1_m;
-    k->tile[PD_TYPE_F16] = tile_f16;
-    k->tile[PD_TYPE_BF16] = tile_bf16;
-    k->q4k_gemv = q4k_gemv;
-    k->q4k_gemm = q4k_gemm;
-    k->q4k8_gemv = q4k8_gemv;
-    k->q4k8_gemm = q4k8_gemm;
+#define SET_DOT(T, f) k->dot[PD_TYPE_##T] = SETTLED(f);
+#define SET_DEQ(T, f) k->dequantize[PD_TYPE_##T] = SETTLED(f);
+#define SET_QNT(T, f) k->quantize[PD_TYPE_##T] = SETTLED(f);
+#define SET_TILE(T, f) k->tile[PD_TYPE_##T] = SETTLED(f);
+    X86_DOTS(SET_DOT)
+    X86_DEQUANTIZE(SET_DEQ)
+    X86_QUANTIZE(SET_QNT)
+    X86_TILES(SET_TILE)
+#undef SET_DOT
+#undef SET_DEQ
+#undef SET_QNT
+#undef SET_TILE
+    k->q4k_gemv = SETTLED(q4k_gemv);
+    k->q4k_gemm = SETTLED(q4k_gemm);
+    k->q4k8_gemv = SETTLED(q4k8_gemv);
+    k->q4k8_gemm = SETTLED(q4k8_gemm);
 }

@@ -173,9 +173,14 @@ static void tile_q4_0_packed(int64_t n, const void *w, size_t ws, int nr,
     tile_x8_0_packed(n, w, ws, nr, x, xs, nc, out, os, PD_TYPE_Q4_0);
 }
 
+#if defined(__AVX512F__)
+SETTLE_TILE_FN(tile_q8_0_packed)
+SETTLE_TILE_FN(tile_q4_0_packed)
+#endif
+
 void pd_quant_kernels_avx512(pd_quant_kernels *k)
 {
     x86_fill_256(k);
-    k->tile[PD_TYPE_Q8_0] = tile_q8_0_packed;
-    k->tile[PD_TYPE_Q4_0] = tile_q4_0_packed;
+    k->tile[PD_TYPE_Q8_0] = SETTLED(tile_q8_0_packed);
+    k->tile[PD_TYPE_Q4_0] = SETTLED(tile_q4_0_packed);
 }
