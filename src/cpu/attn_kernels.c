@@ -95,6 +95,7 @@ static void wsum_h_ref(uint16_t *acc, const uint16_t *v, size_t vs, int n_kv,
  * ------------------------------------------------------------------------ */
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+#include "cpu/settle.h"
 #define TGT __attribute__((target("avx2,fma,f16c")))
 
 /* dot_h_ref's order: each 16-lane accumulator as two 8-lane halves (named
@@ -136,6 +137,7 @@ TGT static void dots_h_avx2(const float *q, const uint16_t *k, size_t ks, int n_
             pd_prefetch(k + (size_t)(p + ATTN_AHEAD) * ks, 2 * (size_t)dk);
         out[p] = dot_h_avx2(q, k + (size_t)p * ks, dk) * scale;
     }
+    PD_SETTLE_UPPER();
 }
 
 TGT static inline __m256 round_h(__m256 x)
@@ -195,6 +197,7 @@ TGT static void wsum_h_avx2(uint16_t *acc, const uint16_t *v, size_t vs, int n_k
                 scale_h_ref(acc + i0, ms[p], dv - i0);
             mad_h_ref(acc + i0, v + (size_t)p * vs + i0, w[p], dv - i0);
         }
+    PD_SETTLE_UPPER();
 }
 
 /* The 8 lanes of a0..a3 each summed: one score per row of four. */
@@ -237,6 +240,7 @@ TGT static void dots4_h_avx2(const float *const q[4], const uint16_t *k, size_t 
                 out[r][p + j] = s[j][r] * scale;
             }
     }
+    PD_SETTLE_UPPER();
 }
 
 /* wsumf4_h_ref's steps: 16 values of the 4 rows in registers across keys,
@@ -274,6 +278,7 @@ TGT static void wsumf4_h_avx2(float *const out[4], const uint16_t *v, size_t vs,
         float *const o[4] = { out[0] + i0, out[1] + i0, out[2] + i0, out[3] + i0 };
         wsumf4_h_ref(o, v + i0, vs, n_kv, w, dv - i0);
     }
+    PD_SETTLE_UPPER();
 }
 
 #endif

@@ -12,6 +12,7 @@
  */
 #include "quant_simd.h"
 #include "iq_grids.h"
+#include "cpu/settle.h"
 
 #include <immintrin.h>
 #include <math.h>
@@ -70,35 +71,26 @@
     X(F16, tile_f16) X(BF16, tile_bf16)
 #define X86_ORDERED(X) X(q4k_gemv) X(q4k_gemm) X(q4k8_gemv) X(q4k8_gemm)
 
-/* The AVX-512 build's entries end with a vzeroupper after the kernel.  GCC
- * may place its own vzeroupper before a kernel's last 256-bit work on
- * ymm16-31 (registers vzeroupper does not clear), and that work leaves the
- * upper state dirty: the caller's legacy SSE code (ops.c, libm's fmaf) then
- * runs up to 50x slower on Intel (RoPE after a Q2_K dot, bench/NOTES.md).
- * The empty asm holds every store and the result before the vzeroupper;
- * tests/unit/test_simd_state checks each entry's exit state. */
-#if defined(__AVX512F__)
+/* Every entry ends with a vzeroupper after the kernel (cpu/settle.h): GCC
+ * emits none below -O2, and at -O2 may put a kernel's own before its last
+ * work on ymm16-31 (dot_q2_k at the AVX-512 level did: RoPE after it ran
+ * 50x slower, bench/NOTES.md session 8). */
+#if defined(__AVX__)
 #define SETTLED(f) f##_settled
-ALWAYS_INLINE void settle_upper(void)
-{
-    __asm__ volatile("" ::: "memory");
-    _mm256_zeroupper();
-}
 #define SETTLE_DOT(T, f) static float f##_settled(int64_t n, const void *w, const void *x)   \
     {                                                                                        \
         float r = f(n, w, x);                                                                \
-        __asm__ volatile("" : "+v"(r));                                                      \
-        settle_upper();                                                                      \
+        PD_SETTLE_UPPER_WITH(r);                                                             \
         return r;                                                                            \
     }
 #define SETTLE_DEQ(T, f) static void f##_settled(const void *src, float *dst, int64_t n)     \
-    { f(src, dst, n); settle_upper(); }
+    { f(src, dst, n); PD_SETTLE_UPPER(); }
 #define SETTLE_QNT(T, f) static void f##_settled(const float *src, void *dst, int64_t n)     \
-    { f(src, dst, n); settle_upper(); }
+    { f(src, dst, n); PD_SETTLE_UPPER(); }
 #define SETTLE_TILE_FN(f) static void f##_settled(int64_t n, const void *w, size_t ws, int nr, \
                                                   const void *x, size_t xs, int nc, float *out, \
                                                   size_t os)                                 \
-    { f(n, w, ws, nr, x, xs, nc, out, os); settle_upper(); }
+    { f(n, w, ws, nr, x, xs, nc, out, os); PD_SETTLE_UPPER(); }
 #define SETTLE_TILE(T, f) SETTLE_TILE_FN(f)
 X86_DOTS(SETTLE_DOT)
 X86_DEQUANTIZE(SETTLE_DEQ)

@@ -173,7 +173,7 @@ static void tile_q4_0_packed(int64_t n, const void *w, size_t ws, int nr,
     tile_x8_0_packed(n, w, ws, nr, x, xs, nc, out, os, PD_TYPE_Q4_0);
 }
 
-#if defined(__AVX512F__)
+#if defined(__AVX__)
 SETTLE_TILE_FN(tile_q8_0_packed)
 SETTLE_TILE_FN(tile_q4_0_packed)
 #endif

@@ -134,6 +134,7 @@ static float softmax_tile_ref(float *x, int n, int nv, float *m, float *rescale)
 
 #if defined(PD_HAVE_X86)
 #include <immintrin.h>
+#include "cpu/settle.h"
 
 /* ------------------------------------------------------------------------
  * AVX2: the same arithmetic 8 lanes wide; scalef as two exact multiplies
@@ -193,6 +194,7 @@ TGT2 static void silu_mul_avx2(float *a, const float *b, int64_t n)
         _mm256_storeu_ps(a + i, _mm256_mul_ps(s, _mm256_loadu_ps(b + i)));
     }
     silu_mul_ref(a + i, b + i, n - i);
+    PD_SETTLE_UPPER();
 }
 
 /* a 16-lane vector as two 8-lane halves, reduced as pd_reduce16 */
@@ -210,6 +212,7 @@ TGT2 static void softmax_avx2(float *x, int n)
         sum += pd_reduce_pair_sum(pd_reduce16_avx_pair(lo, hi));
     }
     softmax_scale(x, n, softmax_tail(x, i, n, mx, sum));
+    PD_SETTLE_UPPER();
 }
 
 /* max_of's answer (a NaN passed over: max_ps returns its second operand) */
@@ -240,11 +243,8 @@ TGT2 static float fold8_avx2(__m256 l)
     return _mm_cvtss_f32(_mm_add_ss(q, _mm_shuffle_ps(q, q, 1)));
 }
 
-TGT2 static float softmax_tile_avx2(float *x, int n, int nv, float *m, float *rescale)
+TGT2 static float tile_sum_avx2(float *x, int nv, float mx)
 {
-    float mx;
-    if (!tile_start(x, n, nv, max_avx2(x, nv), m, rescale, &mx, exp1_avx2))
-        return 0;
     const __m256 vmx = _mm256_set1_ps(mx);
     __m256 acc = _mm256_setzero_ps();
     int p = 0;
@@ -262,6 +262,15 @@ TGT2 static float softmax_tile_avx2(float *x, int n, int nv, float *m, float *re
     float l[8];
     _mm256_storeu_ps(l, acc);
     return sum8_tail(l, x, p, nv);
+}
+
+TGT2 static float softmax_tile_avx2(float *x, int n, int nv, float *m, float *rescale)
+{
+    float mx, sum = 0;
+    if (tile_start(x, n, nv, max_avx2(x, nv), m, rescale, &mx, exp1_avx2))
+        sum = tile_sum_avx2(x, nv, mx);
+    PD_SETTLE_UPPER_WITH(sum);
+    return sum;
 }
 #endif
 
