@@ -201,7 +201,14 @@ if tm_wait_re "^─ ANSWER" 10; then
 else
     fail "mouse: F7 stacks the panes"; tm_dump
 fi
+# F7 again, and wait until the panes are side by side: ponder remembers the
+# layout in its config file, and a stop before it takes the key would start
+# the next section stacked
 tm_keys F7
+if ! wait_for "side by side" '! tm_screen | grep -q "^─ ANSWER" && tm_screen | sed -n 1p | grep -q " ANSWER "' ||
+   ! wait_for "layout saved" 'grep -qs "layout *= *side" "$T/config/ponder/config"'; then
+    fail "mouse: F7 puts the panes side by side again"; tm_dump
+fi
 tm_stop
 
 # ---- SGR reports, TERM=xterm-256color (what a user in xterm gets) ----------------
