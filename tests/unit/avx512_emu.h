@@ -97,6 +97,7 @@ static inline __mmask32 emu_testn_epi8_mask(__m256i a, __m256i b)
 #undef _mm512_insertf32x8
 #undef _mm512_extractf32x8_ps
 #undef _mm256_testn_epi8_mask
+#undef _mm512_dpbusd_epi32
 #define _mm512_setzero_si512() emu_i2(_mm256_setzero_si256(), _mm256_setzero_si256())
 #define _mm512_set1_epi8(c) emu_i2(_mm256_set1_epi8(c), _mm256_set1_epi8(c))
 #define _mm512_set1_epi32(c) emu_i2(_mm256_set1_epi32(c), _mm256_set1_epi32(c))
@@ -112,6 +113,8 @@ static inline __mmask32 emu_testn_epi8_mask(__m256i a, __m256i b)
 #define _mm512_add_epi32(a, b) EMU_I2(_mm256_add_epi32, a, b)
 #define _mm512_xor_si512(a, b) EMU_I2(_mm256_xor_si256, a, b)
 #define _mm512_maddubs_epi16(a, b) EMU_I2(_mm256_maddubs_epi16, a, b)
+#define _mm512_dpbusd_epi32(acc, u, s) emu_i2(emu_dpbusd_epi32((acc).lo, (u).lo, (s).lo), \
+                                              emu_dpbusd_epi32((acc).hi, (u).hi, (s).hi))
 #define _mm512_dpwssd_epi32(acc, a, b) _mm512_add_epi32(acc, EMU_I2(_mm256_madd_epi16, a, b))
 #define _mm512_cvtepi8_epi16(a) emu_i2(_mm256_cvtepi8_epi16(_mm256_castsi256_si128(a)), \
                                        _mm256_cvtepi8_epi16(_mm256_extracti128_si256(a, 1)))
