@@ -47,7 +47,7 @@ static int has_quantizer(pd_type t)
 /* A random row of a type without a quantizer (Q2_K, Q3_K, the i-quants):
  * random bytes, then every block's fp16 scale(s) set to a normal value
  * (timing does not depend on the values, but denormals and NaN might). */
-static void random_row(pd_type t, void *dst, int64_t n, size_t rb)
+static void random_row(pd_type t, void *dst, size_t rb)
 {
     for (size_t i = 0; i < rb; i++)
         ((uint8_t *)dst)[i] = (uint8_t)(frand() * 127.0f + 128.0f);
@@ -66,7 +66,6 @@ static void random_row(pd_type t, void *dst, int64_t n, size_t rb)
     for (int64_t b = 0; b < (int64_t)(rb / bb); b++)
         for (int k = 0; k < nd; k++)
             memcpy((char *)dst + (size_t)b * bb + off[k], &h, 2);
-    (void)n;
 }
 
 /* rows x n matrix of type t: 64 distinct random rows, repeated */
@@ -82,7 +81,7 @@ static void *make_matrix(pd_type t, int64_t n, int64_t rows, size_t *rb)
             if (has_quantizer(t))
                 pd_quantize_row(t, f, m + (size_t)r * *rb, n);
             else
-                random_row(t, m + (size_t)r * *rb, n, *rb);
+                random_row(t, m + (size_t)r * *rb, *rb);
         } else {
             memcpy(m + (size_t)r * *rb, m + (size_t)(r % 64) * *rb, *rb);
         }
