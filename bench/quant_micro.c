@@ -4,6 +4,8 @@
  *      libpd_avx2.a -lpthread -lm -o quant_micro
  * Run: ./quant_micro            (PONDER_SIMD=avx2|scalar to cap the level)
  *      ./quant_micro low        (Q2_K, Q3_K and the i-quants, from random blocks)
+ *      ./quant_micro tile IQ4_XS Q3_K   (the tile rate of the types named;
+ *                               QM_COLS=8: 8 input columns, as an expert gets)
  * Prints GB/s of weight bytes for pd_vec_dot over a 64 MiB matrix of 4096-wide
  * rows (out of cache), and GFLOP/s of pd_vec_dot_tile on 2048x2048 x 64.
  */
@@ -133,7 +135,7 @@ static void bench_matvec(pd_type t, int mib)
 static void bench_tile(pd_type t)
 {
     const int64_t n = 2048;
-    const int rows = 2048, cols = 64;
+    const int rows = 2048, cols = getenv("QM_COLS") ? atoi(getenv("QM_COLS")) : 64;
     size_t rb, xb;
     void *w = make_matrix(t, n, rows, &rb);
     void *x = make_acts(t, n, cols, &xb);
@@ -162,9 +164,9 @@ static void bench_tile(pd_type t)
             best_loop = dt;
     }
     double flop = 2.0 * rows * (double)n * cols;
-    printf("tile    %-5s 2048x2048 x 64: %6.1f GFLOP/s (64 rows/call), %6.1f (256 rows/call);"
+    printf("tile    %-5s 2048x2048 x %d: %6.1f GFLOP/s (64 rows/call), %6.1f (256 rows/call);"
            " loop of vec_dot: %6.1f\n",
-           pd_type_name(t), flop / best * 1e-9, flop / best256 * 1e-9, flop / best_loop * 1e-9);
+           pd_type_name(t), cols, flop / best * 1e-9, flop / best256 * 1e-9, flop / best_loop * 1e-9);
     free(w);
     free(x);
     free(out);
@@ -242,8 +244,27 @@ static void bench_copy(void)
     free(b);
 }
 
+/* "quant_micro tile IQ4_XS Q3_K": the tile benchmark of the types named */
+static int tiles_named(int n, char **names)
+{
+    printf("level: %s\n", pd_simd_level());
+    for (int i = 0; i < n; i++) {
+        uint32_t t = 0;
+        while (t < 64 && strcmp(pd_type_name(t), names[i]) != 0)
+            t++;
+        if (t == 64) {
+            fprintf(stderr, "quant_micro: unknown type '%s'\n", names[i]);
+            return 1;
+        }
+        bench_tile((pd_type)t);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "tile"))
+        return tiles_named(argc - 2, argv + 2);
     if (argc > 1 && !strcmp(argv[1], "low")) {    /* Q2_K, Q3_K and the i-quants only */
         printf("level: %s\n", pd_simd_level());
         for (size_t i = 0; i < sizeof k_low / sizeof k_low[0]; i++)

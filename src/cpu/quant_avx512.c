@@ -176,6 +176,7 @@ static void tile_q4_0_packed(int64_t n, const void *w, size_t ws, int nr,
 #if defined(__AVX__)
 SETTLE_TILE_FN(tile_q8_0_packed)
 SETTLE_TILE_FN(tile_q4_0_packed)
+SETTLE_TILE_FN(tile_q5_k_many)
 #endif
 
 void pd_quant_kernels_avx512(pd_quant_kernels *k)
@@ -183,4 +184,5 @@ void pd_quant_kernels_avx512(pd_quant_kernels *k)
     x86_fill_256(k);
     k->tile[PD_TYPE_Q8_0] = SETTLED(tile_q8_0_packed);
     k->tile[PD_TYPE_Q4_0] = SETTLED(tile_q4_0_packed);
+    k->tile[PD_TYPE_Q5_K] = SETTLED(tile_q5_k_many);
 }

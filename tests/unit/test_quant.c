@@ -2056,6 +2056,59 @@ static void check_iq_tile_order(int nt, const pd_type *ts, order_fn expected)
     }
 }
 
+/* Many columns (the AVX-512 level's panel GEMM from 9, 13 or 17 on, by
+ * type, quant_x86_panel.inc): every output still rounds as the same level's
+ * row dot, for odd and even row counts, full and partial groups of columns;
+ * nothing past nc written. */
+static void test_many_column_tiles_are_dot(void)
+{
+    enum { R = 17, C = 25, NB = 7 };
+    static const pd_type ts[] = { PD_TYPE_Q2_K, PD_TYPE_Q3_K, PD_TYPE_Q5_K, PD_TYPE_Q6_K,
+                                  PD_TYPE_IQ4_XS, PD_TYPE_IQ2_XXS, PD_TYPE_IQ2_XS, PD_TYPE_IQ2_S,
+                                  PD_TYPE_IQ3_XXS, PD_TYPE_IQ3_S };
+    static const int ncs[] = { 9, 13, 17, 24, 25 }, nbs[] = { 1, NB }, nrs[] = { 17, 16, 5, 1 };
+    static uint8_t w[R][NB * sizeof(pd_block_q6_k)], x[C][NB * sizeof(pd_block_q8_k)];
+    static float xf[NB * 256], got[C * R];
+    g_rng = 89;
+    for (size_t it = 0; it < sizeof ts / sizeof ts[0]; it++)
+        for (size_t ib = 0; ib < sizeof nbs / sizeof nbs[0]; ib++) {
+            const pd_type t = ts[it];
+            const int64_t n = (int64_t)nbs[ib] * 256;
+            for (int r = 0; r < R; r++)
+                rand_weights(t, n, w[r]);
+            for (int c = 0; c < C; c++)
+                rand_acts(t, n, x[c], xf);
+            for (int l = 0; l < PD_SIMD_LEVELS; l++) {
+                const pd_quant_kernels *k = pd_quant_kernels_get(l);
+                /* Q5_K's tile below AVX-512 (and below 17 columns) sums its K
+                 * chunks apart (tile_kmin) */
+                if (!k || (t == PD_TYPE_Q5_K && strcmp(k->name, "avx512") != 0))
+                    continue;
+                for (size_t ic = 0; ic < sizeof ncs / sizeof ncs[0]; ic++)
+                    for (size_t ir = 0; ir < sizeof nrs / sizeof nrs[0]; ir++) {
+                        const int nc = ncs[ic], nr = nrs[ir];
+                        if (t == PD_TYPE_Q5_K && nc < 17)   /* the AVX-512 panel's from 17 */
+                            continue;
+                        for (int j = 0; j < C * R; j++)
+                            got[j] = -12345.0f;
+                        pd_quant_kernels_tile(k, t, n, w, sizeof w[0], nr, x, sizeof x[0], nc, got, R);
+                        for (int c = 0; c < C; c++)
+                            for (int r = 0; r < R; r++) {
+                                const float g = got[c * R + r];
+                                if (c >= nc || r >= nr) {
+                                    T_CHECKF(g == -12345.0f, "%s %s nr=%d nc=%d [%d,%d] written",
+                                             k->name, pd_type_name(t), nr, nc, r, c);
+                                    continue;
+                                }
+                                const float want = k->dot[t](n, w[r], x[c]);
+                                T_CHECKF(u32_of(g) == u32_of(want), "%s %s nb=%d nr=%d nc=%d [%d,%d]: %a vs %a",
+                                         k->name, pd_type_name(t), nbs[ib], nr, nc, r, c, g, want);
+                            }
+                    }
+            }
+        }
+}
+
 static void test_iqxxs_tile_order(void)
 {
     static const pd_type ts[] = { PD_TYPE_IQ2_XXS, PD_TYPE_IQ3_XXS, PD_TYPE_IQ3_S, PD_TYPE_IQ2_XS, PD_TYPE_IQ2_S };
@@ -2381,6 +2434,7 @@ int main(void)
     T_RUN(test_iq2x_gguf_py);
     T_RUN(test_iq1_dot_order);
     T_RUN(test_iq1_tile_order);
+    T_RUN(test_many_column_tiles_are_dot);
     T_RUN(test_iq1_gguf_py);
     T_RUN(test_zero_rows);
     T_RUN(test_nonfinite_activations);
