@@ -127,19 +127,36 @@ typedef struct mm_plan {
     size_t q_off;            /* where in the scratch, when converted */
     bool convert;            /* converts its rows (else reads x, or q_from's rows) */
     int q_from;              /* the earlier product whose converted rows it reads, or -1 */
+    int base;                /* the base its rows are copied from (instead of converted), or -1 */
     int64_t r0, r1, chunk;   /* output rows and rows per work unit */
     int64_t unit0;           /* first global unit index */
     int64_t row0;            /* first global conversion row */
 } mm_plan;
 
+/* An input whose rows several products pick (xrows: the experts of a
+ * prefill, each token's row going to several): its rows converted once,
+ * then copied into each product's rows (the same bytes either way). */
+typedef struct mm_base {
+    const float *x;
+    int64_t ldx, k, rows;    /* rows: 1 + the highest row picked */
+    pd_type vt;
+    int members;
+    size_t off, stride;
+    int64_t row0;            /* first global conversion row */
+} mm_base;
+
 typedef struct mm_job {
     const pd_mm *mm;
     mm_plan *plan;
     int n_mm;
+    mm_base *base;
+    int n_base;
+    int64_t n_base_rows;     /* conversion rows of the bases, before the products' */
     int64_t n_units, n_rows;
     uint8_t *q;
     atomic_llong next;       /* next work unit of mm_compute */
     atomic_llong next_row;   /* next row of mm_convert */
+    atomic_llong next_copy;  /* next row of mm_copy */
 } mm_job;
 
 static const float *mm_xrow(const pd_mm *m, int64_t i)
@@ -147,20 +164,43 @@ static const float *mm_xrow(const pd_mm *m, int64_t i)
     return m->x + (m->xrows ? m->xrows[i] : i) * m->ldx;
 }
 
-/* Phase 1: convert every input row once into its weight's vec_dot type. */
-/* Row r of all products' inputs; *k: the product it belongs to (rows of
- * product k+1 follow those of product k). */
-static void convert_row(mm_job *j, int *k, int64_t r)
+/* Phase 1: convert every input row once into its weight's vec_dot type:
+ * the bases' rows, then the products' (rows of product k+1 follow those of
+ * product k); *k, *b: the product and base row r belongs to. */
+static void convert_row(mm_job *j, int *k, int *b, int64_t r)
 {
+    if (r < j->n_base_rows) {
+        while (*b + 1 < j->n_base && j->base[*b + 1].row0 <= r)
+            (*b)++;
+        const mm_base *B = &j->base[*b];
+        const int64_t i = r - B->row0;
+        pd_quantize_row(B->vt, B->x + i * B->ldx, j->q + B->off + (size_t)i * B->stride, B->k);
+        return;
+    }
+    r -= j->n_base_rows;
     while (*k + 1 < j->n_mm && j->plan[*k + 1].row0 <= r)
         (*k)++;
     const mm_plan *p = &j->plan[*k];
     const pd_mm *m = &j->mm[*k];
-    if (!p->convert)
+    if (!p->convert || p->base >= 0)
         return;
     const int64_t i = r - p->row0;
     pd_quantize_row(pd_type_vec_dot(m->w->type), mm_xrow(m, i),
                     j->q + p->q_off + (size_t)i * p->xq_stride, m->w->k);
+}
+
+/* Phase 1b: a product's row i copied from its base's converted row xrows[i] */
+static void copy_row(mm_job *j, int *k, int64_t r)
+{
+    while (*k + 1 < j->n_mm && j->plan[*k + 1].row0 <= r)
+        (*k)++;
+    const mm_plan *p = &j->plan[*k];
+    if (p->base < 0)
+        return;
+    const mm_base *B = &j->base[p->base];
+    const int64_t i = r - p->row0;
+    memcpy(j->q + p->q_off + (size_t)i * p->xq_stride,
+           j->q + B->off + (size_t)j->mm[*k].xrows[i] * B->stride, B->stride);
 }
 
 #define MM_CONVERT_ROWS 4   /* rows per claim */
@@ -170,15 +210,33 @@ static void mm_convert(void *arg, int ith, int nth)
 {
     (void)ith; (void)nth;
     mm_job *j = arg;
-    int k = 0;   /* one thread's claims only grow, so k only grows */
+    int k = 0, b = 0;   /* one thread's claims only grow, so k and b only grow */
+    const int64_t n = j->n_base_rows + j->n_rows;
     for (;;) {
         const int64_t a = atomic_fetch_add_explicit(&j->next_row, MM_CONVERT_ROWS,
                                                     memory_order_relaxed);
+        if (a >= n)
+            return;
+        const int64_t e = a + MM_CONVERT_ROWS < n ? a + MM_CONVERT_ROWS : n;
+        for (int64_t r = a; r < e; r++)
+            convert_row(j, &k, &b, r);
+    }
+}
+
+/* Phase 1b as a pool job */
+static void mm_copy(void *arg, int ith, int nth)
+{
+    (void)ith; (void)nth;
+    mm_job *j = arg;
+    int k = 0;
+    for (;;) {
+        const int64_t a = atomic_fetch_add_explicit(&j->next_copy, 4 * MM_CONVERT_ROWS,
+                                                    memory_order_relaxed);
         if (a >= j->n_rows)
             return;
-        const int64_t b = a + MM_CONVERT_ROWS < j->n_rows ? a + MM_CONVERT_ROWS : j->n_rows;
-        for (int64_t r = a; r < b; r++)
-            convert_row(j, &k, r);
+        const int64_t e = a + 4 * MM_CONVERT_ROWS < j->n_rows ? a + 4 * MM_CONVERT_ROWS : j->n_rows;
+        for (int64_t r = a; r < e; r++)
+            copy_row(j, &k, r);
     }
 }
 
@@ -377,9 +435,25 @@ static void plan_units(const pd_mm *m, mm_plan *p, int nth, int64_t *units)
     *units += m->n > 0 ? (nrow + chunk - 1) / chunk : 0;
 }
 
+/* The base of the rows m picks from its input (found or added to B[*nb]) */
+static int plan_base(const pd_mm *m, pd_type vt, size_t stride, mm_base *B, int *nb)
+{
+    int b = 0;
+    while (b < *nb && !(B[b].x == m->x && B[b].ldx == m->ldx && B[b].k == m->w->k && B[b].vt == vt))
+        b++;
+    if (b == *nb)
+        B[(*nb)++] = (mm_base){ .x = m->x, .ldx = m->ldx, .k = m->w->k, .vt = vt, .stride = stride };
+    for (int i = 0; i < m->n; i++)
+        if (m->xrows[i] + 1 > B[b].rows)
+            B[b].rows = m->xrows[i] + 1;
+    B[b].members++;
+    return b;
+}
+
 /* Where product i's converted input goes (or comes from); returns the
  * values it converts itself. */
-static int64_t plan_input(const pd_mm *mm, mm_plan *plan, int i, int *owner, size_t *q_bytes)
+static int64_t plan_input(const pd_mm *mm, mm_plan *plan, int i, int *owner, size_t *q_bytes,
+                          mm_base *B, int *nb)
 {
     const pd_mm *m = &mm[i];
     mm_plan *p = &plan[i];
@@ -389,6 +463,7 @@ static int64_t plan_input(const pd_mm *mm, mm_plan *plan, int i, int *owner, siz
     p->xq_stride = rb;
     p->convert = false;
     p->q_from = -1;
+    p->base = -1;
     if (vt == PD_TYPE_F32 && !m->xrows) {   /* read in place */
         p->xq = m->x;
         p->xq_stride = (size_t)m->ldx * sizeof(float);
@@ -402,7 +477,29 @@ static int64_t plan_input(const pd_mm *mm, mm_plan *plan, int i, int *owner, siz
     p->convert = true;
     p->q_off = *q_bytes;
     *q_bytes += (rb * (size_t)m->n + 63) & ~(size_t)63;
+    if (m->xrows && m->n >= 2 && vt != PD_TYPE_F32)
+        p->base = plan_base(m, vt, rb, B, nb);
     return m->n * m->w->k;
+}
+
+/* Bases with one member convert in place (nothing is shared); the others
+ * get their scratch after the products', and their conversion rows */
+static int64_t plan_bases(mm_plan *plan, int n_mm, mm_base *B, int nb, size_t *q_bytes)
+{
+    int64_t rows = 0;
+    for (int b = 0; b < nb; b++) {
+        if (B[b].members < 2) {
+            for (int i = 0; i < n_mm; i++)
+                if (plan[i].base == b)
+                    plan[i].base = -1;
+            B[b].rows = 0;
+        }
+        B[b].off = *q_bytes;
+        *q_bytes += (B[b].stride * (size_t)B[b].rows + 63) & ~(size_t)63;
+        B[b].row0 = rows;
+        rows += B[b].rows;
+    }
+    return rows;
 }
 
 /* Below this many values to convert, the caller converts them alone. */
@@ -413,24 +510,30 @@ pd_status pd_matmul(pd_pool *pool, pd_mm_scratch *s, const pd_mm *mm, int n_mm)
     if (n_mm <= 0)
         return PD_OK;
     mm_plan stackplan[16];
+    mm_base stackbase[16];
     mm_plan *plan = n_mm <= 16 ? stackplan : malloc((size_t)n_mm * sizeof *plan);
-    if (!plan)
-        return pd_fail(PD_ENOMEM, "matmul: out of memory");
+    mm_base *base = n_mm <= 16 ? stackbase : malloc((size_t)n_mm * sizeof *base);
+    pd_status st = PD_OK;
+    if (!plan || !base) {
+        st = pd_fail(PD_ENOMEM, "matmul: out of memory");
+        goto done;
+    }
     const int nth = pd_pool_threads(pool);
     size_t q_bytes = 0;
     int64_t units = 0, rows = 0, values = 0;
-    int owner = -1;
+    int owner = -1, n_base = 0;
     for (int i = 0; i < n_mm; i++) {
-        values += plan_input(mm, plan, i, &owner, &q_bytes);
+        values += plan_input(mm, plan, i, &owner, &q_bytes, base, &n_base);
         plan[i].row0 = rows;
         rows += mm[i].n;
         plan_units(&mm[i], &plan[i], nth, &units);
     }
+    const int64_t base_rows = plan_bases(plan, n_mm, base, n_base, &q_bytes);
     if (q_bytes > s->cap) {
         void *q = realloc(s->q, q_bytes);
         if (!q) {
-            if (plan != stackplan) free(plan);
-            return pd_fail(PD_ENOMEM, "matmul: cannot allocate %zu bytes of scratch", q_bytes);
+            st = pd_fail(PD_ENOMEM, "matmul: cannot allocate %zu bytes of scratch", q_bytes);
+            goto done;
         }
         s->q = q;
         s->cap = q_bytes;
@@ -440,16 +543,22 @@ pd_status pd_matmul(pd_pool *pool, pd_mm_scratch *s, const pd_mm *mm, int n_mm)
             plan[i].xq = (uint8_t *)s->q + plan[i].q_off;
         else if (plan[i].q_from >= 0)
             plan[i].xq = plan[plan[i].q_from].xq;
-    mm_job j = { .mm = mm, .plan = plan, .n_mm = n_mm, .n_units = units,
-                 .n_rows = rows, .q = s->q };
+    mm_job j = { .mm = mm, .plan = plan, .n_mm = n_mm, .base = base, .n_base = n_base,
+                 .n_base_rows = base_rows, .n_units = units, .n_rows = rows, .q = s->q };
     atomic_init(&j.next, 0);
     atomic_init(&j.next_row, 0);
+    atomic_init(&j.next_copy, 0);
     if (values && values <= MM_CONVERT_INLINE)
         mm_convert(&j, 0, 1);   /* decode: not worth waking the pool twice */
     else if (values)
         pd_pool_run(pool, mm_convert, &j);
+    if (base_rows)
+        pd_pool_run(pool, mm_copy, &j);
     pd_pool_run(pool, mm_compute, &j);
+done:
     if (plan != stackplan)
         free(plan);
-    return PD_OK;
+    if (base != stackbase)
+        free(base);
+    return st;
 }

@@ -6,8 +6,11 @@
 #include "t.h"
 #include "cpu/ops.h"
 #include "cpu/cpu.h"
+#include "cpu/pool.h"
+#include "quant.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 
 static float f32_of(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
 static uint32_t u32_of(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
@@ -372,6 +375,63 @@ static void test_attn_tiled(void)
     }
 }
 
+/* Experts' products that pick rows of one input (a prefill's MoE): each
+ * token's row is converted once and copied to every product that picks it;
+ * every output is the row dot of its expert's row and its token's Q8_K row,
+ * whether the products run together or one at a time. */
+static void test_matmul_shared_rows(void)
+{
+    enum { K = 512, N = 40, E = 3, T = 21 };
+    const pd_type t = PD_TYPE_Q6_K;
+    size_t rb = 0, xb = 0;
+    pd_type_row_bytes(t, K, &rb);
+    pd_type_row_bytes(PD_TYPE_Q8_K, K, &xb);
+    uint8_t *wd = malloc(rb * N * E), *xq = malloc(xb * T);
+    static float x[T][K], f[K], together[E][T][N], alone[E][T][N];
+    for (int r = 0; r < N * E; r++) {
+        for (int i = 0; i < K; i++)
+            f[i] = frand();
+        pd_quantize_row(t, f, wd + (size_t)r * rb, K);
+    }
+    for (int r = 0; r < T; r++) {
+        for (int i = 0; i < K; i++)
+            x[r][i] = frand();
+        pd_quantize_row(PD_TYPE_Q8_K, x[r], xq + (size_t)r * xb, K);
+    }
+    const pd_weight w = { .data = wd, .type = t, .k = K, .n = N, .n_mat = E, .row_bytes = rb,
+                          .mat_stride = rb * N };
+    static const int32_t rows0[] = { 0, 3, 4, 7, 9, 10, 12, 13, 15, 16, 18, 19, 20 };   /* 13 */
+    static const int32_t rows1[] = { 1, 2, 3, 5, 6, 8, 9, 11, 14, 17 };                  /* 10 */
+    static const int32_t rows2[] = { 20 };
+    const int32_t *rows[E] = { rows0, rows1, rows2 };
+    const int n[E] = { 13, 10, 1 };
+    pd_pool *pool = NULL;
+    T_EQ_INT(pd_pool_new(2, &pool), PD_OK);
+    pd_mm_scratch sc = { 0 };
+    pd_mm mm[E];
+    for (int e = 0; e < E; e++)
+        mm[e] = (pd_mm){ .w = &w, .mat = e, .x = &x[0][0], .ldx = K, .xrows = rows[e], .n = n[e],
+                         .y = &together[e][0][0], .ldy = N, .expert = true };
+    T_EQ_INT(pd_matmul(pool, &sc, mm, E), PD_OK);
+    for (int e = 0; e < E; e++) {
+        pd_mm one = mm[e];
+        one.y = &alone[e][0][0];
+        T_EQ_INT(pd_matmul(pool, &sc, &one, 1), PD_OK);
+    }
+    int bad = 0;
+    for (int e = 0; e < E; e++)
+        for (int i = 0; i < n[e]; i++)
+            for (int r = 0; r < N; r++) {
+                const float want = pd_vec_dot(t, K, pd_weight_row(&w, e, r), xq + (size_t)rows[e][i] * xb);
+                bad += u32_of(together[e][i][r]) != u32_of(want) || u32_of(alone[e][i][r]) != u32_of(want);
+            }
+    T_CHECKF(bad == 0, "%d outputs differ from the row dot", bad);
+    pd_mm_scratch_free(&sc);
+    pd_pool_free(pool);
+    free(wd);
+    free(xq);
+}
+
 int main(void)
 {
     T_RUN(test_silu_levels_bitwise);
@@ -383,5 +443,6 @@ int main(void)
     T_RUN(test_attn_four_rows);
     T_RUN(test_softmax_tile);
     T_RUN(test_attn_tiled);
+    T_RUN(test_matmul_shared_rows);
     T_DONE();
 }
