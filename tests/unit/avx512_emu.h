@@ -157,6 +157,7 @@ static inline __mmask32 emu_testn_epi8_mask(__m256i a, __m256i b)
 #undef _mm512_permutexvar_epi16
 #undef _mm512_permute_ps
 #undef _mm512_permutexvar_epi32
+#undef _mm512_shuffle_epi32
 #undef _mm512_permutex2var_epi32
 #define _mm512_setzero_si512() emu_i2(_mm256_setzero_si256(), _mm256_setzero_si256())
 #define _mm512_set1_epi8(c) emu_i2(_mm256_set1_epi8(c), _mm256_set1_epi8(c))
@@ -178,6 +179,7 @@ static inline __mmask32 emu_testn_epi8_mask(__m256i a, __m256i b)
 #define _mm512_permutexvar_epi16(idx, a) emu_permutexvar_epi16(idx, a)
 #define _mm512_permutex2var_epi32(a, idx, b) emu_permutex2var_epi32(a, idx, b)
 #define _mm512_permutexvar_epi32(idx, a) emu_permutex2var_epi32(a, idx, a)
+#define _mm512_shuffle_epi32(a, imm) emu_i2(_mm256_shuffle_epi32((a).lo, imm), _mm256_shuffle_epi32((a).hi, imm))
 #define _mm512_broadcast_i64x4(a) emu_i2(a, a)
 #define EMU_I2(f, a, b) emu_i2(f((a).lo, (b).lo), f((a).hi, (b).hi))
 #define _mm512_abs_epi8(v) emu_i2(_mm256_abs_epi8((v).lo), _mm256_abs_epi8((v).hi))

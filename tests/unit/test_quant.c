@@ -2065,7 +2065,7 @@ static void test_many_column_tiles_are_dot(void)
     enum { R = 17, C = 25, NB = 7 };
     static const pd_type ts[] = { PD_TYPE_Q2_K, PD_TYPE_Q3_K, PD_TYPE_Q5_K, PD_TYPE_Q6_K,
                                   PD_TYPE_IQ4_XS, PD_TYPE_IQ2_XXS, PD_TYPE_IQ2_XS, PD_TYPE_IQ2_S,
-                                  PD_TYPE_IQ3_XXS, PD_TYPE_IQ3_S };
+                                  PD_TYPE_IQ3_XXS, PD_TYPE_IQ3_S, PD_TYPE_IQ1_S };
     static const int ncs[] = { 9, 13, 17, 24, 25 }, nbs[] = { 1, NB }, nrs[] = { 17, 16, 5, 1 };
     static uint8_t w[R][NB * sizeof(pd_block_q6_k)], x[C][NB * sizeof(pd_block_q8_k)];
     static float xf[NB * 256], got[C * R];
