@@ -2057,7 +2057,7 @@ static void check_iq_tile_order(int nt, const pd_type *ts, order_fn expected)
 }
 
 /* Many columns (the AVX-512 level's panel GEMM from 9, 13 or 17 on, by
- * type, quant_x86_panel.inc): every output still rounds as the same level's
+ * type, quant_x86_panel.inc; every type but IQ4_NL): every output still rounds as the same level's
  * row dot, for odd and even row counts, full and partial groups of columns;
  * nothing past nc written. */
 static void test_many_column_tiles_are_dot(void)
@@ -2065,7 +2065,8 @@ static void test_many_column_tiles_are_dot(void)
     enum { R = 17, C = 25, NB = 7 };
     static const pd_type ts[] = { PD_TYPE_Q2_K, PD_TYPE_Q3_K, PD_TYPE_Q5_K, PD_TYPE_Q6_K,
                                   PD_TYPE_IQ4_XS, PD_TYPE_IQ2_XXS, PD_TYPE_IQ2_XS, PD_TYPE_IQ2_S,
-                                  PD_TYPE_IQ3_XXS, PD_TYPE_IQ3_S, PD_TYPE_IQ1_S };
+                                  PD_TYPE_IQ3_XXS, PD_TYPE_IQ3_S, PD_TYPE_IQ1_S,
+                                  PD_TYPE_IQ1_M };
     static const int ncs[] = { 9, 13, 17, 24, 25 }, nbs[] = { 1, NB }, nrs[] = { 17, 16, 5, 1 };
     static uint8_t w[R][NB * sizeof(pd_block_q6_k)], x[C][NB * sizeof(pd_block_q8_k)];
     static float xf[NB * 256], got[C * R];
