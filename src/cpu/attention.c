@@ -214,14 +214,14 @@ static void wide_rows(attn_job *j, int nth, float *scratch)
     const int max_heads = c->m->hp.mla ? PD_ATTN_UNIT / 4 : PD_ATTN_UNIT;   /* MLA: 4 rows a unit */
     const unit_grid g = grid_for(&c->m->hp, j->n, INT_MAX, max_heads, nth);
     const kv_view d0 = kv_view_of(c, j->il, 0);
-    float *qc = scratch + pd_attn_tile_floats(d0.dv);
+    float *qc = scratch + pd_attn_tile_floats(d0.dk, d0.dv);
     for (;;) {
         const int u = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
         if (u >= grid_units(&g))
             return;
         int t0, hk, h0, nh;
         unit_at(&g, u, &t0, &hk, &h0, &nh);
-        pd_attn_unit un = { .nq = 0 };
+        pd_attn_unit un = { .nq = 0, .keys_as_lanes = j->n >= 64 };
         for (int t = t0; t < t0 + g.rpu && t < j->n; t++)
             for (int h = h0; h < h0 + nh; h++) {
                 un.q[un.nq] = row_query(c, t, h, qc + (size_t)un.nq * d0.dk);
@@ -277,7 +277,7 @@ static void split_rows(void *arg, int ith, int nth)
     const unit_grid g = grid_for(hp, (n_kv + chunk - 1) / chunk, 1, PD_ATTN_UNIT, nth);
     const kv_view d0 = kv_view_of(c, j->il, 0);
     const size_t hs = (size_t)d0.dv + 2, stride = (size_t)hp->n_head * hs;
-    float *sc = thread_scratch(c, ith), *qc = sc + pd_attn_tile_floats(d0.dv);
+    float *sc = thread_scratch(c, ith), *qc = sc + pd_attn_tile_floats(d0.dk, d0.dv);
     for (;;) {
         const int u = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
         if (u >= grid_units(&g))
@@ -380,7 +380,7 @@ static void mla_rows(void *arg, int ith, int nth)
     int per = H * j->n / (2 * nth);
     per = per < 1 ? 1 : per > PD_ATTN_GROUP ? PD_ATTN_GROUP : per;
     const int n_hu = (H + per - 1) / per;
-    const size_t group = pd_attn_group_floats(PD_ATTN_GROUP, nc, dk, R), tiled = pd_attn_tile_floats(R);
+    const size_t group = pd_attn_group_floats(PD_ATTN_GROUP, nc, dk, R), tiled = pd_attn_tile_floats(dk, R);
     float *qc = sc + (group > tiled ? group : tiled);
     const void *kv = pd_kv_k(&c->kv, j->il, 0);
     for (;;) {

@@ -281,10 +281,75 @@ TGT static void wsumf4_h_avx2(float *const out[4], const uint16_t *v, size_t vs,
     PD_SETTLE_UPPER();
 }
 
+/* ktile: 8 keys x 8 values a step, converted and transposed in registers;
+ * the keys past n_kv zero, a last partial group of 8 one value at a time */
+TGT static void ktile_avx2(const uint16_t *k, size_t ks, int n_kv, int dk, float *kt)
+{
+    const int p8 = n_kv & ~7, d8 = dk & ~7;
+    for (int p0 = 0; p0 < p8; p0 += 8)
+        for (int i0 = 0; i0 < d8; i0 += 8) {
+            __m256 r[8], t[8];
+            for (int m = 0; m < 8; m++)
+                r[m] = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k + (size_t)(p0 + m) * ks + i0)));
+            for (int m = 0; m < 8; m += 2) {
+                t[m] = _mm256_unpacklo_ps(r[m], r[m + 1]);
+                t[m + 1] = _mm256_unpackhi_ps(r[m], r[m + 1]);
+            }
+            for (int m = 0; m < 8; m += 4) {
+                r[m] = _mm256_shuffle_ps(t[m], t[m + 2], 0x44);
+                r[m + 1] = _mm256_shuffle_ps(t[m], t[m + 2], 0xee);
+                r[m + 2] = _mm256_shuffle_ps(t[m + 1], t[m + 3], 0x44);
+                r[m + 3] = _mm256_shuffle_ps(t[m + 1], t[m + 3], 0xee);
+            }
+            for (int m = 0; m < 4; m++) {   /* r[m]: values m (low 128) and m + 4 (high) of keys 0..3, 4..7 */
+                _mm256_storeu_ps(kt + (size_t)(i0 + m) * PD_ATTN_KT + p0,
+                                 _mm256_permute2f128_ps(r[m], r[m + 4], 0x20));
+                _mm256_storeu_ps(kt + (size_t)(i0 + m + 4) * PD_ATTN_KT + p0,
+                                 _mm256_permute2f128_ps(r[m], r[m + 4], 0x31));
+            }
+        }
+    for (int i = 0; i < dk; i++)
+        for (int p = i < d8 ? p8 : 0; p < PD_ATTN_KT; p++)
+            kt[(size_t)i * PD_ATTN_KT + p] = p < n_kv ? pd_h2f(k[(size_t)p * ks + i]) : 0.0f;
+    PD_SETTLE_UPPER();
+}
+
 /* ---- AVX-512: the prefill weighted sum on 16 lanes (1.6x the AVX2 kernel's
- * rate on a 64-key tile; the four-row scores gained 10 %: their per-key sums
- * bound them, not the lanes) ------------------------------------------------ */
+ * rate on a 64-key tile), and the four rows' scores with keys as lanes (the
+ * per-key horizontal sums bound dots4: on 16 lanes along k it gained 10 %) - */
 #define TGT512 __attribute__((target("avx512f,avx512vl,avx2,fma,f16c")))
+
+/* The four rows' scores of a transposed tile: 64 keys in 4 vectors, one
+ * fma per row, key and value along k, as dots4_h_ref (the same bits) */
+TGT512 static void dots4t_avx512(const float *const q[4], const float *kt, int n_kv, int dk, float scale,
+                                 float *const out[4])
+{
+    __m512 acc[4][4];
+    for (int r = 0; r < 4; r++)
+        for (int g = 0; g < 4; g++)
+            acc[r][g] = _mm512_setzero_ps();
+    for (int i = 0; i < dk; i++) {
+        const float *row = kt + (size_t)i * PD_ATTN_KT;
+        const __m512 k0 = _mm512_loadu_ps(row), k1 = _mm512_loadu_ps(row + 16);
+        const __m512 k2 = _mm512_loadu_ps(row + 32), k3 = _mm512_loadu_ps(row + 48);
+#pragma GCC unroll 4
+        for (int r = 0; r < 4; r++) {
+            const __m512 b = _mm512_set1_ps(q[r][i]);
+            acc[r][0] = _mm512_fmadd_ps(b, k0, acc[r][0]);
+            acc[r][1] = _mm512_fmadd_ps(b, k1, acc[r][1]);
+            acc[r][2] = _mm512_fmadd_ps(b, k2, acc[r][2]);
+            acc[r][3] = _mm512_fmadd_ps(b, k3, acc[r][3]);
+        }
+    }
+    const __m512 sc = _mm512_set1_ps(scale);
+    for (int g = 0; g < 4; g++) {
+        const int left = n_kv - 16 * g;
+        const __mmask16 m = left >= 16 ? 0xffff : left <= 0 ? 0 : (__mmask16)((1u << left) - 1);
+        for (int r = 0; r < 4; r++)
+            _mm512_mask_storeu_ps(out[r] + 16 * g, m, _mm512_mul_ps(acc[r][g], sc));
+    }
+    PD_SETTLE_UPPER();
+}
 
 /* wsumf4_h_ref's steps, 32 values of the 4 rows at a time (each value's fma
  * chain is the same, so the same bits); the last dv % 32 as the AVX2 kernel */
@@ -328,15 +393,17 @@ static pd_attn_kernels kernels;
 
 static void pick(void)
 {
-    kernels = (pd_attn_kernels){ dots_h_ref, wsum_h_ref, dots4_h_ref, wsumf4_h_ref };
+    kernels = (pd_attn_kernels){ dots_h_ref, wsum_h_ref, dots4_h_ref, wsumf4_h_ref, NULL, NULL };
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_cpu_init();
     if (strcmp(pd_simd_level(), "scalar") != 0 && __builtin_cpu_supports("avx2")
         && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"))
-        kernels = (pd_attn_kernels){ dots_h_avx2, wsum_h_avx2, dots4_h_avx2, wsumf4_h_avx2 };
+        kernels = (pd_attn_kernels){ dots_h_avx2, wsum_h_avx2, dots4_h_avx2, wsumf4_h_avx2, NULL, NULL };
     if (strcmp(pd_simd_level(), "avx512") == 0 && __builtin_cpu_supports("avx512f")
-        && __builtin_cpu_supports("avx512vl")) {   /* the prefill kernel (64+ rows) */
+        && __builtin_cpu_supports("avx512vl")) {   /* the prefill kernels (64+ rows) */
         kernels.wsumf4 = wsumf4_h_avx512;
+        kernels.ktile = ktile_avx2;
+        kernels.dots4t = dots4t_avx512;
     }
 #endif
 }

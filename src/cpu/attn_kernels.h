@@ -21,7 +21,15 @@ typedef struct pd_attn_kernels {
                   float scale, float *const out[4]);
     void (*wsumf4)(float *const out[4], const uint16_t *v, size_t vs, int n_kv,
                    const float *const w[4], int dv);
+    /* the four rows' scores with keys as lanes (NULL where the level has
+     * none): ktile writes n_kv <= PD_ATTN_KT keys transposed to F32, kt[i *
+     * PD_ATTN_KT + p], the lanes past n_kv zero; dots4t scores them, one fma
+     * chain per row and key along k (dots4's reference order, exactly) */
+    void (*ktile)(const uint16_t *k, size_t ks, int n_kv, int dk, float *kt);
+    void (*dots4t)(const float *const q[4], const float *kt, int n_kv, int dk, float scale,
+                   float *const out[4]);
 } pd_attn_kernels;
+#define PD_ATTN_KT 64
 const pd_attn_kernels *pd_attn_kernels_get(void);
 
 #endif /* PD_CPU_ATTN_KERNELS_H */

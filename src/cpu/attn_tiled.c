@@ -15,6 +15,8 @@
 #include <math.h>
 #include <string.h>
 
+_Static_assert(PD_ATTN_TILE == PD_ATTN_KT, "a tile's keys are the transposed tile's lanes");
+
 /* out[i] = out[i] * a + t (the running sum rescaled, plus a tile's) */
 static void rescale_add(float *out, float a, const float *t, int n)
 {
@@ -28,8 +30,8 @@ static void rescale_add(float *out, float a, const float *t, int n)
  * written straight to out on the unit's first tile (nothing to rescale:
  * a prompt's rows at depth 0 have no other), else added to it rescaled. */
 static void tile4(const pd_attn_kernels *K, const pd_attn_unit *u, int i0, int nr, const uint16_t *k,
-                  size_t ks, const uint16_t *v, size_t vs, int p0, int nb, bool first, int dk,
-                  int dv, float scale, float *sc, float *mx, float *sum, float *tmp)
+                  size_t ks, const float *kt, const uint16_t *v, size_t vs, int p0, int nb, bool first,
+                  int dk, int dv, float scale, float *sc, float *mx, float *sum, float *tmp)
 {
     const float *q[4];
     float *s[4], *t[4], rescale[4];
@@ -39,7 +41,10 @@ static void tile4(const pd_attn_kernels *K, const pd_attn_unit *u, int i0, int n
         s[r] = sc + (size_t)(r < nr ? r : nr - 1) * PD_ATTN_TILE;
         t[r] = first ? u->out[i] : tmp + (size_t)(r < nr ? r : nr - 1) * dv;
     }
-    K->dots4(q, k + (size_t)p0 * ks, ks, nb, dk, scale, s);
+    if (kt)
+        K->dots4t(q, kt, nb, dk, scale, s);
+    else
+        K->dots4(q, k + (size_t)p0 * ks, ks, nb, dk, scale, s);
     for (int r = 0; r < nr; r++) {
         const int i = i0 + r, left = u->n_kv[i] - p0, nv = left < 0 ? 0 : left < nb ? left : nb;
         const float part = pd_softmax_tile(s[r], nb, nv, &mx[i], &rescale[r]);
@@ -58,6 +63,7 @@ static void unit_run(const pd_attn_unit *u, int lo, int hi, const uint16_t *k, s
 {
     const pd_attn_kernels *K = pd_attn_kernels_get();
     float *sc = scratch, *mx = sc + 4 * PD_ATTN_TILE, *sum = mx + PD_ATTN_UNIT, *tmp = sum + PD_ATTN_UNIT;
+    float *kt = K->dots4t && u->keys_as_lanes ? tmp + 4 * (size_t)dv : NULL;
     if (part_mx) {
         mx = part_mx;
         sum = part_sum;
@@ -73,13 +79,15 @@ static void unit_run(const pd_attn_unit *u, int lo, int hi, const uint16_t *k, s
     end = end < hi ? end : hi;
     for (int p0 = lo; p0 < end; p0 += PD_ATTN_TILE) {
         const int nb = end - p0 < PD_ATTN_TILE ? end - p0 : PD_ATTN_TILE;
+        if (kt)
+            K->ktile(k + (size_t)p0 * ks, ks, nb, dk, kt);
         for (int i0 = 0; i0 < u->nq; i0 += 4) {
             const int nr = u->nq - i0 < 4 ? u->nq - i0 : 4;
             bool any = false;
             for (int r = 0; r < nr; r++)
                 any |= u->n_kv[i0 + r] > p0;
             if (any)
-                tile4(K, u, i0, nr, k, ks, v, vs, p0, nb, p0 == lo, dk, dv, scale, sc, mx, sum,
+                tile4(K, u, i0, nr, k, ks, kt, v, vs, p0, nb, p0 == lo, dk, dv, scale, sc, mx, sum,
                       tmp);
         }
     }

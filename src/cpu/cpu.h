@@ -78,12 +78,13 @@ static inline size_t pd_attn_group_floats(int nh, size_t n_ctx, int dk, int dv)
 /* The tiled path (attn_tiled.c: 64+ rows, F32 decode rows): keys per
  * tile, query vectors per unit at most, and the floats of a thread's scratch
  * (four rows of a tile's scores, each query's running maximum and sum, four
- * queries' sums of a tile's values), before the units' query copies (MLA). */
+ * queries' sums of a tile's values, the tile's keys transposed), before the
+ * units' query copies (MLA). */
 #define PD_ATTN_TILE 64
 #define PD_ATTN_UNIT 32
-static inline size_t pd_attn_tile_floats(int dv)
+static inline size_t pd_attn_tile_floats(int dk, int dv)
 {
-    return 4 * PD_ATTN_TILE + 2 * PD_ATTN_UNIT + 4 * (size_t)dv;
+    return 4 * PD_ATTN_TILE + 2 * PD_ATTN_UNIT + 4 * (size_t)dv + (size_t)dk * PD_ATTN_TILE;
 }
 
 /* A unit: nq query vectors that read the same cache rows (a GQA group, MLA's
@@ -91,13 +92,16 @@ static inline size_t pd_attn_tile_floats(int dv)
  * values written to out[i]. */
 typedef struct pd_attn_unit {
     int nq;
+    bool keys_as_lanes;   /* score with the tile transposed where the level can
+                             (prefill: a choice of the call, not of the units'
+                             shapes, which follow the thread count) */
     const float *q[PD_ATTN_UNIT];
     float *out[PD_ATTN_UNIT];
     int n_kv[PD_ATTN_UNIT];
 } pd_attn_unit;
 /* The unit's attention over keys [lo, hi) (and below each query's n_kv) of
  * an F16 cache, key and value rows ks and vs halves apart. scratch:
- * pd_attn_tile_floats(dv) floats. */
+ * pd_attn_tile_floats(dk, dv) floats. */
 void pd_attn_unit_run(const pd_attn_unit *u, int lo, int hi, const uint16_t *k, size_t ks,
                       const uint16_t *v, size_t vs, int dk, int dv, float scale, float *scratch);
 /* The same for one part of a split cache: out[i] is the query's slot of

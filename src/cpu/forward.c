@@ -45,7 +45,7 @@ static size_t scores_stride(const pd_hparams *hp, int n_ctx)
 {
     size_t dk = hp->mla ? (size_t)hp->kv_lora + hp->qk_rope : (size_t)hp->head_k;
     size_t dv = hp->mla ? (size_t)hp->kv_lora : (size_t)hp->head_v;
-    size_t tiled = pd_attn_tile_floats((int)dv);
+    size_t tiled = pd_attn_tile_floats((int)dk, (int)dv);
     size_t wide = tiled + PD_ATTN_UNIT * dk;
     size_t group = pd_attn_group_floats(PD_ATTN_GROUP, (size_t)n_ctx, (int)dk, (int)dv);
     size_t narrow = (group > tiled ? group : tiled) + PD_ATTN_GROUP * dk;

@@ -9,6 +9,7 @@
 #include "cpu/pool.h"
 #include "quant.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -264,6 +265,56 @@ static void test_attn_four_rows(void)
     T_CHECKF(worst <= 1e-5, "four rows differ from one by %g", worst);
 }
 
+/* Scores with keys as lanes (the AVX-512 level; skipped where there are
+ * none): a tile transposed to F32, lanes past n_kv zero, and the four rows'
+ * scores exactly the reference's fma chain along k, for full and partial
+ * tiles and widths with a tail of 8 or fewer; nothing written past n_kv. */
+static void test_attn_keys_as_lanes(void)
+{
+    enum { NKV = PD_ATTN_KT, D = 136 };
+    static uint16_t k[NKV * D];
+    static float q[4][D], sc[4][NKV + 1], kt[D * PD_ATTN_KT];
+    pd_h2f_init();
+    const pd_attn_kernels *K = pd_attn_kernels_get();
+    if (!K->dots4t) {
+        printf("# keys as lanes: not at this level\n");
+        return;
+    }
+    for (int i = 0; i < NKV * D; i++)
+        k[i] = pd_f2h(frand());
+    for (int r = 0; r < 4; r++)
+        for (int i = 0; i < D; i++)
+            q[r][i] = frand();
+    const float *const qp[4] = { q[0], q[1], q[2], q[3] };
+    float *const scp[4] = { sc[0], sc[1], sc[2], sc[3] };
+    static const int nkvs[] = { NKV, 63, 17, 8, 1 }, ds[] = { 8, 128, D, 5 };
+    int bad = 0;
+    for (size_t a = 0; a < sizeof nkvs / sizeof nkvs[0]; a++)
+        for (size_t b = 0; b < sizeof ds / sizeof ds[0]; b++) {
+            const int n = nkvs[a], d = ds[b];
+            K->ktile(k, D, n, d, kt);
+            for (int i = 0; i < d; i++)
+                for (int p = 0; p < PD_ATTN_KT; p++)
+                    bad += u32_of(kt[i * PD_ATTN_KT + p]) != u32_of(p < n ? pd_h2f(k[p * D + i]) : 0.0f);
+            for (int r = 0; r < 4; r++)
+                for (int p = 0; p <= NKV; p++)
+                    sc[r][p] = -7.0f;
+            K->dots4t(qp, kt, n, d, 0.5f, scp);
+            for (int r = 0; r < 4; r++)
+                for (int p = 0; p <= NKV; p++) {
+                    float want = -7.0f;
+                    if (p < n) {
+                        float s = 0;
+                        for (int i = 0; i < d; i++)
+                            s = fmaf(q[r][i], pd_h2f(k[p * D + i]), s);
+                        want = s * 0.5f;
+                    }
+                    bad += u32_of(sc[r][p]) != u32_of(want);
+                }
+        }
+    T_CHECKF(bad == 0, "%d values differ", bad);
+}
+
 /* One tile of the online softmax: every level gives the scalar bits; the
  * weights are exp(x - max so far), zero past nv; the rescale factor carries
  * the old maximum to the new; no keys (nv 0) change nothing. */
@@ -340,7 +391,7 @@ static void test_attn_tiled(void)
 {
     enum { NKV = 2500, DK = 136, DV = 72, NQ = 7 };
     static uint16_t k[NKV * DK], v[NKV * DV];
-    static float q[NQ][DK], out[NQ][DV], scratch[4 * PD_ATTN_TILE + 2 * PD_ATTN_UNIT + 4 * DV];
+    static float q[NQ][DK], out[NQ][DV], scratch[4 * PD_ATTN_TILE + 2 * PD_ATTN_UNIT + 4 * DV + DK * PD_ATTN_TILE];
     static float parts[5 * NQ * (DV + 2)];
     const int n_kv[NQ] = { 1, 63, 64, 65, 200, 513, 700 };
     pd_h2f_init();
@@ -364,6 +415,18 @@ static void test_attn_tiled(void)
     for (int r = 0; r < NQ; r++)
         worst = fmax(worst, attn_ref_worst(q[r], out[r], n_kv[r], k, DK, v, DV, scale));
     T_CHECKF(worst <= 2e-5, "tiled attention differs from the definition by %g", worst);
+    pd_attn_unit un = { .nq = NQ, .keys_as_lanes = true };   /* (scored so where the level can) */
+    for (int r = 0; r < NQ; r++) {
+        un.q[r] = q[r];
+        un.out[r] = out[r];
+        un.n_kv[r] = n_kv[r];
+    }
+    memset(out, 0, sizeof out);
+    pd_attn_unit_run(&un, 0, INT_MAX, k, DK, v, DV, DK, DV, scale, scratch);
+    worst = 0;
+    for (int r = 0; r < NQ; r++)
+        worst = fmax(worst, attn_ref_worst(q[r], out[r], n_kv[r], k, DK, v, DV, scale));
+    T_CHECKF(worst <= 2e-5, "keys as lanes: %g from the definition", worst);
     const int split_kv[] = { 300, 1000, NKV };
     for (int t = 0; t < 3; t++) {
         memset(out, 0, sizeof out);
@@ -441,6 +504,7 @@ int main(void)
     T_RUN(test_attn_wsum);
     T_RUN(test_attn_wsumf);
     T_RUN(test_attn_four_rows);
+    T_RUN(test_attn_keys_as_lanes);
     T_RUN(test_softmax_tile);
     T_RUN(test_attn_tiled);
     T_RUN(test_matmul_shared_rows);
