@@ -235,6 +235,15 @@ static void test_attn_wsumf(void)
     }
 }
 
+/* nk random keys and four random queries of d values */
+static void keys_and_queries(uint16_t *k, int nk, float *q, int d)
+{
+    for (int i = 0; i < nk * d; i++)
+        k[i] = pd_f2h(frand());
+    for (int i = 0; i < 4 * d; i++)
+        q[i] = frand();
+}
+
 /* Four query rows at once: the same scores as one row at a time, to float
  * rounding (the lane order differs), for widths with and without a tail. */
 static void test_attn_four_rows(void)
@@ -244,11 +253,7 @@ static void test_attn_four_rows(void)
     static float q[4][D], sc[4][NKV], s1[NKV];
     pd_h2f_init();
     const pd_attn_kernels *K = pd_attn_kernels_get();
-    for (int i = 0; i < NKV * D; i++)
-        k[i] = pd_f2h(frand());
-    for (int r = 0; r < 4; r++)
-        for (int i = 0; i < D; i++)
-            q[r][i] = frand();
+    keys_and_queries(k, NKV, &q[0][0], D);
     const float *const qp[4] = { q[0], q[1], q[2], q[3] };
     float *const scp[4] = { sc[0], sc[1], sc[2], sc[3] };
     const int ds[] = { 8, 128, D };
@@ -280,11 +285,7 @@ static void test_attn_keys_as_lanes(void)
         printf("# keys as lanes: not at this level\n");
         return;
     }
-    for (int i = 0; i < NKV * D; i++)
-        k[i] = pd_f2h(frand());
-    for (int r = 0; r < 4; r++)
-        for (int i = 0; i < D; i++)
-            q[r][i] = frand();
+    keys_and_queries(k, NKV, &q[0][0], D);
     const float *const qp[4] = { q[0], q[1], q[2], q[3] };
     float *const scp[4] = { sc[0], sc[1], sc[2], sc[3] };
     static const int nkvs[] = { NKV, 63, 17, 8, 1 }, ds[] = { 8, 128, D, 5 };
