@@ -149,6 +149,13 @@ static void test_other_kernels_settle(void)
     check("attention", "dots4", PD_TYPE_COUNT);
     a->wsumf4(os, kv, 128, 64, ws, 128);
     check("attention", "wsumf4", PD_TYPE_COUNT);
+    if (a->ktile) {   /* the keys-as-lanes pair, where the level has it */
+        static float kt[128 * PD_ATTN_KT];
+        a->ktile(kv, 128, 64, 128, kt);
+        check("attention", "ktile", PD_TYPE_COUNT);
+        a->dots4t(qs, kt, 64, 128, 1.0f, os);
+        check("attention", "dots4t", PD_TYPE_COUNT);
+    }
     for (int l = PD_SIMD_AVX2; l < PD_SIMD_LEVELS; l++) {
         float m = -INFINITY, rescale, sum;
         if (pd_silu_mul_level(l, g_f, g_f + 256, 256))
