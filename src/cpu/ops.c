@@ -205,39 +205,37 @@ static void copy_row(mm_job *j, int *k, int64_t r)
 
 #define MM_CONVERT_ROWS 4   /* rows per claim */
 
+/* The next claim of up to step of n rows from the shared counter: [*a, *e),
+ * false when none are left */
+static bool claim_rows(atomic_llong *next, int64_t step, int64_t n, int64_t *a, int64_t *e)
+{
+    *a = atomic_fetch_add_explicit(next, step, memory_order_relaxed);
+    *e = *a + step < n ? *a + step : n;
+    return *a < n;
+}
+
 /* Phase 1 as a pool job: rows claimed from a shared counter. */
 static void mm_convert(void *arg, int ith, int nth)
 {
     (void)ith; (void)nth;
     mm_job *j = arg;
     int k = 0, b = 0;   /* one thread's claims only grow, so k and b only grow */
-    const int64_t n = j->n_base_rows + j->n_rows;
-    for (;;) {
-        const int64_t a = atomic_fetch_add_explicit(&j->next_row, MM_CONVERT_ROWS,
-                                                    memory_order_relaxed);
-        if (a >= n)
-            return;
-        const int64_t e = a + MM_CONVERT_ROWS < n ? a + MM_CONVERT_ROWS : n;
+    int64_t a, e;
+    while (claim_rows(&j->next_row, MM_CONVERT_ROWS, j->n_base_rows + j->n_rows, &a, &e))
         for (int64_t r = a; r < e; r++)
             convert_row(j, &k, &b, r);
-    }
 }
 
-/* Phase 1b as a pool job */
+/* Phase 1b as a pool job (a copy is cheaper than a conversion: larger claims) */
 static void mm_copy(void *arg, int ith, int nth)
 {
     (void)ith; (void)nth;
     mm_job *j = arg;
     int k = 0;
-    for (;;) {
-        const int64_t a = atomic_fetch_add_explicit(&j->next_copy, 4 * MM_CONVERT_ROWS,
-                                                    memory_order_relaxed);
-        if (a >= j->n_rows)
-            return;
-        const int64_t e = a + 4 * MM_CONVERT_ROWS < j->n_rows ? a + 4 * MM_CONVERT_ROWS : j->n_rows;
+    int64_t a, e;
+    while (claim_rows(&j->next_copy, 4 * MM_CONVERT_ROWS, j->n_rows, &a, &e))
         for (int64_t r = a; r < e; r++)
             copy_row(j, &k, r);
-    }
 }
 
 #define MM_TOKEN_BLOCK 64
