@@ -77,6 +77,13 @@ static sizes get_sizes(const pd_model *m, int mv_rows)
 }
 
 // Device bytes of the activations of CU_UBATCH rows (floats), ints, act and GEMM scratch.
+// the GEMM's rounded inputs of a micro-batch: (CU_UBATCH, kmax) floats and
+// their Q8_1 deltas (cu_q8_1_delta: one float per 32 values)
+static size_t gemm_input_bytes(const sizes &z)
+{
+    return (size_t)CU_UBATCH * (z.kmax + z.kmax / 32) * sizeof(float);
+}
+
 static size_t act_bytes(const pd_model *m, const sizes &z, size_t tile, int n_ctx)
 {
     const pd_hparams *hp = &m->hp;
@@ -86,7 +93,7 @@ static size_t act_bytes(const pd_model *m, const sizes &z, size_t tile, int n_ct
     size_t ints = 3 * ub * (K + 1);
     size_t act = z.act_rows * z.kmax * (4 + 1) + 2 * z.act_rows * (z.kmax / 32 + 1) * 4;
     const size_t rope_tab = (size_t)n_ctx * hp->rope_dim;   // cu_rope_init
-    return (f + rope_tab) * 4 + ints * 4 + act + ub * z.kmax * 4 + tile + 64 * 256;
+    return (f + rope_tab) * 4 + ints * 4 + act + gemm_input_bytes(z) + tile + 64 * 256;
 }
 
 // ---------------------------------------------------------------------------
@@ -305,7 +312,7 @@ static pd_status alloc_buffers(cu_state *c, const sizes &z, size_t tile)
     CUDA_TRY(cudaMalloc(&c->act.s, (an / 32 + 1) * sizeof(int)));
     // GEMM scratch
     c->gemm.tile_bytes = tile;
-    c->gemm.xr_bytes = ub * z.kmax * sizeof(float);
+    c->gemm.xr_bytes = gemm_input_bytes(z);
     CUDA_TRY(cudaMalloc(&c->gemm.tile, c->gemm.tile_bytes));
     CUDA_TRY(cudaMalloc(&c->gemm.xr, c->gemm.xr_bytes));
     // host arrays for grouping experts

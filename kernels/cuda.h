@@ -105,6 +105,17 @@ pd_status cu_dequant(cudaStream_t s, const cu_w *w, int64_t mat, int64_t r0, int
 pd_status cu_act_roundtrip(cudaStream_t s, pd_type vt, const float *x, int64_t ldx,
                            const int *idx, int rows, int64_t k, void *out, bool half);
 
+// Q4_1/Q5_1 in a GEMM: the CPU's dot adds each block's min times s =
+// fp16(d * sum of the quants), the GEMM of the dequantized rows times
+// d * sum. delta (k/32 floats per activation row, rows as in
+// cu_act_roundtrip) = s - d * sum; mins (k/32 floats per weight row) = the
+// blocks' mins of rows [r0, r0+nr) of matrix mat: mins^T delta is the
+// difference.
+pd_status cu_q8_1_delta(cudaStream_t s, const float *x, int64_t ldx, const int *idx, int rows,
+                        int64_t k, float *delta);
+pd_status cu_block_mins(cudaStream_t s, const cu_w *w, int64_t mat, int64_t r0, int64_t nr,
+                        float *mins);
+
 // ---------------------------------------------------------------------------
 // gemm.cu: prefill products through cuBLAS on dequantized weight tiles
 // ---------------------------------------------------------------------------
@@ -112,9 +123,9 @@ struct cu_gemm_ctx {
     cublasHandle_t blas;
     cudaStream_t stream;
     bool half;              // F16 tiles/inputs (fast) instead of F32 (matches CPU)
-    void *tile;             // dequantized weight rows
+    void *tile;             // dequantized weight rows (Q4_1/Q5_1: then their mins)
     size_t tile_bytes;
-    void *xr;               // rounded activations (rows, k)
+    void *xr;               // rounded activations (rows, k) (Q4_1/Q5_1: then the deltas)
     size_t xr_bytes;
 };
 // Y (rows x w->n, row i at y + i*ldy) = X W[mat]^T, X rows as in

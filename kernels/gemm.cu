@@ -3,7 +3,8 @@
 // one cuBLAS GEMM per tile. F32 tiles (default) reproduce the CPU's numbers
 // to float rounding; PONDER_CUDA_GEMM=f16 uses F16 tiles on the tensor
 // cores (faster, ~1e-3 relative difference per product) for all but F32
-// weights.
+// weights. Q4_1 and Q5_1 take a second, small GEMM for the part of their
+// dot's min term the first cannot round as the CPU does (cu_q8_1_delta).
 #include "cuda.h"
 
 pd_status cu_gemm(cu_gemm_ctx *g, const cu_w *w, int64_t mat, const float *x, int64_t ldx,
@@ -16,15 +17,22 @@ pd_status cu_gemm(cu_gemm_ctx *g, const cu_w *w, int64_t mat, const float *x, in
     const bool half = g->half && w->type != PD_TYPE_F32;
     const size_t es = half ? 2 : 4;
     const int64_t k = w->k;
-    if ((size_t)rows * (size_t)k * es > g->xr_bytes)
+    // Q4_1, Q5_1: one float per block for the mins (tile) and the deltas (xr)
+    const bool q81 = pd_type_vec_dot(w->type) == PD_TYPE_Q8_1;
+    const int64_t nb = q81 ? k / 32 : 0;
+    const size_t x_bytes = (size_t)rows * (size_t)k * es;
+    if (x_bytes + (size_t)rows * (size_t)nb * 4 > g->xr_bytes)
         return pd_fail(PD_EBACKEND, "cuda: gemm input of %d x %lld exceeds the scratch", rows,
                        (long long)k);
-    int64_t tile_rows = (int64_t)(g->tile_bytes / ((size_t)k * es));
+    int64_t tile_rows = (int64_t)(g->tile_bytes / ((size_t)k * es + (size_t)nb * 4));
     if (tile_rows < 1)
         return pd_fail(PD_EBACKEND, "cuda: a %lld-wide weight row exceeds the tile scratch",
                        (long long)k);
     PD_TRY(cu_act_roundtrip(g->stream, pd_type_vec_dot(w->type), x, ldx, idx, rows, k, g->xr,
                             half));
+    float *delta = (float *)((uint8_t *)g->xr + x_bytes);
+    if (q81)
+        PD_TRY(cu_q8_1_delta(g->stream, x, ldx, idx, rows, k, delta));
     const float one = 1.0f, zero = 0.0f;
     const cudaDataType_t dt = half ? CUDA_R_16F : CUDA_R_32F;
     for (int64_t r0 = 0; r0 < w->n; r0 += tile_rows) {
@@ -34,6 +42,15 @@ pd_status cu_gemm(cu_gemm_ctx *g, const cu_w *w, int64_t mat, const float *x, in
         CUBLAS_TRY(cublasGemmEx(g->blas, CUBLAS_OP_T, CUBLAS_OP_N, (int)nr, rows, (int)k,
                                 &one, g->tile, dt, (int)k, g->xr, dt, (int)k,
                                 &zero, y + r0, CUDA_R_32F, (int)ldy,
+                                CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+        if (!q81)
+            continue;
+        // C += mins^T (nr x nb) * delta (nb x rows)
+        float *mins = (float *)((uint8_t *)g->tile + (size_t)nr * (size_t)k * es);
+        PD_TRY(cu_block_mins(g->stream, w, mat, r0, nr, mins));
+        CUBLAS_TRY(cublasGemmEx(g->blas, CUBLAS_OP_T, CUBLAS_OP_N, (int)nr, rows, (int)nb,
+                                &one, mins, CUDA_R_32F, (int)nb, delta, CUDA_R_32F, (int)nb,
+                                &one, y + r0, CUDA_R_32F, (int)ldy,
                                 CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
     }
     return PD_OK;

@@ -387,3 +387,63 @@ pd_status cu_act_roundtrip(cudaStream_t s, pd_type vt, const float *x, int64_t l
     CUDA_LAUNCHED();
     return PD_OK;
 }
+
+// ---------------------------------------------------------------------------
+// The Q8_1 term a GEMM on dequantized rows misses (Q4_1, Q5_1)
+// ---------------------------------------------------------------------------
+// The CPU's Q4_1/Q5_1 dot adds a block's min times s = fp16(d * sum of the
+// quants); a GEMM of the dequantized rows against the rounded activations
+// adds it times d * sum, unrounded: off by up to 2^-11 of that term.
+// delta (column-major, nb = k/32 rows of one column per activation row) =
+// s - fp16(d) * sum, one warp per block of 32.
+__global__ void k_q8_1_delta(const float *x, int64_t ldx, const int *idx, int rows, int64_t k,
+                             float *delta)
+{
+    const int64_t nb = k / 32, gw = ((int64_t)blockIdx.x * blockDim.x + threadIdx.x) / 32;
+    const int lane = threadIdx.x % 32;
+    if (gw >= rows * nb)
+        return;
+    const int64_t r = gw / nb, b = gw % nb, src = idx ? idx[r] : r;
+    float d, s;
+    const int q = quant_q8_1(x[src * ldx + b * 32 + lane], &d, &s);
+    const int sum = warp_sum_i(q);
+    if (lane == 0)
+        delta[r * nb + b] = (float)((double)s - (double)d * sum);
+}
+
+// mins (column-major, nb rows of one column per weight row) = the fp16 min
+// of every block of rows [0, nr): Q4_1 and Q5_1 blocks lead with d, then m
+__global__ void k_block_mins(const uint8_t *base, size_t row_bytes, size_t block_bytes, int64_t nb,
+                             int64_t nr, float *mins)
+{
+    const int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= nr * nb)
+        return;
+    mins[i] = cu_h2f(base + (i / nb) * row_bytes + (i % nb) * block_bytes + 2);
+}
+
+pd_status cu_q8_1_delta(cudaStream_t s, const float *x, int64_t ldx, const int *idx, int rows,
+                        int64_t k, float *delta)
+{
+    if (rows <= 0)
+        return PD_OK;
+    if (k % 32)
+        return pd_fail(PD_EBACKEND, "cuda: %lld values do not fill Q8_1 blocks", (long long)k);
+    k_q8_1_delta<<<blocks(rows * (k / 32) * 32, 256), 256, 0, s>>>(x, ldx, idx, rows, k, delta);
+    CUDA_LAUNCHED();
+    return PD_OK;
+}
+
+pd_status cu_block_mins(cudaStream_t s, const cu_w *w, int64_t mat, int64_t r0, int64_t nr,
+                        float *mins)
+{
+    if (nr <= 0)
+        return PD_OK;
+    if (w->type != PD_TYPE_Q4_1 && w->type != PD_TYPE_Q5_1)
+        return pd_fail(PD_EUNSUPPORTED, "cuda: %s has no block mins", pd_type_name(w->type));
+    const int64_t nb = w->k / 32;
+    const uint8_t *base = w->data + mat * w->mat_stride + r0 * w->row_bytes;
+    k_block_mins<<<blocks(nr * nb, 256), 256, 0, s>>>(base, w->row_bytes, w->row_bytes / nb, nb, nr, mins);
+    CUDA_LAUNCHED();
+    return PD_OK;
+}

@@ -276,7 +276,7 @@ static void test_gemm(cublasHandle_t blas, pd_type t, int64_t k, int64_t n, int 
     for (int i = 0; i < rows; i++) idx[i] = gather ? (i * 3 + 1) % src_rows : i;
     float *dx = dev(x.data(), x.size()), *dy = dev_poison((size_t)rows * n);
     int *didx = gather ? dev(idx.data(), idx.size()) : NULL;
-    cu_gemm_ctx g{ blas, S, half, NULL, (size_t)(1 << 20), NULL, (size_t)rows * k * 4 };
+    cu_gemm_ctx g{ blas, S, half, NULL, (size_t)(1 << 20), NULL, (size_t)rows * (k + k / 32) * 4 };
     CK(cudaMalloc(&g.tile, g.tile_bytes));   // 1 MiB: several tiles for the larger shapes
     CK(cudaMalloc(&g.xr, g.xr_bytes));
     PK(cu_gemm(&g, &dw, 1, dx, k, didx, rows, dy, n));
