@@ -1,0 +1,2 @@
+// cublas_v2.h - cuemu stands in for the CUDA toolkit header (tests/cuemu/cuemu.h)
+#include "../cuemu.h"

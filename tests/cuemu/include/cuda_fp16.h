@@ -1,0 +1,2 @@
+// cuda_fp16.h - cuemu stands in for the CUDA toolkit header (tests/cuemu/cuemu.h)
+#include "../cuemu.h"
