@@ -9,6 +9,7 @@
 #include "chat.h"
 #include "cpu/cpu.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -762,6 +763,34 @@ static void note_chat_template(pd_model *m)
 const char *pd_model_template_note(const pd_model *m) { return m ? m->chat_note : ""; }
 const char *pd_model_memory_note(const pd_model *m) { return m ? m->mem_note : ""; }
 
+/* PONDER_ROUTE_TRACE=FILE: every expert choice written to FILE, one line
+ * per token and MoE layer, "pos layer id... weight..." in the backend's
+ * order (tests/gpu/run.sh tells a routing near-tie between the CPU and the
+ * GPU from a fault with it; see the oracle's routing.txt for the idea) */
+static void trace_route(void *user, int pos, int layer, int k, const int32_t *ids,
+                        const float *weights)
+{
+    FILE *f = user;
+    fprintf(f, "%d %d", pos, layer);
+    for (int i = 0; i < k; i++)
+        fprintf(f, " %d", (int)ids[i]);
+    for (int i = 0; i < k; i++)
+        fprintf(f, " %.9g", weights[i]);
+    fputc('\n', f);
+}
+
+static pd_status open_route_trace(pd_model *m)
+{
+    const char *path = getenv("PONDER_ROUTE_TRACE");
+    if (!path || !*path)
+        return PD_OK;
+    m->route_trace = fopen(path, "w");
+    if (!m->route_trace)
+        return pd_fail(PD_EIO, "PONDER_ROUTE_TRACE: %s: %s", path, strerror(errno));
+    pd_model_set_route_hook(m, trace_route, m->route_trace);
+    return PD_OK;
+}
+
 pd_status pd_model_open(const char *path, const pd_model_opts *opts, pd_model **out)
 {
     pd_model *m;
@@ -775,6 +804,8 @@ pd_status pd_model_open(const char *path, const pd_model_opts *opts, pd_model **
         st = pd_tokenizer_load(m->gguf, &m->tok);
     if (st == PD_OK)
         note_chat_template(m);
+    if (st == PD_OK)
+        st = open_route_trace(m);
     if (st == PD_OK)
         st = pd_backend_attach(m, &m->opts);
     if (st != PD_OK) {
@@ -791,6 +822,8 @@ void pd_model_close(pd_model *m)
     if (!m)
         return;
     pd_backend_detach(m);
+    if (m->route_trace)
+        fclose(m->route_trace);
     if (m->tok)
         pd_tokenizer_free(m->tok);
     for (int i = 0; i < m->n_owned; i++)

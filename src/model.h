@@ -10,6 +10,7 @@
 #ifndef PD_MODEL_H
 #define PD_MODEL_H
 
+#include <stdio.h>
 #include "ponder.h"
 #include "gguf.h"
 #include "quant.h"
@@ -151,6 +152,7 @@ struct pd_model {
     bool no_repack;                   /* the CPU backend reads Q4_K from the file as is */
     pd_route_fn route_fn;
     void *route_user;
+    FILE *route_trace;                /* PONDER_ROUTE_TRACE's file (pd_model_open) */
 };
 
 /* Open without a tokenizer or backend (tests, `ponder info`-like uses). */
