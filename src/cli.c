@@ -9,26 +9,50 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const char *command;   /* cli_set_command */
+
+void cli_set_command(const char *name)
+{
+    command = name;
+}
+
+/* "ponder: " or "ponder: CMD: " */
+static void error_prefix(void)
+{
+    fputs("ponder: ", stderr);
+    if (command)
+        fprintf(stderr, "%s: ", command);
+}
+
 void cli_error(const char *fmt, ...)
 {
     va_list ap;
-    fputs("ponder: ", stderr);
+    error_prefix();
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
 }
 
+const char *cli_engine_msg(void)
+{
+    const char *msg = pd_errmsg();
+    size_t n = command ? strlen(command) : 0;
+    if (n && strncmp(msg, command, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ')
+        msg += n + 2;
+    return msg;
+}
+
 int cli_engine_error(void)
 {
-    cli_error("%s", pd_errmsg());
+    cli_error("%s", cli_engine_msg());
     return CLI_EXIT_INPUT;
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
-    fputs("ponder: ", stderr);
+    error_prefix();
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
@@ -37,6 +61,48 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     else
         fputs(" (try 'ponder --help')\n", stderr);
     return CLI_EXIT_USAGE;
+}
+
+bool cli_help_asked(int argc, char **argv, const char *optstring, const struct option *opts)
+{
+    bool help = false;
+    int opt;
+    opterr = 0;
+    optind = 0;   /* a full restart of getopt (glibc, musl and the BSDs alike) */
+    while ((opt = getopt_long(argc, argv, optstring, opts, NULL)) != -1)
+        help |= opt == 'h';
+    optind = 0;
+    return help;
+}
+
+/* The table entry of a getopt_long result; NULL when none. */
+static const struct option *option_by_val(const struct option *opts, int val)
+{
+    for (const struct option *o = opts; o->name; o++)
+        if (o->val == val)
+            return o;
+    return NULL;
+}
+
+int cli_option_error(const char *cmd, const struct option *opts, int opt, char **argv)
+{
+    const char *given = argv[optind - 1];
+    if (opt == ':')
+        return cli_usage_error(cmd, "option '%s' needs a value", given);
+    if (opt == '?') {
+        const struct option *o = optopt ? option_by_val(opts, optopt) : NULL;
+        if (o && o->has_arg == no_argument && strncmp(given, "--", 2) == 0 && strchr(given, '='))
+            return cli_usage_error(cmd, "option '--%s' takes no value", o->name);   /* --json=1 */
+        if (optopt > 0 && optopt < 128)   /* a letter, maybe inside a cluster (-xv) */
+            return cli_usage_error(cmd, "unknown option '-%c'", optopt);
+        return cli_usage_error(cmd, "unknown option '%s'", given);
+    }
+    /* a known option that this command does not take; argv[optind - 1] may
+     * be its value, so name it from the table */
+    const struct option *o = option_by_val(opts, opt);
+    if (o)
+        return cli_usage_error(cmd, "--%s is not an option of %s", o->name, cmd ? cmd : "the REPL");
+    return cli_usage_error(cmd, "unknown option '%s'", given);
 }
 
 bool cli_parse_int(const char *what, const char *s, long lo, long hi, long *out)
@@ -68,6 +134,7 @@ bool cli_parse_float(const char *what, const char *s, double lo, double hi, doub
 void cli_common_init(cli_common *c)
 {
     memset(c, 0, sizeof *c);
+    c->takes = CLI_TAKES_ALL;
     pd_model_opts_default(&c->mopts);
     pd_params_default(&c->params);
 }
@@ -90,16 +157,45 @@ static int parse_groups(const char *s, unsigned *out)
     return 0;
 }
 
+/* The CLI_TAKES_* group of a common option; 0 for any other. */
+static unsigned option_group(int opt)
+{
+    switch (opt) {
+    case 'm': return CLI_TAKES_MODEL;
+    case 't': case OPT_THREADS: case OPT_BACKEND: case OPT_NO_REPACK: case OPT_ATTN_F32:
+        return CLI_TAKES_LOAD;
+    case OPT_CTX: return CLI_TAKES_CTX;
+    case OPT_VERBOSE: return CLI_TAKES_VERBOSE;
+    case 'n': return CLI_TAKES_MAX;
+    case OPT_TEMP: case OPT_TOP_K: case OPT_TOP_P: case OPT_MIN_P: case OPT_REPEAT_PENALTY:
+    case OPT_SEED:
+        return CLI_TAKES_SAMPLING;
+    case OPT_TIP: case OPT_TIP_ALPHA: case OPT_TIP_BETA: case OPT_TIP_GROUPS:
+    case OPT_TIP_SCHEDULE: case OPT_MIN_THOUGHT: case OPT_THINK_BUDGET: case OPT_NO_WAIT:
+        return CLI_TAKES_TIP;
+    case OPT_TIP_PHRASES: return CLI_TAKES_PHRASES;
+    case OPT_TEMPLATE: case OPT_SYSTEM: return CLI_TAKES_CHAT;
+    case OPT_RAW: return CLI_TAKES_RAW;
+    case OPT_JSON: return CLI_TAKES_JSON;
+    case OPT_PLAIN: return CLI_TAKES_PLAIN;
+    case OPT_THEME: return CLI_TAKES_THEME;
+    default: return 0;
+    }
+}
+
 int cli_common_option(cli_common *c, int opt, const char *arg)
 {
     pd_params *p = &c->params;
     long l;
     double d;
+    if (!(option_group(opt) & c->takes))
+        return 0;
     switch (opt) {
     case 'm': c->model = arg; return 1;
     case 'n':
         if (!cli_parse_int("--max-tokens", arg, 1, 1 << 24, &l)) return -1;
         p->max_tokens = (int)l; return 1;
+    case 't':
     case OPT_THREADS:
         /* the CPU pool takes at most 256 threads */
         if (!cli_parse_int("--threads", arg, 1, 256, &l)) return -1;
@@ -186,8 +282,8 @@ void cli_model_notes(const pd_model *m)
     const char *notes[] = {pd_model_backend_note(m), pd_model_template_note(m),
                            pd_model_memory_note(m)};
     for (size_t i = 0; i < sizeof notes / sizeof notes[0]; i++)
-        if (notes[i] && notes[i][0])
-            cli_error("note: %s", notes[i]);
+        if (notes[i] && notes[i][0])   /* not an error: no command name */
+            fprintf(stderr, "ponder: note: %s\n", notes[i]);
 }
 
 void cli_demo_defaults(cli_common *c)

@@ -1,12 +1,16 @@
 /* cmd_bench.c - `ponder bench -m M [-p 512] [-n 128] [-d 0] [-r 3] [--threads N] [--json]`:
  * prefill and decode throughput, the median of -r repetitions with their
  * range (min-max), and decode's effective memory bandwidth beside the
- * machine's copy bandwidth (see bench.h for the definitions). */
+ * machine's copy bandwidth (see bench.h for the definitions). The context is
+ * --ctx, or as llama-bench's just the -d + -p + -n tokens of the test; those
+ * must fit --ctx, or without it the model's own context length. */
 #include "cli.h"
 #include "bench.h"
+#include "gguf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* A JSON string body: quotes, backslashes and control bytes escaped. */
 static void json_str(const char *s)
@@ -72,6 +76,26 @@ static void print_text(const pd_model *m, const pd_bench_result *r)
            r->read_gb_s, r->read_gb_s > 0 ? 100.0 * r->decode_gb_s / r->read_gb_s : 0);
 }
 
+/* The context length the file was made for (<arch>.context_length); 0 when
+ * it cannot be read (pd_model_open then says why). */
+static long file_ctx(const char *path)
+{
+    pd_gguf *g;
+    pd_gguf_str a;
+    char arch[64];
+    uint32_t n = 0;
+    if (pd_gguf_open(path, &g) != PD_OK)
+        return 0;
+    if (pd_gguf_get_str(g, "general.architecture", &a) && a.len < sizeof arch) {
+        memcpy(arch, a.ptr, a.len);
+        arch[a.len] = '\0';
+        if (!pd_gguf_get_arch_u32(g, arch, "context_length", &n))
+            n = 0;
+    }
+    pd_gguf_close(g);
+    return (long)n;
+}
+
 int cmd_bench(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -81,14 +105,15 @@ int cmd_bench(int argc, char **argv)
         {"repetitions", required_argument, 0, 'r'},
         {0, 0, 0, 0}
     };
+    static const char optstring[] = ":" CLI_COMMON_SHORT "p:d:r:";
     cli_common c;
     cli_common_init(&c);
-    long n_prompt = 512, depth = 0, reps = 3;
+    c.takes = CLI_BENCH_TAKES;
+    long n_prompt = 512, n_gen = 128, depth = 0, reps = 3;
     int o;
-    optind = 1;
-    opterr = 0;
-    c.params.max_tokens = 128;
-    while ((o = getopt_long(argc, argv, ":" CLI_COMMON_SHORT "p:d:r:", opts, NULL)) != -1) {
+    if (cli_help_asked(argc, argv, optstring, opts))
+        return CLI_SHOW_HELP;
+    while ((o = getopt_long(argc, argv, optstring, opts, NULL)) != -1) {
         int r = cli_common_option(&c, o, optarg);
         if (r < 0)
             return CLI_EXIT_USAGE;
@@ -98,30 +123,39 @@ int cmd_bench(int argc, char **argv)
         case 'p':
             if (!cli_parse_int("-p", optarg, 1, 1 << 20, &n_prompt)) return CLI_EXIT_USAGE;
             break;
+        case 'n':   /* -n/--max-tokens: the decoded tokens */
+            if (!cli_parse_int("-n", optarg, 1, 1 << 20, &n_gen)) return CLI_EXIT_USAGE;
+            break;
         case 'd':
             if (!cli_parse_int("-d", optarg, 0, 1 << 20, &depth)) return CLI_EXIT_USAGE;
             break;
         case 'r':
             if (!cli_parse_int("-r", optarg, 1, PD_BENCH_MAX_REPS, &reps)) return CLI_EXIT_USAGE;
             break;
-        case ':': return cli_usage_error("bench", "option '%s' needs a value", argv[optind - 1]);
-        default: return cli_usage_error("bench", "unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_error("bench", opts, o, argv);
         }
     }
     if (optind < argc)
         return cli_usage_error("bench", "unexpected argument '%s'", argv[optind]);
-    const int n_gen = c.params.max_tokens;
-    if (c.mopts.n_ctx == 0)
-        c.mopts.n_ctx = (int)depth + (n_prompt > n_gen ? (int)n_prompt : n_gen);
     char *path = cli_model_path(c.model);
     if (!path)
         return CLI_EXIT_INPUT;
+    const long need = depth + n_prompt + n_gen;
+    const long ctx = c.mopts.n_ctx ? c.mopts.n_ctx : file_ctx(path);
+    if (ctx > 0 && need > ctx) {
+        free(path);
+        return cli_usage_error("bench", "-d %ld + -p %ld + -n %ld = %ld tokens do not fit the "
+                               "context of %ld%s", depth, n_prompt, n_gen, need, ctx,
+                               c.mopts.n_ctx ? " (--ctx)" : ", the model's (--ctx sets another)");
+    }
+    if (c.mopts.n_ctx == 0)
+        c.mopts.n_ctx = (int)need;
     pd_model *m = NULL;
     pd_bench_result r;
     int rc = CLI_EXIT_OK;
     if (pd_model_open(path, &c.mopts, &m) == PD_OK)
         cli_model_notes(m);
-    if (!m || pd_bench_run(m, (int)n_prompt, n_gen, (int)depth, (int)reps, &r) != PD_OK)
+    if (!m || pd_bench_run(m, (int)n_prompt, (int)n_gen, (int)depth, (int)reps, &r) != PD_OK)
         rc = cli_engine_error();
     else if (c.json)
         print_json(m, &r);

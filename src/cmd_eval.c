@@ -97,20 +97,18 @@ int cmd_eval(int argc, char **argv)
         CLI_COMMON_OPTIONS, {"set", required_argument, 0, OPT_SET},
         {"samples", required_argument, 0, OPT_SAMPLES},
         {"compare", no_argument, 0, OPT_COMPARE}, {0, 0, 0, 0}};
+    static const char optstring[] = ":" CLI_COMMON_SHORT;
     cli_common c;
     cli_common_init(&c);
+    c.takes = CLI_EVAL_TAKES;
     c.params.temperature = -1;   /* "not given": greedy unless sampling */
     const char *set_path = NULL;
     long samples = 1;
     bool compare = false;
     int opt;
-    optind = 1;
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":" CLI_COMMON_SHORT, opts, NULL)) != -1) {
-        if (opt == ':')
-            return cli_usage_error("eval", "eval: option '%s' needs a value", argv[optind - 1]);
-        if (opt == '?')
-            return cli_usage_error("eval", "eval: unknown option '%s'", argv[optind - 1]);
+    if (cli_help_asked(argc, argv, optstring, opts))
+        return CLI_SHOW_HELP;
+    while ((opt = getopt_long(argc, argv, optstring, opts, NULL)) != -1) {
         if (opt == OPT_SET) { set_path = optarg; continue; }
         if (opt == OPT_SAMPLES) {
             if (!cli_parse_int("--samples", optarg, 1, 1000, &samples)) return CLI_EXIT_USAGE;
@@ -119,15 +117,15 @@ int cmd_eval(int argc, char **argv)
         if (opt == OPT_COMPARE) { compare = true; continue; }
         int r = cli_common_option(&c, opt, optarg);
         if (r < 0) return CLI_EXIT_USAGE;
-        if (r == 0) return cli_usage_error("eval", "eval: unknown option '%s'", argv[optind - 1]);
+        if (r == 0) return cli_option_error("eval", opts, opt, argv);
     }
     if (optind < argc)
-        return cli_usage_error("eval", "eval: unexpected argument '%s'", argv[optind]);
+        return cli_usage_error("eval", "unexpected argument '%s'", argv[optind]);
     if (!set_path)
-        return cli_usage_error("eval", "eval: --set FILE is required");
+        return cli_usage_error("eval", "--set FILE is required");
     pd_chat_family fam;
     if (c.params.template_name && !pd_chat_family_from_name(c.params.template_name, &fam))
-        return cli_usage_error("eval", "eval: --template: '%s' is not one of deepseek-r1, "
+        return cli_usage_error("eval", "--template: '%s' is not one of deepseek-r1, "
                                "qwen3, r1-zero, chatml, raw", c.params.template_name);
     if (c.params.temperature < 0)
         c.params.temperature = samples > 1 ? 0.6f : 0.0f;
@@ -179,7 +177,7 @@ int cmd_eval(int argc, char **argv)
         print_table(compare ? &a : &b, compare ? &b : NULL);
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        cli_error("eval: cannot write the output: %s", strerror(errno ? errno : EIO));
+        cli_error("cannot write the output: %s", strerror(errno ? errno : EIO));
         rc = CLI_EXIT_INPUT;
     }
 done:

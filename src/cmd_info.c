@@ -380,26 +380,27 @@ static void describe(const pd_gguf *g, bool keys)
 int cmd_info(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"model", required_argument, 0, 'm'},
+        CLI_COMMON_OPTIONS,
         {"keys", no_argument, 0, OPT_KEYS},
         {0, 0, 0, 0},
     };
-    const char *model = NULL;
+    static const char optstring[] = ":" CLI_COMMON_SHORT;
+    cli_common c;
+    cli_common_init(&c);
+    c.takes = CLI_INFO_TAKES;
     bool keys = false;
-    int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":m:", opts, NULL)) != -1) {
-        switch (c) {
-        case 'm': model = optarg; break;
-        case OPT_KEYS: keys = true; break;
-        case ':': return cli_usage_error("info", "info: option '%s' needs a value", argv[optind - 1]);
-        default: return cli_usage_error("info", "info: unknown option '%s'", argv[optind - 1]);
-        }
+    int opt;
+    if (cli_help_asked(argc, argv, optstring, opts))
+        return CLI_SHOW_HELP;
+    while ((opt = getopt_long(argc, argv, optstring, opts, NULL)) != -1) {
+        if (opt == OPT_KEYS) { keys = true; continue; }
+        int r = cli_common_option(&c, opt, optarg);
+        if (r < 0) return CLI_EXIT_USAGE;
+        if (r == 0) return cli_option_error("info", opts, opt, argv);
     }
     if (optind < argc)
-        return cli_usage_error("info", "info: unexpected argument '%s'", argv[optind]);
-    char *path = cli_model_path(model);
+        return cli_usage_error("info", "unexpected argument '%s'", argv[optind]);
+    char *path = cli_model_path(c.model);
     if (!path)
         return CLI_EXIT_INPUT;
     pd_gguf *g;
@@ -410,7 +411,7 @@ int cmd_info(int argc, char **argv)
     describe(g, keys);
     pd_gguf_close(g);
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        cli_error("info: cannot write the output");
+        cli_error("cannot write the output");
         return CLI_EXIT_INPUT;
     }
     return CLI_EXIT_OK;

@@ -169,15 +169,17 @@ int cmd_logits(int argc, char **argv)
         {"out", required_argument, 0, OPT_OUT},
         {0, 0, 0, 0}
     };
+    static const char optstring[] = ":" CLI_COMMON_SHORT "p:";
     cli_common c;
     cli_common_init(&c);
+    c.takes = CLI_LOGITS_TAKES;
     const char *prompt = NULL, *tokens = NULL, *out = NULL;
     bool all = false;
     long top = 5;
     int o;
-    optind = 1;
-    opterr = 0;
-    while ((o = getopt_long(argc, argv, ":" CLI_COMMON_SHORT "p:", opts, NULL)) != -1) {
+    if (cli_help_asked(argc, argv, optstring, opts))
+        return CLI_SHOW_HELP;
+    while ((o = getopt_long(argc, argv, optstring, opts, NULL)) != -1) {
         int r = cli_common_option(&c, o, optarg);
         if (r < 0)
             return CLI_EXIT_USAGE;
@@ -192,8 +194,7 @@ int cmd_logits(int argc, char **argv)
             if (!cli_parse_int("--top", optarg, 0, 64, &top)) return CLI_EXIT_USAGE;
             break;
         case OPT_OUT: out = optarg; break;
-        case ':': return cli_usage_error("logits", "option '%s' needs a value", argv[optind - 1]);
-        default: return cli_usage_error("logits", "unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_error("logits", opts, o, argv);
         }
     }
     if (optind < argc)

@@ -123,31 +123,31 @@ int cmd_run(int argc, char **argv)
 {
     static const struct option opts[] = {
         CLI_COMMON_OPTIONS, {"prompt", required_argument, 0, OPT_PROMPT}, {0, 0, 0, 0}};
+    static const char optstring[] = ":" CLI_COMMON_SHORT "p:";
     cli_common c;
     cli_common_init(&c);
+    c.takes = CLI_RUN_TAKES;
     const char *prompt = NULL;
     int opt;
-    optind = 1;
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":" CLI_COMMON_SHORT "p:", opts, NULL)) != -1) {
+    if (cli_help_asked(argc, argv, optstring, opts))
+        return CLI_SHOW_HELP;
+    while ((opt = getopt_long(argc, argv, optstring, opts, NULL)) != -1) {
         if (opt == 'p' || opt == OPT_PROMPT) { prompt = optarg; continue; }
-        if (opt == ':')
-            return cli_usage_error("run", "run: option '%s' needs a value", argv[optind - 1]);
-        int r = opt == '?' ? 0 : cli_common_option(&c, opt, optarg);
+        int r = cli_common_option(&c, opt, optarg);
         if (r < 0) return CLI_EXIT_USAGE;
-        if (r == 0) return cli_usage_error("run", "run: unknown option '%s'", argv[optind - 1]);
+        if (r == 0) return cli_option_error("run", opts, opt, argv);
     }
     if (optind < argc)
-        return cli_usage_error("run", "run: unexpected argument '%s'", argv[optind]);
+        return cli_usage_error("run", "unexpected argument '%s'", argv[optind]);
     if (!prompt)
-        return cli_usage_error("run", "run: -p PROMPT is required");
+        return cli_usage_error("run", "-p PROMPT is required");
     pd_chat_family fam;
     if (c.params.template_name && !pd_chat_family_from_name(c.params.template_name, &fam))
-        return cli_usage_error("run", "run: --template: '%s' is not one of deepseek-r1, qwen3, "
+        return cli_usage_error("run", "--template: '%s' is not one of deepseek-r1, qwen3, "
                                "r1-zero, chatml, raw", c.params.template_name);
     char *text = strcmp(prompt, "-") == 0 ? read_stdin() : strdup(prompt);
     if (!text) {
-        cli_error("run: cannot read the prompt");
+        cli_error("cannot read the prompt");
         return CLI_EXIT_INPUT;
     }
     cli_demo_defaults(&c);
@@ -175,10 +175,10 @@ int cmd_run(int argc, char **argv)
     if (fflush(stdout) != 0 && !o.write_error)
         o.write_error = errno ? errno : EIO;
     if (o.write_error) {
-        cli_error("run: cannot write the output: %s", strerror(o.write_error));
+        cli_error("cannot write the output: %s", strerror(o.write_error));
         rc = CLI_EXIT_INPUT;
     } else if (o.reason == PD_DONE_ERROR) {
-        cli_error("run: %s", o.error);
+        cli_error("%s", o.error);
         rc = CLI_EXIT_INPUT;
     } else {
         rc = o.reason == PD_DONE_CANCELLED ? CLI_EXIT_CANCELLED : CLI_EXIT_OK;

@@ -1,7 +1,8 @@
 /* cmd_synth.c - `ponder synth --preset NAME --type TYPE -o FILE`: write a
  * random-weight GGUF with the shapes of a real model (see synth.h), with
  * progress on stderr when it is a terminal and a one-line summary at the
- * end; Ctrl-C stops it and leaves no partial file. */
+ * end; Ctrl-C stops it and leaves no partial file. The file is written under
+ * a temporary name and renamed, so `-o -` (standard output) is refused. */
 #include "cli.h"
 #include "synth.h"
 
@@ -106,20 +107,23 @@ int cmd_synth(int argc, char **argv)
         {"layers", required_argument, 0, OPT_LAYERS},
         {"experts", required_argument, 0, OPT_EXPERTS},
         {"tensors", no_argument, 0, OPT_TENSORS},
+        CLI_HELP_OPTION,
         {0, 0, 0, 0},
     };
+    static const char optstring[] = ":ho:";
     pd_synth_opts so = { .type = PD_TYPE_Q8_0, .seed = 1 };
     const char *out = NULL, *type = NULL;
+    bool list = false;
     long l;
     int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":o:", opts, NULL)) != -1) {
+    if (cli_help_asked(argc, argv, optstring, opts))
+        return CLI_SHOW_HELP;
+    while ((c = getopt_long(argc, argv, optstring, opts, NULL)) != -1) {
         switch (c) {
         case OPT_PRESET: so.preset = optarg; break;
         case OPT_TYPE: type = optarg; break;
         case 'o': out = optarg; break;
-        case OPT_LIST: return list_presets();
+        case OPT_LIST: list = true; break;
         case OPT_DRY_RUN: so.dry_run = true; break;
         case OPT_TENSORS: so.on_tensor = print_tensor; break;
         case OPT_LAYERS:
@@ -142,28 +146,35 @@ int cmd_synth(int argc, char **argv)
             errno = 0;
             unsigned long long v = strtoull(optarg, &end, 10);
             if (errno || end == optarg || *end || optarg[0] == '-')
-                return cli_usage_error("synth", "synth: --seed: '%s' is not a non-negative whole number", optarg);
+                return cli_usage_error("synth", "--seed: '%s' is not a non-negative whole number", optarg);
             so.seed = v;
             break;
         }
-        case ':': return cli_usage_error("synth", "synth: option '%s' needs a value", argv[optind - 1]);
-        default: return cli_usage_error("synth", "synth: unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_error("synth", opts, c, argv);
         }
     }
     if (optind < argc)
-        return cli_usage_error("synth", "synth: unexpected argument '%s'", argv[optind]);
+        return cli_usage_error("synth", "unexpected argument '%s'", argv[optind]);
+    if (list && argc > 2)
+        return cli_usage_error("synth", "--list takes no other options");
+    if (list)
+        return list_presets();
     if (!so.preset)
-        return cli_usage_error("synth", "synth: --preset NAME is required ('ponder synth --list' shows them)");
+        return cli_usage_error("synth", "--preset NAME is required ('ponder synth --list' shows them)");
     bool known = false;
     for (size_t i = 0; i < pd_synth_n_presets(); i++)
         known |= strcmp(pd_synth_preset_name(i), so.preset) == 0;
     if (!known)
-        return cli_usage_error("synth", "synth: unknown preset '%s' ('ponder synth --list' shows them)", so.preset);
+        return cli_usage_error("synth", "unknown preset '%s' ('ponder synth --list' shows them)", so.preset);
     if (type && !parse_type(type, &so))
-        return cli_usage_error("synth", "synth: --type: '%s' is not one of F32 F16 BF16 Q8_0 Q4_0 "
+        return cli_usage_error("synth", "--type: '%s' is not one of F32 F16 BF16 Q8_0 Q4_0 "
                                "Q4_1 Q5_0 Q5_1 Q4_K Q5_K Q6_K Q4_K_S Q4_K_M Q5_K_S Q5_K_M", type);
     if (!out && !so.dry_run)
-        return cli_usage_error("synth", "synth: -o FILE is required");
+        return cli_usage_error("synth", "-o FILE is required");
+    /* the writer streams to a temporary file it renames: no pipe */
+    if (out && strcmp(out, "-") == 0)
+        return cli_usage_error("synth", "-o -: a GGUF is not written to standard output; "
+                               "give a file name (./- for a file called '-')");
 
     progress pr = { out ? out : "-", isatty(STDERR_FILENO) == 1, -1, {0, 0} };
     clock_gettime(CLOCK_MONOTONIC, &pr.t0);
@@ -181,11 +192,11 @@ int cmd_synth(int argc, char **argv)
     if (pr.tty && pr.last_step >= 0)
         fputc('\n', stderr);
     if (st == PD_ECANCELLED) {
-        cli_error("synth: interrupted; %s was not written", out);
+        cli_error("interrupted; %s was not written", out);
         return CLI_EXIT_INPUT;
     }
     if (st == PD_EARG)   /* --experts that the preset cannot take */
-        return cli_usage_error("synth", "%s", pd_errmsg());
+        return cli_usage_error("synth", "%s", cli_engine_msg());
     if (st)
         return cli_engine_error();
     char fb[64] = "";

@@ -33,22 +33,22 @@ int cmd_tip(int argc, char **argv)
 {
     static const struct option opts[] = {
         CLI_COMMON_OPTIONS, {"phrases", required_argument, 0, OPT_PHRASES}, {0, 0, 0, 0}};
+    static const char optstring[] = ":" CLI_COMMON_SHORT;
     cli_common c;
     cli_common_init(&c);
+    c.takes = CLI_TIP_TAKES;
     const char *phrases = NULL;
     int opt;
-    optind = 1;
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":" CLI_COMMON_SHORT, opts, NULL)) != -1) {
+    if (cli_help_asked(argc, argv, optstring, opts))
+        return CLI_SHOW_HELP;
+    while ((opt = getopt_long(argc, argv, optstring, opts, NULL)) != -1) {
         if (opt == OPT_PHRASES) { phrases = optarg; continue; }
-        if (opt == ':')
-            return cli_usage_error("tip", "tip: option '%s' needs a value", argv[optind - 1]);
-        int r = opt == '?' ? 0 : cli_common_option(&c, opt, optarg);
+        int r = cli_common_option(&c, opt, optarg);
         if (r < 0) return CLI_EXIT_USAGE;
-        if (r == 0) return cli_usage_error("tip", "tip: unknown option '%s'", argv[optind - 1]);
+        if (r == 0) return cli_option_error("tip", opts, opt, argv);
     }
     if (optind < argc)
-        return cli_usage_error("tip", "tip: unexpected argument '%s'", argv[optind]);
+        return cli_usage_error("tip", "unexpected argument '%s'", argv[optind]);
     if (!phrases)
         phrases = c.tip_phrases;
     char *path = cli_model_path(c.model);
@@ -74,7 +74,7 @@ int cmd_tip(int argc, char **argv)
         }
     }
     if (rc == CLI_EXIT_OK && (fflush(stdout) != 0 || ferror(stdout))) {
-        cli_error("tip: cannot write the output: %s", strerror(errno ? errno : EIO));
+        cli_error("cannot write the output: %s", strerror(errno ? errno : EIO));
         rc = CLI_EXIT_INPUT;
     }
     pd_tipset_free(set);

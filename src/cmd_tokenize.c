@@ -72,30 +72,31 @@ static void put_piece(const char *p, size_t n)
 int cmd_tokenize(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"model", required_argument, 0, 'm'},
+        CLI_COMMON_OPTIONS,
         {"special", no_argument, 0, OPT_SPECIAL},
         {"pieces", no_argument, 0, OPT_PIECES},
         {0, 0, 0, 0}
     };
-    const char *model = NULL;
+    static const char optstring[] = ":" CLI_COMMON_SHORT;
+    cli_common c;
+    cli_common_init(&c);
+    c.takes = CLI_TOKENIZE_TAKES;
     bool special = false, pieces = false;
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":m:", opts, NULL)) != -1) {
-        switch (c) {
-        case 'm': model = optarg; break;
-        case OPT_SPECIAL: special = true; break;
-        case OPT_PIECES: pieces = true; break;
-        case ':': return cli_usage_error("tokenize", "tokenize: option '%s' needs a value", argv[optind - 1]);
-        default: return cli_usage_error("tokenize", "tokenize: unknown option '%s'", argv[optind - 1]);
-        }
+    int opt;
+    if (cli_help_asked(argc, argv, optstring, opts))
+        return CLI_SHOW_HELP;
+    while ((opt = getopt_long(argc, argv, optstring, opts, NULL)) != -1) {
+        if (opt == OPT_SPECIAL) { special = true; continue; }
+        if (opt == OPT_PIECES) { pieces = true; continue; }
+        int r = cli_common_option(&c, opt, optarg);
+        if (r < 0) return CLI_EXIT_USAGE;
+        if (r == 0) return cli_option_error("tokenize", opts, opt, argv);
     }
-    if (optind >= argc) return cli_usage_error("tokenize", "tokenize: no text given (TEXT or '-' for stdin)");
+    if (optind >= argc) return cli_usage_error("tokenize", "no text given (TEXT or '-' for stdin)");
     if (optind + 1 < argc)
-        return cli_usage_error("tokenize", "tokenize: unexpected argument '%s' (quote the text)", argv[optind + 1]);
+        return cli_usage_error("tokenize", "unexpected argument '%s' (quote the text)", argv[optind + 1]);
 
-    char *path = cli_model_path(model);
+    char *path = cli_model_path(c.model);
     if (!path) return CLI_EXIT_INPUT;
     pd_gguf *g = NULL;
     pd_tokenizer *t = NULL;
@@ -115,8 +116,8 @@ int cmd_tokenize(int argc, char **argv)
         owned = read_stdin(&len, &too_long);
         if (!owned) {
             pd_tokenizer_free(t);
-            if (too_long) cli_error("tokenize: the text on stdin is longer than 512 MiB");
-            else cli_error("tokenize: cannot read stdin: %s", errno ? strerror(errno) : "out of memory");
+            if (too_long) cli_error("the text on stdin is longer than 512 MiB");
+            else cli_error("cannot read stdin: %s", errno ? strerror(errno) : "out of memory");
             return CLI_EXIT_INPUT;
         }
         text = owned;
@@ -144,7 +145,7 @@ int cmd_tokenize(int argc, char **argv)
     pd_tokenizer_free(t);
     /* a full disk or a closed pipe must not look like success */
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        cli_error("tokenize: cannot write the output: %s", strerror(errno));
+        cli_error("cannot write the output: %s", strerror(errno));
         return CLI_EXIT_INPUT;
     }
     return CLI_EXIT_OK;

@@ -194,7 +194,7 @@ for bad in 0 abc 101; do
     "$PONDER" bench -m "$M" -p 4 -n 2 -r "$bad" >"$tmp/out" 2>"$tmp/err"
     rc=$?
     if [ "$rc" -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && [ ! -s "$tmp/out" ] \
-       && grep -q "^ponder: -r: '$bad' is not a whole number from 1 to 100" "$tmp/err"; then
+       && grep -q "^ponder: bench: -r: '$bad' is not a whole number from 1 to 100" "$tmp/err"; then
         echo "PASS: bench -r $bad"
     else
         echo "FAIL: bench -r $bad: exit status $rc ($(head -n 2 "$tmp/err"))"
