@@ -4,6 +4,7 @@
 #include "app.h"
 #include "theme.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,12 +96,18 @@ int ui_app_open_model(ui_app *app, const char *path)
     free(app->model_path);
     app->model_path = strdup(path);
     app->session_turns = 0;
+    app->have_stats = false;   /* the old model's numbers say nothing of this one */
     const char *name = pd_model_name(m);
     ui_buf b = {0};
     ui_sanitize_append(&b, name, strlen(name));
     free(app->model_name);
     app->model_name = b.s ? b.s : strdup("?");
     return 0;
+}
+
+const pd_stats *ui_app_stats(const ui_app *app)
+{
+    return app->have_stats ? &app->stats : NULL;
 }
 
 const char *ui_app_model_name(const ui_app *app)
@@ -153,6 +160,7 @@ bool ui_app_next_job(ui_app *app, ui_job *job)
     if (app->ab_stage)
         app->ab_turn[app->ab_stage - 1] = app->cur;
     app->busy = true;
+    app->have_stats = false;
     app->session_turns++;
     return true;
 }
@@ -164,29 +172,23 @@ bool ui_app_job_pending(const ui_app *app)
 
 void ui_app_event(ui_app *app, const pd_event *ev)
 {
+    if ((ev->type == PD_EV_STATS || ev->type == PD_EV_DONE) && ev->stats) {
+        app->stats = *ev->stats;
+        app->have_stats = true;
+    }
     if (app->cur)
         ui_turn_event(&app->tr, app->cur, ev);
 }
 
+/* B is done: remember the pair (/save keeps it) and show the table. */
 static void ab_report(ui_app *app)
 {
     ui_turn *a = app->ab_turn[0], *b = app->ab_turn[1];
     if (!a || !b)
         return;
+    b->ab_a = a;
     ui_buf t = {0};
-    ui_buf_printf(&t, "%-12s %-14s %s\n", "A/B", "A: TIP off", "B: TIP on");
-#define ROW(name, fa, fb) ui_buf_printf(&t, "%-12s %-14d %d\n", name, fa, fb)
-    int ta = 0, tb = 0;
-    for (int i = 0; i < a->n_th; i++) ta += ui_thought_tokens(a, i);
-    for (int i = 0; i < b->n_th; i++) tb += ui_thought_tokens(b, i);
-    ROW("thoughts", a->n_th, b->n_th);
-    ROW("switches", a->stats.switches, b->stats.switches);
-    ROW("suppressed", ui_turn_suppressed(a), ui_turn_suppressed(b));
-    ROW("think tok", a->have_stats ? a->stats.think_tokens : ta,
-        b->have_stats ? b->stats.think_tokens : tb);
-    ROW("answer tok", a->stats.answer_tokens, b->stats.answer_tokens);
-#undef ROW
-    ui_buf_printf(&t, "%-12s %-14.1f %.1f", "tok/s", a->stats.tok_per_s, b->stats.tok_per_s);
+    ui_ab_table(a, b, &t);
     say(app, UI_ROLE_NOTE, "%s", t.s);
     ui_buf_free(&t);
 }
@@ -322,11 +324,31 @@ static void cmd_fold(ui_app *app, const ui_cmd *c, ui_fold fold)
     ui_transcript_touch(&app->tr, hit);
 }
 
+/* path with a leading "~/" made $HOME/ (malloc'd): the shell's habit. */
+static char *expand_home(const char *path)
+{
+    const char *home = getenv("HOME");
+    ui_buf b = {0};
+    if (strncmp(path, "~/", 2) == 0 && home && *home)
+        ui_buf_printf(&b, "%s%s", home, path + 1);
+    else
+        ui_buf_puts(&b, path);
+    return b.s;
+}
+
+static void cmd_save(ui_app *app, const char *path)
+{
+    char err[512];
+    if (ui_transcript_save(&app->tr, path, err, sizeof err) != 0)
+        say(app, UI_ROLE_ERROR, "/save: %s", err);
+    else
+        say(app, UI_ROLE_NOTE, "saved %s", path);
+}
+
 static void cmd_load(ui_app *app, const char *path)
 {
-    size_t n = strlen(path);
     char err[512];
-    if (n > 6 && strcmp(path + n - 6, ".jsonl") == 0) {
+    if (ui_transcript_kind(path) == UI_FILE_JSONL) {
         if (ui_transcript_load_jsonl(&app->tr, path, err, sizeof err) != 0)
             say(app, UI_ROLE_ERROR, "/load: %s", err);
         else
@@ -338,7 +360,9 @@ static void cmd_load(ui_app *app, const char *path)
     size_t len;
     char *text = ui_read_file(path, 1 << 20, &len);
     if (!text) {
-        say(app, UI_ROLE_ERROR, "/load: %s: cannot be read (at most 1 MiB of text)", path);
+        int e = errno;
+        say(app, UI_ROLE_ERROR, "/load: %s: %s%s", path, ui_read_error(e),
+            e == EFBIG ? " (at most 1 MiB of text)" : "");
         return;
     }
     if (memchr(text, '\0', len))
@@ -373,6 +397,7 @@ static void run_command(ui_app *app, const ui_cmd *c)
         if (app->sess)
             pd_session_clear(app->sess);
         app->session_turns = 0;
+        app->have_stats = false;
         ui_transcript_free(&app->tr);
         say(app, UI_ROLE_NOTE, "new conversation");
         break;
@@ -393,20 +418,24 @@ static void run_command(ui_app *app, const ui_cmd *c)
         if (need_idle(app, c))
             cmd_ab(app);
         break;
-    case UI_CMD_SAVE:
-        if (ui_transcript_save(&app->tr, c->arg, err, sizeof err) != 0)
-            say(app, UI_ROLE_ERROR, "/save: %s", err);
-        else
-            say(app, UI_ROLE_NOTE, "saved %s", c->arg);
+    case UI_CMD_SAVE: {
+        char *path = expand_home(c->arg);
+        cmd_save(app, path);
+        free(path);
         break;
+    }
     case UI_CMD_LOAD:
-        if (need_idle(app, c))
-            cmd_load(app, c->arg);
+        if (need_idle(app, c)) {
+            char *path = expand_home(c->arg);
+            cmd_load(app, path);
+            free(path);
+        }
         break;
     case UI_CMD_MODEL:
         if (need_idle(app, c) && ui_app_open_model(app, c->arg) == 0)
-            say(app, UI_ROLE_NOTE, "model %s (%s)", ui_app_model_name(app),
-                pd_model_backend_name(app->model));
+            say(app, UI_ROLE_NOTE, "model %s (%s) %s new conversation: the model does not "
+                "see the turns above", ui_app_model_name(app),
+                pd_model_backend_name(app->model), ui_g.dot);
         break;
     case UI_CMD_PHRASES:
         if (!need_model(app))
@@ -444,13 +473,13 @@ static void run_command(ui_app *app, const ui_cmd *c)
     }
 }
 
-void ui_app_submit(ui_app *app, const char *line)
+bool ui_app_submit(ui_app *app, const char *line)
 {
     const char *s = line;
     while (*s == ' ' || *s == '\t' || *s == '\n')
         s++;
     if (!*s)
-        return;
+        return true;
     if (*s == '/' && s[1] != '/') {
         ui_cmd c;
         char err[512];
@@ -458,15 +487,13 @@ void ui_app_submit(ui_app *app, const char *line)
             say(app, UI_ROLE_ERROR, "%s", err);
         else
             run_command(app, &c);
-        return;
+        return true;
     }
     if (*s == '/')   /* "//text" sends "/text" */
         s++;
-    if (app->busy) {
-        say(app, UI_ROLE_ERROR, "still generating: wait, or Ctrl-C to stop it");
-        return;
-    }
-    if (!need_model(app))
-        return;
-    queue_job(app, s, NULL);
+    if (app->busy || ui_app_job_pending(app))
+        return false;   /* one turn at a time: the front end keeps the text */
+    if (need_model(app))
+        queue_job(app, s, NULL);
+    return true;
 }

@@ -38,6 +38,8 @@ struct ui_app {
 
     ui_transcript tr;
     ui_turn *cur;             /* the turn being generated */
+    pd_stats stats;           /* the session's latest, for the status line */
+    bool have_stats;          /* none since the model opened, /clear, a new turn */
     bool busy;
     bool quit;
     char *config_path;
@@ -59,8 +61,11 @@ void ui_app_free(ui_app *app);
 int ui_app_open_model(ui_app *app, const char *path);
 /* Push the live parameters to the session (from any key or command). */
 void ui_app_params_changed(ui_app *app);
-/* One line of input: a /command or a prompt. */
-void ui_app_submit(ui_app *app, const char *line);
+/* One line of input: a /command or a prompt. Returns false for a prompt that
+ * cannot be taken now (a generation runs or waits to start), which the
+ * front end keeps for later; true when the line was taken (or refused
+ * with a message). */
+bool ui_app_submit(ui_app *app, const char *line);
 /* The front end starts the next job, if any: fills job (caller frees
  * job->prompt) and begins its turn in the transcript. */
 bool ui_app_next_job(ui_app *app, ui_job *job);
@@ -72,6 +77,9 @@ void ui_app_event(ui_app *app, const pd_event *ev);
 void ui_app_job_done(ui_app *app, pd_status st, const char *errmsg);
 /* Adjust TIP from keys: d_alpha, d_beta added (clamped at 0). */
 void ui_app_tip_adjust(ui_app *app, int toggle, double d_alpha, int d_beta);
+/* The statistics for the status line: the current session's latest turn
+ * (NULL: none yet, e.g. after /model or /clear). */
+const pd_stats *ui_app_stats(const ui_app *app);
 /* The model name for the status line (NULL without a model). */
 const char *ui_app_model_name(const ui_app *app);
 /* Remember key = value in the config file (quietly ignores failures). */

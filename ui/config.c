@@ -157,6 +157,12 @@ int ui_prefs_load(ui_prefs *p, const char *path,
     return 0;
 }
 
+const char *ui_read_error(int e)
+{
+    return e == EISDIR ? "is a directory" : e == EINVAL ? "not a regular file"
+         : e == EFBIG ? "too large" : strerror(e);
+}
+
 char *ui_read_file(const char *path, size_t max, size_t *len_out)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -166,6 +172,8 @@ char *ui_read_file(const char *path, size_t max, size_t *len_out)
     int e = 0;
     if (fstat(fd, &st) != 0)
         e = errno;
+    else if (S_ISDIR(st.st_mode))
+        e = EISDIR;
     else if (!S_ISREG(st.st_mode))
         e = EINVAL;
     else if ((size_t)st.st_size > max)

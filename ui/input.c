@@ -2,8 +2,10 @@
  * interface. Curses owns the terminal and the signals: readline never reads
  * the tty (bytes are fed to it from a queue by the TUI, after the TUI took
  * the keys it wants), never prepares the terminal and never draws (the TUI
- * draws the prompt and buffer in the input row). Also: persistent history,
- * /command completion, multi-line input, bracketed paste, $EDITOR. */
+ * draws the prompt and buffer in the input row). Bytes are checked as UTF-8
+ * on the way in (each invalid one becomes U+FFFD, as plain mode does). Also:
+ * persistent history, /command completion, multi-line input, bracketed paste,
+ * $EDITOR, and a line the app cannot take yet kept in the input line. */
 #include "input.h"
 
 #include <errno.h>
@@ -11,6 +13,7 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -30,6 +33,8 @@ static struct {
     int nmatch;
     bool pasting;
     ui_buf paste;
+    ui_utf8_stream utf8;         /* bytes checked as UTF-8 on the way in */
+    char *keep;                  /* a line not taken: back into the input */
     FILE *devnull;
 } in;
 
@@ -57,6 +62,19 @@ static void redisplay(void)
         in.hooks.redisplay(in.hooks.user);
 }
 
+/* Add a sent line to the history and its file. */
+static void remember(const char *text)
+{
+    if (!text[strspn(text, " \t\n")])
+        return;
+    add_history(text);
+    if (in.history) {
+        if (append_history(1, in.history) != 0)
+            write_history(in.history);
+        history_truncate_file(in.history, 2000);
+    }
+}
+
 static void on_line(char *line)
 {
     if (!line) {   /* EOF from readline (Ctrl-D on an empty line) */
@@ -79,16 +97,12 @@ static void on_line(char *line)
     memset(&in.cont, 0, sizeof in.cont);
     in.continuing = false;
     rl_set_prompt(UI_INPUT_PROMPT);
-    if (text[strspn(text, " \t\n")]) {
-        add_history(text);
-        if (in.history) {
-            if (append_history(1, in.history) != 0)
-                write_history(in.history);
-            history_truncate_file(in.history, 2000);
-        }
+    if (in.hooks.line && !in.hooks.line(in.hooks.user, text)) {
+        free(in.keep);
+        in.keep = text;   /* readline clears its line after this: see run_queue */
+        return;
     }
-    if (in.hooks.line)
-        in.hooks.line(in.hooks.user, text);
+    remember(text);
     free(text);
 }
 
@@ -101,6 +115,45 @@ static int insert_newline(int count, int key)
     return 0;
 }
 
+static void input_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void input_error(const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (in.hooks.error)
+        in.hooks.error(in.hooks.user, msg);
+}
+
+/* The editor that edit_in_editor's shell runs: ${VISUAL:-${EDITOR:-vi}}. */
+static const char *editor_name(void)
+{
+    const char *v = getenv("VISUAL"), *e = getenv("EDITOR");
+    return v && *v ? v : e && *e ? e : "vi";
+}
+
+/* Why the editor gave no text, or NULL when it ended well. */
+static const char *editor_failure(pid_t pid, int status, char *buf, size_t size)
+{
+    if (pid < 0)
+        return "cannot start a process";
+    if (WIFSIGNALED(status))
+        snprintf(buf, size, "killed by signal %d", WTERMSIG(status));
+    else if (!WIFEXITED(status))
+        snprintf(buf, size, "did not end normally");
+    else if (WEXITSTATUS(status) == 127)
+        snprintf(buf, size, "cannot be run: not found");
+    else if (WEXITSTATUS(status) == 126)
+        snprintf(buf, size, "cannot be run: not executable");
+    else if (WEXITSTATUS(status) != 0)
+        snprintf(buf, size, "exited with status %d", WEXITSTATUS(status));
+    else
+        return NULL;
+    return buf;
+}
+
 /* Ctrl-X Ctrl-E: compose the input in $VISUAL / $EDITOR. */
 static int edit_in_editor(int count, int key)
 {
@@ -109,10 +162,13 @@ static int edit_in_editor(int count, int key)
     char path[4096];
     snprintf(path, sizeof path, "%s/ponder-input-XXXXXX.md", tmpdir && *tmpdir ? tmpdir : "/tmp");
     int fd = mkstemps(path, 3);
-    if (fd < 0)
+    if (fd < 0) {
+        input_error("Ctrl-X Ctrl-E: cannot create %s: %s", path, strerror(errno));
         return 0;
+    }
     size_t len = strlen(rl_line_buffer);
     if (write(fd, rl_line_buffer, len) != (ssize_t)len) {
+        input_error("Ctrl-X Ctrl-E: cannot write %s: %s", path, strerror(errno));
         close(fd);
         unlink(path);
         return 0;
@@ -133,11 +189,23 @@ static int edit_in_editor(int count, int key)
         in.hooks.suspend(in.hooks.user, false);
     char *text = ui_read_file(path, 1 << 20, &len);
     unlink(path);
-    if (text && pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    char why[64];
+    const char *failed = editor_failure(pid, status, why, sizeof why);
+    if (failed) {
+        input_error("Ctrl-X Ctrl-E: the editor '%s' %s; the input is unchanged",
+                    editor_name(), failed);
+    } else if (!text) {
+        input_error("Ctrl-X Ctrl-E: the edited text cannot be read back (at most 1 MiB)");
+    } else {
         while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
             text[--len] = '\0';
-        rl_replace_line(text, 0);
+        ui_buf clean = {0};   /* as typed: invalid UTF-8 becomes U+FFFD */
+        ui_utf8_stream u = {0};
+        ui_utf8_stream_feed(&u, text, len, &clean);
+        ui_utf8_stream_flush(&u, &clean);
+        rl_replace_line(ui_buf_str(&clean), 0);
         rl_point = rl_end;
+        ui_buf_free(&clean);
     }
     free(text);
     redisplay();
@@ -218,16 +286,33 @@ void ui_input_finish(void)
     free(in.history);
     ui_buf_free(&in.cont);
     ui_buf_free(&in.paste);
+    free(in.keep);
+    in.keep = NULL;
     if (in.devnull)
         fclose(in.devnull);
     in.devnull = NULL;
     rl_outstream = stdout;
 }
 
+/* A line the app did not take goes back into the input, with the cursor at
+ * its end (readline has cleared its line by now). */
+static void restore_kept(void)
+{
+    if (!in.keep)
+        return;
+    rl_replace_line(in.keep, 0);
+    rl_point = rl_end;
+    free(in.keep);
+    in.keep = NULL;
+    redisplay();
+}
+
 static void run_queue(void)
 {
-    while (in.n > 0)
+    while (in.n > 0) {
         rl_callback_read_char();
+        restore_kept();
+    }
 }
 
 static void push_byte(unsigned char c)
@@ -264,7 +349,8 @@ static void paste_byte(unsigned char c)
     }
 }
 
-void ui_input_feed(const char *bytes, size_t n)
+/* Bytes checked as UTF-8: a paste, or keys for readline. */
+static void take_bytes(const char *bytes, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)bytes[i];
@@ -288,18 +374,30 @@ void ui_input_feed(const char *bytes, size_t n)
         run_queue();   /* a lone ESC waits for the byte after it */
 }
 
-bool ui_input_flush_escape(void)
+void ui_input_feed(const char *bytes, size_t n)
 {
-    if (in.nmatch == 0)
-        return false;
-    for (int k = 0; k < in.nmatch; k++)
-        push_byte((unsigned char)in.match[k]);
-    in.nmatch = 0;
-    run_queue();
-    return true;
+    ui_buf clean = {0};
+    ui_utf8_stream_feed(&in.utf8, bytes, n, &clean);
+    take_bytes(clean.s, clean.len);
+    ui_buf_free(&clean);
 }
 
-bool ui_input_escape_pending(void) { return in.nmatch > 0; }
+bool ui_input_flush_held(void)
+{
+    ui_buf clean = {0};
+    bool held = ui_utf8_stream_flush(&in.utf8, &clean) || in.nmatch > 0;
+    take_bytes(clean.s, clean.len);
+    ui_buf_free(&clean);
+    if (in.nmatch > 0) {
+        for (int k = 0; k < in.nmatch; k++)
+            push_byte((unsigned char)in.match[k]);
+        in.nmatch = 0;
+        run_queue();
+    }
+    return held;
+}
+
+bool ui_input_holding(void) { return in.nmatch > 0 || in.utf8.n > 0; }
 
 bool ui_input_empty(void) { return rl_end == 0 && !in.continuing; }
 bool ui_input_is_command(void) { return rl_line_buffer && rl_line_buffer[0] == '/'; }
@@ -312,6 +410,7 @@ void ui_input_clear(void)
     rl_done = 0;
     ui_buf_free(&in.cont);
     in.continuing = false;
+    in.utf8.n = 0;
     rl_set_prompt(UI_INPUT_PROMPT);
     rl_callback_handler_remove();
     rl_callback_handler_install(UI_INPUT_PROMPT, on_line);

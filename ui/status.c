@@ -23,8 +23,8 @@ void ui_status_format(const ui_status_info *si, int width, char *out, size_t siz
     int n = 0;
     char a[32], b[32], c[32];
 
-    if (si->busy) {   /* a generation is running: always shown */
-        snprintf(f[n].text, sizeof f[n].text, "*");
+    if (si->busy || si->stopping) {   /* a generation is running: always shown */
+        snprintf(f[n].text, sizeof f[n].text, "%s", si->stopping ? "* stopping..." : "*");
         f[n++].prio = 10;
     }
     /* the model, cut to keep room for the numbers */

@@ -138,6 +138,55 @@ int ui_utf8_decode(const char *s, size_t n, unsigned *wc)
     return len;
 }
 
+/* The length of the character that lead byte c starts (0: c starts none). */
+static int utf8_len(unsigned char c)
+{
+    return c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
+         : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+}
+
+static const char REPLACEMENT[] = "\xef\xbf\xbd";   /* U+FFFD */
+
+/* Pass on what the held bytes settle: whole characters, U+FFFD for a byte
+ * that starts none; stop at an incomplete character that may still end well. */
+static void utf8_stream_settle(ui_utf8_stream *u, ui_buf *out)
+{
+    while (u->n > 0) {
+        int len = utf8_len(u->held[0]), k = 1;
+        bool cont = true;   /* the bytes after the lead continue it so far */
+        for (int i = 1; i < u->n && i < len; i++)
+            cont = cont && (u->held[i] & 0xc0) == 0x80;
+        if (len > u->n && cont)
+            return;   /* wait for the rest */
+        unsigned wc = 0xfffd;
+        if (len > 0 && cont)
+            k = ui_utf8_decode((const char *)u->held, (size_t)u->n, &wc);
+        if (wc == 0xfffd && k == 1 && u->held[0] >= 0x80)
+            ui_buf_append(out, REPLACEMENT, 3);
+        else
+            ui_buf_append(out, (const char *)u->held, (size_t)k);
+        u->n -= k;
+        memmove(u->held, u->held + k, (size_t)u->n);
+    }
+}
+
+void ui_utf8_stream_feed(ui_utf8_stream *u, const char *s, size_t n, ui_buf *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        u->held[u->n++] = (unsigned char)s[i];
+        utf8_stream_settle(u, out);
+    }
+}
+
+bool ui_utf8_stream_flush(ui_utf8_stream *u, ui_buf *out)
+{
+    bool any = u->n > 0;
+    for (int i = 0; i < u->n; i++)
+        ui_buf_append(out, REPLACEMENT, 3);
+    u->n = 0;
+    return any;
+}
+
 int ui_wcwidth(unsigned wc)
 {
     if (wc < 0x20 || wc == 0x7f)

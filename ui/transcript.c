@@ -130,6 +130,20 @@ void ui_transcript_note(ui_transcript *t, ui_role role, const char *fmt, ...)
     e->note_role = role;
 }
 
+void ui_transcript_take(ui_transcript *dst, ui_transcript *src)
+{
+    if (dst->n + src->n > dst->cap) {
+        dst->cap = dst->n + src->n;
+        dst->v = xrealloc(dst->v, (size_t)dst->cap * sizeof *dst->v);
+    }
+    if (src->n)
+        memcpy(dst->v + dst->n, src->v, (size_t)src->n * sizeof *src->v);
+    dst->n += src->n;
+    dst->version++;
+    free(src->v);
+    memset(src, 0, sizeof *src);
+}
+
 ui_turn *ui_transcript_last_turn(const ui_transcript *t)
 {
     for (int i = t->n - 1; i >= 0; i--)
@@ -154,10 +168,10 @@ static ui_thought *push_thought(ui_turn *turn, int index, int position, int grou
     return th;
 }
 
-static ui_thought *current_thought(ui_turn *turn)
+static ui_thought *current_thought(ui_turn *turn, int position)
 {
-    if (turn->n_th == 0)   /* think text before any THOUGHT event: #0 */
-        push_thought(turn, 0, 0, 0, "");
+    if (turn->n_th == 0)   /* think text before any THOUGHT event: #0 starts here */
+        push_thought(turn, 0, position, 0, "");
     return &turn->th[turn->n_th - 1];
 }
 
@@ -229,10 +243,12 @@ void ui_turn_event(ui_transcript *t, ui_turn *turn, const pd_event *ev)
         log_event(turn, ev);
     switch (ev->type) {
     case PD_EV_THINK: {
-        ui_thought *th = current_thought(turn);
+        ui_thought *th = current_thought(turn, ev->position);
         if (ev->text)
             ui_sanitize_append(&th->text, ev->text, ev->len);
         th->n_events++;
+        if (ev->position >= turn->think_end)
+            turn->think_end = ev->position + 1;
         break;
     }
     case PD_EV_ANSWER:
@@ -255,7 +271,7 @@ void ui_turn_event(ui_transcript *t, ui_turn *turn, const pd_event *ev)
         break;
     }
     case PD_EV_SUPPRESSED: {
-        ui_thought *th = current_thought(turn);
+        ui_thought *th = current_thought(turn, ev->position);
         th->n_suppressed++;
         ui_buf_role(&th->text, UI_ROLE_SUPPRESSED);
         ui_buf_printf(&th->text, "[%s", ui_g.supp);
@@ -288,19 +304,41 @@ void ui_turn_event(ui_transcript *t, ui_turn *turn, const pd_event *ev)
     t->version++;
 }
 
+/* One past the last think token. The engine counts the tokens generated
+ * inside <think> from where thought #0 opened; that count is final once the
+ * turn is done, while streaming its stats may lag the text. */
+static int think_end(const ui_turn *turn)
+{
+    int end = turn->think_end;
+    if (turn->have_stats && turn->n_th > 0) {
+        long long e = (long long)turn->th[0].position + turn->stats.think_tokens;
+        e = e > 1000000000 ? 1000000000 : e;
+        if (turn->done || e > end)
+            end = (int)e;
+    }
+    return end;
+}
+
 int ui_thought_tokens(const ui_turn *turn, int i)
 {
     if (i < 0 || i >= turn->n_th)
         return 0;
     const ui_thought *th = &turn->th[i];
-    int n = 0;
-    if (i + 1 < turn->n_th)
-        n = turn->th[i + 1].position - th->position;
-    else if (turn->have_stats && turn->stats.think_tokens > 0)
-        n = turn->stats.think_tokens - th->position;
-    if (n < th->n_events)
-        n = th->n_events;
-    return n < 0 ? 0 : n;
+    bool last = i + 1 == turn->n_th;
+    long long n = (long long)(last ? think_end(turn) : turn->th[i + 1].position) - th->position;
+    if (last && !turn->have_stats && n < th->n_events)
+        n = th->n_events;   /* THINK events without positions */
+    return n < 0 ? 0 : n > 1000000000 ? 1000000000 : (int)n;
+}
+
+int ui_turn_think_tokens(const ui_turn *turn)
+{
+    if (turn->done && turn->have_stats)
+        return turn->stats.think_tokens > 0 ? turn->stats.think_tokens : 0;
+    long long n = 0;
+    for (int i = 0; i < turn->n_th; i++)
+        n += ui_thought_tokens(turn, i);
+    return n > 1000000000 ? 1000000000 : (int)n;
 }
 
 int ui_turn_suppressed(const ui_turn *turn)
@@ -315,14 +353,22 @@ int ui_turn_suppressed(const ui_turn *turn)
 
 void ui_turn_summary(const ui_turn *turn, char *out, size_t size)
 {
-    long long tok = 0;
-    for (int i = 0; i < turn->n_th; i++)
-        tok += ui_thought_tokens(turn, i);
-    if (turn->have_stats && turn->stats.think_tokens > tok)
-        tok = turn->stats.think_tokens;
     char ntok[32];
-    ui_fmt_count(ntok, sizeof ntok, tok);
+    ui_fmt_count(ntok, sizeof ntok, ui_turn_think_tokens(turn));
     int supp = ui_turn_suppressed(turn);
     snprintf(out, size, "%d thought%s %s %s tok %s %d suppressed", turn->n_th,
              turn->n_th == 1 ? "" : "s", ui_g.dot, ntok, ui_g.dot, supp);
+}
+
+void ui_ab_table(const ui_turn *a, const ui_turn *b, ui_buf *out)
+{
+    ui_buf_printf(out, "%-12s %-14s %s\n", "A/B", "A: TIP off", "B: TIP on");
+#define ROW(name, fa, fb) ui_buf_printf(out, "%-12s %-14d %d\n", name, fa, fb)
+    ROW("thoughts", a->n_th, b->n_th);
+    ROW("switches", a->stats.switches, b->stats.switches);
+    ROW("suppressed", ui_turn_suppressed(a), ui_turn_suppressed(b));
+    ROW("think tok", ui_turn_think_tokens(a), ui_turn_think_tokens(b));
+    ROW("answer tok", a->stats.answer_tokens, b->stats.answer_tokens);
+#undef ROW
+    ui_buf_printf(out, "%-12s %-14.1f %.1f", "tok/s", a->stats.tok_per_s, b->stats.tok_per_s);
 }

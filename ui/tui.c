@@ -34,6 +34,14 @@ void tui_set_flash(tui *t, const char *msg)
     snprintf(t->flash, sizeof t->flash, "%s", msg);
     clock_gettime(CLOCK_MONOTONIC, &t->flash_until);
     t->flash_sticky = false;
+    t->flash_job = false;
+    t->dirty = true;
+}
+
+static void clear_flash(tui *t)
+{
+    t->flash[0] = '\0';
+    t->flash_sticky = t->flash_job = false;
     t->dirty = true;
 }
 
@@ -137,7 +145,9 @@ static void drain_events(tui *t)
         if (q->job_end) {
             pthread_join(t->worker, NULL);
             t->worker_running = false;
-            t->cancel_asked = false;
+            t->cancel_asked = false;   /* the status line's "stopping..." goes */
+            if (t->flash_job)
+                clear_flash(t);
             ui_app_job_done(&t->app, q->st, q->error ? q->error : "");
         } else {
             /* a cancel that came before the generation had begun may have
@@ -250,18 +260,26 @@ static void fe_command(ui_app *app, const ui_cmd *c)
 
 static const ui_frontend tui_frontend = {fe_say, fe_command};
 
-static void in_line(void *u, const char *text)
+static bool in_line(void *u, const char *text)
 {
     tui *t = u;
-    ui_app_submit(&t->app, text);
+    if (!ui_app_submit(&t->app, text)) {
+        /* a prompt while a generation runs: kept in the input line, for
+         * Enter once the turn has ended */
+        tui_set_flash(t, "still generating: press Enter again when it ends (Ctrl-C stops it)");
+        t->flash_job = true;
+        return false;
+    }
     start_jobs(t);   /* now: a Ctrl-C typed right after Enter must find it running */
     t->panes[1].follow = true;
     t->dirty = true;
+    return true;
 }
 
 static void in_eof(void *u) { ((tui *)u)->app.quit = true; }
 static void in_redisplay(void *u) { ((tui *)u)->dirty = true; }
 static void in_message(void *u, const char *msg) { tui_set_flash(u, msg); }
+static void in_error(void *u, const char *msg) { fe_say(&((tui *)u)->app, UI_ROLE_ERROR, msg); }
 
 static void bracketed_paste(bool on)
 {
@@ -296,8 +314,8 @@ static void on_ctrl_c(tui *t)
          * yet: the cancel is asked again at its first event */
         if (t->app.busy)
             pd_session_cancel(t->app.sess);
-        t->cancel_asked = true;
-        tui_set_flash(t, "stopping...");
+        t->cancel_asked = true;   /* the status line says "stopping..." until the end */
+        clear_flash(t);
     } else if (!ui_input_empty()) {
         /* like a shell: Ctrl-C drops the line; say how to quit all the same
          * (readline may still hold the text of a line just accepted) */
@@ -377,11 +395,10 @@ static void on_function_key(tui *t, int k)
     t->dirty = true;
 }
 
-static void on_char(tui *t, wint_t wc)
+/* One byte of a typed character (UTF-8 is checked by input.c). */
+static void on_byte(tui *t, int c)
 {
-    char b[8];
-    int n = 0;
-    switch (wc) {
+    switch (c) {
     case 3: on_ctrl_c(t); return;
     case 4:
         if (ui_input_empty()) { t->app.quit = true; return; }
@@ -406,40 +423,27 @@ static void on_char(tui *t, wint_t wc)
         return;
     default: break;
     }
-    if (t->flash[0] && wc != 27) {
-        t->flash[0] = '\0';
-        t->dirty = true;
-    }
-    unsigned c = (unsigned)wc;   /* to UTF-8 for readline */
-    if (c < 0x80) b[n++] = (char)c;
-    else if (c < 0x800) { b[n++] = (char)(0xc0 | c >> 6); b[n++] = (char)(0x80 | (c & 0x3f)); }
-    else if (c < 0x10000) {
-        b[n++] = (char)(0xe0 | c >> 12); b[n++] = (char)(0x80 | ((c >> 6) & 0x3f));
-        b[n++] = (char)(0x80 | (c & 0x3f));
-    } else if (c < 0x110000) {
-        b[n++] = (char)(0xf0 | c >> 18); b[n++] = (char)(0x80 | ((c >> 12) & 0x3f));
-        b[n++] = (char)(0x80 | ((c >> 6) & 0x3f)); b[n++] = (char)(0x80 | (c & 0x3f));
-    }
-    ui_input_feed(b, (size_t)n);
+    if (t->flash[0] && c != 27)
+        clear_flash(t);
+    char b = (char)c;
+    ui_input_feed(&b, 1);
     t->dirty = true;
 }
 
+/* Keys as bytes, not characters: curses' get_wch drops an invalid UTF-8
+ * byte and the bytes after it, input.c replaces each with U+FFFD. */
 static void drain_keys(tui *t)
 {
-    wint_t wc;
-    int r;
-    while (!t->app.quit && (r = get_wch(&wc)) != ERR) {
+    int c;
+    while (!t->app.quit && (c = getch()) != ERR) {
         /* a hint lasts until the next key; a resize is not one (and curses
          * may report one late, after the keys that followed it) */
-        if (t->flash_sticky && !(r == KEY_CODE_YES && wc == KEY_RESIZE)) {
-            t->flash[0] = '\0';
-            t->flash_sticky = false;
-            t->dirty = true;
-        }
-        if (r == KEY_CODE_YES)
-            on_function_key(t, (int)wc);
+        if (t->flash_sticky && c != KEY_RESIZE)
+            clear_flash(t);
+        if (c >= KEY_MIN)
+            on_function_key(t, c);
         else
-            on_char(t, wc);
+            on_byte(t, c);
     }
 }
 
@@ -462,6 +466,7 @@ static void screen_init(tui *t)
     noecho();
     nonl();
     keypad(stdscr, TRUE);
+    meta(stdscr, TRUE);   /* all 8 bits of each byte (UTF-8) */
     nodelay(stdscr, TRUE);
     set_escdelay(25);
     mousemask(BUTTON4_PRESSED
@@ -512,8 +517,8 @@ static void loop(tui *t)
         }
         if (t->flash[0] && !t->flash_sticky && timeout < 0)
             timeout = 500;
-        if (ui_input_escape_pending() && (timeout < 0 || timeout > 50))
-            timeout = 50;   /* a lone Esc: pass it on if nothing follows */
+        if (ui_input_holding() && (timeout < 0 || timeout > 50))
+            timeout = 50;   /* a lone Esc, part of a character: pass on if nothing follows */
         struct pollfd pfd[2] = {{STDIN_FILENO, POLLIN, 0}, {t->wake[0], POLLIN, 0}};
         int r = poll(pfd, 2, timeout);
         if (r < 0 && errno != EINTR)
@@ -521,7 +526,7 @@ static void loop(tui *t)
         if (pfd[1].revents)
             drain_events(t);
         drain_keys(t);   /* also after EINTR: SIGWINCH leaves KEY_RESIZE */
-        if (r == 0 && ui_input_flush_escape())
+        if (r == 0 && ui_input_flush_held())
             t->dirty = true;
         if (pfd[0].revents & (POLLHUP | POLLERR))
             t->app.quit = true;
@@ -576,7 +581,9 @@ int ui_tui_run(cli_common *c, const ui_prefs *prefs, bool model_given)
     load_theme(t, c->theme ? c->theme : prefs->theme, false);
     welcome(t, model_given);
     char *hist = ui_history_path();
-    ui_input_hooks hooks = {t, in_line, in_eof, in_redisplay, in_message, in_suspend};
+    ui_input_hooks hooks = {.user = t, .line = in_line, .eof = in_eof,
+                            .redisplay = in_redisplay, .message = in_message,
+                            .error = in_error, .suspend = in_suspend};
     ui_input_init(&hooks, hist);
     free(hist);
     t->dirty = true;

@@ -34,6 +34,7 @@ typedef struct tui {
     char flash[256];          /* transient message in the status row */
     struct timespec flash_until;
     bool flash_sticky;        /* stays until the next key, not FLASH_MS */
+    bool flash_job;           /* about the running generation: goes when it ends */
 
     /* generation thread and its event queue */
     pthread_t worker;

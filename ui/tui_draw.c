@@ -148,14 +148,14 @@ static void draw_status(tui *t, int row, int cols)
         free(fit);
         return;
     }
-    ui_turn *last = ui_transcript_last_turn(&t->app.tr);
     ui_status_info si = {
         .model = ui_app_model_name(&t->app),
         .backend = t->app.model ? pd_model_backend_name(t->app.model) : NULL,
         .params = &t->app.params,
-        .stats = last && last->have_stats ? &last->stats : NULL,
+        .stats = ui_app_stats(&t->app),
         .busy = t->app.busy,
         .focus = t->panes[t->focus].ops->name,
+        .stopping = t->cancel_asked,
     };
     ui_status_format(&si, cols, line, sizeof line);
     draw_marked(t, row, 0, cols, line, UI_ROLE_STATUS);

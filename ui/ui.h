@@ -88,6 +88,20 @@ int ui_text_width(const char *s);
 int ui_utf8_decode(const char *s, size_t n, unsigned *wc);
 int ui_wcwidth(unsigned wc);
 
+/* Incremental UTF-8 checking of bytes that arrive in pieces (typed keys, a
+ * paste): whole characters and ASCII (controls too) pass unchanged, every
+ * byte that cannot start or continue a character becomes U+FFFD, exactly as
+ * ui_sanitize_append replaces it, and an incomplete character waits for
+ * the bytes of the next feed. */
+typedef struct ui_utf8_stream {
+    unsigned char held[4];   /* the start of an incomplete character */
+    int n;
+} ui_utf8_stream;
+void ui_utf8_stream_feed(ui_utf8_stream *u, const char *s, size_t n, ui_buf *out);
+/* No more bytes are coming now: each held byte becomes U+FFFD. Returns
+ * whether any was held. */
+bool ui_utf8_stream_flush(ui_utf8_stream *u, ui_buf *out);
+
 /* ------------------------------------------------------------------------
  * Transcript (transcript.c): what the engine said, turn by turn, built from
  * events; panes render from it, /save writes it.
@@ -96,7 +110,8 @@ typedef struct ui_thought {
     int index, position, group;
     char *trigger;       /* "" for #0 */
     ui_buf text;         /* think text; suppressed markers inline as role marks */
-    int n_events;        /* THINK events seen (a lower bound of its tokens) */
+    int n_events;        /* THINK events seen: its length where positions are
+                            missing (files from other writers) */
     int n_suppressed;
 } ui_thought;
 
@@ -128,6 +143,8 @@ typedef struct ui_turn {
     unsigned long long seed;
     ui_logev *log;
     int n_log, cap_log;
+    int think_end;        /* one past the position of the last THINK event */
+    struct ui_turn *ab_a; /* B of an /ab: the A turn it was compared with */
     unsigned long stamp;  /* new value on every change (panes cache by it) */
 } ui_turn;
 
@@ -151,6 +168,8 @@ void ui_transcript_free(ui_transcript *t);
 ui_turn *ui_transcript_begin_turn(ui_transcript *t, const char *prompt, const pd_params *p);
 void ui_transcript_note(ui_transcript *t, ui_role role, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Move every entry of src to the end of dst; src is left empty. */
+void ui_transcript_take(ui_transcript *dst, ui_transcript *src);
 /* Apply one engine event to turn (the last turn in t when turn is NULL). */
 void ui_turn_event(ui_transcript *t, ui_turn *turn, const pd_event *ev);
 ui_turn *ui_transcript_last_turn(const ui_transcript *t);
@@ -158,17 +177,27 @@ ui_turn *ui_transcript_last_turn(const ui_transcript *t);
 void ui_transcript_touch(ui_transcript *t, ui_turn *turn);
 /* The stamp of entry e: changes whenever what it shows changes. */
 unsigned long ui_entry_stamp(const ui_entry *e);
-/* Tokens of thought i (positions, or THINK events as a fallback). */
+/* Tokens of thought i: from its position to the next thought's, the last one
+ * to the end of the thinking (so the thoughts add up to the think tokens). */
 int ui_thought_tokens(const ui_turn *turn, int i);
+/* Tokens generated inside <think>: the engine's count once the turn is done. */
+int ui_turn_think_tokens(const ui_turn *turn);
 int ui_turn_suppressed(const ui_turn *turn);
 /* "#3 · 142 tok · \"Alternatively\"" (the block header on screen and in .md) */
 void ui_thought_header(const ui_turn *turn, int i, char *out, size_t size);
 /* "12 thoughts · 1,804 tok · 3 suppressed" */
 void ui_turn_summary(const ui_turn *turn, char *out, size_t size);
-/* Transcript files: .md (thoughts marked) or .jsonl (events); written to a
- * temporary file and renamed, so a failure never leaves a partial file.
- * Return 0, or -1 with a message in err. */
+/* The statistics table of an /ab: A (TIP off) and B (TIP on) side by side,
+ * rows separated by newlines, no newline at the end. */
+void ui_ab_table(const ui_turn *a, const ui_turn *b, ui_buf *out);
+/* Transcript files: .md (thoughts marked) or .jsonl (events), told apart by
+ * the name's ending (any case); other names are refused. */
+typedef enum { UI_FILE_OTHER = 0, UI_FILE_MD, UI_FILE_JSONL } ui_file_kind;
+ui_file_kind ui_transcript_kind(const char *path);
+/* Written to a temporary file and renamed, so a failure never leaves a
+ * partial file. Return 0, or -1 with a message in err. */
 int ui_transcript_save(const ui_transcript *t, const char *path, char *err, size_t errsz);
+/* Appends the file's turns to t, or on any bad line nothing at all. */
 int ui_transcript_load_jsonl(ui_transcript *t, const char *path, char *err, size_t errsz);
 
 /* ------------------------------------------------------------------------
@@ -180,6 +209,7 @@ typedef struct ui_status_info {
     const pd_stats *stats;         /* NULL: none yet */
     bool busy;
     const char *focus;             /* "think" / "answer" */
+    bool stopping;                 /* Ctrl-C asked: until the generation ends */
 } ui_status_info;
 /* One line of at most `width` columns (less important fields dropped first). */
 void ui_status_format(const ui_status_info *si, int width, char *out, size_t size);
@@ -292,8 +322,11 @@ int ui_mkdir_parent(const char *path);
  * ------------------------------------------------------------------------ */
 int ui_tui_run(cli_common *c, const ui_prefs *prefs, bool model_given);
 int ui_plain_run(cli_common *c, const ui_prefs *prefs);
-/* Read a whole (small) file; malloc'd NUL-terminated, NULL on error. */
+/* Read a whole (small) file; malloc'd NUL-terminated, NULL on error with
+ * errno set (EISDIR: a directory, EINVAL: not a regular file, EFBIG: over max). */
 char *ui_read_file(const char *path, size_t max, size_t *len_out);
+/* Why ui_read_file failed, from its errno: "is a directory", "too large", ... */
+const char *ui_read_error(int e);
 /* First n example prompts of share/ponder/prompts/demo.txt into out. */
 void ui_demo_hint(ui_buf *out, int n);
 

@@ -133,6 +133,74 @@ tm_keys C-u C-d
 tm_wait "[exit 0]" 10 && pass "fake: Ctrl-D quits" || { fail "fake: Ctrl-D quits"; tm_dump; }
 tm_stop
 
+# the input line: invalid UTF-8 typed or pasted, $EDITOR that cannot be run,
+# a prompt typed while a turn runs, the status line after Ctrl-C and /model
+# (each token takes 300 ms, so a turn of /max 12 is 3.6 s)
+tm_sock=ponder-test-$$-i
+busy="^ \\* │ fake-demo"
+idle="^ fake-demo/cpu │ [0-9.]+ tok/s"
+tm_start 100 30 "EDITOR=/nonexistent/ed PONDER_FAKE_DELAY_MS=300 '$bin' -m fake.gguf"
+if tm_wait "TIP on" 10; then
+    tm_keys -H 63 61 66 e9 20 61 75 20 6c 61 69 74   # Latin-1 "caf\xe9 au lait"
+    tm_wait "> caf� au lait" 10 && pass "fake: an invalid UTF-8 byte typed becomes U+FFFD" ||
+        { fail "fake: an invalid UTF-8 byte typed becomes U+FFFD"; tm_dump; }
+    tm_keys C-u && tm_keys -H 61 62 63 ff 64 65 66 && tm_keys ghi
+    tm_wait "> abc�defghi" 10 && pass "fake: the bytes after an invalid one are kept" ||
+        { fail "fake: the bytes after an invalid one are kept"; tm_dump; }
+    printf 'pa\351ste' > "$T/paste-latin1"
+    tm load-buffer "$T/paste-latin1" && tm_keys C-u && tm paste-buffer -p -t t
+    tm_wait "> pa�ste" 10 && pass "fake: an invalid UTF-8 byte pasted becomes U+FFFD" ||
+        { fail "fake: an invalid UTF-8 byte pasted becomes U+FFFD"; tm_dump; }
+    tm_keys C-x C-e
+    if tm_wait "Ctrl-X Ctrl-E: the editor '/nonexistent/ed'" 10 && tm_wait "cannot be run" 2 &&
+       tm_wait "> pa�ste" 2; then
+        pass "fake: an editor that cannot be run is reported"
+    else
+        fail "fake: an editor that cannot be run is reported"; tm_dump
+    fi
+    tm_keys C-u
+    tm_type "/max 12"
+    tm_type "What is 12 + 35?"
+    if tm_wait_re "$busy" 10; then
+        tm_type "next question"
+        if tm_wait "still generating" 10 && tm_wait_re "$idle" 20 &&
+           tm_wait "> next question" 2 && ! tm_screen | grep -qF "── 2 · "; then
+            tm_keys Enter
+            if tm_wait "── 2 · next question" 10; then
+                pass "fake: a prompt typed during a turn waits in the input line"
+            else
+                fail "fake: the kept prompt is sent with Enter"; tm_dump
+            fi
+        else
+            fail "fake: a prompt typed during a turn waits in the input line"; tm_dump
+        fi
+    else
+        fail "fake: a turn of 300 ms tokens starts"; tm_dump
+    fi
+    # Ctrl-C: "stopping..." goes from the status line once the turn stopped
+    if tm_wait_re "$idle" 20 && tm_type "third" && tm_wait_re "$busy" 10; then
+        tm_keys C-c
+        if tm_wait "── 3 · third" 2 && tm_wait "stopped (Ctrl-C)" 10 && sleep 1 &&
+           tm_wait_re "$idle" 1 && ! tm_screen | grep -qF "stopping"; then
+            pass "fake: the status line leaves \"stopping...\" when the turn stopped"
+        else
+            fail "fake: the status line leaves \"stopping...\" when the turn stopped"; tm_dump
+        fi
+    else
+        fail "fake: the third turn starts"; tm_dump
+    fi
+    # /model: a new conversation, said so; the old model's numbers go
+    tm_type "/model other.gguf"
+    if tm_wait "new conversation" 10 && tm_wait_re "^ fake-demo/cpu │ TIP on" 5; then
+        pass "fake: /model says it starts a new conversation and resets the statistics"
+    else
+        fail "fake: /model says it starts a new conversation and resets the statistics"; tm_dump
+    fi
+else
+    fail "fake: input line checks start"; tm_dump
+fi
+tm_stop
+
 # a theme in the config that does not exist: one line says so, the TUI starts
 mkdir -p "$T/config/ponder" && echo "theme = nope" >> "$T/config/ponder/config"
 tm_start 100 30 "PONDER_FAKE_DELAY_MS=0 '$bin' -m fake.gguf"

@@ -87,23 +87,34 @@ size_t pd_event_to_json(const pd_event *ev, char *b, size_t size)
     case PD_EV_THINK: case PD_EV_ANSWER:
         P(",\"text\":");
         o = jstr(b, size, o, ev->text ? ev->text : "", ev->text ? ev->len : 0);
+        P(",\"position\":%d", ev->position);
         break;
     case PD_EV_THOUGHT:
         P(",\"index\":%d,\"position\":%d,\"trigger\":", ev->index, ev->position);
         o = jstr(b, size, o, ev->trigger ? ev->trigger : "", ev->trigger ? strlen(ev->trigger) : 0);
+        if (ev->group)
+            P(",\"group\":\"%s\"", ev->group == PD_GROUP_SWITCH ? "switch" : "reflect");
         break;
     case PD_EV_SUPPRESSED:
         P(",\"position\":%d,\"token\":%d,\"piece\":", ev->position, ev->token);
         o = jstr(b, size, o, ev->piece ? ev->piece : "", ev->piece ? strlen(ev->piece) : 0);
         break;
-    case PD_EV_STATS: case PD_EV_DONE:
-        if (ev->type == PD_EV_DONE)
-            P(",\"reason\":\"%s\"", pd_done_reason_name(ev->reason));
+    case PD_EV_STATS:   /* the fields src/events.c writes, in its order */
         if (ev->stats)
-            P(",\"tok_per_s\":%.1f,\"think_tokens\":%d,\"answer_tokens\":%d,\"thoughts\":%d,"
-              "\"switches\":%d,\"suppressed\":%d", ev->stats->tok_per_s, ev->stats->think_tokens,
-              ev->stats->answer_tokens, ev->stats->thoughts, ev->stats->switches,
-              ev->stats->suppressed);
+            P(",\"tok_per_s\":%.2f,\"prefill_tok_per_s\":%.2f,\"prompt_tokens\":%d,"
+              "\"think_tokens\":%d,\"answer_tokens\":%d,\"thoughts\":%d,\"switches\":%d,"
+              "\"reflections\":%d,\"suppressed\":%d,\"tip_window_left\":%d",
+              ev->stats->tok_per_s, ev->stats->prefill_tok_per_s, ev->stats->prompt_tokens,
+              ev->stats->think_tokens, ev->stats->answer_tokens, ev->stats->thoughts,
+              ev->stats->switches, ev->stats->reflections, ev->stats->suppressed,
+              ev->stats->tip_window_left);
+        break;
+    case PD_EV_DONE:
+        P(",\"reason\":\"%s\"", pd_done_reason_name(ev->reason));
+        if (ev->reason == PD_DONE_ERROR) {
+            P(",\"error\":");
+            o = jstr(b, size, o, ev->error ? ev->error : "", ev->error ? strlen(ev->error) : 0);
+        }
         break;
     }
     P("}");

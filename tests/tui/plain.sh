@@ -115,6 +115,35 @@ if [ -x "$fake" ]; then
     else
         fail "plain: /model, /load, /save and /retry" "rc=$rc"; sed 's/^/    | /' "$T/err"
     fi
+    # /ab, /save, then /load and /save again in a new session: the same file,
+    # with the statistics and the A/B table (also in the .md); ~/ is $HOME
+    printf 'What is 12 + 35?\n/ab\n/save ~/ab.jsonl\n/save ~/ab.md\n' |
+        PONDER_FAKE_DELAY_MS=0 "$fake" -m fake.gguf >/dev/null 2>"$T/err"
+    printf '/load ~/ab.jsonl\n/save ~/again.jsonl\n/save %s\n' "$T/again.md" |
+        PONDER_FAKE_DELAY_MS=0 "$fake" -m fake.gguf >/dev/null 2>>"$T/err"
+    if cmp -s "$T/ab.jsonl" "$T/again.jsonl" && cmp -s "$T/ab.md" "$T/again.md" &&
+       [ "$(grep -c '"type":"stats"' "$T/ab.jsonl")" -eq 3 ] &&
+       grep -q '^{"type":"ab","a":2,"b":3}$' "$T/ab.jsonl" &&
+       grep -q '^### A/B (turns 2 and 3)$' "$T/ab.md" && grep -q '^tok/s  *100.0  *100.0$' "$T/ab.md"; then
+        pass "plain: /load then /save gives the same transcript, stats and A/B table"
+    else
+        fail "plain: /load then /save gives the same transcript"; sed 's/^/    | /' "$T/err"
+        diff "$T/ab.jsonl" "$T/again.jsonl" | head -20
+    fi
+    # /load is all or nothing; a directory is named so; /save names
+    head -n 1 "$T/ab.jsonl" >"$T/broken.jsonl" && printf '{"type":\n' >>"$T/broken.jsonl"
+    printf '/load %s\n/save %s\n/load %s\n/save %s\n/save %s\n' "$T/broken.jsonl" \
+        "$T/partial.md" "$T" "$T/x.txt" "$T/noext" |
+        PONDER_FAKE_DELAY_MS=0 "$fake" -m fake.gguf >/dev/null 2>"$T/err"
+    if grep -q "^ponder: /load: $T/broken.jsonl:2: not a ponder event line\$" "$T/err" &&
+       grep -q '^ponder: /save: nothing to save yet$' "$T/err" && [ ! -e "$T/partial.md" ] &&
+       grep -q "^ponder: /load: $T: is a directory\$" "$T/err" &&
+       grep -q "^ponder: /save: $T/x.txt: use a name ending in .md or .jsonl\$" "$T/err" &&
+       grep -q "^ponder: /save: $T/noext: use a name ending in .md or .jsonl\$" "$T/err"; then
+        pass "plain: /load all or nothing, of a directory; /save names"
+    else
+        fail "plain: /load all or nothing, of a directory; /save names"; sed 's/^/    | /' "$T/err"
+    fi
 else
     skip "plain: fake engine session" "$fake not built"
 fi
@@ -128,6 +157,21 @@ if [ -n "$PONDER" ] && [ -f "$demo" ] && "$PONDER" run -m "$demo" -p hi -n 1 >/d
         pass "plain: the demo model in a pipe"
     else
         fail "plain: the demo model in a pipe" "rc=$rc $(head -c 300 "$T/err")"
+    fi
+    # a transcript of the real engine's events reads back byte for byte, and
+    # the thought headers add up to the think tokens of the table
+    printf 'What is 513 + 489?\n/ab\n/save %s\n' "$T/demo.jsonl" | "$PONDER" -n 256 \
+        >/dev/null 2>"$T/err"
+    printf '/load %s\n/save %s\n/save %s\n' "$T/demo.jsonl" "$T/demo2.jsonl" "$T/demo.md" |
+        "$PONDER" -n 256 >/dev/null 2>>"$T/err"
+    a_think=$(sed -n 's/^think tok  *\([0-9]*\) .*/\1/p' "$T/demo.md")
+    a_heads=$(sed -n '/^## Turn 2 /,/^## Turn 3 /s/^\*\*#[0-9]* · \([0-9,]*\) tok.*/\1/p' "$T/demo.md" |
+        tr -d , | awk '{ s += $1 } END { print s + 0 }')
+    if cmp -s "$T/demo.jsonl" "$T/demo2.jsonl" && [ -n "$a_think" ] && [ "$a_think" = "$a_heads" ]; then
+        pass "plain: the demo model's /ab transcript reloads the same"
+    else
+        fail "plain: the demo model's /ab transcript reloads the same" "think $a_think, headers $a_heads"
+        diff "$T/demo.jsonl" "$T/demo2.jsonl" | head -10; sed 's/^/    | /' "$T/err" | head
     fi
 else
     skip "plain: the demo model in a pipe" "no demo model the engine can run"

@@ -1,7 +1,8 @@
-/* test_ui.c - the front end's pure parts: wrapping, the transcript built from
- * events, panes and scrolling, layout, the status line, command parsing,
- * themes, the config file, transcripts on disk, and /ab through the app on
- * the scripted fake engine (tests/tui/fake_engine.c). */
+/* test_ui.c - the front end's pure parts: wrapping, UTF-8 checks of typed
+ * bytes, the transcript built from events, panes and scrolling, layout, the
+ * status line, command parsing, themes, the config file, transcripts on
+ * disk, and /ab, busy turns and /model through the app on the scripted fake
+ * engine (tests/tui/fake_engine.c). */
 #include "t.h"
 #include "../../ui/app.h"
 #include "../../ui/pane.h"
@@ -72,6 +73,75 @@ static void test_sanitize_and_counts(void)
     T_EQ_STR(s, "999");
 }
 
+/* Bytes decoded at once, each invalid one as U+FFFD (ui_sanitize_append's
+ * rule, controls kept). */
+static void utf8_at_once(const char *s, size_t n, ui_buf *out)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned wc;
+        int k = ui_utf8_decode(s + i, n - i, &wc);
+        if (wc == 0xfffd && k == 1 && (unsigned char)s[i] >= 0x80)
+            ui_buf_append(out, "\xef\xbf\xbd", 3);
+        else
+            ui_buf_append(out, s + i, (size_t)k);
+        i += (size_t)k;
+    }
+}
+
+/* Typed bytes in pieces: each invalid byte becomes U+FFFD and nothing after
+ * it is lost (curses' get_wch lost the rest). */
+static void test_utf8_stream(void)
+{
+    ui_utf8_stream u = {0};
+    ui_buf b = {0};
+    ui_utf8_stream_feed(&u, "caf\xe9 au lait", 12, &b);
+    T_EQ_STR(b.s, "caf\xef\xbf\xbd au lait");
+    ui_buf_free(&b);
+    ui_utf8_stream_feed(&u, "abc\xff" "def", 7, &b);
+    ui_utf8_stream_feed(&u, "ghi", 3, &b);
+    T_EQ_STR(b.s, "abc\xef\xbf\xbd" "defghi");
+    ui_buf_free(&b);
+    /* a character split between two reads waits for its end */
+    ui_utf8_stream_feed(&u, "x\xe7\xad", 3, &b);
+    T_EQ_STR(b.s, "x");
+    T_EQ_INT(u.n, 2);
+    ui_utf8_stream_feed(&u, "\x94\x1b[A", 4, &b);
+    T_EQ_STR(b.s, "x\xe7\xad\x94\x1b[A");   /* controls pass: they are keys */
+    ui_buf_free(&b);
+    /* an end that never comes: one U+FFFD per held byte */
+    ui_utf8_stream_feed(&u, "\xf0\x9f\x98", 3, &b);
+    T_CHECK(b.len == 0 && ui_utf8_stream_flush(&u, &b));
+    T_EQ_STR(b.s, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+    T_CHECK(!ui_utf8_stream_flush(&u, &b) && u.n == 0);
+    ui_buf_free(&b);
+    /* any bytes, cut anywhere: the same text as decoding them at once */
+    static const unsigned char pool[] = {'a', ' ', 0x80, 0x9f, 0xa0, 0xbf, 0xc0, 0xc2, 0xdf,
+                                         0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff};
+    unsigned seed = 12345;
+    for (int round = 0; round < 2000; round++) {
+        char in[24];
+        int n = 1 + round % 23;
+        for (int i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            in[i] = (char)pool[(seed >> 16) % sizeof pool];
+        }
+        ui_buf want = {0}, got = {0};
+        utf8_at_once(in, (size_t)n, &want);
+        for (int i = 0; i < n;) {
+            seed = seed * 1103515245u + 12345u;
+            int k = 1 + (int)((seed >> 16) % 4);
+            if (k > n - i)
+                k = n - i;
+            ui_utf8_stream_feed(&u, in + i, (size_t)k, &got);
+            i += k;
+        }
+        ui_utf8_stream_flush(&u, &got);
+        T_CHECKF(strcmp(ui_buf_str(&got), ui_buf_str(&want)) == 0, "round %d", round);
+        ui_buf_free(&want);
+        ui_buf_free(&got);
+    }
+}
+
 static void ev_think(ui_transcript *t, const char *s, int pos)
 {
     pd_event ev = {.type = PD_EV_THINK, .text = s, .len = strlen(s), .position = pos};
@@ -127,6 +197,61 @@ static void test_transcript(void)
     ui_turn_summary(turn, s, sizeof s);
     T_EQ_STR(s, "3 thoughts \xc2\xb7 40 tok \xc2\xb7 1 suppressed");
     T_EQ_STR(turn->answer.s, "47");
+    ui_transcript_free(&t);
+}
+
+/* The demo model's A turn: the trigger " Alternatively" (position 19) and
+ * the "," after it stream before the thought is reported at 19; 44 tokens
+ * inside <think>. Thought lengths come from positions, so they add up to
+ * the engine's count, while streaming as at the end. */
+static void test_thought_counts(void)
+{
+    ui_transcript t = {0};
+    ui_transcript_begin_turn(&t, "What is 513 + 489?", NULL);
+    ev_thought(&t, 0, 0, "");
+    for (int pos = 0; pos < 19; pos++)
+        ev_think(&t, pos == 18 ? " carry 1." : " x", pos);
+    ev_think(&t, " Alternatively", 19);
+    ev_think(&t, ",", 20);
+    ev_thought(&t, 1, 19, "Alternatively");
+    ui_turn *turn = ui_transcript_last_turn(&t);
+    T_EQ_INT(ui_thought_tokens(turn, 0), 19);
+    T_EQ_INT(ui_thought_tokens(turn, 1), 2);   /* so far: 19 and 20 */
+    for (int pos = 21; pos < 44; pos++)
+        ev_think(&t, " y", pos);
+    pd_stats st = {.think_tokens = 32};         /* stats streamed a while ago */
+    pd_event sev = {.type = PD_EV_STATS, .stats = &st};
+    ui_turn_event(&t, NULL, &sev);
+    T_EQ_INT(ui_thought_tokens(turn, 1), 25);  /* the text is ahead of them */
+    T_EQ_INT(ui_turn_think_tokens(turn), 44);
+    pd_event a = {.type = PD_EV_ANSWER, .text = "1013", .len = 4, .position = 48};
+    ui_turn_event(&t, NULL, &a);
+    st.think_tokens = 44;
+    st.answer_tokens = 9;
+    pd_event done = {.type = PD_EV_DONE, .stats = &st, .reason = PD_DONE_EOS};
+    ui_turn_event(&t, NULL, &done);
+    T_EQ_INT(ui_thought_tokens(turn, 0), 19);
+    T_EQ_INT(ui_thought_tokens(turn, 1), 25);
+    T_EQ_INT(ui_turn_think_tokens(turn), 44);
+    char s[256];
+    ui_thought_header(turn, 0, s, sizeof s);
+    T_EQ_STR(s, "#0 \xc2\xb7 19 tok");
+    ui_turn_summary(turn, s, sizeof s);
+    T_EQ_STR(s, "2 thoughts \xc2\xb7 44 tok \xc2\xb7 0 suppressed");
+    ui_buf tab = {0};
+    ui_ab_table(turn, turn, &tab);
+    T_CHECKF(strstr(tab.s, "think tok    44             44\n"), "%s", tab.s);
+    ui_buf_free(&tab);
+    /* thinking that opens later than position 0 (the model wrote <think>) */
+    ui_transcript_begin_turn(&t, "later", NULL);
+    ev_think(&t, "a", 3);
+    ev_thought(&t, 1, 5, "Wait");
+    ev_think(&t, "Wait", 5);
+    st.think_tokens = 7;
+    ui_turn_event(&t, NULL, &done);
+    turn = ui_transcript_last_turn(&t);
+    T_EQ_INT(ui_thought_tokens(turn, 0), 2);
+    T_EQ_INT(ui_thought_tokens(turn, 1), 5);
     ui_transcript_free(&t);
 }
 
@@ -240,7 +365,7 @@ static void test_status(void)
     pd_params_default(&p);
     pd_stats st = {.tok_per_s = 41.2, .think_tokens = 1804, .answer_tokens = 12, .thoughts = 5,
                    .switches = 4, .suppressed = 2, .tip_window_left = 212};
-    ui_status_info si = {"ds3-F16 \xc2\xb7 deepseek2", "cpu", &p, &st, true, "answer"};
+    ui_status_info si = {"ds3-F16 \xc2\xb7 deepseek2", "cpu", &p, &st, true, "answer", false};
     char line[512];
     ui_status_format(&si, 200, line, sizeof line);
     T_CHECKF(strstr(line, "ds3-F16/cpu") && strstr(line, "41.2 tok/s") && strstr(line, "1,804") &&
@@ -256,6 +381,13 @@ static void test_status(void)
     p.tip_on = false;
     ui_status_format(&si, 100, line, sizeof line);
     T_CHECK(strstr(line, "TIP off") && !strstr(line, "win "));
+    T_CHECK(!strstr(line, "stopping"));
+    /* Ctrl-C asked: said while the generation winds down, kept when narrow */
+    si.stopping = true;
+    ui_status_format(&si, 100, line, sizeof line);
+    T_CHECKF(strncmp(line, " * stopping...", 14) == 0 && strstr(line, "TIP off"), "%s", line);
+    ui_status_format(&si, 20, line, sizeof line);
+    T_CHECKF(strstr(line, "stopping..."), "%s", line);
 }
 
 static void test_commands(void)
@@ -402,6 +534,20 @@ static void test_save_load(void)
     T_CHECK(ui_transcript_save(&t, "/nonexistent-dir/x.md", err, sizeof err) != 0);
     T_CHECK(ui_transcript_save(&t, md, err, sizeof err) == 0);
     T_CHECK(ui_transcript_save(&t, "x.exe", err, sizeof err) != 0);
+    /* the name's ending says the format, in any case; anything else is refused */
+    T_EQ_INT(ui_transcript_kind("a/x.md"), UI_FILE_MD);
+    T_EQ_INT(ui_transcript_kind("X.JSONL"), UI_FILE_JSONL);
+    T_EQ_INT(ui_transcript_kind("x.Md"), UI_FILE_MD);
+    T_EQ_INT(ui_transcript_kind("x.txt"), UI_FILE_OTHER);
+    T_EQ_INT(ui_transcript_kind("x.json"), UI_FILE_OTHER);
+    T_EQ_INT(ui_transcript_kind("noext"), UI_FILE_OTHER);
+    char up[512];
+    snprintf(up, sizeof up, "%s/T.MD", tmpdir);
+    T_EQ_INT(ui_transcript_save(&t, up, err, sizeof err), 0);
+    snprintf(up, sizeof up, "%s/t.txt", tmpdir);
+    T_CHECK(ui_transcript_save(&t, up, err, sizeof err) != 0);
+    T_CHECKF(strstr(err, "use a name ending in .md or .jsonl"), "%s", err);
+    T_CHECK(access(up, F_OK) != 0);
     T_EQ_INT(ui_transcript_save(&t, jl, err, sizeof err), 0);
     ui_transcript u = {0};
     T_EQ_INT(ui_transcript_load_jsonl(&u, jl, err, sizeof err), 0);
@@ -425,6 +571,14 @@ static void test_save_load(void)
     ui_transcript v = {0};
     T_CHECK(ui_transcript_load_jsonl(&v, bad, err, sizeof err) != 0);   /* the [1,2] line */
     T_CHECK(strstr(err, ":4:"));
+    T_CHECK(v.n == 0);   /* all or nothing: the good lines before it are not shown */
+    f = fopen(bad, "w");   /* without that line it loads, made safe */
+    T_CHECK(f);
+    fputs("{\"type\":\"thought\",\"index\":\"x\",\"position\":99999999999999,\"trigger\":7}\n"
+          "{\"type\":\"think\",\"text\":\"\\u001b[2Jok\"}\n\n"
+          "{\"type\":\"done\",\"reason\":5}\n{\"type\":\"nosuch\"}\n", f);
+    fclose(f);
+    T_EQ_INT(ui_transcript_load_jsonl(&v, bad, err, sizeof err), 0);
     ui_turn *vt = ui_transcript_last_turn(&v);
     T_CHECK(vt && vt->n_th == 1 && !strchr(ui_buf_str(&vt->th[0].text), '\x1b'));
     ui_transcript_free(&v);
@@ -456,6 +610,49 @@ static void run_jobs(ui_app *app)
 }
 
 int fake_sampler_calls(const pd_session *s, int *restores);   /* tests/tui/fake_engine.c */
+
+/* A prompt while a turn runs is not taken (the front end keeps it); the
+ * status line's numbers belong to the open model's session only. */
+static void test_app_busy_and_model(void)
+{
+    setenv("PONDER_FAKE_DELAY_MS", "0", 1);
+    cli_common c;
+    cli_common_init(&c);
+    ui_prefs prefs;
+    ui_prefs_default(&prefs);
+    ui_app app;
+    ui_app_init(&app, &c, &prefs, &test_fe, NULL);
+    T_EQ_INT(ui_app_open_model(&app, "fake.gguf"), 0);
+    T_CHECK(ui_app_stats(&app) == NULL);
+    T_CHECK(ui_app_submit(&app, "What is 12 + 35?"));
+    T_CHECK(!ui_app_submit(&app, "queued behind"));   /* a turn waits to start */
+    ui_job job;
+    T_CHECK(ui_app_next_job(&app, &job));
+    said[0] = '\0';
+    T_CHECK(!ui_app_submit(&app, "And 3 + 4?"));      /* it runs */
+    T_CHECK(!ui_app_job_pending(&app) && !said[0]);
+    T_CHECK(ui_app_submit(&app, "/alpha 2"));         /* commands still work */
+    T_NEAR(app.params.tip_alpha, 2, 0);
+    pd_status st = pd_session_generate(app.sess, job.prompt, app_ev, &app);
+    ui_app_job_done(&app, st, "");
+    free(job.prompt);
+    T_CHECK(ui_app_stats(&app) && ui_app_stats(&app)->answer_tokens > 0);
+    T_CHECK(ui_app_submit(&app, "And 3 + 4?"));       /* sent once it ended */
+    T_CHECK(ui_app_job_pending(&app));
+    run_jobs(&app);
+    T_EQ_INT(ui_transcript_last_turn(&app.tr)->prompt[0], 'A');
+    /* another model: a new conversation, and the old numbers go */
+    T_CHECK(ui_app_submit(&app, "/model other.gguf"));
+    T_CHECKF(strstr(said, "new conversation"), "%s", said);
+    T_CHECK(ui_app_stats(&app) == NULL);
+    T_EQ_INT(app.session_turns, 0);
+    T_CHECK(ui_app_submit(&app, "hello"));
+    run_jobs(&app);
+    T_CHECK(ui_app_stats(&app) != NULL);
+    ui_app_submit(&app, "/clear");
+    T_CHECK(ui_app_stats(&app) == NULL);
+    ui_app_free(&app);
+}
 
 static void test_app_ab(void)
 {
@@ -515,6 +712,116 @@ static void test_app_ab(void)
     ui_app_free(&app);
 }
 
+/* The note whose text holds needle, or NULL. */
+static const char *find_note(const ui_transcript *t, const char *needle)
+{
+    for (int i = 0; i < t->n; i++)
+        if (t->v[i].kind == UI_ENTRY_NOTE && strstr(t->v[i].note, needle))
+            return t->v[i].note;
+    return NULL;
+}
+
+/* What /ab showed is what /save keeps: a .jsonl read back and saved again
+ * is the same file, with the turns' statistics and the A/B table; the .md
+ * has the table too. /load is all or nothing; names and paths. */
+static void test_app_save_load(void)
+{
+    setenv("PONDER_FAKE_DELAY_MS", "0", 1);
+    setenv("HOME", tmpdir, 1);
+    cli_common c;
+    cli_common_init(&c);
+    ui_prefs prefs;
+    ui_prefs_default(&prefs);
+    ui_app app;
+    ui_app_init(&app, &c, &prefs, &test_fe, NULL);
+    T_EQ_INT(ui_app_open_model(&app, "fake.gguf"), 0);
+    ui_app_submit(&app, "/seed 7");
+    ui_app_submit(&app, "/temp 0.6");
+    ui_app_submit(&app, "What is 12 + 35?");
+    run_jobs(&app);
+    ui_app_submit(&app, "/ab");
+    run_jobs(&app);
+    char table[1024];
+    snprintf(table, sizeof table, "%s", said);
+    T_CHECKF(strstr(table, "A/B") && strstr(table, "tok/s        100.0"), "%s", table);
+    ui_turn *a = app.tr.v[1].turn;
+    T_CHECK(a && a->n_th == 3);
+    int sum = 0;
+    for (int i = 0; i < a->n_th; i++)
+        sum += ui_thought_tokens(a, i);
+    T_EQ_INT(sum, a->stats.think_tokens);
+    char want[64], sum_a[160], hdr_a[256];
+    snprintf(want, sizeof want, "think tok    %-14d", a->stats.think_tokens);
+    T_CHECKF(strstr(table, want), "%s", table);
+    ui_turn_summary(a, sum_a, sizeof sum_a);
+    ui_thought_header(a, 0, hdr_a, sizeof hdr_a);
+
+    ui_app_submit(&app, "/save ~/ab.jsonl");
+    T_CHECKF(strstr(said, "saved ") && strstr(said, "/ab.jsonl"), "%s", said);
+    ui_app_submit(&app, "/save ~/ab.md");
+    char p1[512], p2[512], pmd[512], pmd2[512];
+    snprintf(p1, sizeof p1, "%s/ab.jsonl", tmpdir);
+    snprintf(p2, sizeof p2, "%s/again.jsonl", tmpdir);
+    snprintf(pmd, sizeof pmd, "%s/ab.md", tmpdir);
+    snprintf(pmd2, sizeof pmd2, "%s/again.md", tmpdir);
+    char *f1 = ui_read_file(p1, 1 << 20, NULL), *md = ui_read_file(pmd, 1 << 20, NULL);
+    T_CHECK(f1 && md);
+    T_CHECKF(strstr(f1, "\"type\":\"stats\",\"tok_per_s\":100.00") &&
+             strstr(f1, "{\"type\":\"ab\",\"a\":2,\"b\":3}\n") && strstr(f1, "\"seed\":7") &&
+             strstr(f1, "\"group\":\"switch\"") && strstr(f1, "\"position\":3}"), "%s", f1);
+    T_CHECKF(strstr(md, "### A/B (turns 2 and 3)") && strstr(md, table), "%s", md);
+
+    /* a fresh view of the file: the same turns, numbers and table */
+    ui_app_submit(&app, "/clear");
+    ui_app_submit(&app, "/load ~/ab.jsonl");
+    T_CHECKF(strstr(said, "loaded "), "%s", said);
+    T_CHECK(find_note(&app.tr, table) != NULL);
+    ui_turn *la = app.tr.v[1].turn;
+    T_CHECK(la && la->have_stats && la->seed == 7);
+    T_NEAR(la->stats.tok_per_s, 100, 0);
+    T_NEAR(la->temperature, 0.6, 1e-6);
+    char s1[256];
+    ui_turn_summary(la, s1, sizeof s1);
+    T_EQ_STR(s1, sum_a);
+    ui_thought_header(la, 0, s1, sizeof s1);
+    T_EQ_STR(s1, hdr_a);
+    ui_app_submit(&app, "/save ~/again.jsonl");
+    ui_app_submit(&app, "/save ~/again.md");
+    char *f2 = ui_read_file(p2, 1 << 20, NULL), *md2 = ui_read_file(pmd2, 1 << 20, NULL);
+    T_CHECK(f2 && md2);
+    T_EQ_STR(f2, f1);   /* byte for byte */
+    T_EQ_STR(md2, md);
+    free(f2);
+    free(md2);
+
+    /* a broken line: nothing of the file is shown */
+    int before = app.tr.n;
+    FILE *f = fopen(p2, "w");
+    T_CHECK(f);
+    const char *nl = strchr(f1, '\n');
+    fprintf(f, "%.*s\n{\"type\":\n", (int)(nl - f1), f1);
+    fclose(f);
+    ui_app_submit(&app, "/load ~/again.jsonl");
+    T_CHECKF(strstr(said, "again.jsonl:2: not a ponder event line"), "%s", said);
+    T_EQ_INT(app.tr.n, before);
+    /* a directory, a name of another kind, a name in capitals */
+    ui_app_submit(&app, "/load ~/");
+    T_CHECKF(strstr(said, ": is a directory"), "%s", said);
+    ui_app_submit(&app, "/save ~/t.txt");
+    T_CHECKF(strstr(said, "t.txt: use a name ending in .md or .jsonl"), "%s", said);
+    ui_app_submit(&app, "/save ~/noext");
+    T_CHECKF(strstr(said, "noext: use a name ending in .md or .jsonl"), "%s", said);
+    ui_app_submit(&app, "/save ~/UP.JSONL");
+    T_CHECKF(strstr(said, "saved "), "%s", said);
+    snprintf(p2, sizeof p2, "%s/UP.JSONL", tmpdir);
+    f2 = ui_read_file(p2, 1 << 20, NULL);
+    T_CHECK(f2 && strcmp(f2, f1) == 0);
+    free(f2);
+    free(f1);
+    free(md);
+    ui_app_free(&app);
+}
+
 int main(void)
 {
     setlocale(LC_ALL, "C.UTF-8");
@@ -525,7 +832,9 @@ int main(void)
     setenv("XDG_CONFIG_HOME", tmpdir, 1);
     T_RUN(test_wrap);
     T_RUN(test_sanitize_and_counts);
+    T_RUN(test_utf8_stream);
     T_RUN(test_transcript);
+    T_RUN(test_thought_counts);
     T_RUN(test_panes_and_layout);
     T_RUN(test_ab_columns);
     T_RUN(test_status);
@@ -534,6 +843,8 @@ int main(void)
     T_RUN(test_config);
     T_RUN(test_save_load);
     T_RUN(test_app_ab);
+    T_RUN(test_app_save_load);
+    T_RUN(test_app_busy_and_model);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0)
