@@ -522,8 +522,9 @@ static pd_status drain(run *r)
 static pd_status forward(pd_session *s, const int32_t *toks, int n, int pos0)
 {
     if (pos0 + n > pd_model_n_ctx(s->m))
-        return pd_fail(PD_ELIMIT, "the context is full: %d tokens do not fit in --ctx %d",
-                       pos0 + n, pd_model_n_ctx(s->m));
+        return pd_fail(PD_ELIMIT, "the context is full: %d tokens do not fit in --ctx %d%s",
+                       pos0 + n, pd_model_n_ctx(s->m),
+                       s->n_turns > 0 ? " (/clear starts a new conversation)" : "");
     pd_status st = pd_model_forward(s->m, toks, n, pos0, s->logits, false);
     if (st) {
         s->n_cache = 0;   /* the backend's cache is unknown now: recompute next time */
@@ -563,6 +564,9 @@ static pd_status prefill(run *r, const char *user_text, bool *opens_think)
     int n_ctx = pd_model_n_ctx(s->m);
     if (n == 0)
         st = pd_fail(PD_EARG, "the prompt is empty");
+    else if (n >= (size_t)n_ctx && s->n_turns > 0)   /* the history is what fills it */
+        st = pd_fail(PD_ELIMIT, "the conversation with this prompt is %zu tokens; the context "
+                     "holds %d (--ctx): /clear starts a new one", n, n_ctx);
     else if (n >= (size_t)n_ctx)
         st = pd_fail(PD_ELIMIT, "the prompt is %zu tokens; the context holds %d (--ctx)", n, n_ctx);
     if (st) {

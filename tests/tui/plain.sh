@@ -30,6 +30,14 @@ if [ -n "$PONDER" ] && [ -x "$PONDER" ]; then
     else
         fail "plain: --theme NAME refuses an unknown theme, exit 2" "rc=$rc $(cat "$T/err")"
     fi
+    # a context the conversation fills: the error says how to go on
+    printf 'What is 513 + 489?\nWhat is 832 - 264?\nWhat is 755 * 38?\n' |
+        "$PONDER" --plain --ctx 180 >/dev/null 2>"$T/err"
+    if grep -q '^ponder: the context is full: .* (/clear starts a new conversation)$' "$T/err"; then
+        pass "plain: a context the conversation fills names /clear"
+    else
+        fail "plain: a context the conversation fills names /clear" "$(head -c 300 "$T/err")"
+    fi
     # themes of one's own (in PONDER_DATADIR/themes) are named too, each once
     mkdir -p "$T/data/themes" && printf 'name = mine\n' >"$T/data/themes/mine.theme" &&
         printf 'name = mono\n' >"$T/data/themes/mono.theme"
