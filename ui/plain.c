@@ -180,7 +180,10 @@ static void run_jobs(plain *p)
         const char *err = st != PD_OK ? pd_errmsg() : "";
         newline(p);
         fflush(stdout);
-        if (turn && turn->done) {   /* the summary before what the end triggers (/ab) */
+        /* the summary before what the end triggers (/ab); none for a turn
+         * that failed before its first token (the error says it all) */
+        const bool produced = turn && (turn->stats.think_tokens + turn->stats.answer_tokens > 0);
+        if (turn && turn->done && (st == PD_OK || produced)) {
             char sum[160];
             ui_turn_summary(turn, sum, sizeof sum);
             fprintf(stderr, "[%s%s%s %s %.1f tok/s%s]\n", turn->label, turn->label[0] ? ": " : "",

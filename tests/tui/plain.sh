@@ -38,6 +38,14 @@ if [ -n "$PONDER" ] && [ -x "$PONDER" ]; then
     else
         fail "plain: a context the conversation fills names /clear" "$(head -c 300 "$T/err")"
     fi
+    # a prompt the context cannot hold: its error, no summary of an empty turn
+    echo 'What is 513 + 489?' | "$PONDER" --plain --ctx 60 >/dev/null 2>"$T/err"
+    if grep -q '^ponder: the prompt is [0-9]* tokens; the context holds 60' "$T/err" &&
+       ! grep -q '^\[' "$T/err"; then
+        pass "plain: a prompt over the context is its error line, no empty summary"
+    else
+        fail "plain: a prompt over the context is its error line, no empty summary" "$(head -c 300 "$T/err")"
+    fi
     # themes of one's own (in PONDER_DATADIR/themes) are named too, each once
     mkdir -p "$T/data/themes" && printf 'name = mine\n' >"$T/data/themes/mine.theme" &&
         printf 'name = mono\n' >"$T/data/themes/mono.theme"
