@@ -611,17 +611,24 @@ static void run_jobs(ui_app *app)
 
 int fake_sampler_calls(const pd_session *s, int *restores);   /* tests/tui/fake_engine.c */
 
+/* An app on the fake engine with default options and preferences (c and
+ * prefs outlive it: the app keeps pointers to them). */
+static void app_start(ui_app *app, cli_common *c, ui_prefs *prefs)
+{
+    cli_common_init(c);
+    ui_prefs_default(prefs);
+    ui_app_init(app, c, prefs, &test_fe, NULL);
+}
+
 /* A prompt while a turn runs is not taken (the front end keeps it); the
  * status line's numbers belong to the open model's session only. */
 static void test_app_busy_and_model(void)
 {
     setenv("PONDER_FAKE_DELAY_MS", "0", 1);
     cli_common c;
-    cli_common_init(&c);
     ui_prefs prefs;
-    ui_prefs_default(&prefs);
     ui_app app;
-    ui_app_init(&app, &c, &prefs, &test_fe, NULL);
+    app_start(&app, &c, &prefs);
     T_EQ_INT(ui_app_open_model(&app, "fake.gguf"), 0);
     T_CHECK(ui_app_stats(&app) == NULL);
     T_CHECK(ui_app_submit(&app, "What is 12 + 35?"));
@@ -658,11 +665,9 @@ static void test_app_ab(void)
 {
     setenv("PONDER_FAKE_DELAY_MS", "0", 1);
     cli_common c;
-    cli_common_init(&c);
     ui_prefs prefs;
-    ui_prefs_default(&prefs);
     ui_app app;
-    ui_app_init(&app, &c, &prefs, &test_fe, NULL);
+    app_start(&app, &c, &prefs);
     ui_app_submit(&app, "hello");
     T_CHECK(strstr(said, "no model"));
     T_EQ_INT(ui_app_open_model(&app, "fake.gguf"), 0);
@@ -729,11 +734,9 @@ static void test_app_save_load(void)
     setenv("PONDER_FAKE_DELAY_MS", "0", 1);
     setenv("HOME", tmpdir, 1);
     cli_common c;
-    cli_common_init(&c);
     ui_prefs prefs;
-    ui_prefs_default(&prefs);
     ui_app app;
-    ui_app_init(&app, &c, &prefs, &test_fe, NULL);
+    app_start(&app, &c, &prefs);
     T_EQ_INT(ui_app_open_model(&app, "fake.gguf"), 0);
     ui_app_submit(&app, "/seed 7");
     ui_app_submit(&app, "/temp 0.6");
