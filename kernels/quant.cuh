@@ -180,6 +180,35 @@ template <> CU_HD float cu_deq<PD_TYPE_Q5_K>(const uint8_t *row, int64_t i)
     const int q = (hi ? qb >> 4 : qb & 0xf) | (((b[16 + l] >> (2 * c + hi)) & 1) << 4);
     return cu_h2f(b) * sc * q - cu_h2f(b + 2) * m;
 }
+// Q2_K (84 B: scales[16] (scale | min << 4), qs[64], d, dmin) and Q3_K
+// (110 B: hmask[32], qs[64], scales[12], d): value e's two low bits are
+// bits 2j..2j+1 of qs[32h + l], e = 128h + 32j + l; Q3_K's third bit is
+// bit 4h + j of hmask[l], clear meaning 4 less; sub-block e / 16.
+CU_HD int cu_q2_bits(const uint8_t *qs, int e)
+{
+    return (qs[32 * (e / 128) + e % 32] >> (2 * (e % 128 / 32))) & 3;
+}
+// Q3_K sub-block j's scale, -32..31: 4 low bits from bytes 0..7, 2 high from 8..11
+CU_HD int cu_q3_scale(const uint8_t *s, int j)
+{
+    const int lo = j < 8 ? s[j] & 0xf : s[j - 8] >> 4;
+    const int hi = (s[8 + j % 4] >> (2 * (j / 4))) & 3;
+    return (lo | hi << 4) - 32;
+}
+template <> CU_HD float cu_deq<PD_TYPE_Q2_K>(const uint8_t *row, int64_t i)
+{
+    const uint8_t *b = row + 84 * (i / 256);
+    const int e = (int)(i % 256), sm = b[e / 16];
+    return cu_h2f(b + 80) * (float)(sm & 0xf) * (float)cu_q2_bits(b + 16, e)
+         - cu_h2f(b + 82) * (float)(sm >> 4);
+}
+template <> CU_HD float cu_deq<PD_TYPE_Q3_K>(const uint8_t *row, int64_t i)
+{
+    const uint8_t *b = row + 110 * (i / 256);
+    const int e = (int)(i % 256);
+    const int q = cu_q2_bits(b + 32, e) - ((b[e % 32] >> (e / 32)) & 1 ? 0 : 4);
+    return cu_h2f(b + 108) * (float)cu_q3_scale(b + 96, e / 16) * (float)q;
+}
 template <> CU_HD float cu_deq<PD_TYPE_Q6_K>(const uint8_t *row, int64_t i)
 {
     const uint8_t *b = row + 210 * (i / 256);
@@ -326,6 +355,57 @@ CU_UNROLL
     }
     cu_scale_min_k4(j, b + 4, &sc, &m);
     return cu_h2f(b) * xd * (float)(sc * si) - cu_h2f(b + 2) * xd * (float)(m * xs);
+}
+
+// Q2_K unit u: values 32j + l (l < 32) of half h of block u / 8 (j = u % 4,
+// h = u % 8 / 4), two sub-blocks of 16 with their own scale and min
+template <> CU_HD float cu_dot32<PD_TYPE_Q2_K>(const uint8_t *row, int64_t u,
+                                                    const int8_t *xq, float xd, int xs)
+{
+    (void)xs;
+    const uint8_t *b = row + 84 * (u / 8);
+    const int j = (int)(u % 4), h = (int)(u % 8 / 4), s0 = 8 * h + 2 * j;
+    const uint8_t *q = b + 16 + 32 * h;
+    int x[8], si0 = 0, si1 = 0, xs0 = 0, xs1 = 0;
+    cu_load_x(xq, x);
+CU_UNROLL
+    for (int i = 0; i < 8; i++) {
+        const int v = (cu_ld32(q + 4 * i) >> (2 * j)) & 0x03030303;
+        if (i < 4) {
+            si0 = cu_dp4a(v, x[i], si0);
+            xs0 = cu_dp4a(0x01010101, x[i], xs0);
+        } else {
+            si1 = cu_dp4a(v, x[i], si1);
+            xs1 = cu_dp4a(0x01010101, x[i], xs1);
+        }
+    }
+    const int sc = (b[s0] & 0xf) * si0 + (b[s0 + 1] & 0xf) * si1;
+    const int m = (b[s0] >> 4) * xs0 + (b[s0 + 1] >> 4) * xs1;
+    return cu_h2f(b + 80) * xd * (float)sc - cu_h2f(b + 82) * xd * (float)m;
+}
+
+// Q3_K unit u: as Q2_K's, the third bits from hmask (2-byte aligned blocks)
+template <> CU_HD float cu_dot32<PD_TYPE_Q3_K>(const uint8_t *row, int64_t u,
+                                                    const int8_t *xq, float xd, int xs)
+{
+    (void)xs;
+    const uint8_t *b = row + 110 * (u / 8);
+    const int j = (int)(u % 4), h = (int)(u % 8 / 4), bit = 4 * h + j;
+    const uint8_t *q = b + 32 + 32 * h;
+    int x[8], si0 = 0, si1 = 0;
+    cu_load_x(xq, x);
+CU_UNROLL
+    for (int i = 0; i < 8; i++) {
+        const int lo = (cu_ld32_u16(q + 4 * i) >> (2 * j)) & 0x03030303;
+        const int clear = ~(cu_ld32_u16(b + 4 * i) >> bit) & 0x01010101;   // 4 less where clear
+        const int v = cu_vsubss4(lo, clear << 2);
+        if (i < 4)
+            si0 = cu_dp4a(v, x[i], si0);
+        else
+            si1 = cu_dp4a(v, x[i], si1);
+    }
+    const int sc = cu_q3_scale(b + 96, 2 * (u % 8)) * si0 + cu_q3_scale(b + 96, 2 * (u % 8) + 1) * si1;
+    return cu_h2f(b + 108) * xd * (float)sc;
 }
 
 template <> CU_HD float cu_dot32<PD_TYPE_Q6_K>(const uint8_t *row, int64_t u,

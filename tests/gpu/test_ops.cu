@@ -28,6 +28,7 @@ void pd_h2f_init(void);
 void pd_silu_mul(float *a, const float *b, int64_t n);
 #include "cpu/attn_kernels.h"
 }
+#include "random_blocks.h"
 
 #define CK(call) do { cudaError_t e_ = (call); if (e_ != cudaSuccess) { \
         fprintf(stderr, "test_ops: %s failed at %s:%d: %s\n", #call, __FILE__, __LINE__, \
@@ -115,6 +116,10 @@ static host_w make_w(pd_type t, int64_t k, int64_t n, int64_t n_mat)
     pd_type_row_bytes(t, k, &w.rb);
     w.bytes.resize(w.rb * n * n_mat);
     std::vector<float> row;
+    if (random_blocks_needed(t)) {   // no quantizer: random blocks
+        random_blocks(t, w.bytes.data(), w.bytes.size(), &rng);
+        return w;
+    }
     for (int64_t r = 0; r < n * n_mat; r++) {
         row = randv(k);
         pd_quantize_row_ref(t, row.data(), w.bytes.data() + r * w.rb, k);
@@ -594,7 +599,7 @@ static void bench(void)
     printf("\nbench: device copy %.0f GB/s (read + write)\n", copy_gbs);
     printf("bench: %-5s %-14s %9s %9s %7s\n", "type", "shape", "us", "GB/s", "%copy");
     const pd_type types[] = { PD_TYPE_F16, PD_TYPE_BF16, PD_TYPE_Q8_0, PD_TYPE_Q4_0,
-                              PD_TYPE_Q4_K, PD_TYPE_Q5_K, PD_TYPE_Q6_K };
+                              PD_TYPE_Q2_K, PD_TYPE_Q3_K, PD_TYPE_Q4_K, PD_TYPE_Q5_K, PD_TYPE_Q6_K };
     const int64_t k = 4096;
     for (pd_type t : types) {
         size_t rb = 0;
@@ -690,7 +695,7 @@ int main(int argc, char **argv)
 
     const pd_type types[] = { PD_TYPE_F32, PD_TYPE_F16, PD_TYPE_BF16, PD_TYPE_Q8_0, PD_TYPE_Q4_0,
                               PD_TYPE_Q5_0, PD_TYPE_Q4_1, PD_TYPE_Q5_1,
-                              PD_TYPE_Q4_K, PD_TYPE_Q5_K, PD_TYPE_Q6_K };
+                              PD_TYPE_Q2_K, PD_TYPE_Q3_K, PD_TYPE_Q4_K, PD_TYPE_Q5_K, PD_TYPE_Q6_K };
     for (pd_type t : types) {
         test_matvec(t, 256, 1, 1, 1, false, 1);           // one row
         test_matvec(t, 2048, 771, 1, 1, false, 1);        // ragged row count

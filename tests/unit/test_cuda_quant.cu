@@ -16,6 +16,7 @@ extern "C" {
 #include "quant.h"
 }
 #include "quant.cuh"
+#include "../gpu/random_blocks.h"
 
 static const int N = 1280;   // five super-blocks of 256, forty blocks of 32
 
@@ -47,7 +48,10 @@ static std::vector<uint8_t> quantize(pd_type t, const std::vector<float> &x)
     if (!pd_type_row_bytes(t, N, &bytes))
         abort();
     std::vector<uint8_t> q(bytes);
-    pd_quantize_row_ref(t, x.data(), q.data(), N);
+    if (random_blocks_needed(t))
+        random_blocks(t, q.data(), bytes, &rng_state);
+    else
+        pd_quantize_row_ref(t, x.data(), q.data(), N);
     return q;
 }
 
@@ -72,6 +76,8 @@ static void test_dequant_q4_0(void) { check_dequant(PD_TYPE_Q4_0, cu_deq<PD_TYPE
 static void test_dequant_q5_0(void) { check_dequant(PD_TYPE_Q5_0, cu_deq<PD_TYPE_Q5_0>); }
 static void test_dequant_q4_1(void) { check_dequant(PD_TYPE_Q4_1, cu_deq<PD_TYPE_Q4_1>); }
 static void test_dequant_q5_1(void) { check_dequant(PD_TYPE_Q5_1, cu_deq<PD_TYPE_Q5_1>); }
+static void test_dequant_q2_k(void) { check_dequant(PD_TYPE_Q2_K, cu_deq<PD_TYPE_Q2_K>); }
+static void test_dequant_q3_k(void) { check_dequant(PD_TYPE_Q3_K, cu_deq<PD_TYPE_Q3_K>); }
 static void test_dequant_q4_k(void) { check_dequant(PD_TYPE_Q4_K, cu_deq<PD_TYPE_Q4_K>); }
 static void test_dequant_q5_k(void) { check_dequant(PD_TYPE_Q5_K, cu_deq<PD_TYPE_Q5_K>); }
 static void test_dequant_q6_k(void) { check_dequant(PD_TYPE_Q6_K, cu_deq<PD_TYPE_Q6_K>); }
@@ -158,6 +164,8 @@ static void test_dot_q4_0(void) { check_dot(PD_TYPE_Q4_0, cu_dot32<PD_TYPE_Q4_0>
 static void test_dot_q5_0(void) { check_dot(PD_TYPE_Q5_0, cu_dot32<PD_TYPE_Q5_0>); }
 static void test_dot_q4_1(void) { check_dot(PD_TYPE_Q4_1, cu_dot32<PD_TYPE_Q4_1>); }
 static void test_dot_q5_1(void) { check_dot(PD_TYPE_Q5_1, cu_dot32<PD_TYPE_Q5_1>); }
+static void test_dot_q2_k(void) { check_dot(PD_TYPE_Q2_K, cu_dot32<PD_TYPE_Q2_K>); }
+static void test_dot_q3_k(void) { check_dot(PD_TYPE_Q3_K, cu_dot32<PD_TYPE_Q3_K>); }
 static void test_dot_q4_k(void) { check_dot(PD_TYPE_Q4_K, cu_dot32<PD_TYPE_Q4_K>); }
 static void test_dot_q5_k(void) { check_dot(PD_TYPE_Q5_K, cu_dot32<PD_TYPE_Q5_K>); }
 static void test_dot_q6_k(void) { check_dot(PD_TYPE_Q6_K, cu_dot32<PD_TYPE_Q6_K>); }
@@ -182,6 +190,8 @@ int main(void)
     T_RUN(test_dequant_q5_0);
     T_RUN(test_dequant_q4_1);
     T_RUN(test_dequant_q5_1);
+    T_RUN(test_dequant_q2_k);
+    T_RUN(test_dequant_q3_k);
     T_RUN(test_dequant_q4_k);
     T_RUN(test_dequant_q5_k);
     T_RUN(test_dequant_q6_k);
@@ -190,6 +200,8 @@ int main(void)
     T_RUN(test_dot_q5_0);
     T_RUN(test_dot_q4_1);
     T_RUN(test_dot_q5_1);
+    T_RUN(test_dot_q2_k);
+    T_RUN(test_dot_q3_k);
     T_RUN(test_dot_q4_k);
     T_RUN(test_dot_q5_k);
     T_RUN(test_dot_q6_k);
