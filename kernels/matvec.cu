@@ -213,7 +213,7 @@ __global__ void __launch_bounds__(MV_WARPS * 32) k_matvec_q(mv_args p)
     const int lane = threadIdx.x % 32;
     const int64_t k = p.w.k, units = k / 32;
     const int qk = T == PD_TYPE_Q2_K || T == PD_TYPE_Q3_K || T == PD_TYPE_Q4_K || T == PD_TYPE_Q5_K
-                   || T == PD_TYPE_Q6_K ? 256 : 32;
+                   || T == PD_TYPE_Q6_K || T == PD_TYPE_IQ4_XS ? 256 : 32;
     const int8_t *xq = p.a.q + arow * k;
     const float *xd = p.a.d + arow * (k / qk);
     const int *xs = p.a.s + arow * units;
@@ -279,6 +279,8 @@ pd_status cu_matvec(cudaStream_t s, const cu_w *w, const cu_act *a, int n_slots,
     case PD_TYPE_Q5_0: k_matvec_q<PD_TYPE_Q5_0><<<grid, blk, 0, s>>>(p); break;
     case PD_TYPE_Q4_1: k_matvec_q<PD_TYPE_Q4_1><<<grid, blk, 0, s>>>(p); break;
     case PD_TYPE_Q5_1: k_matvec_q<PD_TYPE_Q5_1><<<grid, blk, 0, s>>>(p); break;
+    case PD_TYPE_IQ4_NL: k_matvec_q<PD_TYPE_IQ4_NL><<<grid, blk, 0, s>>>(p); break;
+    case PD_TYPE_IQ4_XS: k_matvec_q<PD_TYPE_IQ4_XS><<<grid, blk, 0, s>>>(p); break;
     case PD_TYPE_Q2_K: k_matvec_q<PD_TYPE_Q2_K><<<grid, blk, 0, s>>>(p); break;
     case PD_TYPE_Q3_K: k_matvec_q<PD_TYPE_Q3_K><<<grid, blk, 0, s>>>(p); break;
     case PD_TYPE_Q4_K: k_matvec_q<PD_TYPE_Q4_K><<<grid, blk, 0, s>>>(p); break;
@@ -321,6 +323,8 @@ static bool launch_dequant(cudaStream_t s, pd_type t, const uint8_t *base, size_
     case PD_TYPE_Q5_0: k_dequant<PD_TYPE_Q5_0, O><<<g, 256, 0, s>>>(base, rb, k, nr, out); break;
     case PD_TYPE_Q4_1: k_dequant<PD_TYPE_Q4_1, O><<<g, 256, 0, s>>>(base, rb, k, nr, out); break;
     case PD_TYPE_Q5_1: k_dequant<PD_TYPE_Q5_1, O><<<g, 256, 0, s>>>(base, rb, k, nr, out); break;
+    case PD_TYPE_IQ4_NL: k_dequant<PD_TYPE_IQ4_NL, O><<<g, 256, 0, s>>>(base, rb, k, nr, out); break;
+    case PD_TYPE_IQ4_XS: k_dequant<PD_TYPE_IQ4_XS, O><<<g, 256, 0, s>>>(base, rb, k, nr, out); break;
     case PD_TYPE_Q2_K: k_dequant<PD_TYPE_Q2_K, O><<<g, 256, 0, s>>>(base, rb, k, nr, out); break;
     case PD_TYPE_Q3_K: k_dequant<PD_TYPE_Q3_K, O><<<g, 256, 0, s>>>(base, rb, k, nr, out); break;
     case PD_TYPE_Q4_K: k_dequant<PD_TYPE_Q4_K, O><<<g, 256, 0, s>>>(base, rb, k, nr, out); break;

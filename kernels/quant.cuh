@@ -209,6 +209,40 @@ template <> CU_HD float cu_deq<PD_TYPE_Q3_K>(const uint8_t *row, int64_t i)
     const int q = cu_q2_bits(b + 32, e) - ((b[e % 32] >> (e / 32)) & 1 ? 0 : 4);
     return cu_h2f(b + 108) * (float)cu_q3_scale(b + 96, e / 16) * (float)q;
 }
+// IQ4_NL (18 B: d, qs[16]) and IQ4_XS (136 B: d, scales_h, scales_l[4],
+// qs[128]): value j of a 32-value block is the table entry (ggml's
+// kvalues_iq4nl) of the low nibble of qs[j] (j < 16) or the high nibble of
+// qs[j - 16]; IQ4_XS's 8 sub-blocks of 32 have 6-bit scales less 32.
+static const int8_t cu_iq4nl_h[16] = { PD_IQ4NL_VALUES };
+#ifdef __CUDACC__
+static __constant__ int8_t cu_iq4nl_d[16] = { PD_IQ4NL_VALUES };
+#endif
+#ifdef __CUDA_ARCH__
+#define CU_IQ4NL cu_iq4nl_d
+#else
+#define CU_IQ4NL cu_iq4nl_h
+#endif
+CU_HD int cu_iq4_value(const uint8_t *qs, int j)
+{
+    return CU_IQ4NL[(j < 16 ? qs[j] : qs[j - 16] >> 4) & 0xf];
+}
+CU_HD int cu_iq4_xs_scale(const uint8_t *b, int j)
+{
+    const int sh = b[2] | b[3] << 8;
+    return (((b[4 + j / 2] >> (4 * (j % 2))) & 0xf) | ((sh >> (2 * j)) & 3) << 4) - 32;
+}
+template <> CU_HD float cu_deq<PD_TYPE_IQ4_NL>(const uint8_t *row, int64_t i)
+{
+    const uint8_t *b = row + 18 * (i / 32);
+    return cu_h2f(b) * (float)cu_iq4_value(b + 2, (int)(i % 32));
+}
+template <> CU_HD float cu_deq<PD_TYPE_IQ4_XS>(const uint8_t *row, int64_t i)
+{
+    const uint8_t *b = row + 136 * (i / 256);
+    const int e = (int)(i % 256), j = e / 32;
+    const float dl = cu_h2f(b) * (float)cu_iq4_xs_scale(b, j);
+    return dl * (float)cu_iq4_value(b + 8 + 16 * j, e % 32);
+}
 template <> CU_HD float cu_deq<PD_TYPE_Q6_K>(const uint8_t *row, int64_t i)
 {
     const uint8_t *b = row + 210 * (i / 256);
@@ -406,6 +440,41 @@ CU_UNROLL
     }
     const int sc = cu_q3_scale(b + 96, 2 * (u % 8)) * si0 + cu_q3_scale(b + 96, 2 * (u % 8) + 1) * si1;
     return cu_h2f(b + 108) * xd * (float)sc;
+}
+
+// the integer dot of a 32-value IQ4 block's table values with x (bytes 4i..4i+3 of x[i])
+CU_HD int cu_iq4_dot(const uint8_t *qs, const int x[8])
+{
+    int si = 0;
+CU_UNROLL
+    for (int i = 0; i < 8; i++) {
+        uint32_t v = 0;
+        for (int k = 0; k < 4; k++)
+            v |= (uint32_t)(uint8_t)cu_iq4_value(qs, 4 * i + k) << (8 * k);
+        si = cu_dp4a((int)v, x[i], si);
+    }
+    return si;
+}
+
+template <> CU_HD float cu_dot32<PD_TYPE_IQ4_NL>(const uint8_t *row, int64_t u,
+                                                      const int8_t *xq, float xd, int xs)
+{
+    (void)xs;
+    const uint8_t *b = row + 18 * u;
+    int x[8];
+    cu_load_x(xq, x);
+    return (float)cu_iq4_dot(b + 2, x) * (cu_h2f(b) * xd);
+}
+
+template <> CU_HD float cu_dot32<PD_TYPE_IQ4_XS>(const uint8_t *row, int64_t u,
+                                                      const int8_t *xq, float xd, int xs)
+{
+    (void)xs;
+    const uint8_t *b = row + 136 * (u / 8);
+    const int j = (int)(u % 8);
+    int x[8];
+    cu_load_x(xq, x);
+    return cu_h2f(b) * xd * (float)(cu_iq4_xs_scale(b, j) * cu_iq4_dot(b + 8 + 16 * j, x));
 }
 
 template <> CU_HD float cu_dot32<PD_TYPE_Q6_K>(const uint8_t *row, int64_t u,

@@ -1,17 +1,31 @@
-// random_blocks.h - rows of Q2_K and Q3_K blocks for the kernel tests: the
-// reference has no quantizer for them (llama-quantize makes them), so the
-// bytes are random and the fp16 scales (d, Q2_K's dmin) are set to positive
-// normal values in [2^-9, 2^-6): every code and every sub-block scale of
-// the decoders is used. Shared by tests/unit/test_cuda_quant.cu and
-// tests/gpu/test_ops.cu.
+// random_blocks.h - rows of blocks for the kernel tests of the types the
+// reference has no quantizer for (Q2_K, Q3_K, IQ4_NL, IQ4_XS: llama-quantize
+// makes them): random bytes with the fp16 scales (d, Q2_K's dmin) set to
+// positive normal values in [2^-9, 2^-6), so every code and every
+// sub-block scale of the decoders is used. Shared by
+// tests/unit/test_cuda_quant.cu and tests/gpu/test_ops.cu.
 #pragma once
 
 #include <stddef.h>
 #include <stdint.h>
 
+// the block size and where its fp16 scales sit (0 for a type with a quantizer)
+static inline size_t random_block_layout(pd_type t, int *off, int *n_scales)
+{
+    *n_scales = 1;
+    switch (t) {
+    case PD_TYPE_Q2_K: *off = 80; *n_scales = 2; return 84;
+    case PD_TYPE_Q3_K: *off = 108; return 110;
+    case PD_TYPE_IQ4_NL: *off = 0; return 18;
+    case PD_TYPE_IQ4_XS: *off = 0; return 136;
+    default: return 0;
+    }
+}
+
 static inline bool random_blocks_needed(pd_type t)
 {
-    return t == PD_TYPE_Q2_K || t == PD_TYPE_Q3_K;
+    int off, ns;
+    return random_block_layout(t, &off, &ns) != 0;
 }
 
 static inline void random_blocks(pd_type t, uint8_t *dst, size_t bytes, uint64_t *state)
@@ -22,14 +36,13 @@ static inline void random_blocks(pd_type t, uint8_t *dst, size_t bytes, uint64_t
         *state ^= *state << 17;
         dst[i] = (uint8_t)(*state >> 32);
     }
-    const size_t bb = t == PD_TYPE_Q2_K ? 84 : 110;
-    for (size_t b = 0; b + bb <= bytes; b += bb) {
-        const int nh = t == PD_TYPE_Q2_K ? 2 : 1;   // Q2_K: d, dmin at 80; Q3_K: d at 108
-        uint8_t *h = dst + b + (t == PD_TYPE_Q2_K ? 80 : 108);
-        for (int k = 0; k < nh; k++) {
-            const uint16_t v = (uint16_t)(0x1800 + (dst[b + k] % 0x0c) * 0x100 + dst[b + 2 + k]);
-            h[2 * k] = (uint8_t)v;
-            h[2 * k + 1] = (uint8_t)(v >> 8);
+    int off, ns;
+    const size_t bb = random_block_layout(t, &off, &ns);
+    for (size_t b = 0; bb && b + bb <= bytes; b += bb)
+        for (int k = 0; k < ns; k++) {
+            uint8_t *h = dst + b + off + 2 * k;
+            const uint16_t v = (uint16_t)(0x1800 + (h[0] % 0x0c) * 0x100 + h[1]);
+            h[0] = (uint8_t)v;
+            h[1] = (uint8_t)(v >> 8);
         }
-    }
 }

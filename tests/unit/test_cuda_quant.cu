@@ -77,6 +77,8 @@ static void test_dequant_q5_0(void) { check_dequant(PD_TYPE_Q5_0, cu_deq<PD_TYPE
 static void test_dequant_q4_1(void) { check_dequant(PD_TYPE_Q4_1, cu_deq<PD_TYPE_Q4_1>); }
 static void test_dequant_q5_1(void) { check_dequant(PD_TYPE_Q5_1, cu_deq<PD_TYPE_Q5_1>); }
 static void test_dequant_q2_k(void) { check_dequant(PD_TYPE_Q2_K, cu_deq<PD_TYPE_Q2_K>); }
+static void test_dequant_iq4_nl(void) { check_dequant(PD_TYPE_IQ4_NL, cu_deq<PD_TYPE_IQ4_NL>); }
+static void test_dequant_iq4_xs(void) { check_dequant(PD_TYPE_IQ4_XS, cu_deq<PD_TYPE_IQ4_XS>); }
 static void test_dequant_q3_k(void) { check_dequant(PD_TYPE_Q3_K, cu_deq<PD_TYPE_Q3_K>); }
 static void test_dequant_q4_k(void) { check_dequant(PD_TYPE_Q4_K, cu_deq<PD_TYPE_Q4_K>); }
 static void test_dequant_q5_k(void) { check_dequant(PD_TYPE_Q5_K, cu_deq<PD_TYPE_Q5_K>); }
@@ -165,6 +167,8 @@ static void test_dot_q5_0(void) { check_dot(PD_TYPE_Q5_0, cu_dot32<PD_TYPE_Q5_0>
 static void test_dot_q4_1(void) { check_dot(PD_TYPE_Q4_1, cu_dot32<PD_TYPE_Q4_1>); }
 static void test_dot_q5_1(void) { check_dot(PD_TYPE_Q5_1, cu_dot32<PD_TYPE_Q5_1>); }
 static void test_dot_q2_k(void) { check_dot(PD_TYPE_Q2_K, cu_dot32<PD_TYPE_Q2_K>); }
+static void test_dot_iq4_nl(void) { check_dot(PD_TYPE_IQ4_NL, cu_dot32<PD_TYPE_IQ4_NL>); }
+static void test_dot_iq4_xs(void) { check_dot(PD_TYPE_IQ4_XS, cu_dot32<PD_TYPE_IQ4_XS>); }
 static void test_dot_q3_k(void) { check_dot(PD_TYPE_Q3_K, cu_dot32<PD_TYPE_Q3_K>); }
 static void test_dot_q4_k(void) { check_dot(PD_TYPE_Q4_K, cu_dot32<PD_TYPE_Q4_K>); }
 static void test_dot_q5_k(void) { check_dot(PD_TYPE_Q5_K, cu_dot32<PD_TYPE_Q5_K>); }
@@ -191,6 +195,8 @@ int main(void)
     T_RUN(test_dequant_q4_1);
     T_RUN(test_dequant_q5_1);
     T_RUN(test_dequant_q2_k);
+    T_RUN(test_dequant_iq4_nl);
+    T_RUN(test_dequant_iq4_xs);
     T_RUN(test_dequant_q3_k);
     T_RUN(test_dequant_q4_k);
     T_RUN(test_dequant_q5_k);
@@ -201,6 +207,8 @@ int main(void)
     T_RUN(test_dot_q4_1);
     T_RUN(test_dot_q5_1);
     T_RUN(test_dot_q2_k);
+    T_RUN(test_dot_iq4_nl);
+    T_RUN(test_dot_iq4_xs);
     T_RUN(test_dot_q3_k);
     T_RUN(test_dot_q4_k);
     T_RUN(test_dot_q5_k);
