@@ -212,8 +212,10 @@ __global__ void __launch_bounds__(MV_WARPS * 32) k_matvec_q(mv_args p)
         return;
     const int lane = threadIdx.x % 32;
     const int64_t k = p.w.k, units = k / 32;
-    const int qk = T == PD_TYPE_Q2_K || T == PD_TYPE_Q3_K || T == PD_TYPE_Q4_K || T == PD_TYPE_Q5_K
-                   || T == PD_TYPE_Q6_K || T == PD_TYPE_IQ4_XS ? 256 : 32;
+    // values per activation scale: Q8_0/Q8_1 blocks of 32 for the 32-value
+    // weight types, Q8_K's 256 for the super-block ones
+    const int qk = T == PD_TYPE_Q8_0 || T == PD_TYPE_Q4_0 || T == PD_TYPE_Q5_0 || T == PD_TYPE_Q4_1
+                   || T == PD_TYPE_Q5_1 || T == PD_TYPE_IQ4_NL ? 32 : 256;
     const int8_t *xq = p.a.q + arow * k;
     const float *xd = p.a.d + arow * (k / qk);
     const int *xs = p.a.s + arow * units;
@@ -279,6 +281,11 @@ pd_status cu_matvec(cudaStream_t s, const cu_w *w, const cu_act *a, int n_slots,
     case PD_TYPE_Q5_0: k_matvec_q<PD_TYPE_Q5_0><<<grid, blk, 0, s>>>(p); break;
     case PD_TYPE_Q4_1: k_matvec_q<PD_TYPE_Q4_1><<<grid, blk, 0, s>>>(p); break;
     case PD_TYPE_Q5_1: k_matvec_q<PD_TYPE_Q5_1><<<grid, blk, 0, s>>>(p); break;
+    case PD_TYPE_IQ2_XXS: k_matvec_q<PD_TYPE_IQ2_XXS><<<grid, blk, 0, s>>>(p); break;
+    case PD_TYPE_IQ2_XS: k_matvec_q<PD_TYPE_IQ2_XS><<<grid, blk, 0, s>>>(p); break;
+    case PD_TYPE_IQ2_S: k_matvec_q<PD_TYPE_IQ2_S><<<grid, blk, 0, s>>>(p); break;
+    case PD_TYPE_IQ3_XXS: k_matvec_q<PD_TYPE_IQ3_XXS><<<grid, blk, 0, s>>>(p); break;
+    case PD_TYPE_IQ3_S: k_matvec_q<PD_TYPE_IQ3_S><<<grid, blk, 0, s>>>(p); break;
     case PD_TYPE_IQ4_NL: k_matvec_q<PD_TYPE_IQ4_NL><<<grid, blk, 0, s>>>(p); break;
     case PD_TYPE_IQ4_XS: k_matvec_q<PD_TYPE_IQ4_XS><<<grid, blk, 0, s>>>(p); break;
     case PD_TYPE_Q2_K: k_matvec_q<PD_TYPE_Q2_K><<<grid, blk, 0, s>>>(p); break;
@@ -323,6 +330,11 @@ static bool launch_dequant(cudaStream_t s, pd_type t, const uint8_t *base, size_
     case PD_TYPE_Q5_0: k_dequant<PD_TYPE_Q5_0, O><<<g, 256, 0, s>>>(base, rb, k, nr, out); break;
     case PD_TYPE_Q4_1: k_dequant<PD_TYPE_Q4_1, O><<<g, 256, 0, s>>>(base, rb, k, nr, out); break;
     case PD_TYPE_Q5_1: k_dequant<PD_TYPE_Q5_1, O><<<g, 256, 0, s>>>(base, rb, k, nr, out); break;
+    case PD_TYPE_IQ2_XXS: k_dequant<PD_TYPE_IQ2_XXS, O><<<g, 256, 0, s>>>(base, rb, k, nr, out); break;
+    case PD_TYPE_IQ2_XS: k_dequant<PD_TYPE_IQ2_XS, O><<<g, 256, 0, s>>>(base, rb, k, nr, out); break;
+    case PD_TYPE_IQ2_S: k_dequant<PD_TYPE_IQ2_S, O><<<g, 256, 0, s>>>(base, rb, k, nr, out); break;
+    case PD_TYPE_IQ3_XXS: k_dequant<PD_TYPE_IQ3_XXS, O><<<g, 256, 0, s>>>(base, rb, k, nr, out); break;
+    case PD_TYPE_IQ3_S: k_dequant<PD_TYPE_IQ3_S, O><<<g, 256, 0, s>>>(base, rb, k, nr, out); break;
     case PD_TYPE_IQ4_NL: k_dequant<PD_TYPE_IQ4_NL, O><<<g, 256, 0, s>>>(base, rb, k, nr, out); break;
     case PD_TYPE_IQ4_XS: k_dequant<PD_TYPE_IQ4_XS, O><<<g, 256, 0, s>>>(base, rb, k, nr, out); break;
     case PD_TYPE_Q2_K: k_dequant<PD_TYPE_Q2_K, O><<<g, 256, 0, s>>>(base, rb, k, nr, out); break;

@@ -240,6 +240,11 @@ pd_status cu_embed(cudaStream_t s, const cu_w *w, const int *tokens, int rows, f
     case PD_TYPE_Q5_0: k_embed<PD_TYPE_Q5_0><<<g, 256, 0, s>>>(*w, tokens, rows, out); break;
     case PD_TYPE_Q4_1: k_embed<PD_TYPE_Q4_1><<<g, 256, 0, s>>>(*w, tokens, rows, out); break;
     case PD_TYPE_Q5_1: k_embed<PD_TYPE_Q5_1><<<g, 256, 0, s>>>(*w, tokens, rows, out); break;
+    case PD_TYPE_IQ2_XXS: k_embed<PD_TYPE_IQ2_XXS><<<g, 256, 0, s>>>(*w, tokens, rows, out); break;
+    case PD_TYPE_IQ2_XS: k_embed<PD_TYPE_IQ2_XS><<<g, 256, 0, s>>>(*w, tokens, rows, out); break;
+    case PD_TYPE_IQ2_S: k_embed<PD_TYPE_IQ2_S><<<g, 256, 0, s>>>(*w, tokens, rows, out); break;
+    case PD_TYPE_IQ3_XXS: k_embed<PD_TYPE_IQ3_XXS><<<g, 256, 0, s>>>(*w, tokens, rows, out); break;
+    case PD_TYPE_IQ3_S: k_embed<PD_TYPE_IQ3_S><<<g, 256, 0, s>>>(*w, tokens, rows, out); break;
     case PD_TYPE_IQ4_NL: k_embed<PD_TYPE_IQ4_NL><<<g, 256, 0, s>>>(*w, tokens, rows, out); break;
     case PD_TYPE_IQ4_XS: k_embed<PD_TYPE_IQ4_XS><<<g, 256, 0, s>>>(*w, tokens, rows, out); break;
     case PD_TYPE_Q2_K: k_embed<PD_TYPE_Q2_K><<<g, 256, 0, s>>>(*w, tokens, rows, out); break;

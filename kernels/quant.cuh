@@ -15,6 +15,24 @@
 #include <string.h>
 
 #define CU_HD __host__ __device__ __forceinline__
+
+// The i-quant grids and sign table (src/iq_grids.h): the host reads its
+// arrays; the device a copy in each translation unit (static __device__).
+#include "iq_grids.h"
+#ifdef __CUDACC__
+namespace cu_grid {
+#undef PD_IQ_GRIDS_H
+#undef PD_IQ_TABLE
+#define PD_IQ_TABLE static const __device__ __attribute__((unused))
+#include "iq_grids.h"
+#undef PD_IQ_TABLE
+}
+#endif
+#ifdef __CUDA_ARCH__
+#define CU_GRID(name) cu_grid::name
+#else
+#define CU_GRID(name) name
+#endif
 #ifdef __CUDA_ARCH__
 #define CU_UNROLL _Pragma("unroll")
 #else
@@ -243,6 +261,72 @@ template <> CU_HD float cu_deq<PD_TYPE_IQ4_XS>(const uint8_t *row, int64_t i)
     const float dl = cu_h2f(b) * (float)cu_iq4_xs_scale(b, j);
     return dl * (float)cu_iq4_value(b + 8 + 16 * j, e % 32);
 }
+// IQ2_XXS (66 B), IQ2_XS (74), IQ2_S (82), IQ3_XXS (98), IQ3_S (110): d, then
+// 8 sub-blocks of 32 values whose magnitudes come from a grid and whose
+// signs from a sign table or stored bits (src/quant.h has each layout).
+// Element e (< 32) of sub-block j: its magnitude times its sign; *ls the
+// 4-bit scale of its half.
+template <int T> CU_HD int cu_iqg_value(const uint8_t *b, int j, int e, int *ls)
+{
+    uint64_t grid;
+    int signs, idx;
+    if (T == PD_TYPE_IQ2_XXS || T == PD_TYPE_IQ3_XXS) {
+        const int off = T == PD_TYPE_IQ2_XXS ? 2 + 8 * j + 4 : 2 + 64 + 4 * j;
+        const uint32_t ss = (uint32_t)cu_ld32_u16(b + off);   // signs and scale
+        *ls = (int)(ss >> 28);
+        signs = CU_GRID(pd_ksigns_iq2xs)[(ss >> (7 * (e / 8))) & 127];
+        if (T == PD_TYPE_IQ2_XXS) {
+            idx = b[2 + 8 * j + e / 8];
+            grid = CU_GRID(pd_iq2xxs_grid)[idx] >> (8 * (e % 8));
+        } else {
+            grid = CU_GRID(pd_iq3xxs_grid)[b[2 + 8 * j + e / 4]] >> (8 * (e % 4));
+        }
+    } else if (T == PD_TYPE_IQ3_S) {
+        idx = b[2 + 8 * j + e / 4] | ((b[66 + j] >> (e / 4)) & 1) << 8;
+        grid = CU_GRID(pd_iq3s_grid)[idx] >> (8 * (e % 4));
+        signs = b[74 + 4 * j + e / 8];
+        *ls = (b[106 + j / 2] >> (4 * (j % 2))) & 0xf;
+    } else if (T == PD_TYPE_IQ2_XS) {
+        const int q = b[2 + 2 * (4 * j + e / 8)] | b[3 + 2 * (4 * j + e / 8)] << 8;
+        grid = CU_GRID(pd_iq2xs_grid)[q & 511] >> (8 * (e % 8));
+        signs = CU_GRID(pd_ksigns_iq2xs)[q >> 9];
+        *ls = (b[66 + j] >> (4 * (e / 16))) & 0xf;
+    } else {   // IQ2_S
+        const int g = e / 8;
+        idx = b[2 + 4 * j + g] | ((b[66 + j] >> (2 * g)) & 3) << 8;
+        grid = CU_GRID(pd_iq2s_grid)[idx] >> (8 * (e % 8));
+        signs = b[34 + 4 * j + g];
+        *ls = (b[74 + j] >> (4 * (e / 16))) & 0xf;
+    }
+    const int mag = (int)(grid & 0xff);
+    return (signs >> (e % 8)) & 1 ? -mag : mag;
+}
+
+template <int T> CU_HD int cu_iqg_bytes(void)
+{
+    return T == PD_TYPE_IQ2_XXS ? 66 : T == PD_TYPE_IQ2_XS ? 74 : T == PD_TYPE_IQ2_S ? 82
+         : T == PD_TYPE_IQ3_XXS ? 98 : 110;
+}
+
+// x = (d * (0.5 + ls) * 0.25 (IQ2_*) or 0.5 (IQ3_XXS), IQ3_S d * (1 + 2 ls))
+// * value: the CPU reference's roundings (deq_iqxxs)
+template <int T> CU_HD float cu_deq_iqg(const uint8_t *row, int64_t i)
+{
+    const uint8_t *b = row + cu_iqg_bytes<T>() * (i / 256);
+    const int e = (int)(i % 256);
+    int ls;
+    const int v = cu_iqg_value<T>(b, e / 32, e % 32, &ls);
+    const float d = cu_h2f(b);
+    const float db = T == PD_TYPE_IQ3_S ? d * (float)(1 + 2 * ls)
+                   : d * (0.5f + (float)ls) * (T == PD_TYPE_IQ3_XXS ? 0.5f : 0.25f);
+    return db * (float)v;
+}
+template <> CU_HD float cu_deq<PD_TYPE_IQ2_XXS>(const uint8_t *row, int64_t i) { return cu_deq_iqg<PD_TYPE_IQ2_XXS>(row, i); }
+template <> CU_HD float cu_deq<PD_TYPE_IQ2_XS>(const uint8_t *row, int64_t i) { return cu_deq_iqg<PD_TYPE_IQ2_XS>(row, i); }
+template <> CU_HD float cu_deq<PD_TYPE_IQ2_S>(const uint8_t *row, int64_t i) { return cu_deq_iqg<PD_TYPE_IQ2_S>(row, i); }
+template <> CU_HD float cu_deq<PD_TYPE_IQ3_XXS>(const uint8_t *row, int64_t i) { return cu_deq_iqg<PD_TYPE_IQ3_XXS>(row, i); }
+template <> CU_HD float cu_deq<PD_TYPE_IQ3_S>(const uint8_t *row, int64_t i) { return cu_deq_iqg<PD_TYPE_IQ3_S>(row, i); }
+
 template <> CU_HD float cu_deq<PD_TYPE_Q6_K>(const uint8_t *row, int64_t i)
 {
     const uint8_t *b = row + 210 * (i / 256);
@@ -476,6 +560,27 @@ template <> CU_HD float cu_dot32<PD_TYPE_IQ4_XS>(const uint8_t *row, int64_t u,
     cu_load_x(xq, x);
     return cu_h2f(b) * xd * (float)(cu_iq4_xs_scale(b, j) * cu_iq4_dot(b + 8 + 16 * j, x));
 }
+
+// IQ2_XXS..IQ3_S unit u: the two halves' integer sums, each times 2 ls + 1,
+// then d * xd and the format's factor (1/8 IQ2_*, 1/4 IQ3_XXS, 1 IQ3_S)
+template <int T> CU_HD float cu_dot32_iqg(const uint8_t *row, int64_t u, const int8_t *xq, float xd)
+{
+    const uint8_t *b = row + cu_iqg_bytes<T>() * (u / 8);
+    const int j = (int)(u % 8);
+    int si[2] = { 0, 0 }, ls[2] = { 0, 0 };
+    for (int e = 0; e < 32; e++)
+        si[e / 16] += cu_iqg_value<T>(b, j, e, &ls[e / 16]) * xq[e];
+    const float f = T == PD_TYPE_IQ3_S ? 1.0f : T == PD_TYPE_IQ3_XXS ? 0.25f : 0.125f;
+    return cu_h2f(b) * xd * (float)((2 * ls[0] + 1) * si[0] + (2 * ls[1] + 1) * si[1]) * f;
+}
+#define CU_DOT32_IQG(T) \
+    template <> CU_HD float cu_dot32<T>(const uint8_t *row, int64_t u, const int8_t *xq, float xd, int xs) \
+    { (void)xs; return cu_dot32_iqg<T>(row, u, xq, xd); }
+CU_DOT32_IQG(PD_TYPE_IQ2_XXS)
+CU_DOT32_IQG(PD_TYPE_IQ2_XS)
+CU_DOT32_IQG(PD_TYPE_IQ2_S)
+CU_DOT32_IQG(PD_TYPE_IQ3_XXS)
+CU_DOT32_IQG(PD_TYPE_IQ3_S)
 
 template <> CU_HD float cu_dot32<PD_TYPE_Q6_K>(const uint8_t *row, int64_t u,
                                                     const int8_t *xq, float xd, int xs)

@@ -8,7 +8,10 @@
 
 #include <stdint.h>
 
+/* kernels/quant.cuh defines it for a device copy of its own */
+#ifndef PD_IQ_TABLE
 #define PD_IQ_TABLE static const __attribute__((unused, aligned(32)))
+#endif
 
 /* IQ2_XXS: 8 values (8, 25 or 43) per entry, value j in byte j */
 PD_IQ_TABLE uint64_t pd_iq2xxs_grid[256] = {

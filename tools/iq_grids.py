@@ -90,7 +90,10 @@ def main() -> None:
         " * gguf/quants.py) grids and sign table; do not edit.  Included by the\n",
         " * scalar reference and the x86 kernels (each their own copy). */\n",
         "#ifndef PD_IQ_GRIDS_H\n#define PD_IQ_GRIDS_H\n\n#include <stdint.h>\n\n",
-        "#define PD_IQ_TABLE static const __attribute__((unused, aligned(32)))\n\n",
+        "/* kernels/quant.cuh defines it for a device copy of its own */\n"
+        "#ifndef PD_IQ_TABLE\n"
+        "#define PD_IQ_TABLE static const __attribute__((unused, aligned(32)))\n"
+        "#endif\n\n",
         "/* IQ2_XXS: 8 values (8, 25 or 43) per entry, value j in byte j */\n",
         c_array("PD_IQ_TABLE uint64_t pd_iq2xxs_grid[256]",
                 [f"0x{pack(r):016x}" for r in g2], 4),

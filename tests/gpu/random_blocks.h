@@ -1,5 +1,5 @@
 // random_blocks.h - rows of blocks for the kernel tests of the types the
-// reference has no quantizer for (Q2_K, Q3_K, IQ4_NL, IQ4_XS: llama-quantize
+// reference has no quantizer for (Q2_K, Q3_K and the i-quants: llama-quantize
 // makes them): random bytes with the fp16 scales (d, Q2_K's dmin) set to
 // positive normal values in [2^-9, 2^-6), so every code and every
 // sub-block scale of the decoders is used. Shared by
@@ -18,6 +18,11 @@ static inline size_t random_block_layout(pd_type t, int *off, int *n_scales)
     case PD_TYPE_Q3_K: *off = 108; return 110;
     case PD_TYPE_IQ4_NL: *off = 0; return 18;
     case PD_TYPE_IQ4_XS: *off = 0; return 136;
+    case PD_TYPE_IQ2_XXS: *off = 0; return 66;
+    case PD_TYPE_IQ2_XS: *off = 0; return 74;
+    case PD_TYPE_IQ2_S: *off = 0; return 82;
+    case PD_TYPE_IQ3_XXS: *off = 0; return 98;
+    case PD_TYPE_IQ3_S: *off = 0; return 110;
     default: return 0;
     }
 }

@@ -600,7 +600,8 @@ static void bench(void)
     printf("bench: %-5s %-14s %9s %9s %7s\n", "type", "shape", "us", "GB/s", "%copy");
     const pd_type types[] = { PD_TYPE_F16, PD_TYPE_BF16, PD_TYPE_Q8_0, PD_TYPE_Q4_0,
                               PD_TYPE_Q2_K, PD_TYPE_Q3_K, PD_TYPE_Q4_K, PD_TYPE_Q5_K, PD_TYPE_Q6_K,
-                              PD_TYPE_IQ4_NL, PD_TYPE_IQ4_XS };
+                              PD_TYPE_IQ4_NL, PD_TYPE_IQ4_XS, PD_TYPE_IQ2_XXS, PD_TYPE_IQ2_XS,
+                              PD_TYPE_IQ2_S, PD_TYPE_IQ3_XXS, PD_TYPE_IQ3_S };
     const int64_t k = 4096;
     for (pd_type t : types) {
         size_t rb = 0;
@@ -697,7 +698,8 @@ int main(int argc, char **argv)
     const pd_type types[] = { PD_TYPE_F32, PD_TYPE_F16, PD_TYPE_BF16, PD_TYPE_Q8_0, PD_TYPE_Q4_0,
                               PD_TYPE_Q5_0, PD_TYPE_Q4_1, PD_TYPE_Q5_1,
                               PD_TYPE_Q2_K, PD_TYPE_Q3_K, PD_TYPE_Q4_K, PD_TYPE_Q5_K, PD_TYPE_Q6_K,
-                              PD_TYPE_IQ4_NL, PD_TYPE_IQ4_XS };
+                              PD_TYPE_IQ4_NL, PD_TYPE_IQ4_XS, PD_TYPE_IQ2_XXS, PD_TYPE_IQ2_XS,
+                              PD_TYPE_IQ2_S, PD_TYPE_IQ3_XXS, PD_TYPE_IQ3_S };
     for (pd_type t : types) {
         test_matvec(t, 256, 1, 1, 1, false, 1);           // one row
         test_matvec(t, 2048, 771, 1, 1, false, 1);        // ragged row count

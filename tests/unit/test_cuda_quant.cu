@@ -76,6 +76,11 @@ static void test_dequant_q4_0(void) { check_dequant(PD_TYPE_Q4_0, cu_deq<PD_TYPE
 static void test_dequant_q5_0(void) { check_dequant(PD_TYPE_Q5_0, cu_deq<PD_TYPE_Q5_0>); }
 static void test_dequant_q4_1(void) { check_dequant(PD_TYPE_Q4_1, cu_deq<PD_TYPE_Q4_1>); }
 static void test_dequant_q5_1(void) { check_dequant(PD_TYPE_Q5_1, cu_deq<PD_TYPE_Q5_1>); }
+static void test_dequant_iq2_xxs(void) { check_dequant(PD_TYPE_IQ2_XXS, cu_deq<PD_TYPE_IQ2_XXS>); }
+static void test_dequant_iq2_xs(void) { check_dequant(PD_TYPE_IQ2_XS, cu_deq<PD_TYPE_IQ2_XS>); }
+static void test_dequant_iq2_s(void) { check_dequant(PD_TYPE_IQ2_S, cu_deq<PD_TYPE_IQ2_S>); }
+static void test_dequant_iq3_xxs(void) { check_dequant(PD_TYPE_IQ3_XXS, cu_deq<PD_TYPE_IQ3_XXS>); }
+static void test_dequant_iq3_s(void) { check_dequant(PD_TYPE_IQ3_S, cu_deq<PD_TYPE_IQ3_S>); }
 static void test_dequant_q2_k(void) { check_dequant(PD_TYPE_Q2_K, cu_deq<PD_TYPE_Q2_K>); }
 static void test_dequant_iq4_nl(void) { check_dequant(PD_TYPE_IQ4_NL, cu_deq<PD_TYPE_IQ4_NL>); }
 static void test_dequant_iq4_xs(void) { check_dequant(PD_TYPE_IQ4_XS, cu_deq<PD_TYPE_IQ4_XS>); }
@@ -166,6 +171,11 @@ static void test_dot_q4_0(void) { check_dot(PD_TYPE_Q4_0, cu_dot32<PD_TYPE_Q4_0>
 static void test_dot_q5_0(void) { check_dot(PD_TYPE_Q5_0, cu_dot32<PD_TYPE_Q5_0>); }
 static void test_dot_q4_1(void) { check_dot(PD_TYPE_Q4_1, cu_dot32<PD_TYPE_Q4_1>); }
 static void test_dot_q5_1(void) { check_dot(PD_TYPE_Q5_1, cu_dot32<PD_TYPE_Q5_1>); }
+static void test_dot_iq2_xxs(void) { check_dot(PD_TYPE_IQ2_XXS, cu_dot32<PD_TYPE_IQ2_XXS>); }
+static void test_dot_iq2_xs(void) { check_dot(PD_TYPE_IQ2_XS, cu_dot32<PD_TYPE_IQ2_XS>); }
+static void test_dot_iq2_s(void) { check_dot(PD_TYPE_IQ2_S, cu_dot32<PD_TYPE_IQ2_S>); }
+static void test_dot_iq3_xxs(void) { check_dot(PD_TYPE_IQ3_XXS, cu_dot32<PD_TYPE_IQ3_XXS>); }
+static void test_dot_iq3_s(void) { check_dot(PD_TYPE_IQ3_S, cu_dot32<PD_TYPE_IQ3_S>); }
 static void test_dot_q2_k(void) { check_dot(PD_TYPE_Q2_K, cu_dot32<PD_TYPE_Q2_K>); }
 static void test_dot_iq4_nl(void) { check_dot(PD_TYPE_IQ4_NL, cu_dot32<PD_TYPE_IQ4_NL>); }
 static void test_dot_iq4_xs(void) { check_dot(PD_TYPE_IQ4_XS, cu_dot32<PD_TYPE_IQ4_XS>); }
@@ -194,6 +204,11 @@ int main(void)
     T_RUN(test_dequant_q5_0);
     T_RUN(test_dequant_q4_1);
     T_RUN(test_dequant_q5_1);
+    T_RUN(test_dequant_iq2_xxs);
+    T_RUN(test_dequant_iq2_xs);
+    T_RUN(test_dequant_iq2_s);
+    T_RUN(test_dequant_iq3_xxs);
+    T_RUN(test_dequant_iq3_s);
     T_RUN(test_dequant_q2_k);
     T_RUN(test_dequant_iq4_nl);
     T_RUN(test_dequant_iq4_xs);
@@ -206,6 +221,11 @@ int main(void)
     T_RUN(test_dot_q5_0);
     T_RUN(test_dot_q4_1);
     T_RUN(test_dot_q5_1);
+    T_RUN(test_dot_iq2_xxs);
+    T_RUN(test_dot_iq2_xs);
+    T_RUN(test_dot_iq2_s);
+    T_RUN(test_dot_iq3_xxs);
+    T_RUN(test_dot_iq3_s);
     T_RUN(test_dot_q2_k);
     T_RUN(test_dot_iq4_nl);
     T_RUN(test_dot_iq4_xs);
