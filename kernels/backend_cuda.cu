@@ -187,7 +187,8 @@ static bool cuda_has_kernels(pd_type t)
     case PD_TYPE_Q4_0: case PD_TYPE_Q4_1: case PD_TYPE_Q5_0: case PD_TYPE_Q5_1:
     case PD_TYPE_Q2_K: case PD_TYPE_Q3_K: case PD_TYPE_Q4_K: case PD_TYPE_Q5_K: case PD_TYPE_Q6_K:
     case PD_TYPE_IQ4_NL: case PD_TYPE_IQ4_XS: case PD_TYPE_IQ2_XXS: case PD_TYPE_IQ2_XS:
-    case PD_TYPE_IQ2_S: case PD_TYPE_IQ3_XXS: case PD_TYPE_IQ3_S:
+    case PD_TYPE_IQ2_S: case PD_TYPE_IQ3_XXS: case PD_TYPE_IQ3_S: case PD_TYPE_IQ1_S:
+    case PD_TYPE_IQ1_M:
         return true;
     default:
         return false;

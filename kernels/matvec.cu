@@ -286,6 +286,8 @@ pd_status cu_matvec(cudaStream_t s, const cu_w *w, const cu_act *a, int n_slots,
     case PD_TYPE_IQ2_S: k_matvec_q<PD_TYPE_IQ2_S><<<grid, blk, 0, s>>>(p); break;
     case PD_TYPE_IQ3_XXS: k_matvec_q<PD_TYPE_IQ3_XXS><<<grid, blk, 0, s>>>(p); break;
     case PD_TYPE_IQ3_S: k_matvec_q<PD_TYPE_IQ3_S><<<grid, blk, 0, s>>>(p); break;
+    case PD_TYPE_IQ1_S: k_matvec_q<PD_TYPE_IQ1_S><<<grid, blk, 0, s>>>(p); break;
+    case PD_TYPE_IQ1_M: k_matvec_q<PD_TYPE_IQ1_M><<<grid, blk, 0, s>>>(p); break;
     case PD_TYPE_IQ4_NL: k_matvec_q<PD_TYPE_IQ4_NL><<<grid, blk, 0, s>>>(p); break;
     case PD_TYPE_IQ4_XS: k_matvec_q<PD_TYPE_IQ4_XS><<<grid, blk, 0, s>>>(p); break;
     case PD_TYPE_Q2_K: k_matvec_q<PD_TYPE_Q2_K><<<grid, blk, 0, s>>>(p); break;
@@ -335,6 +337,8 @@ static bool launch_dequant(cudaStream_t s, pd_type t, const uint8_t *base, size_
     case PD_TYPE_IQ2_S: k_dequant<PD_TYPE_IQ2_S, O><<<g, 256, 0, s>>>(base, rb, k, nr, out); break;
     case PD_TYPE_IQ3_XXS: k_dequant<PD_TYPE_IQ3_XXS, O><<<g, 256, 0, s>>>(base, rb, k, nr, out); break;
     case PD_TYPE_IQ3_S: k_dequant<PD_TYPE_IQ3_S, O><<<g, 256, 0, s>>>(base, rb, k, nr, out); break;
+    case PD_TYPE_IQ1_S: k_dequant<PD_TYPE_IQ1_S, O><<<g, 256, 0, s>>>(base, rb, k, nr, out); break;
+    case PD_TYPE_IQ1_M: k_dequant<PD_TYPE_IQ1_M, O><<<g, 256, 0, s>>>(base, rb, k, nr, out); break;
     case PD_TYPE_IQ4_NL: k_dequant<PD_TYPE_IQ4_NL, O><<<g, 256, 0, s>>>(base, rb, k, nr, out); break;
     case PD_TYPE_IQ4_XS: k_dequant<PD_TYPE_IQ4_XS, O><<<g, 256, 0, s>>>(base, rb, k, nr, out); break;
     case PD_TYPE_Q2_K: k_dequant<PD_TYPE_Q2_K, O><<<g, 256, 0, s>>>(base, rb, k, nr, out); break;

@@ -245,6 +245,8 @@ pd_status cu_embed(cudaStream_t s, const cu_w *w, const int *tokens, int rows, f
     case PD_TYPE_IQ2_S: k_embed<PD_TYPE_IQ2_S><<<g, 256, 0, s>>>(*w, tokens, rows, out); break;
     case PD_TYPE_IQ3_XXS: k_embed<PD_TYPE_IQ3_XXS><<<g, 256, 0, s>>>(*w, tokens, rows, out); break;
     case PD_TYPE_IQ3_S: k_embed<PD_TYPE_IQ3_S><<<g, 256, 0, s>>>(*w, tokens, rows, out); break;
+    case PD_TYPE_IQ1_S: k_embed<PD_TYPE_IQ1_S><<<g, 256, 0, s>>>(*w, tokens, rows, out); break;
+    case PD_TYPE_IQ1_M: k_embed<PD_TYPE_IQ1_M><<<g, 256, 0, s>>>(*w, tokens, rows, out); break;
     case PD_TYPE_IQ4_NL: k_embed<PD_TYPE_IQ4_NL><<<g, 256, 0, s>>>(*w, tokens, rows, out); break;
     case PD_TYPE_IQ4_XS: k_embed<PD_TYPE_IQ4_XS><<<g, 256, 0, s>>>(*w, tokens, rows, out); break;
     case PD_TYPE_Q2_K: k_embed<PD_TYPE_Q2_K><<<g, 256, 0, s>>>(*w, tokens, rows, out); break;

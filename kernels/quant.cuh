@@ -327,6 +327,55 @@ template <> CU_HD float cu_deq<PD_TYPE_IQ2_S>(const uint8_t *row, int64_t i) { r
 template <> CU_HD float cu_deq<PD_TYPE_IQ3_XXS>(const uint8_t *row, int64_t i) { return cu_deq_iqg<PD_TYPE_IQ3_XXS>(row, i); }
 template <> CU_HD float cu_deq<PD_TYPE_IQ3_S>(const uint8_t *row, int64_t i) { return cu_deq_iqg<PD_TYPE_IQ3_S>(row, i); }
 
+// IQ1_S (50 B: d, qs[32], qh[8] u16) and IQ1_M (56 B: qs[32], qh[16],
+// scales[8]; d spread over the scale words' top nibbles): groups of 8 values
+// -1, 0, 1 from pd_iq1s_grid plus a delta of +-1/8, x = d (2 ls + 1)
+// (grid + delta) (src/quant.h). Group q (< 4) of sub-block j: its grid
+// entry, *dsg its delta's sign.
+template <int T> CU_HD int cu_iq1_group(const uint8_t *b, int j, int q, int *dsg)
+{
+    if (T == PD_TYPE_IQ1_S) {
+        const int qh = b[34 + 2 * j] | b[35 + 2 * j] << 8;
+        *dsg = qh & 0x8000 ? -1 : 1;
+        return b[2 + 4 * j + q] | ((qh >> (3 * q)) & 7) << 8;
+    }
+    const int nib = (b[32 + 2 * j + q / 2] >> (4 * (q % 2))) & 15;
+    *dsg = nib & 8 ? -1 : 1;
+    return b[4 * j + q] | (nib & 7) << 8;
+}
+// sub-block j's 3-bit scales of its values 0..15 and 16..31
+template <int T> CU_HD void cu_iq1_scales(const uint8_t *b, int j, int ls[2])
+{
+    if (T == PD_TYPE_IQ1_S) {
+        ls[0] = ls[1] = (b[35 + 2 * j] >> 4) & 7;   // bits 12..14 of qh[j]
+        return;
+    }
+    const int sc = b[48 + 2 * (j / 2)] | b[49 + 2 * (j / 2)] << 8;
+    ls[0] = (sc >> (6 * (j % 2))) & 7;
+    ls[1] = (sc >> (6 * (j % 2) + 3)) & 7;
+}
+template <int T> CU_HD float cu_iq1_d(const uint8_t *b)
+{
+    if (T == PD_TYPE_IQ1_S)
+        return cu_h2f(b);
+    uint8_t h[2];   // bits 4k..4k+3 of d are bits 12..15 of scale word k
+    h[0] = (uint8_t)(b[49] >> 4 | (b[51] & 0xf0));
+    h[1] = (uint8_t)(b[53] >> 4 | (b[55] & 0xf0));
+    return cu_h2f(h);
+}
+template <int T> CU_HD float cu_deq_iq1(const uint8_t *row, int64_t i)
+{
+    const uint8_t *b = row + (T == PD_TYPE_IQ1_S ? 50 : 56) * (i / 256);
+    const int e = (int)(i % 256), j = e / 32, el = e % 32;
+    int dsg, ls[2];
+    const int idx = cu_iq1_group<T>(b, j, el / 8, &dsg);
+    cu_iq1_scales<T>(b, j, ls);
+    const int g = (int8_t)(CU_GRID(pd_iq1s_grid)[idx] >> (8 * (el % 8)));
+    return cu_iq1_d<T>(b) * (float)(2 * ls[el / 16] + 1) * ((float)g + 0.125f * (float)dsg);
+}
+template <> CU_HD float cu_deq<PD_TYPE_IQ1_S>(const uint8_t *row, int64_t i) { return cu_deq_iq1<PD_TYPE_IQ1_S>(row, i); }
+template <> CU_HD float cu_deq<PD_TYPE_IQ1_M>(const uint8_t *row, int64_t i) { return cu_deq_iq1<PD_TYPE_IQ1_M>(row, i); }
+
 template <> CU_HD float cu_deq<PD_TYPE_Q6_K>(const uint8_t *row, int64_t i)
 {
     const uint8_t *b = row + 210 * (i / 256);
@@ -581,6 +630,31 @@ CU_DOT32_IQG(PD_TYPE_IQ2_XS)
 CU_DOT32_IQG(PD_TYPE_IQ2_S)
 CU_DOT32_IQG(PD_TYPE_IQ3_XXS)
 CU_DOT32_IQG(PD_TYPE_IQ3_S)
+
+// IQ1_S / IQ1_M unit u: per group 8 * (grid . y) + delta sign * (sum of y),
+// per half times 2 ls + 1, then d * xd / 8
+template <int T> CU_HD float cu_dot32_iq1(const uint8_t *row, int64_t u, const int8_t *xq, float xd)
+{
+    const uint8_t *b = row + (T == PD_TYPE_IQ1_S ? 50 : 56) * (u / 8);
+    const int j = (int)(u % 8);
+    int s[2] = { 0, 0 }, ls[2];
+    for (int q = 0; q < 4; q++) {
+        int dsg, gy = 0, sy = 0;
+        const uint64_t grid = CU_GRID(pd_iq1s_grid)[cu_iq1_group<T>(b, j, q, &dsg)];
+        for (int k = 0; k < 8; k++) {
+            gy += (int8_t)(grid >> (8 * k)) * xq[8 * q + k];
+            sy += xq[8 * q + k];
+        }
+        s[q / 2] += 8 * gy + dsg * sy;
+    }
+    cu_iq1_scales<T>(b, j, ls);
+    return cu_iq1_d<T>(b) * xd * (float)((2 * ls[0] + 1) * s[0] + (2 * ls[1] + 1) * s[1]) * 0.125f;
+}
+#define CU_DOT32_IQ1(T) \
+    template <> CU_HD float cu_dot32<T>(const uint8_t *row, int64_t u, const int8_t *xq, float xd, int xs) \
+    { (void)xs; return cu_dot32_iq1<T>(row, u, xq, xd); }
+CU_DOT32_IQ1(PD_TYPE_IQ1_S)
+CU_DOT32_IQ1(PD_TYPE_IQ1_M)
 
 template <> CU_HD float cu_dot32<PD_TYPE_Q6_K>(const uint8_t *row, int64_t u,
                                                     const int8_t *xq, float xd, int xs)

@@ -23,6 +23,8 @@ static inline size_t random_block_layout(pd_type t, int *off, int *n_scales)
     case PD_TYPE_IQ2_S: *off = 0; return 82;
     case PD_TYPE_IQ3_XXS: *off = 0; return 98;
     case PD_TYPE_IQ3_S: *off = 0; return 110;
+    case PD_TYPE_IQ1_S: *off = 0; return 50;
+    case PD_TYPE_IQ1_M: *off = -1; return 56;   // d in the scale words' top nibbles
     default: return 0;
     }
 }
@@ -43,11 +45,18 @@ static inline void random_blocks(pd_type t, uint8_t *dst, size_t bytes, uint64_t
     }
     int off, ns;
     const size_t bb = random_block_layout(t, &off, &ns);
-    for (size_t b = 0; bb && b + bb <= bytes; b += bb)
+    for (size_t b = 0; bb && b + bb <= bytes; b += bb) {
+        if (off < 0) {   // IQ1_M: bits 4k..4k+3 of d are bits 12..15 of scale word k
+            const uint16_t v = (uint16_t)(0x1800 + (dst[b] % 0x0c) * 0x100 + dst[b + 1]);
+            for (int k = 0; k < 4; k++)
+                dst[b + 49 + 2 * k] = (uint8_t)((dst[b + 49 + 2 * k] & 0x0f) | ((v >> (4 * k)) & 0xf) << 4);
+            continue;
+        }
         for (int k = 0; k < ns; k++) {
             uint8_t *h = dst + b + off + 2 * k;
             const uint16_t v = (uint16_t)(0x1800 + (h[0] % 0x0c) * 0x100 + h[1]);
             h[0] = (uint8_t)v;
             h[1] = (uint8_t)(v >> 8);
         }
+    }
 }

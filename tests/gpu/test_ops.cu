@@ -601,7 +601,8 @@ static void bench(void)
     const pd_type types[] = { PD_TYPE_F16, PD_TYPE_BF16, PD_TYPE_Q8_0, PD_TYPE_Q4_0,
                               PD_TYPE_Q2_K, PD_TYPE_Q3_K, PD_TYPE_Q4_K, PD_TYPE_Q5_K, PD_TYPE_Q6_K,
                               PD_TYPE_IQ4_NL, PD_TYPE_IQ4_XS, PD_TYPE_IQ2_XXS, PD_TYPE_IQ2_XS,
-                              PD_TYPE_IQ2_S, PD_TYPE_IQ3_XXS, PD_TYPE_IQ3_S };
+                              PD_TYPE_IQ2_S, PD_TYPE_IQ3_XXS, PD_TYPE_IQ3_S, PD_TYPE_IQ1_S,
+                              PD_TYPE_IQ1_M };
     const int64_t k = 4096;
     for (pd_type t : types) {
         size_t rb = 0;
@@ -699,7 +700,8 @@ int main(int argc, char **argv)
                               PD_TYPE_Q5_0, PD_TYPE_Q4_1, PD_TYPE_Q5_1,
                               PD_TYPE_Q2_K, PD_TYPE_Q3_K, PD_TYPE_Q4_K, PD_TYPE_Q5_K, PD_TYPE_Q6_K,
                               PD_TYPE_IQ4_NL, PD_TYPE_IQ4_XS, PD_TYPE_IQ2_XXS, PD_TYPE_IQ2_XS,
-                              PD_TYPE_IQ2_S, PD_TYPE_IQ3_XXS, PD_TYPE_IQ3_S };
+                              PD_TYPE_IQ2_S, PD_TYPE_IQ3_XXS, PD_TYPE_IQ3_S, PD_TYPE_IQ1_S,
+                              PD_TYPE_IQ1_M };
     for (pd_type t : types) {
         test_matvec(t, 256, 1, 1, 1, false, 1);           // one row
         test_matvec(t, 2048, 771, 1, 1, false, 1);        // ragged row count

@@ -81,6 +81,8 @@ static void test_dequant_iq2_xs(void) { check_dequant(PD_TYPE_IQ2_XS, cu_deq<PD_
 static void test_dequant_iq2_s(void) { check_dequant(PD_TYPE_IQ2_S, cu_deq<PD_TYPE_IQ2_S>); }
 static void test_dequant_iq3_xxs(void) { check_dequant(PD_TYPE_IQ3_XXS, cu_deq<PD_TYPE_IQ3_XXS>); }
 static void test_dequant_iq3_s(void) { check_dequant(PD_TYPE_IQ3_S, cu_deq<PD_TYPE_IQ3_S>); }
+static void test_dequant_iq1_s(void) { check_dequant(PD_TYPE_IQ1_S, cu_deq<PD_TYPE_IQ1_S>); }
+static void test_dequant_iq1_m(void) { check_dequant(PD_TYPE_IQ1_M, cu_deq<PD_TYPE_IQ1_M>); }
 static void test_dequant_q2_k(void) { check_dequant(PD_TYPE_Q2_K, cu_deq<PD_TYPE_Q2_K>); }
 static void test_dequant_iq4_nl(void) { check_dequant(PD_TYPE_IQ4_NL, cu_deq<PD_TYPE_IQ4_NL>); }
 static void test_dequant_iq4_xs(void) { check_dequant(PD_TYPE_IQ4_XS, cu_deq<PD_TYPE_IQ4_XS>); }
@@ -176,6 +178,8 @@ static void test_dot_iq2_xs(void) { check_dot(PD_TYPE_IQ2_XS, cu_dot32<PD_TYPE_I
 static void test_dot_iq2_s(void) { check_dot(PD_TYPE_IQ2_S, cu_dot32<PD_TYPE_IQ2_S>); }
 static void test_dot_iq3_xxs(void) { check_dot(PD_TYPE_IQ3_XXS, cu_dot32<PD_TYPE_IQ3_XXS>); }
 static void test_dot_iq3_s(void) { check_dot(PD_TYPE_IQ3_S, cu_dot32<PD_TYPE_IQ3_S>); }
+static void test_dot_iq1_s(void) { check_dot(PD_TYPE_IQ1_S, cu_dot32<PD_TYPE_IQ1_S>); }
+static void test_dot_iq1_m(void) { check_dot(PD_TYPE_IQ1_M, cu_dot32<PD_TYPE_IQ1_M>); }
 static void test_dot_q2_k(void) { check_dot(PD_TYPE_Q2_K, cu_dot32<PD_TYPE_Q2_K>); }
 static void test_dot_iq4_nl(void) { check_dot(PD_TYPE_IQ4_NL, cu_dot32<PD_TYPE_IQ4_NL>); }
 static void test_dot_iq4_xs(void) { check_dot(PD_TYPE_IQ4_XS, cu_dot32<PD_TYPE_IQ4_XS>); }
@@ -209,6 +213,8 @@ int main(void)
     T_RUN(test_dequant_iq2_s);
     T_RUN(test_dequant_iq3_xxs);
     T_RUN(test_dequant_iq3_s);
+    T_RUN(test_dequant_iq1_s);
+    T_RUN(test_dequant_iq1_m);
     T_RUN(test_dequant_q2_k);
     T_RUN(test_dequant_iq4_nl);
     T_RUN(test_dequant_iq4_xs);
@@ -226,6 +232,8 @@ int main(void)
     T_RUN(test_dot_iq2_s);
     T_RUN(test_dot_iq3_xxs);
     T_RUN(test_dot_iq3_s);
+    T_RUN(test_dot_iq1_s);
+    T_RUN(test_dot_iq1_m);
     T_RUN(test_dot_q2_k);
     T_RUN(test_dot_iq4_nl);
     T_RUN(test_dot_iq4_xs);
