@@ -241,7 +241,7 @@ void ui_status_format(const ui_status_info *si, int width, char *out, size_t siz
     X(AB, "ab", "", "last prompt again with TIP off and on, same seed") \
     X(SAVE, "save", "FILE", "transcript: FILE.md or FILE.jsonl") \
     X(LOAD, "load", "FILE", "view a .jsonl transcript, or send a file as the prompt") \
-    X(MODEL, "model", "PATH", "open another model") \
+    X(MODEL, "model", "PATH", "open another model (a new conversation)") \
     X(THEME, "theme", "NAME", "colour theme (" UI_THEMES_SHIPPED ")") \
     X(LAYOUT, "layout", "side|stacked", "pane arrangement (F7)") \
     X(DISPLAY, "display", "full|collapsed|hidden", "how finished thinking is shown (F9)") \
