@@ -78,7 +78,7 @@ static sizes get_sizes(const pd_model *m, int mv_rows)
 
 // Device bytes of the activations of CU_UBATCH rows (floats), ints, act and GEMM scratch.
 // the GEMM's rounded inputs of a micro-batch: (CU_UBATCH, kmax) floats and
-// their Q8_1 deltas (cu_q8_1_delta: one float per 32 values)
+// their Q8_1 deltas (cu_act_roundtrip: one float per 32 values)
 static size_t gemm_input_bytes(const sizes &z)
 {
     return (size_t)CU_UBATCH * (z.kmax + z.kmax / 32) * sizeof(float);

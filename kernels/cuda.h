@@ -102,17 +102,14 @@ pd_status cu_dequant(cudaStream_t s, const cu_w *w, int64_t mat, int64_t r0, int
 // Rows of x (row i = x + (idx ? idx[i] : i) * ldx) rounded through type
 // vt exactly as cu_act_quantize would, written back dequantized (rows, k) as
 // F32 (or F16 when half): the GEMM input that matches the CPU's dot format.
-pd_status cu_act_roundtrip(cudaStream_t s, pd_type vt, const float *x, int64_t ldx,
-                           const int *idx, int rows, int64_t k, void *out, bool half);
-
 // Q4_1/Q5_1 in a GEMM: the CPU's dot adds each block's min times s =
 // fp16(d * sum of the quants), the GEMM of the dequantized rows times
-// d * sum. delta (k/32 floats per activation row, rows as in
-// cu_act_roundtrip) = s - d * sum; mins (k/32 floats per weight row) = the
-// blocks' mins of rows [r0, r0+nr) of matrix mat: mins^T delta is the
-// difference.
-pd_status cu_q8_1_delta(cudaStream_t s, const float *x, int64_t ldx, const int *idx, int rows,
-                        int64_t k, float *delta);
+// d * sum; for vt Q8_1, delta (if not NULL; k/32 floats per row) gets
+// s - d * sum, and cu_block_mins (k/32 floats per weight row) the blocks'
+// mins of rows [r0, r0+nr) of matrix mat: mins^T delta is the difference.
+pd_status cu_act_roundtrip(cudaStream_t s, pd_type vt, const float *x, int64_t ldx,
+                           const int *idx, int rows, int64_t k, void *out, bool half,
+                           float *delta);
 pd_status cu_block_mins(cudaStream_t s, const cu_w *w, int64_t mat, int64_t r0, int64_t nr,
                         float *mins);
 

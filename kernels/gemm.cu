@@ -4,7 +4,8 @@
 // to float rounding; PONDER_CUDA_GEMM=f16 uses F16 tiles on the tensor
 // cores (faster, ~1e-3 relative difference per product) for all but F32
 // weights. Q4_1 and Q5_1 take a second, small GEMM for the part of their
-// dot's min term the first cannot round as the CPU does (cu_q8_1_delta).
+// dot's min term the first cannot round as the CPU does (cu_act_roundtrip's
+// delta, cu_block_mins).
 #include "cuda.h"
 
 pd_status cu_gemm(cu_gemm_ctx *g, const cu_w *w, int64_t mat, const float *x, int64_t ldx,
@@ -28,11 +29,9 @@ pd_status cu_gemm(cu_gemm_ctx *g, const cu_w *w, int64_t mat, const float *x, in
     if (tile_rows < 1)
         return pd_fail(PD_EBACKEND, "cuda: a %lld-wide weight row exceeds the tile scratch",
                        (long long)k);
+    float *delta = q81 ? (float *)((uint8_t *)g->xr + x_bytes) : NULL;
     PD_TRY(cu_act_roundtrip(g->stream, pd_type_vec_dot(w->type), x, ldx, idx, rows, k, g->xr,
-                            half));
-    float *delta = (float *)((uint8_t *)g->xr + x_bytes);
-    if (q81)
-        PD_TRY(cu_q8_1_delta(g->stream, x, ldx, idx, rows, k, delta));
+                            half, delta));
     const float one = 1.0f, zero = 0.0f;
     const cudaDataType_t dt = half ? CUDA_R_16F : CUDA_R_32F;
     for (int64_t r0 = 0; r0 < w->n; r0 += tile_rows) {

@@ -366,10 +366,11 @@ pd_status cu_dequant(cudaStream_t s, const cu_w *w, int64_t mat, int64_t r0, int
 }
 
 // Rows rounded through the dot format, one block per 256 values (Q8_K) or
-// per 8 blocks of 32 (the rest): out = the value the CPU's dot product sees.
+// per 8 blocks of 32 (the rest): out = the value the CPU's dot product sees;
+// Q8_1 with delta: also its min term's rounding (cu_act_roundtrip).
 template <typename O>
 __global__ void k_roundtrip(pd_type vt, const float *x, int64_t ldx, const int *idx, int rows,
-                            int64_t k, O *out)
+                            int64_t k, O *out, float *delta)
 {
     const int64_t nb = (k + 255) / 256, r = blockIdx.x / nb;
     const int64_t i = (blockIdx.x % nb) * 256 + threadIdx.x;
@@ -381,9 +382,16 @@ __global__ void k_roundtrip(pd_type vt, const float *x, int64_t ldx, const int *
         float d;
         const int q = quant_q8_k(v, &d);
         o = d * q;
+    } else if (vt == PD_TYPE_Q8_1 && delta) {   // a warp is one block of 32 (k % 32 == 0)
+        float d, sd;
+        const int q = quant_q8_1(v, &d, &sd);
+        const int sum = warp_sum_i(q);
+        if (in && threadIdx.x % 32 == 0)
+            delta[r * (k / 32) + i / 32] = (float)((double)sd - (double)d * sum);
+        o = d * q;
     } else if (vt == PD_TYPE_Q8_0 || vt == PD_TYPE_Q8_1) {   // the same quants and d
         float d;
-        const int q = quant_q8_0(v, &d);   // a warp is one block of 32 (k % 32 == 0)
+        const int q = quant_q8_0(v, &d);
         o = d * q;
     } else {
         o = round_to(vt, v);
@@ -397,7 +405,8 @@ __global__ void k_roundtrip(pd_type vt, const float *x, int64_t ldx, const int *
 }
 
 pd_status cu_act_roundtrip(cudaStream_t s, pd_type vt, const float *x, int64_t ldx,
-                           const int *idx, int rows, int64_t k, void *out, bool half)
+                           const int *idx, int rows, int64_t k, void *out, bool half,
+                           float *delta)
 {
     if (rows <= 0)
         return PD_OK;
@@ -406,9 +415,9 @@ pd_status cu_act_roundtrip(cudaStream_t s, pd_type vt, const float *x, int64_t l
                        pd_type_name(vt));
     const unsigned g = (unsigned)(rows * ((k + 255) / 256));
     if (half)
-        k_roundtrip<__half><<<g, 256, 0, s>>>(vt, x, ldx, idx, rows, k, (__half *)out);
+        k_roundtrip<__half><<<g, 256, 0, s>>>(vt, x, ldx, idx, rows, k, (__half *)out, delta);
     else
-        k_roundtrip<float><<<g, 256, 0, s>>>(vt, x, ldx, idx, rows, k, (float *)out);
+        k_roundtrip<float><<<g, 256, 0, s>>>(vt, x, ldx, idx, rows, k, (float *)out, delta);
     CUDA_LAUNCHED();
     return PD_OK;
 }
@@ -419,23 +428,7 @@ pd_status cu_act_roundtrip(cudaStream_t s, pd_type vt, const float *x, int64_t l
 // The CPU's Q4_1/Q5_1 dot adds a block's min times s = fp16(d * sum of the
 // quants); a GEMM of the dequantized rows against the rounded activations
 // adds it times d * sum, unrounded: off by up to 2^-11 of that term.
-// delta (column-major, nb = k/32 rows of one column per activation row) =
-// s - fp16(d) * sum, one warp per block of 32.
-__global__ void k_q8_1_delta(const float *x, int64_t ldx, const int *idx, int rows, int64_t k,
-                             float *delta)
-{
-    const int64_t nb = k / 32, gw = ((int64_t)blockIdx.x * blockDim.x + threadIdx.x) / 32;
-    const int lane = threadIdx.x % 32;
-    if (gw >= rows * nb)
-        return;
-    const int64_t r = gw / nb, b = gw % nb, src = idx ? idx[r] : r;
-    float d, s;
-    const int q = quant_q8_1(x[src * ldx + b * 32 + lane], &d, &s);
-    const int sum = warp_sum_i(q);
-    if (lane == 0)
-        delta[r * nb + b] = (float)((double)s - (double)d * sum);
-}
-
+// k_roundtrip writes each block's s - d * sum (delta); here the mins.
 // mins (column-major, nb rows of one column per weight row) = the fp16 min
 // of every block of rows [0, nr): Q4_1 and Q5_1 blocks lead with d, then m
 __global__ void k_block_mins(const uint8_t *base, size_t row_bytes, size_t block_bytes, int64_t nb,
@@ -445,18 +438,6 @@ __global__ void k_block_mins(const uint8_t *base, size_t row_bytes, size_t block
     if (i >= nr * nb)
         return;
     mins[i] = cu_h2f(base + (i / nb) * row_bytes + (i % nb) * block_bytes + 2);
-}
-
-pd_status cu_q8_1_delta(cudaStream_t s, const float *x, int64_t ldx, const int *idx, int rows,
-                        int64_t k, float *delta)
-{
-    if (rows <= 0)
-        return PD_OK;
-    if (k % 32)
-        return pd_fail(PD_EBACKEND, "cuda: %lld values do not fill Q8_1 blocks", (long long)k);
-    k_q8_1_delta<<<blocks(rows * (k / 32) * 32, 256), 256, 0, s>>>(x, ldx, idx, rows, k, delta);
-    CUDA_LAUNCHED();
-    return PD_OK;
 }
 
 pd_status cu_block_mins(cudaStream_t s, const cu_w *w, int64_t mat, int64_t r0, int64_t nr,
