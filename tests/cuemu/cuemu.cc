@@ -224,7 +224,10 @@ static void fiber_start(fiber &f)
 #endif
 }
 
-static bool run_block(block_run &r, const cfg &c)
+// fiber stacks, kept from launch to launch (launches run one at a time)
+static std::vector<char *> stack_pool;
+
+static void run_block(block_run &r, const cfg &c)
 {
     const int n = (int)(c.block.x * c.block.y * c.block.z);
     r.fibers.resize((size_t)n);
@@ -233,8 +236,9 @@ static bool run_block(block_run &r, const cfg &c)
     r.arrived = 0;
     for (int i = 0; i < n; i++) {
         fiber &f = r.fibers[(size_t)i];
-        if (!f.stack)
-            f.stack = (char *)malloc(STACK_BYTES);
+        if ((size_t)i == stack_pool.size())
+            stack_pool.push_back((char *)malloc(STACK_BYTES));
+        f.stack = stack_pool[(size_t)i];
         f.state = RUNNABLE;
         f.tid = uint3{ (unsigned)i % c.block.x, (unsigned)i / c.block.x % c.block.y,
                        (unsigned)i / (c.block.x * c.block.y) };
@@ -263,7 +267,6 @@ static bool run_block(block_run &r, const cfg &c)
             abort();
         }
     }
-    return true;
 }
 
 // ---------------------------------------------------------------------------
@@ -296,8 +299,6 @@ void launch_now(const cfg &c, const char *name, std::function<void()> &body)
                 b_idx = uint3{ x, y, z };
                 run_block(r, c);
             }
-    for (fiber &f : r.fibers)
-        free(f.stack);
     R = saved;
 }
 
@@ -339,7 +340,7 @@ static bool capture_forbids()
 void cuemu::launch(const cfg &c, const char *name, std::function<void()> body)
 {
     const unsigned long threads = (unsigned long)c.block.x * c.block.y * c.block.z;
-    if (threads == 0 || threads > 1024 || c.block.z > 64 || c.grid.x == 0 || c.grid.y == 0 || c.grid.z == 0
+    if (threads == 0 || threads > MAX_THREADS || c.block.z > 64 || c.grid.x == 0 || c.grid.y == 0 || c.grid.z == 0
         || c.grid.x > 0x7fffffffu || c.grid.y > 65535 || c.grid.z > 65535) {
         fail(cudaErrorInvalidConfiguration);
         return;
