@@ -300,12 +300,14 @@ static int read_group(json_t *o)
          : strcmp(g, "reflect") == 0 ? PD_GROUP_REFLECT : 0;
 }
 
+/* The reason pd_done_reason_name wrote; eos for none or another. */
 static pd_done_reason read_reason(json_t *o)
 {
     const char *r = get_str(o, "reason");
-    return !r ? PD_DONE_EOS : strcmp(r, "max_tokens") == 0 ? PD_DONE_MAX_TOKENS
-         : strcmp(r, "cancelled") == 0 ? PD_DONE_CANCELLED
-         : strcmp(r, "error") == 0 ? PD_DONE_ERROR : PD_DONE_EOS;
+    for (int i = PD_DONE_EOS; r && i <= PD_DONE_ERROR; i++)
+        if (strcmp(r, pd_done_reason_name((pd_done_reason)i)) == 0)
+            return (pd_done_reason)i;
+    return PD_DONE_EOS;
 }
 
 /* A label from the file, made safe to show and cut at a whole character. */

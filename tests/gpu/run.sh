@@ -166,12 +166,13 @@ greedy() {   # model, [env assignment for the cuda run]
         row "$r" ok "identical ($(wc -c < "$O/cpu.txt") bytes)"; return
     fi
     # a routing near-tie parts them where the traces part (a rerun: the
-    # traces take the decode graph away); the texts must agree before it
+    # traces take the decode graph away); the logits rows judge the
+    # arithmetic before it, so a routing difference past the first token passes
     PONDER_ROUTE_TRACE="$O/route-cpu.txt" timeout 300 "$P" "$@" --backend cpu >/dev/null 2>&1
     PONDER_ROUTE_TRACE="$O/route-gpu.txt" timeout 300 env ${env_extra:-} "$P" "$@" --backend cuda >/dev/null 2>&1
     set -- $(route_diff "$O/route-cpu.txt" "$O/route-gpu.txt")
     same=$(cmp "$O/cpu.txt" "$O/gpu.txt" 2>/dev/null | sed -n 's/.* byte \([0-9]*\),.*/\1/p')
-    if [ -n "${1:-}" ] && [ "$1" -ge 1 ]; then   # the logits rows judge the arithmetic before it
+    if [ -n "${1:-}" ] && [ "$1" -ge 1 ]; then
         row "$r" ok "the texts part after byte ${same:-?}; the routing differs from position $1 (layer $2), a near-tie"
         return
     fi

@@ -582,6 +582,22 @@ static void test_save_load(void)
     ui_turn *vt = ui_transcript_last_turn(&v);
     T_CHECK(vt && vt->n_th == 1 && !strchr(ui_buf_str(&vt->th[0].text), '\x1b'));
     ui_transcript_free(&v);
+    /* a done line's reason, by the engine's names; another name is eos */
+    static const char *const names[] = {"eos", "max_tokens", "cancelled", "error", "nosuch"};
+    static const pd_done_reason want[] = {PD_DONE_EOS, PD_DONE_MAX_TOKENS, PD_DONE_CANCELLED,
+                                          PD_DONE_ERROR, PD_DONE_EOS};
+    for (int i = 0; i < 5; i++) {
+        f = fopen(bad, "w");
+        T_CHECK(f);
+        fprintf(f, "{\"type\":\"prompt\",\"text\":\"q\"}\n{\"type\":\"done\",\"reason\":\"%s\"}\n",
+                names[i]);
+        fclose(f);
+        ui_transcript w = {0};
+        T_EQ_INT(ui_transcript_load_jsonl(&w, bad, err, sizeof err), 0);
+        ui_turn *wt = ui_transcript_last_turn(&w);
+        T_CHECKF(wt && wt->reason == want[i], "reason %s", names[i]);
+        ui_transcript_free(&w);
+    }
     ui_transcript_free(&u);
     ui_transcript_free(&t);
 }
