@@ -1279,6 +1279,75 @@ static void test_f32_tinyblas_order(void)
 
 /* Q6_K tiles round as the row kernel of the same level (llama.cpp runs
  * vec_dot_q6_K_q8_K everywhere on x86). */
+/* Q5_K's row-wise tile (quant_x86_tiles.inc tile_kmin; every x86 level
+ * below the AVX-512 panel's 9 columns): per column, the super-block's
+ * integer sums of scales and of mins each take one fma chain, chunks of 64
+ * blocks summed as they end.  Written out here from the block layout. */
+static float q5k_tile_order(int64_t nb, const pd_block_q5_k *a, const pd_block_q8_k *b)
+{
+    float out = 0.0f;
+    for (int64_t k0 = 0; k0 < nb; k0 += 64) {
+        float acc = 0.0f, accm = 0.0f;
+        for (int64_t i = k0; i < nb && i < k0 + 64; i++) {
+            int32_t isum = 0, msum = 0;
+            for (int j = 0; j < 8; j++) {
+                const uint8_t *q = a[i].scales;
+                const int sc = j < 4 ? q[j] & 63 : (q[j + 4] & 0xf) | ((q[j - 4] >> 6) << 4);
+                const int m = j < 4 ? q[j + 4] & 63 : (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
+                int32_t si = 0;
+                for (int l = 0; l < 32; l++) {
+                    const uint8_t byte = a[i].qs[32 * (j / 2) + l];
+                    const int v = (j & 1 ? byte >> 4 : byte & 0xf) | (((a[i].qh[l] >> j) & 1) << 4);
+                    si += v * b[i].qs[32 * j + l];
+                }
+                isum += sc * si;
+                msum += m * (b[i].bsums[2 * j] + b[i].bsums[2 * j + 1]);
+            }
+            acc = fmaf(pd_fp16_to_f32(a[i].d) * b[i].d, (float)isum, acc);
+            accm = fmaf(pd_fp16_to_f32(a[i].dmin) * b[i].d, (float)msum, accm);
+        }
+        out = k0 > 0 ? out + (acc - accm) : acc - accm;
+    }
+    return out;
+}
+
+/* ... bit for bit at AVX2 and AVX-512 alike (5..8 columns: the ones the
+ * tile takes whole), on rows of one block, a few, and more than a chunk. */
+static void test_q5_k_tile_order(void)
+{
+    enum { NB = 67, R = 5, C = 8 };
+    static const int nbs[] = { 1, 3, NB };
+    static pd_block_q5_k w[R][NB];
+    static pd_block_q8_k x[C][NB];
+    static float xf[NB * 256], want[C * R], got[C * R];
+    g_rng = 53;
+    for (size_t ib = 0; ib < sizeof nbs / sizeof nbs[0]; ib++) {
+        const int64_t nb = nbs[ib];
+        for (int r = 0; r < R; r++)
+            rand_weights(PD_TYPE_Q5_K, nb * 256, w[r]);
+        for (int c = 0; c < C; c++)
+            rand_acts(PD_TYPE_Q5_K, nb * 256, x[c], xf);
+        for (int c = 0; c < C; c++)
+            for (int r = 0; r < R; r++)
+                want[c * R + r] = q5k_tile_order(nb, w[r], x[c]);
+        int levels = 0;
+        for (int l = PD_SIMD_AVX2; l < PD_SIMD_LEVELS; l++) {
+            const pd_quant_kernels *k = pd_quant_kernels_get(l);
+            if (!k)
+                continue;
+            levels++;
+            for (int nc = 5; nc <= C; nc++) {
+                pd_quant_kernels_tile(k, PD_TYPE_Q5_K, nb * 256, w, sizeof w[0], R, x, sizeof x[0],
+                                      nc, got, R);
+                for (int j = 0; j < nc * R; j++)
+                    T_CHECKF(u32_of(got[j]) == u32_of(want[j]), "%s nb=%d nc=%d [%d]: %a vs %a",
+                             k->name, (int)nb, nc, j, got[j], want[j]);
+            }
+        }
+        T_CHECK(levels > 0 || !pd_quant_kernels_get(PD_SIMD_AVX2));
+    }
+}
+
 static void test_q6_k_tile_is_dot(void)
 {
     enum { NB = 67, R = 5, C = 11 };
@@ -2056,6 +2125,48 @@ static void check_iq_tile_order(int nt, const pd_type *ts, order_fn expected)
     }
 }
 
+/* Long rows against many columns (the grid i-quants below AVX-512: the row
+ * staged in chunks of 32 blocks, 64 columns' sums held at a time; IQ4_XS
+ * in passes of 8): still the level's row dot bit for bit, nothing past nc
+ * written. */
+static void test_staged_tiles_are_dot(void)
+{
+    enum { R = 2, C = 70, NB = 67 };
+    static const pd_type ts[] = { PD_TYPE_IQ4_XS, PD_TYPE_IQ2_XXS, PD_TYPE_IQ2_XS, PD_TYPE_IQ2_S,
+                                  PD_TYPE_IQ3_XXS, PD_TYPE_IQ3_S };
+    static const int ncs[] = { 9, 16, 64, 65, 70 };
+    static uint8_t w[R][NB * sizeof(pd_block_iq3_s)], x[C][NB * sizeof(pd_block_q8_k)];
+    static float xf[NB * 256], got[C * R + 1];
+    g_rng = 97;
+    for (size_t it = 0; it < sizeof ts / sizeof ts[0]; it++) {
+        const pd_type t = ts[it];
+        const int64_t n = NB * 256;
+        for (int r = 0; r < R; r++)
+            rand_weights(t, n, w[r]);
+        for (int c = 0; c < C; c++)
+            rand_acts(t, n, x[c], xf);
+        for (int l = 0; l < PD_SIMD_LEVELS; l++) {
+            const pd_quant_kernels *k = pd_quant_kernels_get(l);
+            if (!k)
+                continue;
+            for (size_t ic = 0; ic < sizeof ncs / sizeof ncs[0]; ic++) {
+                const int nc = ncs[ic];
+                for (int j = 0; j <= C * R; j++)
+                    got[j] = -12345.0f;
+                pd_quant_kernels_tile(k, t, n, w, sizeof w[0], R, x, sizeof x[0], nc, got, R);
+                for (int j = nc * R; j <= C * R; j++)
+                    T_CHECKF(got[j] == -12345.0f, "%s %s nc=%d [%d] written", k->name, pd_type_name(t), nc, j);
+                for (int c = 0; c < nc; c++)
+                    for (int r = 0; r < R; r++) {
+                        const float want = k->dot[t](n, w[r], x[c]);
+                        T_CHECKF(u32_of(got[c * R + r]) == u32_of(want), "%s %s nc=%d [%d,%d]: %a vs %a",
+                                 k->name, pd_type_name(t), nc, r, c, got[c * R + r], want);
+                    }
+            }
+        }
+    }
+}
+
 /* Many columns (the AVX-512 level's panel GEMM from 9, 13 or 17 on, by
  * type, quant_x86_panel.inc; every type but IQ4_NL): every output still rounds as the same level's
  * row dot, for odd and even row counts, full and partial groups of columns;
@@ -2420,6 +2531,7 @@ int main(void)
     T_RUN(test_q4k_ordered_simd_long);
     T_RUN(test_q4k8_repacked);
     T_RUN(test_f32_tinyblas_order);
+    T_RUN(test_q5_k_tile_order);
     T_RUN(test_q6_k_tile_is_dot);
     T_RUN(test_legacy_dot_order);
     T_RUN(test_klow_dot_order);
@@ -2434,6 +2546,7 @@ int main(void)
     T_RUN(test_iq2x_gguf_py);
     T_RUN(test_iq1_dot_order);
     T_RUN(test_iq1_tile_order);
+    T_RUN(test_staged_tiles_are_dot);
     T_RUN(test_many_column_tiles_are_dot);
     T_RUN(test_iq1_gguf_py);
     T_RUN(test_zero_rows);
