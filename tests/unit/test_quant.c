@@ -2125,17 +2125,17 @@ static void check_iq_tile_order(int nt, const pd_type *ts, order_fn expected)
     }
 }
 
-/* Long rows against many columns (the grid i-quants below AVX-512: the row
- * staged in chunks of 32 blocks, 64 columns' sums held at a time; IQ4_XS
- * in passes of 8): still the level's row dot bit for bit, nothing past nc
- * written. */
+/* Long rows against many columns (Q3_K and the grid i-quants below
+ * AVX-512: the row staged in chunks of 32 blocks, the columns biased, 64
+ * columns' sums held at a time; IQ4_XS in passes of 8): still the level's
+ * row dot bit for bit, nothing past nc written. */
 static void test_staged_tiles_are_dot(void)
 {
     enum { R = 2, C = 70, NB = 67 };
-    static const pd_type ts[] = { PD_TYPE_IQ4_XS, PD_TYPE_IQ2_XXS, PD_TYPE_IQ2_XS, PD_TYPE_IQ2_S,
-                                  PD_TYPE_IQ3_XXS, PD_TYPE_IQ3_S };
+    static const pd_type ts[] = { PD_TYPE_Q3_K, PD_TYPE_IQ4_XS, PD_TYPE_IQ2_XXS, PD_TYPE_IQ2_XS,
+                                  PD_TYPE_IQ2_S, PD_TYPE_IQ3_XXS, PD_TYPE_IQ3_S };
     static const int ncs[] = { 9, 16, 64, 65, 70 };
-    static uint8_t w[R][NB * sizeof(pd_block_iq3_s)], x[C][NB * sizeof(pd_block_q8_k)];
+    static uint8_t w[R][NB * 128], x[C][NB * sizeof(pd_block_q8_k)];
     static float xf[NB * 256], got[C * R + 1];
     g_rng = 97;
     for (size_t it = 0; it < sizeof ts / sizeof ts[0]; it++) {
