@@ -141,6 +141,16 @@ static void rand_acts(pd_type t, int64_t n, void *dst, float *f)
     pd_quantize_row_ref(pd_type_vec_dot(t), f, dst, n);
 }
 
+/* nr random weight rows (stride ws) and nc random activation rows (stride
+ * xs) of n values; xf: scratch for the activations' floats */
+static void rand_case(pd_type t, int64_t n, int nr, void *w, size_t ws, int nc, void *x, size_t xs, float *xf)
+{
+    for (int r = 0; r < nr; r++)
+        rand_weights(t, n, (uint8_t *)w + (size_t)r * ws);
+    for (int c = 0; c < nc; c++)
+        rand_acts(t, n, (uint8_t *)x + (size_t)c * xs, xf);
+}
+
 /* The quants, scale and min of block i of a Q4_1/Q5_0/Q5_1 row, read from
  * the format description: element j < 16 in the low nibble of qs[j], j >= 16
  * in the high nibble of qs[j - 16], the 5th bit is bit j of qh as a
@@ -922,10 +932,7 @@ static void test_simd_dot_and_tile(void)
     g_rng = 17;
     for (int i = 0; i < N_WT; i++) {
         pd_type t = k_weight_types[i];
-        for (int r = 0; r < R; r++)
-            rand_weights(t, N, w[r]);
-        for (int c = 0; c < C; c++)
-            rand_acts(t, N, x[c], xf);
+        rand_case(t, N, R, w, sizeof w[0], C, x, sizeof x[0], xf);
         for (int c = 0; c < C; c++)
             for (int r = 0; r < R; r++)
                 dot_double(t, N, w[r], x[c], &mag[c * R + r]);
@@ -984,10 +991,7 @@ static void test_simd_long_rows(void)
     for (size_t i = 0; i < sizeof k / sizeof k[0]; i++) {
         pd_type t = k[i].t;
         int64_t n = k[i].n;
-        for (int r = 0; r < R; r++)
-            rand_weights(t, n, w[r]);
-        for (int c = 0; c < C; c++)
-            rand_acts(t, n, x[c], xf);
+        rand_case(t, n, R, w, sizeof w[0], C, x, sizeof x[0], xf);
         for (int c = 0; c < C; c++)
             for (int r = 0; r < R; r++)
                 ref[c * R + r] = (float)dot_double(t, n, w[r], x[c], &mag[c * R + r]);
@@ -1279,85 +1283,13 @@ static void test_f32_tinyblas_order(void)
 
 /* Q6_K tiles round as the row kernel of the same level (llama.cpp runs
  * vec_dot_q6_K_q8_K everywhere on x86). */
-/* Q5_K's row-wise tile (quant_x86_tiles.inc tile_kmin; every x86 level
- * below the AVX-512 panel's 9 columns): per column, the super-block's
- * integer sums of scales and of mins each take one fma chain, chunks of 64
- * blocks summed as they end.  Written out here from the block layout. */
-static float q5k_tile_order(int64_t nb, const pd_block_q5_k *a, const pd_block_q8_k *b)
-{
-    float out = 0.0f;
-    for (int64_t k0 = 0; k0 < nb; k0 += 64) {
-        float acc = 0.0f, accm = 0.0f;
-        for (int64_t i = k0; i < nb && i < k0 + 64; i++) {
-            int32_t isum = 0, msum = 0;
-            for (int j = 0; j < 8; j++) {
-                const uint8_t *q = a[i].scales;
-                const int sc = j < 4 ? q[j] & 63 : (q[j + 4] & 0xf) | ((q[j - 4] >> 6) << 4);
-                const int m = j < 4 ? q[j + 4] & 63 : (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
-                int32_t si = 0;
-                for (int l = 0; l < 32; l++) {
-                    const uint8_t byte = a[i].qs[32 * (j / 2) + l];
-                    const int v = (j & 1 ? byte >> 4 : byte & 0xf) | (((a[i].qh[l] >> j) & 1) << 4);
-                    si += v * b[i].qs[32 * j + l];
-                }
-                isum += sc * si;
-                msum += m * (b[i].bsums[2 * j] + b[i].bsums[2 * j + 1]);
-            }
-            acc = fmaf(pd_fp16_to_f32(a[i].d) * b[i].d, (float)isum, acc);
-            accm = fmaf(pd_fp16_to_f32(a[i].dmin) * b[i].d, (float)msum, accm);
-        }
-        out = k0 > 0 ? out + (acc - accm) : acc - accm;
-    }
-    return out;
-}
-
-/* ... bit for bit at AVX2 and AVX-512 alike (5..8 columns: the ones the
- * tile takes whole), on rows of one block, a few, and more than a chunk. */
-static void test_q5_k_tile_order(void)
-{
-    enum { NB = 67, R = 5, C = 8 };
-    static const int nbs[] = { 1, 3, NB };
-    static pd_block_q5_k w[R][NB];
-    static pd_block_q8_k x[C][NB];
-    static float xf[NB * 256], want[C * R], got[C * R];
-    g_rng = 53;
-    for (size_t ib = 0; ib < sizeof nbs / sizeof nbs[0]; ib++) {
-        const int64_t nb = nbs[ib];
-        for (int r = 0; r < R; r++)
-            rand_weights(PD_TYPE_Q5_K, nb * 256, w[r]);
-        for (int c = 0; c < C; c++)
-            rand_acts(PD_TYPE_Q5_K, nb * 256, x[c], xf);
-        for (int c = 0; c < C; c++)
-            for (int r = 0; r < R; r++)
-                want[c * R + r] = q5k_tile_order(nb, w[r], x[c]);
-        int levels = 0;
-        for (int l = PD_SIMD_AVX2; l < PD_SIMD_LEVELS; l++) {
-            const pd_quant_kernels *k = pd_quant_kernels_get(l);
-            if (!k)
-                continue;
-            levels++;
-            for (int nc = 5; nc <= C; nc++) {
-                pd_quant_kernels_tile(k, PD_TYPE_Q5_K, nb * 256, w, sizeof w[0], R, x, sizeof x[0],
-                                      nc, got, R);
-                for (int j = 0; j < nc * R; j++)
-                    T_CHECKF(u32_of(got[j]) == u32_of(want[j]), "%s nb=%d nc=%d [%d]: %a vs %a",
-                             k->name, (int)nb, nc, j, got[j], want[j]);
-            }
-        }
-        T_CHECK(levels > 0 || !pd_quant_kernels_get(PD_SIMD_AVX2));
-    }
-}
-
 static void test_q6_k_tile_is_dot(void)
 {
     enum { NB = 67, R = 5, C = 11 };
     static uint8_t w[R][NB * sizeof(pd_block_q6_k)], x[C][NB * sizeof(pd_block_q8_k)];
     static float xf[NB * 256], got[C * R];
     g_rng = 47;
-    for (int r = 0; r < R; r++)
-        rand_weights(PD_TYPE_Q6_K, NB * 256, w[r]);
-    for (int c = 0; c < C; c++)
-        rand_acts(PD_TYPE_Q6_K, NB * 256, x[c], xf);
+    rand_case(PD_TYPE_Q6_K, NB * 256, R, w, sizeof w[0], C, x, sizeof x[0], xf);
     for (int l = 0; l < PD_SIMD_LEVELS; l++) {
         const pd_quant_kernels *k = pd_quant_kernels_get(l);
         if (!k)
@@ -1419,6 +1351,41 @@ static float legacy_expected(pd_type t, int64_t n, const void *w, const void *x)
  * dot, and every level's row dot (with tile, also its 1x1 tile) gives that
  * order bit for bit. */
 typedef float (*order_fn)(pd_type t, int64_t n, const void *w, const void *x);
+
+/* The prefill tiles of type t, rows of n values, give the order `expected`
+ * writes out bit for bit, at the levels from level0 on, for nc0..nc1
+ * columns (partial column groups included); nothing past nc written. */
+static void check_tile_order(pd_type t, int64_t n, order_fn expected, int level0, int nc0, int nc1)
+{
+    enum { R = 3, C = 11, NMAX = 67 * 256 };
+    static uint8_t w[R][NMAX], x[C][NMAX * 2];
+    static float xf[NMAX], want[C * R], got[C * R];
+    rand_case(t, n, R, w, sizeof w[0], C, x, sizeof x[0], xf);
+    for (int c = 0; c < C; c++)
+        for (int r = 0; r < R; r++)
+            want[c * R + r] = expected(t, n, w[r], x[c]);
+    for (int l = level0; l < PD_SIMD_LEVELS; l++) {
+        const pd_quant_kernels *kt = pd_quant_kernels_get(l);
+        if (!kt)
+            continue;
+        for (int nc = nc0; nc <= nc1 && nc <= C; nc++) {
+            for (int j = 0; j < C * R; j++)
+                got[j] = -12345.0f;
+            pd_quant_kernels_tile(kt, t, n, w, sizeof w[0], R, x, sizeof x[0], nc, got, R);
+            for (int j = 0; j < C * R; j++)
+                T_CHECKF(j < nc * R ? u32_of(got[j]) == u32_of(want[j]) : got[j] == -12345.0f,
+                         "%s %s n=%d nc=%d [%d]: %a vs %a", kt->name, pd_type_name(t), (int)n, nc, j,
+                         got[j], want[j]);
+        }
+    }
+}
+
+/* ... for the nt types ts, rows of 29 super-blocks, 1..11 columns, every level */
+static void check_tile_orders(int nt, const pd_type *ts, order_fn expected)
+{
+    for (int it = 0; it < nt; it++)
+        check_tile_order(ts[it], 29 * 256, expected, 0, 1, 11);
+}
 
 static void check_dot_order(pd_type t, int64_t n, order_fn expected, bool tile, int rep,
                             uint8_t *w, uint8_t *x, float *xf)
@@ -1584,38 +1551,59 @@ static void test_klow_dot_order(void)
  * (partial column groups included), on rows crossing many super-blocks. */
 static void test_klow_tile_order(void)
 {
-    enum { NB = 29, R = 3, C = 11 };
     static const pd_type ts[] = { PD_TYPE_Q2_K, PD_TYPE_Q3_K };
-    static uint8_t w[R][NB * sizeof(pd_block_q3_k)], x[C][NB * sizeof(pd_block_q8_k)];
-    static float xf[NB * 256], want[C * R], got[C * R];
     g_rng = 67;
-    for (size_t it = 0; it < sizeof ts / sizeof ts[0]; it++) {
-        const pd_type t = ts[it];
-        for (int r = 0; r < R; r++)
-            rand_weights(t, NB * 256, w[r]);
-        for (int c = 0; c < C; c++)
-            rand_acts(t, NB * 256, x[c], xf);
-        for (int c = 0; c < C; c++)
-            for (int r = 0; r < R; r++)
-                want[c * R + r] = klow_expected(t, NB * 256, w[r], x[c]);
-        for (int l = 0; l < PD_SIMD_LEVELS; l++) {
-            const pd_quant_kernels *k = pd_quant_kernels_get(l);
-            if (!k)
-                continue;
-            for (int nc = 1; nc <= C; nc++) {
-                for (int j = 0; j < C * R; j++)
-                    got[j] = -12345.0f;
-                pd_quant_kernels_tile(k, t, NB * 256, w, sizeof w[0], R, x, sizeof x[0], nc, got, R);
-                for (int j = 0; j < C * R; j++)
-                    T_CHECKF(j < nc * R ? u32_of(got[j]) == u32_of(want[j]) : got[j] == -12345.0f,
-                             "%s %s nc=%d [%d]: %a vs %a", k->name, pd_type_name(t), nc, j, got[j], want[j]);
-            }
-        }
-    }
+    check_tile_orders(2, ts, klow_expected);
 }
 
 /* gguf-py's numpy dequantize of random Q2_K/Q3_K blocks (tools/quant_fixture.py
  * wrote the fixture): every level gives its floats bit for bit. */
+/* Q5_K's row-wise tile (quant_x86_tiles.inc tile_kmin; every x86 level
+ * below the AVX-512 panel's 9 columns): per column, the super-block's
+ * integer sums of scales and of mins each take one fma chain, chunks of 64
+ * blocks summed as they end.  Written out here from the block layout. */
+static float q5k_tile_order(pd_type t, int64_t n, const void *w, const void *x)
+{
+    (void)t;
+    const int64_t nb = n / 256;
+    const pd_block_q5_k *a = w;
+    const pd_block_q8_k *b = x;
+    float out = 0.0f;
+    for (int64_t k0 = 0; k0 < nb; k0 += 64) {
+        float acc = 0.0f, accm = 0.0f;
+        for (int64_t i = k0; i < nb && i < k0 + 64; i++) {
+            int32_t isum = 0, msum = 0;
+            for (int j = 0; j < 8; j++) {
+                const uint8_t *q = a[i].scales;
+                const int sc = j < 4 ? q[j] & 63 : (q[j + 4] & 0xf) | ((q[j - 4] >> 6) << 4);
+                const int m = j < 4 ? q[j + 4] & 63 : (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
+                int32_t si = 0;
+                for (int l = 0; l < 32; l++) {
+                    const uint8_t byte = a[i].qs[32 * (j / 2) + l];
+                    const int v = (j & 1 ? byte >> 4 : byte & 0xf) | (((a[i].qh[l] >> j) & 1) << 4);
+                    si += v * b[i].qs[32 * j + l];
+                }
+                isum += sc * si;
+                msum += m * (b[i].bsums[2 * j] + b[i].bsums[2 * j + 1]);
+            }
+            acc = fmaf(pd_fp16_to_f32(a[i].d) * b[i].d, (float)isum, acc);
+            accm = fmaf(pd_fp16_to_f32(a[i].dmin) * b[i].d, (float)msum, accm);
+        }
+        out = k0 > 0 ? out + (acc - accm) : acc - accm;
+    }
+    return out;
+}
+
+/* ... bit for bit at AVX2 and AVX-512 alike (5..8 columns: the ones the
+ * tile takes whole), on rows of one block, a few, and more than a chunk. */
+static void test_q5_k_tile_order(void)
+{
+    g_rng = 53;
+    check_tile_order(PD_TYPE_Q5_K, 256, q5k_tile_order, PD_SIMD_AVX2, 5, 8);
+    check_tile_order(PD_TYPE_Q5_K, 3 * 256, q5k_tile_order, PD_SIMD_AVX2, 5, 8);
+    check_tile_order(PD_TYPE_Q5_K, 67 * 256, q5k_tile_order, PD_SIMD_AVX2, 5, 8);
+}
+
 /* A version-2 fixture of tools/quant_fixture.py: random blocks of the nt
  * types ts (a section each) dequantized by gguf-py; every level gives its
  * floats bit for bit. */
@@ -1757,10 +1745,7 @@ static void test_iq4_tile_order(void)
     g_rng = 73;
     for (size_t it = 0; it < sizeof k / sizeof k[0]; it++) {
         const pd_type t = k[it].t;
-        for (int r = 0; r < R; r++)
-            rand_weights(t, k[it].n, w[r]);
-        for (int c = 0; c < C; c++)
-            rand_acts(t, k[it].n, x[c], xf);
+        rand_case(t, k[it].n, R, w, sizeof w[0], C, x, sizeof x[0], xf);
         for (int c = 0; c < C; c++)
             for (int r = 0; r < R; r++)
                 want[c * R + r] = iq4_expected(t, k[it].n, w[r], x[c]);
@@ -2091,39 +2076,6 @@ static void test_iqxxs_dot_order(void)
         }
 }
 
-/* The prefill tiles of the nt types ts give the order `expected` writes
- * out bit for bit, every column count (partial column groups included), on
- * rows of many super-blocks. */
-static void check_iq_tile_order(int nt, const pd_type *ts, order_fn expected)
-{
-    enum { R = 3, C = 11, NMAX = 29 * 256 };
-    static uint8_t w[R][NMAX], x[C][NMAX * 2];
-    static float xf[NMAX], want[C * R], got[C * R];
-    const int64_t n = 29 * 256;
-    for (int it = 0; it < nt; it++) {
-        const pd_type t = ts[it];
-        for (int r = 0; r < R; r++)
-            rand_weights(t, n, w[r]);
-        for (int c = 0; c < C; c++)
-            rand_acts(t, n, x[c], xf);
-        for (int c = 0; c < C; c++)
-            for (int r = 0; r < R; r++)
-                want[c * R + r] = expected(t, n, w[r], x[c]);
-        for (int l = 0; l < PD_SIMD_LEVELS; l++) {
-            const pd_quant_kernels *kt = pd_quant_kernels_get(l);
-            if (!kt)
-                continue;
-            for (int nc = 1; nc <= C; nc++) {
-                for (int j = 0; j < C * R; j++)
-                    got[j] = -12345.0f;
-                pd_quant_kernels_tile(kt, t, n, w, sizeof w[0], R, x, sizeof x[0], nc, got, R);
-                for (int j = 0; j < C * R; j++)
-                    T_CHECKF(j < nc * R ? u32_of(got[j]) == u32_of(want[j]) : got[j] == -12345.0f,
-                             "%s %s nc=%d [%d]: %a vs %a", kt->name, pd_type_name(t), nc, j, got[j], want[j]);
-            }
-        }
-    }
-}
 
 /* Long rows against many columns (Q3_K and the grid i-quants below
  * AVX-512: the row staged in chunks of 32 blocks, the columns biased, 64
@@ -2141,10 +2093,7 @@ static void test_staged_tiles_are_dot(void)
     for (size_t it = 0; it < sizeof ts / sizeof ts[0]; it++) {
         const pd_type t = ts[it];
         const int64_t n = NB * 256;
-        for (int r = 0; r < R; r++)
-            rand_weights(t, n, w[r]);
-        for (int c = 0; c < C; c++)
-            rand_acts(t, n, x[c], xf);
+        rand_case(t, n, R, w, sizeof w[0], C, x, sizeof x[0], xf);
         for (int l = 0; l < PD_SIMD_LEVELS; l++) {
             const pd_quant_kernels *k = pd_quant_kernels_get(l);
             if (!k)
@@ -2186,10 +2135,7 @@ static void test_many_column_tiles_are_dot(void)
         for (size_t ib = 0; ib < sizeof nbs / sizeof nbs[0]; ib++) {
             const pd_type t = ts[it];
             const int64_t n = (int64_t)nbs[ib] * 256;
-            for (int r = 0; r < R; r++)
-                rand_weights(t, n, w[r]);
-            for (int c = 0; c < C; c++)
-                rand_acts(t, n, x[c], xf);
+            rand_case(t, n, R, w, sizeof w[0], C, x, sizeof x[0], xf);
             for (int l = 0; l < PD_SIMD_LEVELS; l++) {
                 const pd_quant_kernels *k = pd_quant_kernels_get(l);
                 /* Q5_K's tile below AVX-512 (and below 9 columns) sums its K
@@ -2224,7 +2170,7 @@ static void test_iqxxs_tile_order(void)
 {
     static const pd_type ts[] = { PD_TYPE_IQ2_XXS, PD_TYPE_IQ3_XXS, PD_TYPE_IQ3_S, PD_TYPE_IQ2_XS, PD_TYPE_IQ2_S };
     g_rng = 83;
-    check_iq_tile_order(5, ts, iqxxs_expected);
+    check_tile_orders(5, ts, iqxxs_expected);
 }
 
 /* gguf-py's numpy dequantize of IQ2_XXS/IQ3_XXS/IQ3_S blocks whose
@@ -2395,7 +2341,7 @@ static void test_iq1_tile_order(void)
 {
     static const pd_type ts[] = { PD_TYPE_IQ1_S, PD_TYPE_IQ1_M };
     g_rng = 97;
-    check_iq_tile_order(2, ts, iq1_expected);
+    check_tile_orders(2, ts, iq1_expected);
 }
 
 /* gguf-py's numpy dequantize of IQ1_S/IQ1_M blocks whose indices run
