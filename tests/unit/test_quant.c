@@ -2087,7 +2087,7 @@ static void test_staged_tiles_are_dot(void)
     static const pd_type ts[] = { PD_TYPE_Q3_K, PD_TYPE_IQ4_XS, PD_TYPE_IQ2_XXS, PD_TYPE_IQ2_XS,
                                   PD_TYPE_IQ2_S, PD_TYPE_IQ3_XXS, PD_TYPE_IQ3_S };
     static const int ncs[] = { 9, 16, 64, 65, 70 };
-    static uint8_t w[R][NB * 128], x[C][NB * sizeof(pd_block_q8_k)];
+    static uint8_t w[R][NB * sizeof(pd_block_iq4_xs)], x[C][NB * sizeof(pd_block_q8_k)];
     static float xf[NB * 256], got[C * R + 1];
     g_rng = 97;
     for (size_t it = 0; it < sizeof ts / sizeof ts[0]; it++) {
